@@ -1,0 +1,154 @@
+package serviceaccount
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+)
+
+// Store persists accounts, keys and permissions. Applications rarely call
+// it directly: the Manager validates input and calls it.
+//
+// Every method takes the context first and honours its cancellation. Errors:
+//
+//   - store.ErrNotFound (wrapped or not; test with errors.Is) when a row
+//     does not exist, including a key or permission addressed through an
+//     account it does not belong to;
+//   - store.ErrConflict when a write would duplicate an id or a key hash;
+//   - any other error is a system error (a lost connection, a closed pool,
+//     a cancelled context) and must never be reported as ErrNotFound: the
+//     middleware answers 401 for ErrNotFound and 503 for anything else, so
+//     confusing the two would either lock everyone out or, worse, mask an
+//     outage as bad credentials.
+//
+// Times passed in are UTC with microsecond precision (the Manager truncates
+// them); a backend returns them in UTC, keeping at least microseconds.
+// Implementations must be safe for concurrent use.
+type Store interface {
+	AccountStore
+	KeyStore
+	PermissionStore
+}
+
+// AccountStore persists service accounts.
+type AccountStore interface {
+	// AccountCreate inserts a. ErrConflict if an account with a.ID exists.
+	AccountCreate(ctx context.Context, a Account) error
+
+	// AccountGet returns the account with id, or ErrNotFound.
+	AccountGet(ctx context.Context, id uuid.UUID) (Account, error)
+
+	// AccountUpdate sets the label, description and UpdatedAt of the
+	// account p.ID and returns the account as stored. ErrNotFound if it
+	// does not exist. CreatedAt is never changed.
+	AccountUpdate(ctx context.Context, p AccountUpdateParams) (Account, error)
+
+	// AccountDelete deletes the account with id together with all its keys
+	// and permissions, atomically: afterwards either all of them are gone or,
+	// on error, none is. ErrNotFound if the account does not exist (and then
+	// nothing is deleted).
+	AccountDelete(ctx context.Context, id uuid.UUID) error
+
+	// AccountList returns up to p.Limit accounts in creation order (ascending
+	// id; ids are UUIDv7 and so sort by creation time), starting after
+	// p.After (uuid.Nil: from the first). The order is stable across calls,
+	// so a cursor made of the last id of a page never skips or repeats an
+	// account that existed during the whole walk. An empty slice (not an
+	// error) past the end. p.Limit must be positive.
+	AccountList(ctx context.Context, p AccountListParams) ([]Account, error)
+}
+
+// KeyStore persists API keys, by hash only.
+type KeyStore interface {
+	// KeyCreate inserts k. ErrNotFound if k.AccountID does not exist;
+	// ErrConflict if k.ID or k.Hash exists already.
+	KeyCreate(ctx context.Context, k apikey.Key) error
+
+	// KeyList returns the keys of an account in creation order. ErrNotFound
+	// if the account does not exist; an empty slice if it has no keys.
+	KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error)
+
+	// KeyByHash returns what authentication needs for the key whose hash is
+	// h: the key, its account and all the account's permissions (in creation
+	// order). ErrNotFound if no key has that hash. Expired keys are returned
+	// like any other: the caller checks expiry against its own clock, on
+	// every request, cached or not. SQL backends document how many round
+	// trips this takes; it is never one per permission.
+	KeyByHash(ctx context.Context, h apikey.Hash) (Credential, error)
+
+	// KeyDelete deletes key keyID of account accountID. ErrNotFound if there
+	// is no such key or it belongs to another account (and then nothing is
+	// deleted).
+	KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error
+
+	// KeysTouch records when keys were last used, all in one batch (one
+	// statement or one transaction in SQL backends). A key's LastUsedAt
+	// only moves forward: a touch older than the stored time is ignored, so
+	// two processes flushing in any order keep the latest. Touches of keys
+	// that no longer exist are ignored (a key deleted between its use and
+	// the flush), so the batch never fails for them.
+	KeysTouch(ctx context.Context, touches []KeyTouch) error
+}
+
+// PermissionStore persists permissions.
+type PermissionStore interface {
+	// PermissionCreate inserts p. ErrNotFound if p.AccountID does not
+	// exist; ErrConflict if p.ID exists. The store does not look for an
+	// identical grant: that is the Manager's validation.
+	PermissionCreate(ctx context.Context, p permission.Permission) error
+
+	// PermissionList returns the permissions of an account in creation
+	// order. ErrNotFound if the account does not exist; an empty slice if
+	// it has none.
+	PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error)
+
+	// PermissionUpdateLimiter replaces the limiter of permission
+	// p.PermissionID of account p.AccountID (nil removes it) and returns the
+	// permission as stored. ErrNotFound if there is no such permission or
+	// it belongs to another account.
+	PermissionUpdateLimiter(ctx context.Context, p PermissionUpdateLimiterParams) (permission.Permission, error)
+
+	// PermissionDelete deletes permission permissionID of account accountID.
+	// ErrNotFound if there is no such permission or it belongs to another
+	// account.
+	PermissionDelete(ctx context.Context, accountID, permissionID uuid.UUID) error
+}
+
+// AccountUpdateParams are the inputs of AccountUpdate.
+type AccountUpdateParams struct {
+	ID          uuid.UUID
+	Label       string
+	Description string
+	UpdatedAt   time.Time
+}
+
+// AccountListParams are the inputs of AccountList.
+type AccountListParams struct {
+	After uuid.UUID // uuid.Nil: start at the first account
+	Limit int
+}
+
+// PermissionUpdateLimiterParams are the inputs of PermissionUpdateLimiter.
+type PermissionUpdateLimiterParams struct {
+	AccountID    uuid.UUID
+	PermissionID uuid.UUID
+	Limiter      *limiter.Limiter // nil removes the limiter
+}
+
+// KeyTouch says that key KeyID was used at UsedAt.
+type KeyTouch struct {
+	KeyID  uuid.UUID
+	UsedAt time.Time
+}
+
+// Credential is what authenticating one key needs, loaded in one call.
+type Credential struct {
+	Key         apikey.Key
+	Account     Account
+	Permissions []permission.Permission
+}

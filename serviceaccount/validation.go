@@ -1,0 +1,79 @@
+package serviceaccount
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// FieldError is one invalid input field. Field is the JSON name of the
+// input (label, expiresAt, limiter[0].surveyKey…), so an HTTP layer can
+// pass it on unchanged.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every invalid field of one input. Test for it with
+// errors.As; nothing was written when a Manager method returns it.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+func invalid(field, message string) *ValidationError {
+	return &ValidationError{Fields: []FieldError{{Field: field, Message: message}}}
+}
+
+// newValidator reports fields by their JSON names, so that errors name what
+// the client sent rather than Go identifiers.
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			return f.Name
+		}
+		return name
+	})
+	return v
+}
+
+// validateStruct runs the validator and turns its errors into a
+// *ValidationError, or returns nil.
+func validateStruct(v *validator.Validate, s any) error {
+	err := v.Struct(s)
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return fmt.Errorf("validate input: %w", err)
+	}
+	out := &ValidationError{}
+	for _, fe := range verrs {
+		out.Fields = append(out.Fields, FieldError{Field: fe.Field(), Message: describe(fe)})
+	}
+	return out
+}
+
+func describe(fe validator.FieldError) string {
+	switch fe.Tag() {
+	case "required":
+		return "is required"
+	case "max":
+		return fmt.Sprintf("must be at most %s characters", fe.Param())
+	default:
+		return fmt.Sprintf("failed the %q rule", fe.Tag())
+	}
+}

@@ -1,0 +1,186 @@
+package storetest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+)
+
+func runAccounts(t *testing.T, newStore NewStore) {
+	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
+		"CreateThenGetReturnsTheAccount": func(t *testing.T, f *fixture) {
+			a := f.account("pipeline")
+			got, err := f.s.AccountGet(f.ctx, a.ID)
+			require.NoError(t, err)
+			requireAccount(t, a, got)
+		},
+		"CreateReturnsErrConflictForADuplicateID": func(t *testing.T, f *fixture) {
+			a := f.account("first")
+			dup := a
+			dup.Label = "second"
+			require.ErrorIs(t, f.s.AccountCreate(f.ctx, dup), store.ErrConflict)
+			got, err := f.s.AccountGet(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Equal(t, "first", got.Label, "the original is unchanged")
+		},
+		"GetReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
+			_, err := f.s.AccountGet(f.ctx, newID(t))
+			require.ErrorIs(t, err, store.ErrNotFound)
+		},
+		"UpdateChangesLabelDescriptionAndUpdatedAtButNotCreatedAt": func(t *testing.T, f *fixture) {
+			a := f.account("old")
+			later := base.Add(time.Hour)
+			got, err := f.s.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "new", Description: "", UpdatedAt: later})
+			require.NoError(t, err)
+			want := serviceaccount.Account{ID: a.ID, Label: "new", Description: "", CreatedAt: base, UpdatedAt: later}
+			requireAccount(t, want, got)
+			stored, err := f.s.AccountGet(f.ctx, a.ID)
+			require.NoError(t, err)
+			requireAccount(t, want, stored)
+		},
+		"UpdateReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
+			_, err := f.s.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: newID(t), Label: "x", UpdatedAt: base})
+			require.ErrorIs(t, err, store.ErrNotFound)
+		},
+		"DeleteRemovesTheAccountWithItsKeysAndPermissions": func(t *testing.T, f *fixture) {
+			a := f.account("doomed")
+			k1, _ := f.key(a.ID, nil)
+			k2, _ := f.key(a.ID, ptr(base.Add(time.Hour)))
+			p := f.permission(a.ID, "study", "s1", "get-responses", `[{"surveyKey":"q1"}]`)
+
+			require.NoError(t, f.s.AccountDelete(f.ctx, a.ID))
+
+			_, err := f.s.AccountGet(f.ctx, a.ID)
+			require.ErrorIs(t, err, store.ErrNotFound)
+			for _, k := range []uuid.UUID{k1.ID, k2.ID} {
+				require.ErrorIs(t, f.s.KeyDelete(f.ctx, a.ID, k), store.ErrNotFound, "key is gone")
+			}
+			_, err = f.s.KeyByHash(f.ctx, k1.Hash)
+			require.ErrorIs(t, err, store.ErrNotFound)
+			_, err = f.s.KeyByHash(f.ctx, k2.Hash)
+			require.ErrorIs(t, err, store.ErrNotFound)
+			require.ErrorIs(t, f.s.PermissionDelete(f.ctx, a.ID, p.ID), store.ErrNotFound, "permission is gone")
+			_, err = f.s.KeyList(f.ctx, a.ID)
+			require.ErrorIs(t, err, store.ErrNotFound)
+			_, err = f.s.PermissionList(f.ctx, a.ID)
+			require.ErrorIs(t, err, store.ErrNotFound)
+		},
+		"DeleteLeavesOtherAccountsAlone": func(t *testing.T, f *fixture) {
+			doomed := f.account("doomed")
+			f.key(doomed.ID, nil)
+			f.permission(doomed.ID, "users", "*", "*", "")
+			kept := f.account("kept")
+			k, _ := f.key(kept.ID, nil)
+			p := f.permission(kept.ID, "users", "*", "delete-users", "")
+
+			require.NoError(t, f.s.AccountDelete(f.ctx, doomed.ID))
+
+			c, err := f.s.KeyByHash(f.ctx, k.Hash)
+			require.NoError(t, err)
+			require.Equal(t, kept.ID, c.Account.ID)
+			require.Equal(t, []uuid.UUID{p.ID}, permissionIDs(c.Permissions))
+		},
+		"DeleteReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
+			require.ErrorIs(t, f.s.AccountDelete(f.ctx, newID(t)), store.ErrNotFound)
+		},
+		"DeleteTwiceReturnsErrNotFoundTheSecondTime": func(t *testing.T, f *fixture) {
+			a := f.account("once")
+			require.NoError(t, f.s.AccountDelete(f.ctx, a.ID))
+			require.ErrorIs(t, f.s.AccountDelete(f.ctx, a.ID), store.ErrNotFound)
+		},
+		"ListIsEmptyOnAnEmptyStore": func(t *testing.T, f *fixture) {
+			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: 10})
+			require.NoError(t, err)
+			require.Empty(t, got)
+		},
+		"ListWalksSeveralPagesInCreationOrder": func(t *testing.T, f *fixture) {
+			var want []uuid.UUID
+			for i := range 7 {
+				want = append(want, f.account(strings.Repeat("a", i+1)).ID)
+			}
+			var got []uuid.UUID
+			after := uuid.Nil
+			pages := 0
+			for {
+				page, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: after, Limit: 3})
+				require.NoError(t, err)
+				require.LessOrEqual(t, len(page), 3)
+				if len(page) == 0 {
+					break
+				}
+				pages++
+				got = append(got, accountIDs(page)...)
+				after = page[len(page)-1].ID
+			}
+			require.Equal(t, want, got)
+			require.Equal(t, 3, pages)
+		},
+		"ListReturnsFullAccounts": func(t *testing.T, f *fixture) {
+			a := f.account("full")
+			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: 1})
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			requireAccount(t, a, got[0])
+		},
+		"ListCursorStillWorksAfterItsAccountIsDeleted": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			b := f.account("b")
+			c := f.account("c")
+			require.NoError(t, f.s.AccountDelete(f.ctx, b.ID))
+			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: b.ID, Limit: 10})
+			require.NoError(t, err)
+			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
+			got, err = f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: a.ID, Limit: 10})
+			require.NoError(t, err)
+			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
+		},
+		"ListPastTheEndIsEmpty": func(t *testing.T, f *fixture) {
+			a := f.account("last")
+			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: a.ID, Limit: 5})
+			require.NoError(t, err)
+			require.Empty(t, got)
+		},
+		"StringsAtMaximumLengthAndAnyUnicodeRoundTripUnchanged": func(t *testing.T, f *fixture) {
+			for _, tc := range []struct{ label, description string }{
+				{strings.Repeat("x", serviceaccount.MaxLabelLength), strings.Repeat("y", serviceaccount.MaxDescriptionLength)},
+				{strings.Repeat("😀", serviceaccount.MaxLabelLength), strings.Repeat("数", serviceaccount.MaxDescriptionLength)},
+				{"Zürich ñ ü – “quotes” 'single' \\ back\\slash", "tab\tnew\nline; DROP TABLE accounts; --"},
+				{"𝔘𝔫𝔦𝔠𝔬𝔡𝔢 עברית العربية", ""},
+			} {
+				a := serviceaccount.Account{ID: newID(t), Label: tc.label, Description: tc.description, CreatedAt: base, UpdatedAt: base}
+				require.NoError(t, f.s.AccountCreate(f.ctx, a))
+				got, err := f.s.AccountGet(f.ctx, a.ID)
+				require.NoError(t, err)
+				require.Equal(t, tc.label, got.Label)
+				require.Equal(t, tc.description, got.Description)
+			}
+		},
+		"TimesKeepMicrosecondsAndComeBackInUTC": func(t *testing.T, f *fixture) {
+			at := time.Date(2030, 1, 2, 3, 4, 5, 999999000, time.UTC)
+			a := serviceaccount.Account{ID: newID(t), Label: "µs", CreatedAt: at, UpdatedAt: at}
+			require.NoError(t, f.s.AccountCreate(f.ctx, a))
+			got, err := f.s.AccountGet(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Equal(t, time.UTC, got.CreatedAt.Location())
+			require.True(t, at.Equal(got.CreatedAt), "want %s, got %s", at, got.CreatedAt)
+		},
+		"CanceledContextIsAnErrorButNotErrNotFound": func(t *testing.T, f *fixture) {
+			a := f.account("ctx")
+			ctx, cancel := context.WithCancel(f.ctx)
+			cancel()
+			_, err := f.s.AccountGet(ctx, a.ID)
+			require.Error(t, err)
+			require.NotErrorIs(t, err, store.ErrNotFound)
+			_, err = f.s.KeyByHash(ctx, [32]byte{1})
+			require.Error(t, err)
+			require.NotErrorIs(t, err, store.ErrNotFound)
+		},
+	})
+}

@@ -1,0 +1,130 @@
+package storetest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+)
+
+func runPermissions(t *testing.T, newStore NewStore) {
+	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
+		"CreateThenListReturnsThePermissionWithItsLimiter": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			p := f.permission(a.ID, "study", "tekenradar", "get-responses", `[{"surveyKey":["intake","weekly"]},{"surveyKey":"exit"}]`)
+			got, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			requirePermission(t, p, got[0])
+		},
+		"CreateKeepsAMissingLimiterAsNil": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			f.permission(a.ID, "users", "*", "*", "")
+			got, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Nil(t, got[0].Limiter)
+		},
+		"LimiterWithUnicodeAndLongValuesRoundTripsUnchanged": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			p := f.permission(a.ID, "study", "研究-ü", "get-reports", `[{"reportKey":["報告 ☃","a\"quote","back\\slash","`+strings.Repeat("v", 200)+`"]}]`)
+			got, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			requirePermission(t, p, got[0])
+		},
+		"CreateReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
+			p := permission.Permission{ID: newID(t), AccountID: newID(t), ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}
+			require.ErrorIs(t, f.s.PermissionCreate(f.ctx, p), store.ErrNotFound)
+		},
+		"CreateReturnsErrConflictForADuplicateID": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			p := f.permission(a.ID, "users", "*", "*", "")
+			require.ErrorIs(t, f.s.PermissionCreate(f.ctx, p), store.ErrConflict)
+		},
+		"ListReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
+			_, err := f.s.PermissionList(f.ctx, newID(t))
+			require.ErrorIs(t, err, store.ErrNotFound)
+		},
+		"ListIsEmptyForAnAccountWithoutPermissions": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			got, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Empty(t, got)
+		},
+		"ListReturnsOnlyTheAccountsPermissionsInCreationOrder": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			b := f.account("b")
+			var want []uuid.UUID
+			for _, action := range []string{"get-responses", "get-reports", "delete-study"} {
+				want = append(want, f.permission(a.ID, "study", "s1", action, "").ID)
+				f.permission(b.ID, "study", "s1", action, "")
+			}
+			got, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, permissionIDs(got))
+		},
+		"UpdateLimiterReplacesTheLimiter": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
+			p.Limiter = limiter.MustParse(`[{"reportKey":["r2","r3"]}]`)
+			got, err := f.s.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
+			require.NoError(t, err)
+			requirePermission(t, p, got)
+			list, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			requirePermission(t, p, list[0])
+		},
+		"UpdateLimiterWithNilRemovesTheLimiter": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
+			got, err := f.s.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
+			require.NoError(t, err)
+			require.Nil(t, got.Limiter)
+			list, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Nil(t, list[0].Limiter)
+		},
+		"UpdateLimiterReturnsErrNotFoundForAPermissionOfAnotherAccount": func(t *testing.T, f *fixture) {
+			owner := f.account("owner")
+			intruder := f.account("intruder")
+			p := f.permission(owner.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
+			_, err := f.s.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
+			require.ErrorIs(t, err, store.ErrNotFound)
+			list, err := f.s.PermissionList(f.ctx, owner.ID)
+			require.NoError(t, err)
+			requirePermission(t, p, list[0])
+		},
+		"UpdateLimiterReturnsErrNotFoundForAnUnknownPermission": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			_, err := f.s.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
+			require.ErrorIs(t, err, store.ErrNotFound)
+		},
+		"DeleteRemovesThePermission": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			p := f.permission(a.ID, "users", "*", "*", "")
+			kept := f.permission(a.ID, "users", "*", "delete-users", "")
+			require.NoError(t, f.s.PermissionDelete(f.ctx, a.ID, p.ID))
+			list, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Equal(t, []uuid.UUID{kept.ID}, permissionIDs(list))
+		},
+		"DeleteReturnsErrNotFoundForAPermissionOfAnotherAccount": func(t *testing.T, f *fixture) {
+			owner := f.account("owner")
+			intruder := f.account("intruder")
+			p := f.permission(owner.ID, "users", "*", "*", "")
+			require.ErrorIs(t, f.s.PermissionDelete(f.ctx, intruder.ID, p.ID), store.ErrNotFound)
+			list, err := f.s.PermissionList(f.ctx, owner.ID)
+			require.NoError(t, err)
+			require.Len(t, list, 1, "the permission survived")
+		},
+		"DeleteReturnsErrNotFoundForAnUnknownPermission": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			require.ErrorIs(t, f.s.PermissionDelete(f.ctx, a.ID, newID(t)), store.ErrNotFound)
+		},
+	})
+}

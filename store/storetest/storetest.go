@@ -1,0 +1,167 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// NewStore returns an empty store for one subtest.
+type NewStore func(t *testing.T) serviceaccount.Store
+
+// Run runs the whole suite against the stores newStore makes.
+func Run(t *testing.T, newStore NewStore) {
+	t.Helper()
+	t.Run("Accounts", func(t *testing.T) { t.Parallel(); runAccounts(t, newStore) })
+	t.Run("Keys", func(t *testing.T) { t.Parallel(); runKeys(t, newStore) })
+	t.Run("Permissions", func(t *testing.T) { t.Parallel(); runPermissions(t, newStore) })
+	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); runConcurrency(t, newStore) })
+}
+
+// subtests runs each case in parallel on a fresh fixture.
+func subtests(t *testing.T, newStore NewStore, cases map[string]func(t *testing.T, f *fixture)) {
+	t.Helper()
+	for name, fn := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, &fixture{t: t, ctx: t.Context(), s: newStore(t)})
+		})
+	}
+}
+
+// base is the fixture's "now": fixed, UTC, microsecond precision.
+var base = time.Date(2026, 11, 25, 10, 30, 0, 123456000, time.UTC)
+
+// precision is what the contract guarantees for stored times.
+const precision = time.Microsecond
+
+type fixture struct {
+	t   *testing.T
+	ctx context.Context
+	s   serviceaccount.Store
+}
+
+func newID(t *testing.T) uuid.UUID {
+	id, err := uuid.NewV7()
+	require.NoError(t, err)
+	return id
+}
+
+func (f *fixture) account(label string) serviceaccount.Account {
+	f.t.Helper()
+	a := serviceaccount.Account{
+		ID: newID(f.t), Label: label, Description: "about " + label,
+		CreatedAt: base, UpdatedAt: base,
+	}
+	require.NoError(f.t, f.s.AccountCreate(f.ctx, a))
+	return a
+}
+
+// key stores a new key of account and returns the record and its plaintext.
+func (f *fixture) key(accountID uuid.UUID, expiresAt *time.Time) (apikey.Key, string) {
+	f.t.Helper()
+	plaintext, err := apikey.Generate(apikey.DefaultPrefix)
+	require.NoError(f.t, err)
+	k := apikey.Key{
+		ID: newID(f.t), AccountID: accountID,
+		Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext),
+		CreatedAt: base, ExpiresAt: expiresAt,
+	}
+	require.NoError(f.t, f.s.KeyCreate(f.ctx, k))
+	return k, plaintext
+}
+
+func (f *fixture) permission(accountID uuid.UUID, resourceType, resourceKey, action, limiterJSON string) permission.Permission {
+	f.t.Helper()
+	p := permission.Permission{
+		ID: newID(f.t), AccountID: accountID,
+		ResourceType: resourceType, ResourceKey: resourceKey, Action: action,
+		CreatedAt: base,
+	}
+	if limiterJSON != "" {
+		p.Limiter = limiter.MustParse(limiterJSON)
+	}
+	require.NoError(f.t, f.s.PermissionCreate(f.ctx, p))
+	return p
+}
+
+func requireTime(t *testing.T, want, got time.Time) {
+	t.Helper()
+	require.Equal(t, time.UTC, got.Location(), "times come back in UTC")
+	require.WithinDuration(t, want, got, precision)
+}
+
+func requireTimePtr(t *testing.T, want, got *time.Time) {
+	t.Helper()
+	if want == nil {
+		require.Nil(t, got)
+		return
+	}
+	require.NotNil(t, got)
+	requireTime(t, *want, *got)
+}
+
+func requireAccount(t *testing.T, want, got serviceaccount.Account) {
+	t.Helper()
+	require.Equal(t, want.ID, got.ID)
+	require.Equal(t, want.Label, got.Label)
+	require.Equal(t, want.Description, got.Description)
+	requireTime(t, want.CreatedAt, got.CreatedAt)
+	requireTime(t, want.UpdatedAt, got.UpdatedAt)
+}
+
+func requireKey(t *testing.T, want, got apikey.Key) {
+	t.Helper()
+	require.Equal(t, want.ID, got.ID)
+	require.Equal(t, want.AccountID, got.AccountID)
+	require.True(t, want.Hash == got.Hash, "hash round-trips")
+	require.Equal(t, want.Hint, got.Hint)
+	requireTime(t, want.CreatedAt, got.CreatedAt)
+	requireTimePtr(t, want.LastUsedAt, got.LastUsedAt)
+	requireTimePtr(t, want.ExpiresAt, got.ExpiresAt)
+}
+
+func requirePermission(t *testing.T, want, got permission.Permission) {
+	t.Helper()
+	require.Equal(t, want.ID, got.ID)
+	require.Equal(t, want.AccountID, got.AccountID)
+	require.Equal(t, want.ResourceType, got.ResourceType)
+	require.Equal(t, want.ResourceKey, got.ResourceKey)
+	require.Equal(t, want.Action, got.Action)
+	require.True(t, want.Limiter.Equal(got.Limiter), "limiter: want %s, got %s", want.Limiter, got.Limiter)
+	requireTime(t, want.CreatedAt, got.CreatedAt)
+}
+
+func keyIDs(keys []apikey.Key) []uuid.UUID {
+	ids := make([]uuid.UUID, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return ids
+}
+
+func permissionIDs(perms []permission.Permission) []uuid.UUID {
+	ids := make([]uuid.UUID, len(perms))
+	for i, p := range perms {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+func accountIDs(accounts []serviceaccount.Account) []uuid.UUID {
+	ids := make([]uuid.UUID, len(accounts))
+	for i, a := range accounts {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+func ptr[T any](v T) *T { return &v }
