@@ -116,10 +116,11 @@ func (c *Catalog) ResourceTypes() []ResourceType {
 	out := make([]ResourceType, len(c.types))
 	for i, rt := range c.types {
 		ct := c.byID[rt.ID]
-		rt.Keys = slices.Clone(rt.Keys)
+		// Non-nil slices, so that JSON shows [] rather than null.
+		rt.Keys = append([]string{}, rt.Keys...)
 		rt.Actions = slices.Clone(rt.Actions)
 		for j := range rt.Actions {
-			rt.Actions[j].LimiterKeys = slices.Clone(ct.actions[rt.Actions[j].ID])
+			rt.Actions[j].LimiterKeys = append([]string{}, ct.actions[rt.Actions[j].ID]...)
 		}
 		out[i] = rt
 	}
