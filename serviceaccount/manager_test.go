@@ -1,0 +1,350 @@
+package serviceaccount_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jonboulle/clockwork"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
+)
+
+var start = time.Date(2026, 11, 25, 9, 0, 0, 123456789, time.UTC)
+
+type fixture struct {
+	m       *serviceaccount.Manager
+	clock   *clockwork.FakeClock
+	changes []serviceaccount.Change
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{clock: clockwork.NewFakeClockAt(start)}
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New(), Clock: f.clock})
+	require.NoError(t, err)
+	f.m = m
+	m.Subscribe(func(c serviceaccount.Change) { f.changes = append(f.changes, c) })
+	return f
+}
+
+func (f *fixture) account(t *testing.T) serviceaccount.Account {
+	t.Helper()
+	a, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "pipeline"})
+	require.NoError(t, err)
+	return a
+}
+
+func requireFields(t *testing.T, err error, fields ...string) *serviceaccount.ValidationError {
+	t.Helper()
+	var verr *serviceaccount.ValidationError
+	require.ErrorAs(t, err, &verr)
+	var got []string
+	for _, f := range verr.Fields {
+		got = append(got, f.Field)
+	}
+	require.Equal(t, fields, got)
+	return verr
+}
+
+func TestNewManagerValidatesConfig(t *testing.T) {
+	_, err := serviceaccount.NewManager(serviceaccount.Config{})
+	require.ErrorContains(t, err, "Store is required")
+	_, err = serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New(), KeyPrefix: "Bad_"})
+	require.ErrorContains(t, err, "KeyPrefix")
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New(), KeyPrefix: "acme"})
+	require.NoError(t, err)
+	assert.Equal(t, "acme", m.KeyPrefix())
+}
+
+func TestCreateAccountTrimsAndStampsTimes(t *testing.T) {
+	f := newFixture(t)
+	a, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "  nightly export ", Description: " to the warehouse\n"})
+	require.NoError(t, err)
+	assert.Equal(t, "nightly export", a.Label)
+	assert.Equal(t, "to the warehouse", a.Description)
+	assert.Equal(t, start.Truncate(time.Microsecond), a.CreatedAt)
+	assert.Equal(t, a.CreatedAt, a.UpdatedAt)
+	assert.Equal(t, uuid.Version(7), a.ID.Version())
+	got, err := f.m.Account(t.Context(), a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, a, got)
+	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.AccountCreated, AccountID: a.ID}}, f.changes)
+}
+
+func TestAccountInputValidation(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name   string
+		in     serviceaccount.AccountInput
+		fields []string
+	}{
+		{"label missing", serviceaccount.AccountInput{}, []string{"label"}},
+		{"label only spaces", serviceaccount.AccountInput{Label: "   "}, []string{"label"}},
+		{"label too long", serviceaccount.AccountInput{Label: strings.Repeat("é", 101)}, []string{"label"}},
+		{"description too long", serviceaccount.AccountInput{Label: "ok", Description: strings.Repeat("d", 1001)}, []string{"description"}},
+		{"both wrong", serviceaccount.AccountInput{Description: strings.Repeat("d", 1001)}, []string{"label", "description"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.m.CreateAccount(t.Context(), tc.in)
+			verr := requireFields(t, err, tc.fields...)
+			assert.NotEmpty(t, verr.Fields[0].Message)
+		})
+	}
+	t.Run("limits count characters after trimming", func(t *testing.T) {
+		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: " " + strings.Repeat("😀", 100) + " ", Description: strings.Repeat("数", 1000)})
+		require.NoError(t, err)
+	})
+	page, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{})
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 1, "no invalid input was written")
+}
+
+func TestUpdateAccount(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	f.clock.Advance(time.Hour)
+	got, err := f.m.UpdateAccount(t.Context(), a.ID, serviceaccount.AccountInput{Label: "renamed", Description: "new"})
+	require.NoError(t, err)
+	assert.Equal(t, "renamed", got.Label)
+	assert.Equal(t, a.CreatedAt, got.CreatedAt)
+	assert.Equal(t, start.Add(time.Hour).Truncate(time.Microsecond), got.UpdatedAt)
+
+	_, err = f.m.UpdateAccount(t.Context(), a.ID, serviceaccount.AccountInput{})
+	requireFields(t, err, "label")
+	_, err = f.m.UpdateAccount(t.Context(), uuid.New(), serviceaccount.AccountInput{Label: "x"})
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func TestListAccountsPages(t *testing.T) {
+	f := newFixture(t)
+	var want []uuid.UUID
+	for range 5 {
+		want = append(want, f.account(t).ID)
+	}
+	var got []uuid.UUID
+	cursor := ""
+	for {
+		page, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{Limit: 2, Cursor: cursor})
+		require.NoError(t, err)
+		for _, a := range page.Items {
+			got = append(got, a.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		assert.NotContains(t, page.NextCursor, "=", "URL-safe without padding")
+		cursor = page.NextCursor
+	}
+	assert.Equal(t, want, got)
+
+	page, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{Limit: 5})
+	require.NoError(t, err)
+	assert.Len(t, page.Items, 5)
+	assert.Empty(t, page.NextCursor, "an exactly full last page says it is the last")
+}
+
+func TestListAccountsRejectsBadParams(t *testing.T) {
+	f := newFixture(t)
+	for _, limit := range []int{-1, 201} {
+		_, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{Limit: limit})
+		requireFields(t, err, "limit")
+	}
+	for _, cursor := range []string{"!!", "AAAA", strings.Repeat("A", 40)} {
+		_, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{Cursor: cursor})
+		requireFields(t, err, "cursor")
+	}
+}
+
+func TestCreateKeyReturnsThePlaintextOnceAndStoresOnlyTheHash(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	expires := start.Add(24 * time.Hour)
+	created, err := f.m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{ExpiresAt: &expires})
+	require.NoError(t, err)
+	require.NoError(t, apikey.Parse(created.Plaintext, apikey.DefaultPrefix))
+	assert.Equal(t, apikey.HashKey(created.Plaintext), created.Key.Hash)
+	assert.Equal(t, apikey.Hint(created.Plaintext), created.Key.Hint)
+	assert.Equal(t, expires.Truncate(time.Microsecond), *created.Key.ExpiresAt)
+
+	keys, err := f.m.Keys(t.Context(), a.ID)
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	assert.Equal(t, created.Key.ID, keys[0].ID)
+
+	cred, err := f.m.LookupKey(t.Context(), apikey.HashKey(created.Plaintext))
+	require.NoError(t, err)
+	assert.Equal(t, a.ID, cred.Account.ID)
+}
+
+func TestCreateKeyRejectsAnExpiryThatIsNotInTheFuture(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	for _, at := range []time.Time{start, start.Add(-time.Second)} {
+		_, err := f.m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{ExpiresAt: &at})
+		requireFields(t, err, "expiresAt")
+	}
+	keys, err := f.m.Keys(t.Context(), a.ID)
+	require.NoError(t, err)
+	assert.Empty(t, keys)
+}
+
+func TestCreateKeyForAnUnknownAccountIsNotFound(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.m.CreateKey(t.Context(), uuid.New(), serviceaccount.CreateKeyInput{})
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func TestCreateKeyUsesTheConfiguredPrefix(t *testing.T) {
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New(), KeyPrefix: "acme"})
+	require.NoError(t, err)
+	a, err := m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "x"})
+	require.NoError(t, err)
+	k, err := m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(k.Plaintext, "acme_"))
+	assert.NoError(t, apikey.Parse(k.Plaintext, "acme"))
+}
+
+func TestDeleteKeyChecksOwnershipAndNotifies(t *testing.T) {
+	f := newFixture(t)
+	owner, other := f.account(t), f.account(t)
+	k, err := f.m.CreateKey(t.Context(), owner.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	f.changes = nil
+
+	require.ErrorIs(t, f.m.DeleteKey(t.Context(), other.ID, k.Key.ID), store.ErrNotFound)
+	assert.Empty(t, f.changes, "a failed change is not announced")
+	require.NoError(t, f.m.DeleteKey(t.Context(), owner.ID, k.Key.ID))
+	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.KeyDeleted, AccountID: owner.ID, KeyID: k.Key.ID}}, f.changes)
+	_, err = f.m.LookupKey(t.Context(), k.Key.Hash)
+	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+func TestAddPermissionValidatesAgainstTheCatalog(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	tests := []struct {
+		name   string
+		in     serviceaccount.PermissionInput
+		fields []string
+	}{
+		{"all fields missing", serviceaccount.PermissionInput{}, []string{"resourceType", "resourceKey", "action"}},
+		{"unknown type", serviceaccount.PermissionInput{ResourceType: "nope", ResourceKey: "x", Action: "y"}, []string{"resourceType"}},
+		{"invalid limiter JSON", serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s", Action: "get-reports", Limiter: json.RawMessage(`[{"reportKey":1}]`)}, []string{"limiter[0].reportKey"}},
+		{"empty limiter", serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s", Action: "get-reports", Limiter: json.RawMessage(`[]`)}, []string{"limiter"}},
+		{"undeclared limiter key", serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s", Action: "get-reports", Limiter: json.RawMessage(`[{"surveyKey":"x"}]`)}, []string{"limiter[0].surveyKey"}},
+		{"limiter on an action without one", serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s", Action: "delete-study", Limiter: json.RawMessage(`[{"surveyKey":"x"}]`)}, []string{"limiter"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.m.AddPermission(t.Context(), a.ID, tc.in)
+			requireFields(t, err, tc.fields...)
+		})
+	}
+	perms, err := f.m.Permissions(t.Context(), a.ID)
+	require.NoError(t, err)
+	assert.Empty(t, perms, "nothing invalid was written")
+}
+
+func TestAddPermissionRejectsAnIdenticalGrant(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	in := serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s", Action: "get-reports", Limiter: json.RawMessage(`[{"reportKey":["a","b"]}]`)}
+	_, err := f.m.AddPermission(t.Context(), a.ID, in)
+	require.NoError(t, err)
+	_, err = f.m.AddPermission(t.Context(), a.ID, in)
+	requireFields(t, err, "action")
+	in.Limiter = json.RawMessage(`[{"reportKey":"c"}]`)
+	_, err = f.m.AddPermission(t.Context(), a.ID, in)
+	require.NoError(t, err, "a different limiter is a different grant")
+}
+
+func TestSetLimiter(t *testing.T) {
+	f := newFixture(t)
+	a, other := f.account(t), f.account(t)
+	p, err := f.m.AddPermission(t.Context(), a.ID, serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s", Action: "get-responses"})
+	require.NoError(t, err)
+	f.changes = nil
+
+	got, err := f.m.SetLimiter(t.Context(), a.ID, p.ID, json.RawMessage(`[{"surveyKey":"weekly"}]`))
+	require.NoError(t, err)
+	assert.Equal(t, `[{"surveyKey":"weekly"}]`, got.Limiter.String())
+	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.PermissionUpdated, AccountID: a.ID, PermissionID: p.ID}}, f.changes)
+
+	_, err = f.m.SetLimiter(t.Context(), a.ID, p.ID, json.RawMessage(`[{"reportKey":"r"}]`))
+	requireFields(t, err, "limiter[0].reportKey")
+	_, err = f.m.SetLimiter(t.Context(), other.ID, p.ID, nil)
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	got, err = f.m.SetLimiter(t.Context(), a.ID, p.ID, json.RawMessage(`null`))
+	require.NoError(t, err)
+	assert.Nil(t, got.Limiter)
+}
+
+func TestDeleteAccountCascadesAndNotifies(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	k, err := f.m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	p, err := f.m.AddPermission(t.Context(), a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
+	require.NoError(t, err)
+	f.changes = nil
+
+	require.NoError(t, f.m.DeleteAccount(t.Context(), a.ID))
+	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.AccountDeleted, AccountID: a.ID}}, f.changes)
+	_, err = f.m.LookupKey(t.Context(), k.Key.Hash)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorIs(t, f.m.DeletePermission(t.Context(), a.ID, p.ID), store.ErrNotFound)
+	require.ErrorIs(t, f.m.DeleteAccount(t.Context(), a.ID), store.ErrNotFound)
+}
+
+func TestUnsubscribeStopsNotifications(t *testing.T) {
+	f := newFixture(t)
+	var n int
+	unsubscribe := f.m.Subscribe(func(serviceaccount.Change) { n++ })
+	f.account(t)
+	unsubscribe()
+	unsubscribe() // idempotent
+	f.account(t)
+	assert.Equal(t, 1, n)
+}
+
+func TestTouchKeysPassesTheBatchThrough(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	k, err := f.m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	require.NoError(t, f.m.TouchKeys(t.Context(), nil))
+	require.NoError(t, f.m.TouchKeys(t.Context(), []serviceaccount.KeyTouch{{KeyID: k.Key.ID, UsedAt: start}}))
+	keys, err := f.m.Keys(t.Context(), a.ID)
+	require.NoError(t, err)
+	require.NotNil(t, keys[0].LastUsedAt)
+}
+
+func TestStoreErrorsAreWrappedWithoutLosingTheirIdentity(t *testing.T) {
+	boom := errors.New("connection refused")
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: failingStore{err: boom}})
+	require.NoError(t, err)
+	_, err = m.CreateAccount(context.Background(), serviceaccount.AccountInput{Label: "x"})
+	require.ErrorIs(t, err, boom)
+	require.NotErrorIs(t, err, store.ErrNotFound)
+}
+
+// failingStore fails every call, like a database that went away.
+type failingStore struct {
+	serviceaccount.Store
+	err error
+}
+
+func (s failingStore) AccountCreate(context.Context, serviceaccount.Account) error { return s.err }
