@@ -17,8 +17,8 @@ type Permission struct {
 	ID           uuid.UUID
 	AccountID    uuid.UUID
 	ResourceType string
-	ResourceKey  string // a key, or Any
-	Action       string // an action, or Any
+	ResourceKey  string           // a key, or Any
+	Action       string           // an action, or Any
 	Limiter      *limiter.Limiter // nil: no further constraint
 	CreatedAt    time.Time
 }

@@ -137,4 +137,3 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 		},
 	})
 }
-
