@@ -1,0 +1,132 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// pathID parses the path value name as a UUID in its canonical 36-character
+// form. Anything else cannot name a stored record, so it is a 404 like an
+// unknown id, not a 400.
+func pathID(r *http.Request, name string) (uuid.UUID, error) {
+	s := r.PathValue(name)
+	if len(s) != 36 {
+		return uuid.Nil, newProblem(http.StatusNotFound, notFoundDetail(r))
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, newProblem(http.StatusNotFound, notFoundDetail(r))
+	}
+	return id, nil
+}
+
+func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var p serviceaccount.ListAccountsParams
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > serviceaccount.MaxPageSize {
+			return invalidField("limit", fmt.Sprintf("must be an integer from 1 to %d", serviceaccount.MaxPageSize))
+		}
+		p.Limit = n
+	}
+	p.Cursor = q.Get("cursor")
+	page, err := h.m.ListAccounts(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := accountPageJSON{Items: make([]accountJSON, len(page.Items))}
+	for i, a := range page.Items {
+		out.Items[i] = newAccountJSON(a)
+	}
+	if page.NextCursor != "" {
+		out.NextCursor = &page.NextCursor
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func accountFields(in *serviceaccount.AccountInput) []field {
+	return []field{stringField("label", &in.Label), stringField("description", &in.Description)}
+}
+
+func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
+	var in serviceaccount.AccountInput
+	if _, err := readBody(w, r, false, accountFields(&in)...); err != nil {
+		return err
+	}
+	a, err := h.m.CreateAccount(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", mountPrefix(r)+"/service-accounts/"+a.ID.String())
+	return writeJSON(w, http.StatusCreated, newAccountJSON(a))
+}
+
+func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := h.m.Account(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+}
+
+// updateAccount replaces both fields, as PUT does: an omitted description
+// clears it.
+func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in serviceaccount.AccountInput
+	if _, err := readBody(w, r, false, accountFields(&in)...); err != nil {
+		return err
+	}
+	a, err := h.m.UpdateAccount(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+}
+
+func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.m.DeleteAccount(r.Context(), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// mountPrefix recovers the escaped path prefix that http.StripPrefix (or
+// a router that strips the same way) removed, from the request line that
+// the server received, so a Location header points inside the mount point.
+// It is "" when the handler is not mounted under a prefix or the request
+// did not come from a server.
+func mountPrefix(r *http.Request) string {
+	if r.RequestURI == "" {
+		return ""
+	}
+	u, err := url.ParseRequestURI(r.RequestURI)
+	if err != nil {
+		return ""
+	}
+	prefix, ok := strings.CutSuffix(u.EscapedPath(), r.URL.EscapedPath())
+	if !ok {
+		return ""
+	}
+	return prefix
+}

@@ -1,0 +1,65 @@
+package admin_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/admin"
+)
+
+func TestRequireBearerToken(t *testing.T) {
+	const token = "s3cret-admin-token"
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})
+	h := admin.RequireBearerToken(token, next)
+
+	tests := []struct {
+		name          string
+		authorization []string
+		want          int
+	}{
+		{"NoHeader", nil, http.StatusUnauthorized},
+		{"EmptyHeader", []string{""}, http.StatusUnauthorized},
+		{"SchemeOnly", []string{"Bearer"}, http.StatusUnauthorized},
+		{"EmptyToken", []string{"Bearer "}, http.StatusUnauthorized},
+		{"WrongToken", []string{"Bearer nope"}, http.StatusUnauthorized},
+		{"Prefix", []string{"Bearer " + token[:len(token)-1]}, http.StatusUnauthorized},
+		{"Extension", []string{"Bearer " + token + "x"}, http.StatusUnauthorized},
+		{"OtherScheme", []string{"Basic " + token}, http.StatusUnauthorized},
+		{"NoScheme", []string{token}, http.StatusUnauthorized},
+		{"Correct", []string{"Bearer " + token}, http.StatusTeapot},
+		{"SchemeInLowerCase", []string{"bearer " + token}, http.StatusTeapot},
+		{"OnlyTheFirstHeaderCounts", []string{"Bearer nope", "Bearer " + token}, http.StatusUnauthorized},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/service-accounts", nil)
+			for _, v := range tc.authorization {
+				req.Header.Add("Authorization", v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			require.Equal(t, tc.want, rec.Code)
+			if tc.want != http.StatusUnauthorized {
+				return
+			}
+			res := &response{status: rec.Code, header: rec.Header()}
+			var err error
+			res.body, err = io.ReadAll(rec.Body)
+			require.NoError(t, err)
+			requireProblem(t, res, http.StatusUnauthorized)
+			assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
+			assert.NotContains(t, string(res.body), token)
+		})
+	}
+
+	assert.PanicsWithValue(t, "admin: RequireBearerToken needs a non-empty token", func() {
+		admin.RequireBearerToken("", next)
+	})
+}

@@ -1,0 +1,106 @@
+// Package admin serves the management HTTP API: JSON over HTTP for
+// everything the reference "Service Accounts" admin screens do (accounts,
+// their API keys and permissions, and the permission catalog), each change
+// made through a [serviceaccount.Manager].
+//
+// # Authentication is yours
+//
+// The library does not decide who is an administrator. Wrap the handler in
+// the application's own authentication. For a single shared admin token,
+// use [RequireBearerToken], which compares SHA-256 digests in constant time
+// and answers 401 problem+json with WWW-Authenticate: Bearer. Its core:
+//
+//	want := sha256.Sum256([]byte(token))
+//	got := sha256.Sum256([]byte(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")))
+//	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+//		w.Header().Set("WWW-Authenticate", "Bearer") // then 401
+//	}
+//
+// # Mounting
+//
+// Routes are relative to the mount point, as with http.FileServer: strip
+// the prefix before the handler sees the path.
+//
+//	api := admin.RequireBearerToken(token, admin.New(manager))
+//	mux.Handle("/admin/", http.StripPrefix("/admin", api))     // net/http
+//	r.Mount("/admin", http.StripPrefix("/admin", api))         // chi
+//
+// The Location header of a created account includes the prefix, recovered
+// from the request line: /admin/service-accounts/{id}.
+//
+// # Routes
+//
+//	GET    /service-accounts?limit=&cursor=          200 {"items":[account…],"nextCursor":string|null}
+//	POST   /service-accounts                         201 account, Location
+//	GET    /service-accounts/{id}                    200 account
+//	PUT    /service-accounts/{id}                    200 account
+//	DELETE /service-accounts/{id}                    204
+//	GET    /service-accounts/{id}/api-keys           200 {"items":[key…]}
+//	POST   /service-accounts/{id}/api-keys           201 key with "key", the plaintext, shown this once
+//	DELETE /service-accounts/{id}/api-keys/{keyId}   204
+//	GET    /service-accounts/{id}/permissions        200 {"items":[permission…]}
+//	POST   /service-accounts/{id}/permissions        201 permission
+//	PUT    /service-accounts/{id}/permissions/{permissionId}/limiter  200 permission
+//	DELETE /service-accounts/{id}/permissions/{permissionId}          204
+//	GET    /catalog                                  200 {"resourceTypes":[…]}
+//
+// Bodies: an account is {"label","description"} (PUT replaces both, so an
+// omitted description is cleared); a key {"expiresAt": RFC 3339 or null},
+// where the whole body may be empty; a permission {"resourceType",
+// "resourceKey","action","limiter"}; a limiter change {"limiter": array or
+// null}, where the member is required and null removes the limiter.
+//
+// Responses: account {"id","label","description","createdAt","updatedAt"};
+// key {"id","serviceAccountId","hint","createdAt","lastUsedAt","expiresAt"},
+// never the key or its hash except "key" in the create response, which is
+// sent with Cache-Control: no-store; permission {"id","serviceAccountId",
+// "resourceType","resourceKey","action","limiter","createdAt"}, the limiter
+// in its canonical form. Absent values are null; an empty description is "".
+// Times are RFC 3339 in UTC with exactly six fractional digits
+// (2026-01-31T09:00:00.000000Z): the stores keep microseconds, and a fixed
+// width sorts as text.
+//
+// Pagination: limit is 1 to 200 (default 50); cursor is the nextCursor of
+// the previous page, opaque and URL-safe; nextCursor is null on the last
+// page. Accounts come in creation order.
+//
+// # Requests
+//
+// A request body must be one JSON object, at most [MaxBodyBytes], with only
+// the members listed above (names match exactly, each at most once) and
+// nothing after it. It must be sent with Content-Type: application/json (or
+// an application/*+json type, charset UTF-8 if given), as in
+//
+//	curl -H 'Content-Type: application/json' -d '{"label":"nightly export"}' …
+//
+// Any other declared type is 415, and so is a non-empty body without a
+// type. This refuses curl's default form encoding with a message saying
+// what to add, rather than guessing; and it refuses the bodies a browser
+// sends cross-site without a CORS preflight (forms, text/plain), so an
+// application that authenticates admins by cookie is not open to
+// cross-site request forgery through this API.
+//
+// # Errors
+//
+// Errors are RFC 9457 application/problem+json documents with "status",
+// "title" and "detail", and for invalid input an "errors" array of
+// {"field","message"} whose field is the JSON name (label, expiresAt,
+// limiter[0].surveyKey, limit, cursor):
+//
+//	400  malformed JSON, a wrong JSON type, an unknown or repeated member,
+//	     data after the object, invalid values, a bad limit or cursor
+//	404  an unknown path or id, an id that is not a UUID, and a key or
+//	     permission that belongs to another account
+//	405  a method the path does not support, with an Allow header
+//	409  a store uniqueness conflict (an id collision; practically never)
+//	413  a body larger than MaxBodyBytes
+//	415  a body that is not declared as JSON
+//	500  anything else; the detail is generic and the error is logged
+//	503  the request's context ended (its deadline passed, or the client
+//	     went away) before the store answered
+//
+// The store contract does not tell a store outage from other failures, so
+// the handler cannot either: a store error that is not a context error is
+// 500, logged at level Error through [WithLogger]'s logger (503s at Warn).
+// Invalid input never writes anything.
+package admin

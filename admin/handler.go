@@ -1,0 +1,139 @@
+package admin
+
+import (
+	"log/slog"
+	"net/http"
+	"path"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// MaxBodyBytes bounds a request body; a larger one is answered with 413.
+const MaxBodyBytes = 1 << 20
+
+// Option configures the handler built by New.
+type Option func(*handler)
+
+// WithLogger sets where the handler logs errors it answers with 500 or 503
+// (the client only sees a generic detail). nil, or no option, means
+// slog.Default() at the time of the request. Log lines carry the method,
+// route pattern, path and error; never a request body, a key or a hash.
+func WithLogger(l *slog.Logger) Option {
+	return func(h *handler) { h.logger = l }
+}
+
+// New returns the management API for m as an http.Handler whose routes are
+// relative to where it is mounted: mount it with http.StripPrefix (see the
+// package documentation). It panics if m is nil, a programming error that
+// should fail at start rather than on the first request.
+func New(m *serviceaccount.Manager, opts ...Option) http.Handler {
+	if m == nil {
+		panic("admin: New needs a non-nil *serviceaccount.Manager")
+	}
+	h := &handler{m: m, mux: http.NewServeMux()}
+	for _, opt := range opts {
+		opt(h)
+	}
+	h.routes()
+	return h
+}
+
+type handler struct {
+	m      *serviceaccount.Manager
+	logger *slog.Logger
+	mux    *http.ServeMux
+}
+
+func (h *handler) routes() {
+	h.handle("GET /service-accounts", h.listAccounts)
+	h.handle("POST /service-accounts", h.createAccount)
+	h.handle("GET /service-accounts/{id}", h.getAccount)
+	h.handle("PUT /service-accounts/{id}", h.updateAccount)
+	h.handle("DELETE /service-accounts/{id}", h.deleteAccount)
+	h.handle("GET /service-accounts/{id}/api-keys", h.listKeys)
+	h.handle("POST /service-accounts/{id}/api-keys", h.createKey)
+	h.handle("DELETE /service-accounts/{id}/api-keys/{keyId}", h.deleteKey)
+	h.handle("GET /service-accounts/{id}/permissions", h.listPermissions)
+	h.handle("POST /service-accounts/{id}/permissions", h.addPermission)
+	h.handle("PUT /service-accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
+	h.handle("DELETE /service-accounts/{id}/permissions/{permissionId}", h.deletePermission)
+	h.handle("GET /catalog", h.catalog)
+}
+
+// handle registers fn, whose returned error becomes a problem response.
+func (h *handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+// ServeHTTP answers what the ServeMux would answer in plain text (404, 405)
+// with problem+json instead, and never redirects: a redirect computed behind
+// http.StripPrefix would point outside the mount point.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if p == "" || p[0] != '/' || path.Clean(p) != p {
+		writeProblem(w, newProblem(http.StatusNotFound, "There is no resource at this path."))
+		return
+	}
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		rec := &headerRecorder{header: http.Header{}}
+		h.mux.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			allow := rec.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			writeProblem(w, newProblem(http.StatusMethodNotAllowed,
+				"The method "+r.Method+" is not allowed on this resource; allowed: "+allow+"."))
+			return
+		}
+		writeProblem(w, newProblem(http.StatusNotFound, "There is no resource at this path."))
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// headerRecorder keeps the status and headers of the ServeMux's own 404 or
+// 405 answer and drops its plain-text body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (rec *headerRecorder) Header() http.Header { return rec.header }
+
+func (rec *headerRecorder) WriteHeader(status int) {
+	if rec.status == 0 {
+		rec.status = status
+	}
+}
+
+func (rec *headerRecorder) Write(b []byte) (int, error) {
+	rec.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+func (h *handler) log() *slog.Logger {
+	if h.logger != nil {
+		return h.logger
+	}
+	return slog.Default()
+}
+
+func (h *handler) catalog(w http.ResponseWriter, r *http.Request) error {
+	types := h.m.Catalog().ResourceTypes()
+	// A form builder iterates lists; give it [] rather than null for an
+	// action that takes no limiter.
+	for i := range types {
+		if types[i].Keys == nil {
+			types[i].Keys = []string{}
+		}
+		for j := range types[i].Actions {
+			if types[i].Actions[j].LimiterKeys == nil {
+				types[i].Actions[j].LimiterKeys = []string{}
+			}
+		}
+	}
+	return writeJSON(w, http.StatusOK, catalogJSON{ResourceTypes: types})
+}

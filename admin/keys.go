@@ -1,0 +1,58 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+func (h *handler) listKeys(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	keys, err := h.m.Keys(r.Context(), accountID)
+	if err != nil {
+		return err
+	}
+	out := keyListJSON{Items: make([]keyJSON, len(keys))}
+	for i, k := range keys {
+		out.Items[i] = newKeyJSON(k)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// createKey answers with the plaintext key, the only time it is ever
+// shown; Cache-Control: no-store keeps it out of every cache on the way.
+func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in serviceaccount.CreateKeyInput
+	if _, err := readBody(w, r, true, timeField("expiresAt", &in.ExpiresAt)); err != nil {
+		return err
+	}
+	created, err := h.m.CreateKey(r.Context(), accountID, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusCreated, createdKeyJSON{keyJSON: newKeyJSON(created.Key), Key: created.Plaintext})
+}
+
+func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	keyID, err := pathID(r, "keyId")
+	if err != nil {
+		return err
+	}
+	if err := h.m.DeleteKey(r.Context(), accountID, keyID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,86 @@
+package admin
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+func (h *handler) listPermissions(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	perms, err := h.m.Permissions(r.Context(), accountID)
+	if err != nil {
+		return err
+	}
+	out := permissionListJSON{Items: make([]permissionJSON, len(perms))}
+	for i, p := range perms {
+		out.Items[i] = newPermissionJSON(p)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in serviceaccount.PermissionInput
+	if _, err := readBody(w, r, false,
+		stringField("resourceType", &in.ResourceType),
+		stringField("resourceKey", &in.ResourceKey),
+		stringField("action", &in.Action),
+		rawField("limiter", &in.Limiter),
+	); err != nil {
+		return err
+	}
+	p, err := h.m.AddPermission(r.Context(), accountID, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, newPermissionJSON(p))
+}
+
+// setLimiter requires the limiter member, so that a client cannot remove a
+// limiter by accident with an empty object: removing takes an explicit null.
+func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	permissionID, err := pathID(r, "permissionId")
+	if err != nil {
+		return err
+	}
+	var raw json.RawMessage
+	if _, err := readBody(w, r, false, rawField("limiter", &raw)); err != nil {
+		return err
+	}
+	if raw == nil {
+		return invalidField("limiter", "is required: an array of objects, or null to remove the limiter")
+	}
+	p, err := h.m.SetLimiter(r.Context(), accountID, permissionID, raw)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newPermissionJSON(p))
+}
+
+func (h *handler) deletePermission(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	permissionID, err := pathID(r, "permissionId")
+	if err != nil {
+		return err
+	}
+	if err := h.m.DeletePermission(r.Context(), accountID, permissionID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

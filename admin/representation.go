@@ -1,0 +1,137 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// timeFormat is RFC 3339 in UTC with exactly six fractional digits: the
+// stores keep microseconds, and a fixed width keeps times sortable as text.
+const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
+func formatTime(t time.Time) string {
+	return t.UTC().Format(timeFormat)
+}
+
+func formatOptionalTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatTime(*t)
+	return &s
+}
+
+type accountJSON struct {
+	ID          string `json:"id"`
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	CreatedAt   string `json:"createdAt"`
+	UpdatedAt   string `json:"updatedAt"`
+}
+
+func newAccountJSON(a serviceaccount.Account) accountJSON {
+	return accountJSON{
+		ID:          a.ID.String(),
+		Label:       a.Label,
+		Description: a.Description,
+		CreatedAt:   formatTime(a.CreatedAt),
+		UpdatedAt:   formatTime(a.UpdatedAt),
+	}
+}
+
+type accountPageJSON struct {
+	Items      []accountJSON `json:"items"`
+	NextCursor *string       `json:"nextCursor"`
+}
+
+// keyJSON lists every field of apikey.Key that may be shown; the hash is
+// deliberately not one of them.
+type keyJSON struct {
+	ID               string  `json:"id"`
+	ServiceAccountID string  `json:"serviceAccountId"`
+	Hint             string  `json:"hint"`
+	CreatedAt        string  `json:"createdAt"`
+	LastUsedAt       *string `json:"lastUsedAt"`
+	ExpiresAt        *string `json:"expiresAt"`
+}
+
+func newKeyJSON(k apikey.Key) keyJSON {
+	return keyJSON{
+		ID:               k.ID.String(),
+		ServiceAccountID: k.AccountID.String(),
+		Hint:             k.Hint,
+		CreatedAt:        formatTime(k.CreatedAt),
+		LastUsedAt:       formatOptionalTime(k.LastUsedAt),
+		ExpiresAt:        formatOptionalTime(k.ExpiresAt),
+	}
+}
+
+// createdKeyJSON is the one representation that carries the plaintext key.
+type createdKeyJSON struct {
+	keyJSON
+	Key string `json:"key"`
+}
+
+type keyListJSON struct {
+	Items []keyJSON `json:"items"`
+}
+
+type permissionJSON struct {
+	ID               string           `json:"id"`
+	ServiceAccountID string           `json:"serviceAccountId"`
+	ResourceType     string           `json:"resourceType"`
+	ResourceKey      string           `json:"resourceKey"`
+	Action           string           `json:"action"`
+	Limiter          *limiter.Limiter `json:"limiter"` // canonical array, or null
+	CreatedAt        string           `json:"createdAt"`
+}
+
+func newPermissionJSON(p permission.Permission) permissionJSON {
+	return permissionJSON{
+		ID:               p.ID.String(),
+		ServiceAccountID: p.AccountID.String(),
+		ResourceType:     p.ResourceType,
+		ResourceKey:      p.ResourceKey,
+		Action:           p.Action,
+		Limiter:          p.Limiter,
+		CreatedAt:        formatTime(p.CreatedAt),
+	}
+}
+
+type permissionListJSON struct {
+	Items []permissionJSON `json:"items"`
+}
+
+type catalogJSON struct {
+	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
+}
+
+// writeJSON encodes v before touching w, so an encoding failure can still
+// become a clean 500.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	return writeBody(w, status, "application/json", v)
+}
+
+// writeBody sends v as JSON without HTML escaping: the responses are JSON
+// marked nosniff, never HTML, and escaping would alter a limiter's
+// canonical form and make details such as "<admin token>" unreadable.
+func writeBody(w http.ResponseWriter, status int, contentType string, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
