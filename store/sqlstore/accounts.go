@@ -1,0 +1,140 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+)
+
+// AccountCreate inserts a: one statement.
+func (s *Store) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
+	err := retry(ctx, func() error {
+		_, err := s.sql.ExecContext(ctx, s.q.accountInsert,
+			s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, mapError(err))
+	}
+	return nil
+}
+
+// AccountGet reads one account: one statement.
+func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
+	a, err := s.scanAccount(s.sql.QueryRowContext(ctx, s.q.accountGet, s.idArg(id)))
+	if err != nil {
+		return serviceaccount.Account{}, fmt.Errorf("sqlstore: get account %s: %w", id, mapError(err))
+	}
+	return a, nil
+}
+
+// AccountUpdate updates and reads back the account in one transaction
+// (two statements: MySQL has no UPDATE … RETURNING, and its affected-rows
+// count leaves out rows the update did not change).
+func (s *Store) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
+	var a serviceaccount.Account
+	err := retry(ctx, func() error {
+		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.Tx.ExecContext(ctx, s.q.accountUpdate,
+				p.Label, p.Description, s.timeArg(p.UpdatedAt), s.idArg(p.ID)); err != nil {
+				return err
+			}
+			var err error
+			a, err = s.scanAccount(tx.Tx.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID)))
+			return err
+		})
+	})
+	if err != nil {
+		return serviceaccount.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
+	}
+	return a, nil
+}
+
+// AccountDelete deletes the account's permissions, its keys and then the
+// account in one transaction, so that a failure of any statement leaves
+// all of them in place. On PostgreSQL and MySQL the account row is locked
+// first, so that a concurrent key or permission insert waits for the
+// delete and then fails its foreign-key check (ErrNotFound) instead of
+// deadlocking with it. The foreign keys' ON DELETE CASCADE removes a row
+// inserted after the explicit deletes ran.
+func (s *Store) AccountDelete(ctx context.Context, id uuid.UUID) error {
+	err := retry(ctx, func() error {
+		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			idArg := s.idArg(id)
+			if s.q.accountLock != "" {
+				var locked idColumn
+				if err := tx.Tx.QueryRowContext(ctx, s.q.accountLock, idArg).Scan(&locked); err != nil {
+					return err // sql.ErrNoRows: ErrNotFound, and nothing was deleted
+				}
+			}
+			if _, err := tx.Tx.ExecContext(ctx, s.q.permissionsDeleteOfAccount, idArg); err != nil {
+				return err
+			}
+			if _, err := tx.Tx.ExecContext(ctx, s.q.keysDeleteOfAccount, idArg); err != nil {
+				return err
+			}
+			res, err := tx.Tx.ExecContext(ctx, s.q.accountDelete, idArg)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return store.ErrNotFound // rolls back: nothing is deleted
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete account %s: %w", id, mapError(err))
+	}
+	return nil
+}
+
+// AccountList reads one page: one statement, through the primary key.
+func (s *Store) AccountList(ctx context.Context, p serviceaccount.AccountListParams) ([]serviceaccount.Account, error) {
+	if p.Limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: list accounts: limit must be positive, got %d", p.Limit)
+	}
+	rows, err := s.sql.QueryContext(ctx, s.q.accountList, s.idArg(p.After), p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list accounts: %w", mapError(err))
+	}
+	defer rows.Close()
+	out := make([]serviceaccount.Account, 0, min(p.Limit, 64))
+	for rows.Next() {
+		a, err := s.scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: list accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list accounts: %w", mapError(err))
+	}
+	return out, nil
+}
+
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+func (s *Store) scanAccount(row scanner) (serviceaccount.Account, error) {
+	var (
+		a                serviceaccount.Account
+		id               idColumn
+		created, updated = s.timeColumn(), s.timeColumn()
+	)
+	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated); err != nil {
+		return serviceaccount.Account{}, err
+	}
+	a.ID, a.CreatedAt, a.UpdatedAt = id.ID, created.Time, updated.Time
+	return a, nil
+}

@@ -1,0 +1,86 @@
+// Package sqlstore is a serviceaccount.Store on bun, for SQLite (pure Go,
+// modernc.org/sqlite), PostgreSQL (pgx) and MySQL/MariaDB
+// (go-sql-driver/mysql). It passes the same conformance suite
+// (store/storetest) as the in-memory store on all three.
+//
+//	db, err := sqlstore.OpenDB(ctx, "sqlite:serviceaccounts.db")
+//	...
+//	if err := sqlstore.Migrate(ctx, db); err != nil { ... }
+//	s, err := sqlstore.New(db)
+//
+// # Schema
+//
+// Three tables, created by embedded migrations (bun's migrate package, one
+// directory per dialect): service_accounts, service_account_keys (a unique
+// index on the key hash, an index on the account id) and
+// service_account_permissions (an index on the account id). Keys and
+// permissions reference their account with ON DELETE CASCADE, so a row can
+// never outlive its account. [WithTablePrefix] puts a prefix in front of
+// every table and index name, bun's bookkeeping tables included, so the
+// tables can live in an application's existing database and several
+// prefixes in one database are independent schemas.
+//
+// Ids are stored in 16 bytes (uuid, BINARY(16), BLOB), key hashes in 32.
+// Times are UTC with microsecond precision: timestamptz on PostgreSQL,
+// DATETIME(6) holding UTC on MySQL, and INTEGER microseconds since the
+// Unix epoch on SQLite (exact, and ordered by integer comparison). Strings
+// are text columns without a length limit (utf8mb4_bin on MySQL), so any
+// Unicode, emoji included, round-trips unchanged; lengths are the
+// Manager's validation, not the schema's.
+//
+// [Migrate] is idempotent, and safe when several processes run it at once:
+// on PostgreSQL and MySQL it holds an advisory lock (pg_advisory_lock,
+// GET_LOCK) for its duration, and on every dialect each statement of a
+// migration is itself idempotent (IF NOT EXISTS), which is what makes it
+// safe on SQLite, where concurrent writers are serialized by the database
+// file's lock.
+//
+// # Round trips
+//
+// Statements are sent with driver-level placeholders through the *sql.DB
+// under the bun.DB, never as text with the arguments spliced in, so their
+// text is constant: pgx prepares each statement once per connection and
+// then runs it in one round trip. (bun query hooks do not see them.)
+//
+// KeyByHash, the lookup behind every authenticated request, is one SELECT
+// joining the key (through the unique hash index), its account and the
+// account's permissions (one row per permission, sorted by id in Go:
+// MySQL would sort them in an on-disk temporary table). It takes one
+// round trip on PostgreSQL, and on MySQL when the DSN sets
+// interpolateParams=true (as [OpenDB] does); without it go-sql-driver
+// prepares and executes separately, two round trips. SQLite has no network
+// at all; there the statement is prepared once and kept (release it with
+// [Store.Close]). It is never one query per permission, and its cost does
+// not grow with the number of keys stored (see BenchmarkKeyByHash).
+//
+// KeysTouch writes a whole batch with one UPDATE joined to the batch's
+// values (PostgreSQL: one statement whatever the size, through arrays;
+// MySQL and SQLite: one statement per 1,000 keys, all in one transaction).
+// A time only replaces an older one, compared in the database, so two
+// processes flushing the same key in any order keep the later time. Writes
+// that lose a race (a deadlock, a busy SQLite file) are run again a few
+// times.
+//
+// # Errors
+//
+// Every driver error goes through one function: no rows become
+// store.ErrNotFound, unique violations store.ErrConflict, a foreign-key
+// violation on insert (the account does not exist) store.ErrNotFound.
+// Everything else (a lost connection, a closed pool, a cancelled context)
+// is returned wrapped, never as a sentinel, so that callers answer 503
+// rather than 401 when the database is down. Error messages never carry a
+// key hash: a duplicate-hash error says only that there is a conflict.
+//
+// # SQLite
+//
+// [OpenDB] opens SQLite files in WAL mode (readers do not wait for the
+// writer) with foreign_keys on, a 10 s busy_timeout and BEGIN IMMEDIATE
+// transactions, so that concurrent writers queue for the file lock instead
+// of failing with "database is locked". The pool is bounded (each modernc
+// connection has its own page cache); ":memory:" uses a single connection
+// because every connection to it would otherwise be a separate database.
+// When you open SQLite yourself, set the same pragmas. The store does not
+// rely on foreign_keys for correctness: key and permission inserts check
+// that the account exists in the same statement, and deleting an account
+// deletes its keys and permissions explicitly.
+package sqlstore

@@ -1,0 +1,98 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// Test-only helpers for the external tests and benchmarks.
+
+// Tables returns the names of the store's data tables.
+func (s *Store) Tables() (accounts, keys, permissions string) {
+	t := tableNames(s.prefix)
+	return t.accounts, t.keys, t.permissions
+}
+
+// MigrationTable returns the name of bun's bookkeeping table.
+func (s *Store) MigrationTable() string { return tableNames(s.prefix).migrations }
+
+// DB returns the pool under the store.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// bulkRows is how many rows one seeding INSERT writes: far below every
+// dialect's parameter limit (SQLite 32,766) at seven columns.
+const bulkRows = 1000
+
+// BulkInsert seeds accounts, keys and permissions with multi-row INSERTs,
+// bulkRows rows per statement, all in one transaction. key(i) is called
+// for i in [0, keys).
+func (s *Store) BulkInsert(ctx context.Context, accounts []serviceaccount.Account, keys int, key func(i int) apikey.Key, perms []permission.Permission) error {
+	t := tableNames(s.prefix)
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if s.dialect == dialect.SQLite {
+			// A page cache large enough for the whole transaction, so
+			// that SQLite does not spill and rewrite pages of the
+			// randomly ordered hash index over and over.
+			if _, err := tx.Tx.ExecContext(ctx, "PRAGMA cache_size = -524288"); err != nil {
+				return err
+			}
+			defer tx.Tx.ExecContext(ctx, "PRAGMA cache_size = -2000")
+		}
+		err := s.insertRows(ctx, tx, t.accounts, accountColumns, len(accounts), func(i int, args []any) []any {
+			a := accounts[i]
+			return append(args, s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt))
+		})
+		if err != nil {
+			return err
+		}
+		err = s.insertRows(ctx, tx, t.keys, keyColumns, keys, func(i int, args []any) []any {
+			k := key(i)
+			return append(args, s.idArg(k.ID), s.idArg(k.AccountID), hashArg(k.Hash), k.Hint,
+				s.timeArg(k.CreatedAt), s.nullTimeArg(k.LastUsedAt), s.nullTimeArg(k.ExpiresAt))
+		})
+		if err != nil {
+			return err
+		}
+		return s.insertRows(ctx, tx, t.permissions, permissionColumns, len(perms), func(i int, args []any) []any {
+			p := perms[i]
+			return append(args, s.idArg(p.AccountID), s.idArg(p.ID), p.ResourceType, p.ResourceKey, p.Action,
+				limiterArg(p.Limiter), s.timeArg(p.CreatedAt))
+		})
+	})
+}
+
+func (s *Store) insertRows(ctx context.Context, tx bun.Tx, table, columns string, n int, row func(i int, args []any) []any) error {
+	ncols := strings.Count(columns, ",") + 1
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
+	statement := func(rows int) string {
+		q := "INSERT INTO " + table + " (" + columns + ") VALUES " + strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", ")
+		if s.dialect == dialect.PG {
+			q = numberPlaceholders(q)
+		}
+		return q
+	}
+	full := statement(bulkRows)
+	args := make([]any, 0, bulkRows*ncols)
+	for start := 0; start < n; start += bulkRows {
+		rows := min(bulkRows, n-start)
+		args = args[:0]
+		for i := start; i < start+rows; i++ {
+			args = row(i, args)
+		}
+		q := full
+		if rows != bulkRows {
+			q = statement(rows)
+		}
+		if _, err := tx.Tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

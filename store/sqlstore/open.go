@@ -1,0 +1,192 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/schema"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// OpenDB opens and pings the database named by a URL:
+//
+//	sqlite:PATH                      a file, created if missing
+//	sqlite::memory:                  a private in-memory database
+//	postgres://user:pass@host:port/db?sslmode=disable   (or postgresql://; any pgx setting)
+//	mysql://user:pass@host:port/db?param=value          (TCP; any go-sql-driver parameter)
+//
+// It configures each pool for this store: SQLite in WAL mode with
+// foreign_keys on, a 10 s busy_timeout and BEGIN IMMEDIATE transactions,
+// at most GOMAXPROCS (at least 4) connections, or a single one for
+// :memory:; MySQL with parseTime=true, loc=UTC, utf8mb4 and
+// interpolateParams=true (one round trip per statement instead of
+// prepare-then-execute); PostgreSQL as pgx's defaults, whose statement
+// cache prepares each of the store's statements once per connection.
+// PostgreSQL and MySQL pools are capped at 25 connections.
+//
+// The error for an unreachable database names it without its password.
+// The caller closes the returned DB.
+func OpenDB(ctx context.Context, rawURL string) (*bun.DB, error) {
+	sqldb, dialect, err := openDB(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", redact(rawURL), err)
+	}
+	// Ping before bun.NewDB: the MySQL dialect queries the server version
+	// when bun adopts the pool and only logs (to the standard logger) when
+	// that fails, which would put a stray line before our clear error.
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("sqlstore: connect to %s: %w", redact(rawURL), err)
+	}
+	return bun.NewDB(sqldb, dialect), nil
+}
+
+func openDB(rawURL string) (*sql.DB, schema.Dialect, error) {
+	scheme, rest, ok := strings.Cut(rawURL, ":")
+	if !ok {
+		return nil, nil, errors.New("want sqlite:PATH, postgres://… or mysql://…")
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite":
+		return openSQLite(rest)
+	case "postgres", "postgresql":
+		cfg, err := pgx.ParseConfig(rawURL)
+		if err != nil {
+			return nil, nil, errors.New("invalid PostgreSQL URL") // pgx's message may quote the password
+		}
+		sqldb := stdlib.OpenDB(*cfg)
+		limitPool(sqldb)
+		return sqldb, pgdialect.New(), nil
+	case "mysql":
+		cfg, err := mysqlConfig(rawURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		connector, err := mysql.NewConnector(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		sqldb := sql.OpenDB(connector)
+		limitPool(sqldb)
+		// Below MySQL's wait_timeout and any proxy's idle cut-off, as
+		// go-sql-driver recommends.
+		sqldb.SetConnMaxLifetime(3 * time.Minute)
+		return sqldb, mysqldialect.New(), nil
+	default:
+		return nil, nil, fmt.Errorf("unknown scheme %q: want sqlite, postgres, postgresql or mysql", scheme)
+	}
+}
+
+func limitPool(db *sql.DB) {
+	db.SetMaxOpenConns(25)
+	db.SetMaxIdleConns(25)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+func openSQLite(path string) (*sql.DB, schema.Dialect, error) {
+	if path == "" {
+		return nil, nil, errors.New("empty SQLite path (want sqlite:PATH or sqlite::memory:)")
+	}
+	memory := path == ":memory:"
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if !memory {
+		q.Add("_pragma", "journal_mode(WAL)")
+		// In WAL mode NORMAL keeps the database consistent on power loss
+		// and loses at most the last commits; FULL syncs every commit.
+		q.Add("_pragma", "synchronous(NORMAL)")
+	}
+	// Every transaction takes the write lock when it begins, waiting for
+	// it under busy_timeout, instead of failing when a read inside it
+	// would have to become a write while another connection writes.
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	if memory {
+		// Each connection to :memory: is a database of its own, so one
+		// connection it is, kept for ever.
+		sqldb.SetMaxOpenConns(1)
+		sqldb.SetMaxIdleConns(1)
+		sqldb.SetConnMaxLifetime(0)
+		sqldb.SetConnMaxIdleTime(0)
+	} else {
+		// WAL lets readers run beside the one writer; writers queue on
+		// the file lock. Bounded, because every connection carries its
+		// own page cache.
+		n := max(4, runtime.GOMAXPROCS(0))
+		sqldb.SetMaxOpenConns(n)
+		sqldb.SetMaxIdleConns(n)
+	}
+	return sqldb, sqlitedialect.New(), nil
+}
+
+// mysqlConfig turns mysql://user:pass@host:port/db?params into a driver
+// configuration. The user and password are set as fields, not parsed from
+// a DSN string, so any character may appear in them.
+func mysqlConfig(rawURL string) (*mysql.Config, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, errors.New("invalid MySQL URL") // url's message quotes the URL
+	}
+	if u.Host == "" {
+		return nil, errors.New("MySQL URL without a host: want mysql://user:pass@host:port/db")
+	}
+	dbName := strings.TrimPrefix(u.Path, "/")
+	if dbName == "" || strings.Contains(dbName, "/") {
+		return nil, errors.New("MySQL URL without a database name: want mysql://user:pass@host:port/db")
+	}
+	port := u.Port()
+	if port == "" {
+		port = "3306"
+	}
+	dsn := "tcp(" + net.JoinHostPort(u.Hostname(), port) + ")/" + url.PathEscape(dbName)
+	if u.RawQuery != "" {
+		dsn += "?" + u.RawQuery
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("invalid MySQL parameters: %w", err)
+	}
+	cfg.DBName = dbName
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.InterpolateParams = true
+	// The driver's default connection character set is utf8mb4; a
+	// charset parameter in the URL that is not would lose emoji.
+	return cfg, nil
+}
+
+// redact returns rawURL for messages: without its password, or, when it
+// does not parse as a URL, only its scheme.
+func redact(rawURL string) string {
+	if strings.HasPrefix(strings.ToLower(rawURL), "sqlite:") {
+		return rawURL
+	}
+	if u, err := url.Parse(rawURL); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	scheme, _, _ := strings.Cut(rawURL, ":")
+	return scheme + ":…"
+}

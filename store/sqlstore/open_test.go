@@ -1,0 +1,156 @@
+package sqlstore_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
+)
+
+func TestOpenDBOpensEachSupportedURL(t *testing.T) {
+	for name, url := range map[string]func(t testing.TB) string{
+		"sqlite file":      func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "dir with space?#%.db") },
+		"sqlite in memory": func(testing.TB) string { return "sqlite::memory:" },
+		"postgres":         sqltest.PostgresURL,
+		// The other spelling of the scheme.
+		"postgresql": func(t testing.TB) string {
+			return "postgresql" + strings.TrimPrefix(sqltest.PostgresURL(t), "postgres")
+		},
+		"mysql": sqltest.MySQLURL,
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, err := sqlstore.OpenDB(t.Context(), url(t))
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+			requireWorks(t, db)
+		})
+	}
+}
+
+// requireWorks migrates a store of its own in db and round-trips a key.
+func requireWorks(t *testing.T, db *bun.DB) {
+	t.Helper()
+	prefix := sqltest.UniquePrefix()
+	migrateForTest(t, db, prefix)
+	s, err := sqlstore.New(db, sqlstore.WithTablePrefix(prefix))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	at := time.Date(2031, 2, 3, 4, 5, 6, 789012000, time.UTC)
+	a := serviceaccount.Account{ID: newID(t), Label: "😀 ü", CreatedAt: at, UpdatedAt: at}
+	require.NoError(t, s.AccountCreate(t.Context(), a))
+	k := createKey(t, s, a.ID)
+	c, err := s.KeyByHash(t.Context(), k.Hash)
+	require.NoError(t, err)
+	require.Equal(t, a.Label, c.Account.Label)
+	require.Equal(t, time.UTC, c.Account.CreatedAt.Location())
+	require.True(t, at.Equal(c.Account.CreatedAt), "want %s, got %s", at, c.Account.CreatedAt)
+}
+
+func TestOpenDBRefusesWhatItDoesNotKnow(t *testing.T) {
+	for _, u := range []string{
+		"",
+		"nothing",
+		"oracle://scott:tiger@localhost/x",
+		"sqlite:",
+		"mysql://root@127.0.0.1:3306/",
+		"mysql://root@127.0.0.1:3306",
+		"mysql:///test",
+		"mysql://root:secret@127.0.0.1:3306/test?parseTime=notabool",
+		"postgres://postgres:secret@127.0.0.1:5432/test?sslmode=nonsense",
+	} {
+		db, err := sqlstore.OpenDB(t.Context(), u)
+		require.Error(t, err, u)
+		require.Nil(t, db)
+		require.NotContains(t, err.Error(), "secret")
+	}
+}
+
+// TestTimesSurviveAnyDriverSettings opens pools the way an application
+// might, not through OpenDB: times must still come back exact and in UTC.
+func TestTimesSurviveAnyDriverSettings(t *testing.T) {
+	t.Run("mysql", func(t *testing.T) {
+		url := sqltest.MySQLURL(t)
+		for _, params := range []string{
+			"parseTime=false",
+			"parseTime=true&loc=Asia%2FTokyo",
+			"parseTime=true&loc=America%2FNew_York&interpolateParams=false",
+		} {
+			t.Run(params, func(t *testing.T) {
+				cfg := mysqlDSN(t, url, params)
+				sqldb, err := sql.Open("mysql", cfg)
+				require.NoError(t, err)
+				db := bun.NewDB(sqldb, mysqldialect.New())
+				t.Cleanup(func() { db.Close() })
+				requireWorks(t, db)
+			})
+		}
+	})
+	t.Run("postgres session in another time zone", func(t *testing.T) {
+		url := sqltest.PostgresURL(t)
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		db, err := sqlstore.OpenDB(t.Context(), url+sep+"timezone=Asia%2FTokyo")
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		requireWorks(t, db)
+	})
+}
+
+// mysqlDSN turns a mysql:// URL into a go-sql-driver DSN with params.
+func mysqlDSN(t *testing.T, url, params string) string {
+	t.Helper()
+	cfg := mysql.NewConfig()
+	u := strings.TrimPrefix(url, "mysql://")
+	userinfo, rest, _ := strings.Cut(u, "@")
+	cfg.User, cfg.Passwd, _ = strings.Cut(userinfo, ":")
+	cfg.Net = "tcp"
+	cfg.Addr, cfg.DBName, _ = strings.Cut(rest, "/")
+	cfg.DBName, _, _ = strings.Cut(cfg.DBName, "?")
+	return cfg.FormatDSN() + "?" + params
+}
+
+// TestStoreOnABareSQLitePool runs the suite on SQLite opened with none of
+// OpenDB's settings (no foreign_keys, no WAL, no IMMEDIATE transactions)
+// except a busy timeout: the store must not depend on them.
+func TestStoreOnABareSQLitePool(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) serviceaccount.Store {
+		sqldb, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "bare.db")+"?_pragma=busy_timeout(10000)")
+		require.NoError(t, err)
+		db := bun.NewDB(sqldb, sqlitedialect.New())
+		t.Cleanup(func() { db.Close() })
+		var fk int
+		require.NoError(t, db.QueryRowContext(t.Context(), "PRAGMA foreign_keys").Scan(&fk))
+		require.Zero(t, fk, "foreign keys are not enforced on this pool")
+		require.NoError(t, sqlstore.Migrate(t.Context(), db))
+		s, err := sqlstore.New(db)
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestStoreOnPostgresWithTheSimpleProtocol runs the suite with pgx in the
+// mode PgBouncer's transaction pooling needs (no prepared statements).
+func TestStoreOnPostgresWithTheSimpleProtocol(t *testing.T) {
+	url := sqltest.PostgresURL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	url += sep + "default_query_exec_mode=simple_protocol"
+	storetest.Run(t, func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, url) })
+}

@@ -1,0 +1,287 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+var _ serviceaccount.Store = (*Store)(nil)
+
+// Store is a serviceaccount.Store on a bun.DB. It is safe for concurrent
+// use; the pool belongs to the caller, who closes it.
+type Store struct {
+	db      *bun.DB
+	sql     *sql.DB
+	dialect dialect.Name
+	prefix  string
+	q       queries
+
+	// keyByHashStmt is KeyByHash's statement, prepared on first use, on
+	// SQLite only: there, parsing and planning is nearly half the cost of
+	// the lookup, and nothing else caches it. pgx caches prepared
+	// statements itself (and a prepared statement of ours would break
+	// PgBouncer's transaction pooling); on MySQL one would add a round
+	// trip per connection.
+	stmtMu        sync.Mutex
+	keyByHashStmt *sql.Stmt
+}
+
+// Option configures New, Migrate and DropTables. Pass the same options to
+// all three.
+type Option func(*config)
+
+type config struct {
+	prefix string
+}
+
+// WithTablePrefix puts prefix in front of every table and index name, so
+// the tables can share a database with an application's own, and several
+// prefixes in one database are independent stores. A prefix is at most
+// 20 lowercase ASCII letters, digits and underscores, starting with a
+// letter: lowercase only, because PostgreSQL folds unquoted names to lower
+// case and MySQL compares table names case-sensitively on some systems
+// and not on others.
+func WithTablePrefix(prefix string) Option {
+	return func(c *config) { c.prefix = prefix }
+}
+
+// MaxTablePrefixLength keeps the names of the store's tables and indexes
+// within PostgreSQL's 63-byte identifier limit (MySQL's is 64).
+const MaxTablePrefixLength = 20
+
+var prefixPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+func newConfig(opts []Option) (config, error) {
+	var c config
+	for _, opt := range opts {
+		opt(&c)
+	}
+	if c.prefix != "" && (len(c.prefix) > MaxTablePrefixLength || !prefixPattern.MatchString(c.prefix)) {
+		return c, fmt.Errorf("sqlstore: invalid table prefix %q: want at most %d lowercase letters, digits and underscores, starting with a letter", c.prefix, MaxTablePrefixLength)
+	}
+	return c, nil
+}
+
+// New returns a store on db, whose tables Migrate has created (New itself
+// does no I/O). db must use bun's pgdialect, mysqldialect or sqlitedialect.
+func New(db *bun.DB, opts ...Option) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlstore: nil *bun.DB")
+	}
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	name := db.Dialect().Name()
+	if !supported(name) {
+		return nil, fmt.Errorf("sqlstore: unsupported dialect %s (want pg, mysql or sqlite)", name)
+	}
+	return &Store{
+		db:      db,
+		sql:     db.DB,
+		dialect: name,
+		prefix:  c.prefix,
+		q:       buildQueries(name, tableNames(c.prefix)),
+	}, nil
+}
+
+// Close releases the statement the store prepared (on SQLite; a later
+// lookup prepares it again). It does not close the pool, which belongs to
+// the caller.
+func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if s.keyByHashStmt == nil {
+		return nil
+	}
+	err := s.keyByHashStmt.Close()
+	s.keyByHashStmt = nil
+	return err
+}
+
+// Migrate creates or updates the store's tables; see the package
+// documentation. It is the package-level Migrate with the store's options.
+func (s *Store) Migrate(ctx context.Context) error {
+	return Migrate(ctx, s.db, WithTablePrefix(s.prefix))
+}
+
+func supported(name dialect.Name) bool {
+	return name == dialect.PG || name == dialect.MySQL || name == dialect.SQLite
+}
+
+type tables struct {
+	accounts, keys, permissions string
+	migrations, migrationLocks  string
+}
+
+func tableNames(prefix string) tables {
+	return tables{
+		accounts:       prefix + "service_accounts",
+		keys:           prefix + "service_account_keys",
+		permissions:    prefix + "service_account_permissions",
+		migrations:     prefix + "service_account_migrations",
+		migrationLocks: prefix + "service_account_migration_locks",
+	}
+}
+
+// queries holds every fixed statement, with the table names in place and
+// the dialect's placeholders, built once so that each call sends the same
+// text (which pgx prepares once per connection).
+type queries struct {
+	accountInsert, accountGet, accountUpdate, accountLock, accountDelete, accountList string
+	keyInsert, keyList, keyByHash, keyDelete, keysDeleteOfAccount                     string
+	permissionInsert, permissionList, permissionGet, permissionUpdateLimiter          string
+	permissionDelete, permissionsDeleteOfAccount                                      string
+	// touch builds the KeysTouch statement for n keys.
+	touch func(n int) string
+}
+
+// Column lists in the order of the scanning code (permissionRow for
+// permissions) and of the insert arguments.
+const (
+	accountColumns    = "id, label, description, created_at, updated_at"
+	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at"
+	permissionColumns = "account_id, id, resource_type, resource_key, action, limiter, created_at"
+)
+
+func buildQueries(d dialect.Name, t tables) queries {
+	r := strings.NewReplacer(
+		"{accounts}", t.accounts,
+		"{keys}", t.keys,
+		"{permissions}", t.permissions,
+	)
+	f := func(query string) string {
+		query = r.Replace(query)
+		if d == dialect.PG {
+			query = numberPlaceholders(query)
+		}
+		return query
+	}
+
+	q := queries{
+		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?)`),
+		accountGet:    f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ?`),
+		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ? WHERE id = ?`),
+		accountDelete: f(`DELETE FROM {accounts} WHERE id = ?`),
+		accountList:   f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id > ? ORDER BY id LIMIT ?`),
+
+		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		// One statement answers both "does the account exist" (no row)
+		// and "which keys does it have" (NULL key columns when none).
+		// The LEFT JOIN queries have no ORDER BY: MySQL would sort their
+		// rows in a temporary table, on disk because of the TEXT columns,
+		// which made the lookup seven times slower; the rows are sorted by
+		// id (creation order) in Go instead.
+		keyList: f(`SELECT a.id, k.id, k.hash, k.hint, k.created_at, k.last_used_at, k.expires_at
+FROM {accounts} a LEFT JOIN {keys} k ON k.account_id = a.id
+WHERE a.id = ?`),
+		// The authentication lookup: one row per permission (one row with
+		// NULL permission columns when there is none), found through the
+		// unique hash index and the permissions' (account_id, id) index.
+		keyByHash: f(`SELECT k.id, k.hint, k.created_at, k.last_used_at, k.expires_at,
+a.label, a.description, a.created_at, a.updated_at,
+k.account_id, p.id, p.resource_type, p.resource_key, p.action, p.limiter, p.created_at
+FROM {keys} k
+JOIN {accounts} a ON a.id = k.account_id
+LEFT JOIN {permissions} p ON p.account_id = k.account_id
+WHERE k.hash = ?`),
+		keyDelete:           f(`DELETE FROM {keys} WHERE id = ? AND account_id = ?`),
+		keysDeleteOfAccount: f(`DELETE FROM {keys} WHERE account_id = ?`),
+
+		permissionInsert: f(`INSERT INTO {permissions} (` + permissionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		permissionList: f(`SELECT a.id, p.id, p.resource_type, p.resource_key, p.action, p.limiter, p.created_at
+FROM {accounts} a LEFT JOIN {permissions} p ON p.account_id = a.id
+WHERE a.id = ?`),
+		permissionGet:              f(`SELECT ` + permissionColumns + ` FROM {permissions} WHERE id = ? AND account_id = ?`),
+		permissionUpdateLimiter:    f(`UPDATE {permissions} SET limiter = ? WHERE id = ? AND account_id = ?`),
+		permissionDelete:           f(`DELETE FROM {permissions} WHERE id = ? AND account_id = ?`),
+		permissionsDeleteOfAccount: f(`DELETE FROM {permissions} WHERE account_id = ?`),
+	}
+
+	switch d {
+	case dialect.PG:
+		// Locks the account row against concurrent key and permission
+		// inserts (whose foreign-key check takes a share lock on it), so
+		// that a delete and an insert queue instead of deadlocking.
+		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? FOR UPDATE`)
+		// Arrays keep the statement text fixed whatever the batch size.
+		// The rows are locked in id order first: an UPDATE alone locks
+		// them in the order its plan meets them, which for a table scan
+		// is their physical order, and that changes with every update,
+		// so two concurrent flushes could deadlock.
+		touch := f(`WITH v AS (
+	SELECT * FROM unnest(?::uuid[], ?::timestamptz[]) AS t(id, used_at)
+), locked AS (
+	SELECT k.id, v.used_at FROM {keys} k JOIN v ON v.id = k.id
+	WHERE k.last_used_at IS NULL OR k.last_used_at < v.used_at
+	ORDER BY k.id FOR UPDATE OF k
+)
+UPDATE {keys} AS k SET last_used_at = l.used_at FROM locked l
+WHERE k.id = l.id AND (k.last_used_at IS NULL OR k.last_used_at < l.used_at)`)
+		q.touch = func(int) string { return touch }
+	case dialect.MySQL:
+		// As on PostgreSQL; InnoDB's next-key locks can still make a
+		// delete and an insert deadlock, and retry runs the loser again.
+		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? FOR UPDATE`)
+		q.touch = func(n int) string {
+			var b strings.Builder
+			b.WriteString(`UPDATE {keys} AS k JOIN (SELECT CAST(? AS BINARY(16)) AS id, CAST(? AS DATETIME(6)) AS used_at`)
+			for range n - 1 {
+				b.WriteString(` UNION ALL SELECT ?, ?`)
+			}
+			b.WriteString(`) AS v ON k.id = v.id
+SET k.last_used_at = v.used_at
+WHERE k.last_used_at IS NULL OR k.last_used_at < v.used_at`)
+			return f(b.String())
+		}
+	case dialect.SQLite:
+		// SQLite has one writer at a time, so there is nothing to lock;
+		// and without foreign_keys enforced on the caller's connections,
+		// only a check inside the insert itself can refuse a key or
+		// permission of an account that does not exist.
+		q.keyInsert = f(`INSERT INTO {keys} (` + keyColumns + `)
+SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
+		q.permissionInsert = f(`INSERT INTO {permissions} (` + permissionColumns + `)
+SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
+		q.touch = func(n int) string {
+			// A VALUES list, unlike UNION ALL, is not limited to 500 terms.
+			var b strings.Builder
+			b.WriteString(`UPDATE {keys} SET last_used_at = v.column2 FROM (VALUES (?, ?)`)
+			for range n - 1 {
+				b.WriteString(`, (?, ?)`)
+			}
+			b.WriteString(`) AS v
+WHERE {keys}.id = v.column1 AND ({keys}.last_used_at IS NULL OR {keys}.last_used_at < v.column2)`)
+			return f(b.String())
+		}
+	}
+	return q
+}
+
+// numberPlaceholders turns each ? into PostgreSQL's $1, $2, …. The
+// queries of this package contain no other question mark.
+func numberPlaceholders(query string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			b.WriteByte(query[i])
+			continue
+		}
+		n++
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}

@@ -1,0 +1,270 @@
+// Package sqltest finds the databases that tests of SQL-backed code run
+// against, and makes isolated stores in them, for this module's tests (the
+// store's own, and the admin and end-to-end tests of other packages).
+//
+// PostgreSQL and MySQL/MariaDB are found, in this order:
+//
+//  1. SA_TEST_POSTGRES_DSN / SA_TEST_MYSQL_DSN, URLs in the form
+//     sqlstore.OpenDB accepts (for MySQL, a go-sql-driver DSN such as
+//     root@tcp(127.0.0.1:3306)/test is accepted too);
+//  2. a container started through testcontainers-go, once per test binary,
+//     when a Docker daemon answers (removed by testcontainers' reaper when
+//     the binary exits);
+//  3. otherwise the test is skipped with a message saying how to enable
+//     it, or, with SA_TEST_REQUIRE_DB=1 (as in CI), it fails.
+//
+// SQLite needs nothing: SQLiteURL names a file in the test's temporary
+// directory.
+package sqltest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/testcontainers/testcontainers-go"
+	tcmysql "github.com/testcontainers/testcontainers-go/modules/mysql"
+	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
+	"github.com/uptrace/bun"
+
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+)
+
+// The environment variables read by this package.
+const (
+	EnvPostgresDSN = "SA_TEST_POSTGRES_DSN"
+	EnvMySQLDSN    = "SA_TEST_MYSQL_DSN"
+	EnvRequireDB   = "SA_TEST_REQUIRE_DB"
+)
+
+// Example values, as on the project's machines.
+const (
+	ExamplePostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	ExampleMySQLDSN    = "mysql://root@127.0.0.1:3306/test"
+)
+
+// PostgresURL returns the URL of a PostgreSQL database for tests, or skips
+// (fails, with SA_TEST_REQUIRE_DB=1) t when there is none.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return serverURL(t, &postgresServer)
+}
+
+// MySQLURL returns the URL of a MySQL or MariaDB database for tests, or
+// skips (fails, with SA_TEST_REQUIRE_DB=1) t when there is none.
+func MySQLURL(t testing.TB) string {
+	t.Helper()
+	return serverURL(t, &mysqlServer)
+}
+
+// SQLiteURL returns the URL of a new SQLite file in t's temporary
+// directory.
+func SQLiteURL(t testing.TB) string {
+	t.Helper()
+	return "sqlite:" + t.TempDir() + "/test.db"
+}
+
+// RequireDB reports whether SA_TEST_REQUIRE_DB asks for missing databases
+// to fail the run.
+func RequireDB() bool {
+	v, _ := strconv.ParseBool(os.Getenv(EnvRequireDB))
+	return v
+}
+
+var (
+	poolsMu sync.Mutex
+	pools   = map[string]*bun.DB{}
+)
+
+// Open returns a pool on the database at url. PostgreSQL and MySQL pools
+// are shared by every test of the binary (and never closed: the process
+// ends first), so that parallel tests do not exhaust the server's
+// connections; an SQLite pool is the test's own, closed when it ends.
+func Open(t testing.TB, url string) *bun.DB {
+	t.Helper()
+	if strings.HasPrefix(url, "sqlite:") {
+		db, err := sqlstore.OpenDB(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	poolsMu.Lock()
+	defer poolsMu.Unlock()
+	if db, ok := pools[url]; ok {
+		return db
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := sqlstore.OpenDB(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pools[url] = db
+	return db
+}
+
+// UniquePrefix returns a random table prefix, so that tests sharing a
+// database each have their own tables.
+func UniquePrefix() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return "t" + hex.EncodeToString(b[:]) + "_"
+}
+
+// NewStore returns a migrated store of its own (a random table prefix) in
+// the database at url, and drops its tables when t ends.
+func NewStore(t testing.TB, url string) *sqlstore.Store {
+	t.Helper()
+	db := Open(t, url)
+	prefix := UniquePrefix()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := sqlstore.Migrate(ctx, db, sqlstore.WithTablePrefix(prefix)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := sqlstore.DropTables(ctx, db, sqlstore.WithTablePrefix(prefix)); err != nil {
+			t.Errorf("drop the test's tables: %v", err)
+		}
+	})
+	s, err := sqlstore.New(db, sqlstore.WithTablePrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+type server struct {
+	name    string // for messages
+	env     string
+	example string
+	start   func(ctx context.Context) (string, error)
+
+	once sync.Once
+	url  string
+	err  error // why there is no container
+}
+
+var postgresServer = server{
+	name: "PostgreSQL", env: EnvPostgresDSN, example: ExamplePostgresDSN,
+	start: func(ctx context.Context) (string, error) {
+		ctr, err := tcpostgres.Run(ctx, "postgres:17-alpine",
+			tcpostgres.WithDatabase("test"),
+			tcpostgres.WithUsername("postgres"),
+			tcpostgres.WithPassword("postgres"),
+			tcpostgres.BasicWaitStrategies(),
+		)
+		if err != nil {
+			return "", err
+		}
+		return ctr.ConnectionString(ctx, "sslmode=disable")
+	},
+}
+
+var mysqlServer = server{
+	name: "MySQL", env: EnvMySQLDSN, example: ExampleMySQLDSN,
+	start: func(ctx context.Context) (string, error) {
+		ctr, err := tcmysql.Run(ctx, "mysql:8.4",
+			tcmysql.WithDatabase("test"),
+			tcmysql.WithUsername("root"),
+			tcmysql.WithPassword("test"),
+		)
+		if err != nil {
+			return "", err
+		}
+		host, err := ctr.Host(ctx)
+		if err != nil {
+			return "", err
+		}
+		port, err := ctr.MappedPort(ctx, "3306/tcp")
+		if err != nil {
+			return "", err
+		}
+		return "mysql://root:test@" + net.JoinHostPort(host, port.Port()) + "/test", nil
+	},
+}
+
+func serverURL(t testing.TB, s *server) string {
+	t.Helper()
+	if v := os.Getenv(s.env); v != "" {
+		if s == &mysqlServer {
+			return mysqlURL(t, v)
+		}
+		return v
+	}
+	s.once.Do(func() {
+		if err := dockerReachable(); err != nil {
+			s.err = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		s.url, s.err = s.start(ctx)
+	})
+	if s.err == nil {
+		return s.url
+	}
+	msg := fmt.Sprintf("%s tests need a database: set %s=%s or run Docker (%v)", s.name, s.env, s.example, s.err)
+	if RequireDB() {
+		t.Fatalf("%s; %s=1 makes this a failure", msg, EnvRequireDB)
+	}
+	t.Skipf("%s; %s=1 makes this a failure instead of a skip", msg, EnvRequireDB)
+	return ""
+}
+
+// dockerReachable asks the Docker daemon for its info, with a short
+// timeout, so that a machine without one (or with only the client) skips
+// at once instead of waiting on testcontainers.
+func dockerReachable() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("no Docker daemon found: %v", r)
+		}
+	}()
+	p, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return fmt.Errorf("no Docker daemon found: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Health(ctx); err != nil {
+		return fmt.Errorf("no Docker daemon answers: %w", err)
+	}
+	return nil
+}
+
+// mysqlURL accepts a mysql:// URL as is, and turns a go-sql-driver DSN
+// into one.
+func mysqlURL(t testing.TB, v string) string {
+	t.Helper()
+	if strings.HasPrefix(v, "mysql://") {
+		return v
+	}
+	cfg, err := mysql.ParseDSN(v)
+	if err != nil {
+		t.Fatalf("%s is neither a mysql:// URL nor a go-sql-driver DSN", EnvMySQLDSN)
+	}
+	u := url.URL{Scheme: "mysql", Host: cfg.Addr, Path: "/" + cfg.DBName}
+	if cfg.User != "" {
+		u.User = url.User(cfg.User)
+		if cfg.Passwd != "" {
+			u.User = url.UserPassword(cfg.User, cfg.Passwd)
+		}
+	}
+	return u.String()
+}
