@@ -91,8 +91,8 @@ func (m *Manager) now() time.Time {
 // AccountInput is what an administrator types for an account. Label and
 // description are trimmed of surrounding spaces before validation.
 type AccountInput struct {
-	Label       string `json:"label" validate:"required,max=100"`
-	Description string `json:"description" validate:"max=1000"`
+	Label       string `json:"label" validate:"required,max=100,singleline"`
+	Description string `json:"description" validate:"max=1000,multiline"`
 }
 
 func (in *AccountInput) normalize() {
@@ -296,9 +296,9 @@ func (m *Manager) TouchKeys(ctx context.Context, touches []KeyTouch) error {
 // PermissionInput describes a grant. Limiter is JSON (see package
 // limiter); empty or null means none.
 type PermissionInput struct {
-	ResourceType string          `json:"resourceType" validate:"required"`
-	ResourceKey  string          `json:"resourceKey" validate:"required"`
-	Action       string          `json:"action" validate:"required"`
+	ResourceType string          `json:"resourceType" validate:"required,singleline"`
+	ResourceKey  string          `json:"resourceKey" validate:"required,singleline"`
+	Action       string          `json:"action" validate:"required,singleline"`
 	Limiter      json.RawMessage `json:"limiter"`
 }
 

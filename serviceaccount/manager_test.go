@@ -93,6 +93,11 @@ func TestAccountInputValidation(t *testing.T) {
 		{"label too long", serviceaccount.AccountInput{Label: strings.Repeat("é", 101)}, []string{"label"}},
 		{"description too long", serviceaccount.AccountInput{Label: "ok", Description: strings.Repeat("d", 1001)}, []string{"description"}},
 		{"both wrong", serviceaccount.AccountInput{Description: strings.Repeat("d", 1001)}, []string{"label", "description"}},
+		{"label with NUL", serviceaccount.AccountInput{Label: "a\x00b"}, []string{"label"}},
+		{"label with a line break", serviceaccount.AccountInput{Label: "a\nb"}, []string{"label"}},
+		{"label not UTF-8", serviceaccount.AccountInput{Label: "a\xffb"}, []string{"label"}},
+		{"description with NUL", serviceaccount.AccountInput{Label: "ok", Description: "a\x00"}, []string{"description"}},
+		{"description not UTF-8", serviceaccount.AccountInput{Label: "ok", Description: "\xc3"}, []string{"description"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,9 +110,13 @@ func TestAccountInputValidation(t *testing.T) {
 		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: " " + strings.Repeat("😀", 100) + " ", Description: strings.Repeat("数", 1000)})
 		require.NoError(t, err)
 	})
+	t.Run("descriptions may span lines", func(t *testing.T) {
+		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "multi", Description: "line one\r\n\tline two"})
+		require.NoError(t, err)
+	})
 	page, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{})
 	require.NoError(t, err)
-	assert.Len(t, page.Items, 1, "no invalid input was written")
+	assert.Len(t, page.Items, 2, "no invalid input was written")
 }
 
 func TestUpdateAccount(t *testing.T) {

@@ -59,7 +59,8 @@ type AccountStore interface {
 	// p.After (uuid.Nil: from the first). The order is stable across calls,
 	// so a cursor made of the last id of a page never skips or repeats an
 	// account that existed during the whole walk. An empty slice (not an
-	// error) past the end. p.Limit must be positive.
+	// error) past the end. A p.Limit below 1 is an error (a caller's bug),
+	// never an empty page.
 	AccountList(ctx context.Context, p AccountListParams) ([]Account, error)
 }
 

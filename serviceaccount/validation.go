@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -39,6 +41,15 @@ func invalid(field, message string) *ValidationError {
 // the client sent rather than Go identifiers.
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
+	// SQL databases reject NUL and invalid UTF-8 (PostgreSQL, MySQL) or
+	// keep them (SQLite): refusing them here keeps every store alike and
+	// turns what would be a 500 into a clear 400.
+	must(v.RegisterValidation("singleline", func(fl validator.FieldLevel) bool {
+		return cleanText(fl.Field().String(), false)
+	}))
+	must(v.RegisterValidation("multiline", func(fl validator.FieldLevel) bool {
+		return cleanText(fl.Field().String(), true)
+	}))
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" || name == "-" {
@@ -67,8 +78,32 @@ func validateStruct(v *validator.Validate, s any) error {
 	return out
 }
 
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// cleanText reports whether s is valid UTF-8 without control characters;
+// multiline text may also hold tabs and line breaks.
+func cleanText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
+			return false
+		}
+	}
+	return true
+}
+
 func describe(fe validator.FieldError) string {
 	switch fe.Tag() {
+	case "singleline":
+		return "must be valid UTF-8 without control characters"
+	case "multiline":
+		return "must be valid UTF-8 without control characters other than tabs and line breaks"
 	case "required":
 		return "is required"
 	case "max":

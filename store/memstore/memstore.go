@@ -3,6 +3,7 @@ package memstore
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -112,13 +113,16 @@ func (s *Store) AccountList(ctx context.Context, p serviceaccount.AccountListPar
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if p.Limit < 1 {
+		return nil, fmt.Errorf("memstore: list accounts: limit %d is not positive", p.Limit)
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	start, found := slices.BinarySearchFunc(s.accountIDs, p.After, compareIDs)
 	if found {
 		start++
 	}
-	end := min(start+max(p.Limit, 0), len(s.accountIDs))
+	end := min(start+p.Limit, len(s.accountIDs))
 	out := make([]serviceaccount.Account, 0, end-start)
 	for _, id := range s.accountIDs[start:end] {
 		out = append(out, s.accounts[id])

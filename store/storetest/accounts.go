@@ -141,6 +141,14 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
 		},
+		"ListWithANonPositiveLimitIsAnError": func(t *testing.T, f *fixture) {
+			f.account("a")
+			for _, limit := range []int{0, -1} {
+				_, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: limit})
+				require.Error(t, err, "limit %d", limit)
+				require.NotErrorIs(t, err, store.ErrNotFound)
+			}
+		},
 		"ListPastTheEndIsEmpty": func(t *testing.T, f *fixture) {
 			a := f.account("last")
 			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: a.ID, Limit: 5})

@@ -40,6 +40,18 @@ func runKeys(t *testing.T, newStore NewStore) {
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k.ID}, keyIDs(got))
 		},
+		"CreateReturnsErrConflictForAHashHeldByAnotherAccount": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			b := f.account("b")
+			k, _ := f.key(a.ID, nil)
+			dup := k
+			dup.ID = newID(t)
+			dup.AccountID = b.ID
+			require.ErrorIs(t, f.s.KeyCreate(f.ctx, dup), store.ErrConflict)
+			c, err := f.s.KeyByHash(f.ctx, k.Hash)
+			require.NoError(t, err)
+			require.Equal(t, a.ID, c.Account.ID, "the hash still belongs to the first account")
+		},
 		"CreateReturnsErrConflictForADuplicateID": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, nil)
