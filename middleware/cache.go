@@ -1,0 +1,110 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+)
+
+// maxSharedAttempts bounds how often a request joins a lookup that turns
+// out older than a change it must see; after that it looks up on its own.
+const maxSharedAttempts = 3
+
+// lookup returns the entry for key, whose hash is h: from the cache when an
+// entry exists that is younger than the TTL at now and that no change has
+// outdated, otherwise from the store through one lookup shared by all
+// requests missing the same key. A store error is returned, never cached.
+//
+// The key's format is checked (apikey.Parse) only on a miss, before any
+// store work: a hit proves the format already, since only well-formed keys
+// are ever looked up, and SHA-256 is preimage resistant. Junk therefore
+// costs a hash, a cache miss and a Parse, and never reaches the store.
+func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string, now time.Time) (*entry, error) {
+	// Read before anything else: an entry older than this generation may
+	// predate a change that returned before this request started.
+	generation := m.generation.Load()
+	if m.cache != nil {
+		if e, ok := m.cache.GetIfPresent(*h); ok && m.fresh(e, generation, now.UnixNano()) {
+			return e, nil
+		}
+	}
+	if apikey.Parse(key, m.keyPrefix) != nil {
+		return nil, ErrMalformedKey
+	}
+	if m.cache == nil {
+		ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
+		defer cancel()
+		return m.load(ctx, *h, generation)
+	}
+	return m.lookupShared(ctx, *h, generation)
+}
+
+// fresh reports whether a cached entry may serve a request that read
+// generation before looking and whose clock reads nowNano.
+func (m *Middleware) fresh(e *entry, generation uint64, nowNano int64) bool {
+	return e.generation >= generation && nowNano-e.loadedAt < m.cacheTTL
+}
+
+// lookupShared is the miss path, kept out of lookup so that the hot path
+// does not pay for the closure and the flight key.
+func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash, generation uint64) (*entry, error) {
+	flightKey := string(h[:])
+	for range maxSharedAttempts {
+		ch := m.flights.DoChan(flightKey, func() (any, error) {
+			return m.loadShared(ctx, h)
+		})
+		select {
+		case res := <-ch:
+			if res.Err != nil {
+				return nil, res.Err
+			}
+			if e := res.Val.(*entry); e.generation >= generation {
+				return e, nil
+			}
+			// Joined a lookup that started before a change this request
+			// must see; join or start the next one.
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return m.load(ctx, h, generation)
+}
+
+// loadShared runs once per key for all waiting requests. It keeps running
+// when the request that started it goes away (the others still wait for
+// it), bounded by LookupTimeout instead.
+func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, error) {
+	generation := m.generation.Load()
+	// A request that missed the cache just before the previous lookup of
+	// this key stored its result starts a new flight; it finds that result
+	// here instead of looking the key up again.
+	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, generation, m.clock.Now().UnixNano()) {
+		return e, nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lookupTimeout)
+	defer cancel()
+	e, err := m.load(ctx, h, generation)
+	if err != nil {
+		return nil, err
+	}
+	m.cache.Set(h, e)
+	return e, nil
+}
+
+// load asks the store. Not found becomes a negative entry; any other error
+// is a store failure. The entry's age counts from before the lookup, so
+// the TTL bounds how old the data can be, not how long it has been cached.
+func (m *Middleware) load(ctx context.Context, h apikey.Hash, generation uint64) (*entry, error) {
+	loadedAt := m.clock.Now().UnixNano()
+	c, err := m.mgr.LookupKey(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return &entry{mw: m, generation: generation, loadedAt: loadedAt, unknown: true}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.newEntry(generation, loadedAt, c), nil
+}

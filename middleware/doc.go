@@ -1,0 +1,87 @@
+// Package middleware authenticates service-account API keys and authorizes
+// requests with their permissions, for any net/http server.
+//
+//	mw, err := middleware.New(middleware.Config{Manager: mgr})
+//	...
+//	defer mw.Close(ctx) // after http.Server.Shutdown: writes the last uses
+//
+//	mux := http.NewServeMux()
+//	mux.Handle("GET /v1/studies/{studyKey}/responses",
+//		middleware.Require("study", middleware.PathValue("studyKey"), "get-responses",
+//			middleware.Attr("surveyKey", middleware.Query("surveyKey")))(responses))
+//	http.ListenAndServe(addr, mw.Authenticate(mux))
+//
+// # Flow
+//
+// [Middleware.Authenticate] takes the key from "Authorization: Bearer
+// <key>" or "X-API-Key: <key>" (a request carrying both must carry the same
+// key in each), hashes it, finds it (cache first), checks its format on a
+// cache miss before any store work, checks its expiry, records the use and
+// puts the [Principal] in the request context, where handlers find it with
+// [FromContext].
+//
+// [Require] then checks one permission: a resource type and action written
+// in the route, and a resource key and limiter attributes taken from the
+// request as [Source] values say: [Fixed], [PathValue], [Query], [Header]
+// or [JSONBody]. A value that is absent or empty is missing: a missing
+// resource key denies the request; a missing attribute fails every limiter
+// item that tests it (see package limiter), so it denies too unless another
+// permission grants the request. Require takes the error handler from
+// Authenticate, so it is configured once; a request that reaches Require
+// without Authenticate is answered 500 and logged, never let through.
+//
+// # Statuses
+//
+//	401  no key, a malformed key, an unknown or deleted key, an expired key
+//	     (with WWW-Authenticate: Bearer, and error="invalid_token" when a
+//	     key was presented)
+//	403  authenticated, but no permission grants the request; the detail
+//	     names the permission, and says when a limiter refused it
+//	413  Require read a JSON body longer than Config.MaxBodyBytes
+//	400  Require could not read the body
+//	503  the store failed: authentication fails closed, never 200, never 401
+//	500  Require without Authenticate
+//
+// Each answer is an application/problem+json body (RFC 9457) written by
+// [WriteProblem], unless Config.ErrorHandler writes its own; it receives the
+// errors of this package ([ErrUnknownKey], [*ForbiddenError],
+// [ErrStoreUnavailable] wrapping the store error…), which [StatusOf] maps to
+// the statuses above. No response, error or log line contains a key or a
+// hash.
+//
+// # Cache
+//
+// Lookups are cached by key hash, found or not found, in an otter cache
+// bounded to Config.CacheSize entries (its eviction policy keeps frequently
+// used keys when junk keys stream through), for Config.CacheTTL (10 s by
+// default). Concurrent misses for one key make one store lookup. A store
+// error is never cached.
+//
+// A change made through the Manager the middleware was built with (a key,
+// account or permission deleted, a permission added, a limiter changed, an
+// account renamed, a key created) takes effect on the very next request:
+// the middleware subscribes to the Manager, and every change outdates every
+// entry at once. Admin changes are rare, so this costs one lookup per
+// active key per change, and no index from accounts to cached hashes has
+// to be kept. A lookup that raced with a change is never served to a
+// request that started after the change returned. A change made elsewhere
+// (another process, another Manager on the same database) is seen once the
+// entry is older than the TTL: the TTL bounds that staleness, counted from
+// before the lookup that read the data.
+//
+// Expiry is checked on every request, cached or not, with the Manager's
+// clock, which also ages the cache, so tests can drive both with a fake
+// clock.
+//
+// # Last use
+//
+// A request records its key's use in memory (atomics on the cached entry);
+// nothing is written on the request's path. Every Config.FlushInterval (one
+// minute by default) the uses recorded since the previous flush are written
+// in one batch, one Manager.TouchKeys call: at most one write per key per
+// interval, with the latest time, which never moves backwards. A failed
+// flush keeps its batch for the next interval, merged with newer uses; it
+// is not retried sooner. [Middleware.Close] writes what remains. Requests
+// with rejected keys (unknown, expired, deleted) record nothing. The stored
+// last use therefore lags real use by up to one interval.
+package middleware

@@ -1,0 +1,237 @@
+package middleware
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// The errors Authenticate and Require hand to the ErrorHandler. Test for
+// them with errors.Is (errors.As for *ForbiddenError); StatusOf maps each to
+// its HTTP status. None of them ever contains a key or a hash.
+var (
+	// ErrNoCredentials: the request carries no API key (401).
+	ErrNoCredentials = errors.New("middleware: no API key in the request")
+	// ErrMalformedKey: the presented string is not a key of this
+	// application's format, or two different keys were presented (401).
+	ErrMalformedKey = errors.New("middleware: malformed API key")
+	// ErrUnknownKey: a well-formed key that the store does not hold, either
+	// never issued or deleted (401). The two are not told apart.
+	ErrUnknownKey = errors.New("middleware: unknown API key")
+	// ErrExpiredKey: the key exists but its expiry time has passed (401).
+	ErrExpiredKey = errors.New("middleware: expired API key")
+	// ErrStoreUnavailable wraps the store error that kept a key from being
+	// checked (503). Authentication fails closed: never 200, never 401.
+	ErrStoreUnavailable = errors.New("middleware: credential store unavailable")
+	// ErrBodyTooLarge: Require needed an attribute from a JSON body longer
+	// than Config.MaxBodyBytes (413).
+	ErrBodyTooLarge = errors.New("middleware: request body too large")
+	// ErrUnreadableBody: Require needed an attribute from the body and
+	// reading it failed (400).
+	ErrUnreadableBody = errors.New("middleware: request body could not be read")
+	// ErrNotAuthenticated: a request reached Require without passing through
+	// Authenticate. It is a wiring mistake of the application, answered 500
+	// and logged, never a silent allow.
+	ErrNotAuthenticated = errors.New("middleware: Require without Authenticate")
+)
+
+// errTwoKeys keeps a request from smuggling a second key past a proxy that
+// inspects only one of the two headers.
+var errTwoKeys = fmt.Errorf("%w: Authorization and X-API-Key carry different keys", ErrMalformedKey)
+
+// ForbiddenError reports that the authenticated account lacks the
+// permission a route requires (403). It names the permission, and the
+// attributes by name only.
+type ForbiddenError struct {
+	ResourceType string
+	// ResourceKey is "" when the request did not name the resource (a
+	// missing path value, query parameter, header or body field).
+	ResourceKey string
+	Action      string
+	// Limited reports that the account holds the permission, but only with
+	// limiters that the request's attributes do not satisfy.
+	Limited bool
+	// MissingAttributes names the attributes the route declares that the
+	// request did not carry.
+	MissingAttributes []string
+}
+
+func (e *ForbiddenError) Error() string {
+	var b strings.Builder
+	key := e.ResourceKey
+	if key == "" {
+		key = "(none)"
+	}
+	b.WriteString("missing permission ")
+	b.WriteString(e.ResourceType + "/" + key + "/" + e.Action)
+	switch {
+	case e.ResourceKey == "":
+		b.WriteString(": the request does not name the resource")
+	case e.Limited:
+		b.WriteString(": the account holds it only with a limiter that the request does not match")
+	}
+	if len(e.MissingAttributes) > 0 {
+		b.WriteString(" (attributes absent from the request: " + strings.Join(e.MissingAttributes, ", ") + ")")
+	}
+	return b.String()
+}
+
+// StatusOf is the HTTP status the default ErrorHandler answers err with:
+// 401 for the credential errors, 403 for *ForbiddenError, 413, 400, 503 for
+// ErrStoreUnavailable, and 500 for anything else.
+func StatusOf(err error) int {
+	// Direct comparisons first: the rejected-key path runs at request rate.
+	switch err {
+	case ErrNoCredentials, ErrMalformedKey, ErrUnknownKey, ErrExpiredKey, errTwoKeys:
+		return http.StatusUnauthorized
+	}
+	var fe *ForbiddenError
+	switch {
+	case errors.Is(err, ErrNoCredentials), errors.Is(err, ErrMalformedKey),
+		errors.Is(err, ErrUnknownKey), errors.Is(err, ErrExpiredKey):
+		return http.StatusUnauthorized
+	case errors.As(err, &fe):
+		return http.StatusForbidden
+	case errors.Is(err, ErrStoreUnavailable):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrBodyTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrUnreadableBody):
+		return http.StatusBadRequest
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// Problem is the RFC 9457 body the default ErrorHandler writes.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+}
+
+const problemContentType = "application/problem+json"
+
+// problemDetail is the client-facing text for err. Store and internal
+// errors are not passed through: their text is for the server's log.
+func problemDetail(err error, status int) string {
+	var fe *ForbiddenError
+	switch {
+	case errors.Is(err, ErrNoCredentials):
+		return "an API key is required: send it as Authorization: Bearer <key> or in the X-API-Key header"
+	case errors.Is(err, errTwoKeys):
+		return "the Authorization and X-API-Key headers carry different keys"
+	case errors.Is(err, ErrMalformedKey):
+		return "the API key is malformed"
+	case errors.Is(err, ErrUnknownKey):
+		return "the API key is not valid"
+	case errors.Is(err, ErrExpiredKey):
+		return "the API key has expired"
+	case errors.As(err, &fe):
+		return fe.Error()
+	case errors.Is(err, ErrStoreUnavailable):
+		return "the API key could not be checked; try again later"
+	case errors.Is(err, ErrBodyTooLarge):
+		return "the request body is too large"
+	case errors.Is(err, ErrUnreadableBody):
+		return "the request body could not be read"
+	}
+	return http.StatusText(status)
+}
+
+func encodeProblem(err error) []byte {
+	status := StatusOf(err)
+	body, mErr := json.Marshal(Problem{
+		Type:   "about:blank",
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: problemDetail(err, status),
+	})
+	if mErr != nil { // strings and an int always marshal
+		panic(mErr)
+	}
+	return append(body, '\n')
+}
+
+// Problem bodies of the errors that carry no data, built once so that
+// rejecting a bad key runs no encoding/json.
+var (
+	problemNoCredentials    = encodeProblem(ErrNoCredentials)
+	problemMalformedKey     = encodeProblem(ErrMalformedKey)
+	problemTwoKeys          = encodeProblem(errTwoKeys)
+	problemUnknownKey       = encodeProblem(ErrUnknownKey)
+	problemExpiredKey       = encodeProblem(ErrExpiredKey)
+	problemNotAuthenticated = encodeProblem(ErrNotAuthenticated)
+)
+
+func staticProblem(err error) []byte {
+	switch err {
+	case ErrNoCredentials:
+		return problemNoCredentials
+	case ErrMalformedKey:
+		return problemMalformedKey
+	case errTwoKeys:
+		return problemTwoKeys
+	case ErrUnknownKey:
+		return problemUnknownKey
+	case ErrExpiredKey:
+		return problemExpiredKey
+	case ErrNotAuthenticated:
+		return problemNotAuthenticated
+	}
+	return nil
+}
+
+// Header values shared by all error responses, so that rejecting a key
+// allocates nothing for them. Each slice has no spare capacity: Header.Add
+// copies instead of appending in place, and Header.Set replaces the slice.
+var (
+	headerProblemJSON           = []string{problemContentType}[:1:1]
+	headerChallenge             = []string{"Bearer"}[:1:1]
+	headerChallengeInvalidToken = []string{`Bearer error="invalid_token"`}[:1:1]
+)
+
+// WriteProblem is the default ErrorHandler: it answers StatusOf(err) with
+// an application/problem+json body (RFC 9457) whose detail says what was
+// wrong without echoing the key. The WWW-Authenticate header of a 401 is
+// already set by the middleware when an ErrorHandler runs. Applications
+// with their own ErrorHandler can call it for the errors they leave alone.
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
+	body := staticProblem(err)
+	if body == nil {
+		body = encodeProblem(err)
+	}
+	w.Header()["Content-Type"] = headerProblemJSON
+	w.WriteHeader(StatusOf(err))
+	w.Write(body) //nolint:errcheck // the client may be gone; nothing to do
+}
+
+// fail hands err to the ErrorHandler after setting what every 401 must
+// carry (RFC 6750 section 3: the bare challenge for a request without a
+// key, invalid_token for a bad one), so that a custom ErrorHandler need not
+// know about it.
+func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if StatusOf(err) == http.StatusUnauthorized {
+		v := headerChallengeInvalidToken
+		if err == ErrNoCredentials {
+			v = headerChallenge
+		}
+		w.Header()["Www-Authenticate"] = v
+	}
+	m.onError(w, r, err)
+}
+
+// logStoreError logs why a key could not be checked. The error comes from
+// the Manager and the store, which never include a key or hash in errors.
+func (m *Middleware) logStoreError(r *http.Request, err error) {
+	level := slog.LevelError
+	if r.Context().Err() != nil {
+		level = slog.LevelDebug // the client left while we waited
+	}
+	m.log.Log(r.Context(), level, "middleware: API key could not be checked; answering 503",
+		"method", r.Method, "path", r.URL.Path, "err", err)
+}

@@ -1,0 +1,100 @@
+package middleware
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// queryValue must agree with what a handler reading r.URL.Query() sees.
+func TestQueryValueAgreesWithParseQuery(t *testing.T) {
+	for _, raw := range queryCorpus {
+		for _, name := range []string{"surveyKey", "survey key", "a", "", "k;", "b"} {
+			requireSameAsParseQuery(t, raw, name)
+		}
+	}
+}
+
+var queryCorpus = []string{
+	"",
+	"surveyKey=s1",
+	"surveyKey=s1&surveyKey=s2",
+	"x=1&surveyKey=s2",
+	"surveyKey",
+	"surveyKey=",
+	"surveyKey=a=b",
+	"survey+key=s%31",
+	"survey%20key=s+1",
+	"surveyKey=%zz&surveyKey=ok",
+	"survey%zzKey=x&surveyKey=ok",
+	"surveyKey=s1;x=2&surveyKey=s2",
+	"a=1&&a=2",
+	"=1&a",
+	"k%3B=v",
+	"b=%e2%82%ac",
+}
+
+func requireSameAsParseQuery(t *testing.T, raw, name string) {
+	t.Helper()
+	values, _ := url.ParseQuery(raw) // a handler ignores the error too
+	want, wantOK := values.Get(name), values.Has(name)
+	got, gotOK := queryValue(raw, name)
+	require.Equal(t, wantOK, gotOK, "query %q, name %q", raw, name)
+	require.Equal(t, want, got, "query %q, name %q", raw, name)
+}
+
+func FuzzQueryValue(f *testing.F) {
+	for _, raw := range queryCorpus {
+		f.Add(raw, "surveyKey")
+	}
+	f.Fuzz(func(t *testing.T, raw, name string) {
+		requireSameAsParseQuery(t, raw, name)
+	})
+}
+
+func TestQueryValueAllocatesNothingForAPlainPair(t *testing.T) {
+	allocs := testing.AllocsPerRun(100, func() {
+		queryValue("x=1&surveyKey=s1", "surveyKey")
+	})
+	require.Zero(t, allocs)
+}
+
+func TestTouchNeverMovesBackwards(t *testing.T) {
+	var u usageRecorder
+	e := &entry{cached: true, principal: Principal{KeyID: uuid.New()}}
+	u.touch(e, t0.Add(2*time.Second))
+	u.touch(e, t0.Add(time.Second)) // a request that read the clock earlier
+	require.Len(t, u.queued, 1, "queued once per interval")
+
+	batch := u.take()
+	require.Equal(t, []serviceaccount.KeyTouch{{KeyID: e.principal.KeyID, UsedAt: t0.Add(2 * time.Second)}}, batch)
+
+	// A failed batch merged with later uses keeps the later time, and an
+	// older failed time does not overwrite a newer use.
+	u.touch(e, t0.Add(3*time.Second))
+	u.giveBack([]serviceaccount.KeyTouch{{KeyID: e.principal.KeyID, UsedAt: t0.Add(4 * time.Second)}})
+	require.Equal(t, t0.Add(4*time.Second), u.take()[0].UsedAt)
+	u.touch(e, t0.Add(6*time.Second))
+	u.giveBack([]serviceaccount.KeyTouch{{KeyID: e.principal.KeyID, UsedAt: t0.Add(5 * time.Second)}})
+	require.Equal(t, t0.Add(6*time.Second), u.take()[0].UsedAt)
+	require.Empty(t, u.take())
+}
+
+func TestTakeOrdersTheBatchByKeyID(t *testing.T) {
+	var u usageRecorder
+	for range 20 {
+		u.touch(&entry{cached: true, principal: Principal{KeyID: uuid.New()}}, t0)
+	}
+	batch := u.take()
+	require.Len(t, batch, 20)
+	for i := 1; i < len(batch); i++ {
+		require.Less(t, batch[i-1].KeyID.String(), batch[i].KeyID.String())
+	}
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -1,0 +1,321 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/maypok86/otter/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultCacheTTL      = 10 * time.Second
+	DefaultCacheSize     = 10_000
+	DefaultFlushInterval = time.Minute
+	DefaultMaxBodyBytes  = 1 << 20
+	DefaultLookupTimeout = 5 * time.Second
+)
+
+// Config configures a Middleware. Only Manager is required; every zero
+// value means the default.
+type Config struct {
+	// Manager looks keys up, records their last use and reports changes.
+	// Its clock judges expiry, cache age and flush times.
+	Manager *serviceaccount.Manager
+
+	// CacheTTL bounds how long a lookup (found or not found) is reused:
+	// the longest a change made by another process (another Manager on the
+	// same database) takes to be seen here. Changes made through Manager
+	// are seen at once whatever the TTL. 0 means DefaultCacheTTL.
+	CacheTTL time.Duration
+	// CacheSize bounds the number of cached lookups. 0 means
+	// DefaultCacheSize.
+	CacheSize int
+	// DisableCache looks every request's key up in the store. It is for
+	// comparison and debugging; CacheTTL and CacheSize must then be zero.
+	DisableCache bool
+	// LookupTimeout bounds one store lookup. A lookup is shared by all the
+	// requests waiting for the same key, so it does not end when the
+	// request that started it does; each request still stops waiting when
+	// its own context ends. 0 means DefaultLookupTimeout.
+	LookupTimeout time.Duration
+
+	// FlushInterval is how often last-use times are written, in one batch.
+	// 0 means DefaultFlushInterval.
+	FlushInterval time.Duration
+
+	// MaxBodyBytes caps the request body that Require reads for JSONBody
+	// attributes; a longer body is answered 413. 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+
+	// ErrorHandler writes the response for every rejected request, of
+	// Authenticate and of every Require behind it. nil means WriteProblem.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Logger receives store failures and failed flushes. nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Middleware authenticates API keys and carries what Require needs. Build
+// it once with New, wrap handlers with Authenticate, and Close it on
+// shutdown, after the HTTP server has stopped, so the last uses are
+// written.
+type Middleware struct {
+	mgr           *serviceaccount.Manager
+	clock         clockwork.Clock
+	keyPrefix     string
+	cache         *otter.Cache[apikey.Hash, *entry] // nil: DisableCache
+	cacheTTL      int64                             // nanoseconds
+	flights       singleflight.Group
+	lookupTimeout time.Duration
+	maxBodyBytes  int64
+	onError       func(http.ResponseWriter, *http.Request, error)
+	log           *slog.Logger
+
+	// generation counts the changes made through the Manager. An entry
+	// remembers the generation read before its lookup and is served only
+	// while no change has happened since: one atomic add invalidates every
+	// entry, and a lookup that raced with a change can never be served.
+	generation atomic.Uint64
+
+	uses        usageRecorder
+	unsubscribe func()
+	stop        chan struct{}
+	stopped     chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
+}
+
+// New checks cfg, fills in its defaults, subscribes to the Manager's
+// changes and starts the last-use flusher. Call Close when done.
+func New(cfg Config) (*Middleware, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = DefaultCacheTTL
+	}
+	if cfg.CacheSize == 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	if cfg.LookupTimeout == 0 {
+		cfg.LookupTimeout = DefaultLookupTimeout
+	}
+	if cfg.FlushInterval == 0 {
+		cfg.FlushInterval = DefaultFlushInterval
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = WriteProblem
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	m := &Middleware{
+		mgr:           cfg.Manager,
+		clock:         cfg.Manager.Clock(),
+		keyPrefix:     cfg.Manager.KeyPrefix(),
+		cacheTTL:      int64(cfg.CacheTTL),
+		lookupTimeout: cfg.LookupTimeout,
+		maxBodyBytes:  cfg.MaxBodyBytes,
+		onError:       cfg.ErrorHandler,
+		log:           cfg.Logger,
+		stop:          make(chan struct{}),
+		stopped:       make(chan struct{}),
+	}
+	if !cfg.DisableCache {
+		c, err := otter.New(&otter.Options[apikey.Hash, *entry]{
+			MaximumSize: cfg.CacheSize,
+			// The TTL is checked by fresh, against the clock reading the
+			// request takes anyway for expiry: a cache with its own expiry
+			// reads the clock again on every hit. So the cache has no
+			// expiry, and its clock is never read.
+			Clock: stoppedClock{},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("middleware: build cache: %w", err)
+		}
+		m.cache = c
+		m.unsubscribe = cfg.Manager.Subscribe(m.onChange)
+	}
+	// The ticker exists before New returns, so a test that advances a fake
+	// clock right after New cannot miss the first flush.
+	ticker := m.clock.NewTicker(cfg.FlushInterval)
+	go m.flushEvery(ticker, cfg.FlushInterval)
+	return m, nil
+}
+
+func (cfg *Config) validate() error {
+	var errs []string
+	if cfg.Manager == nil {
+		errs = append(errs, "Manager is required")
+	}
+	if cfg.CacheTTL < 0 {
+		errs = append(errs, fmt.Sprintf("CacheTTL is %s; it must be positive, or 0 for the default %s (set DisableCache to turn the cache off)", cfg.CacheTTL, DefaultCacheTTL))
+	}
+	if cfg.CacheSize < 0 {
+		errs = append(errs, fmt.Sprintf("CacheSize is %d; it must be positive, or 0 for the default %d", cfg.CacheSize, DefaultCacheSize))
+	}
+	if cfg.DisableCache && (cfg.CacheTTL != 0 || cfg.CacheSize != 0) {
+		errs = append(errs, "CacheTTL and CacheSize must be 0 when DisableCache is set")
+	}
+	if cfg.LookupTimeout < 0 {
+		errs = append(errs, fmt.Sprintf("LookupTimeout is %s; it must be positive, or 0 for the default %s", cfg.LookupTimeout, DefaultLookupTimeout))
+	}
+	if cfg.FlushInterval < 0 {
+		errs = append(errs, fmt.Sprintf("FlushInterval is %s; it must be positive, or 0 for the default %s", cfg.FlushInterval, DefaultFlushInterval))
+	}
+	if cfg.MaxBodyBytes < 0 {
+		errs = append(errs, fmt.Sprintf("MaxBodyBytes is %d; it must be positive, or 0 for the default %d", cfg.MaxBodyBytes, DefaultMaxBodyBytes))
+	}
+	if len(errs) > 0 {
+		return errors.New("middleware: invalid Config: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// onChange runs in the goroutine of the Manager call that made the change,
+// before that call returns, so the next request already misses the cache.
+// Admin changes are rare: dropping every entry costs one lookup per active
+// key, and needs no index from accounts to hashes that would have to be
+// kept in step with evictions.
+func (m *Middleware) onChange(c serviceaccount.Change) {
+	if c.Kind == serviceaccount.AccountCreated {
+		return // a new account has no keys yet: nothing cached can depend on it
+	}
+	m.generation.Add(1)
+}
+
+// Authenticate is the net/http middleware: mw.Authenticate has the type
+// func(http.Handler) http.Handler. It takes the key from
+// "Authorization: Bearer <key>" or "X-API-Key: <key>", checks its format,
+// looks its hash up (cache first), rejects unknown, deleted and expired
+// keys with 401, a store failure with 503, records the use, and calls next
+// with the principal in the request context (see FromContext).
+func (m *Middleware) Authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e, err := m.authenticate(r)
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, e)))
+	})
+}
+
+func (m *Middleware) authenticate(r *http.Request) (*entry, error) {
+	key, err := presentedKey(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	// One clock reading serves the cache's TTL, the key's expiry and the
+	// use record.
+	now := m.clock.Now()
+	h := apikey.HashKey(key)
+	e, err := m.lookup(r.Context(), &h, key, now)
+	if err != nil {
+		if err == ErrMalformedKey {
+			return nil, err
+		}
+		m.logStoreError(r, err)
+		return nil, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+	}
+	if e.unknown {
+		return nil, ErrUnknownKey
+	}
+	// Expiry is judged on every request, cached or not.
+	if !e.principal.ExpiresAt.IsZero() && !now.Before(e.principal.ExpiresAt) {
+		return nil, ErrExpiredKey
+	}
+	m.uses.touch(e, now)
+	return e, nil
+}
+
+// presentedKey returns the key from the Authorization (Bearer scheme) or
+// X-API-Key header. A request with both must present the same key in
+// each. The headers are read by their canonical names from the map, which
+// net/http's server has canonicalised already.
+func presentedKey(h http.Header) (string, error) {
+	var bearer string
+	if v := h["Authorization"]; len(v) > 0 {
+		const scheme = "Bearer "
+		a := v[0]
+		if len(a) > len(scheme) && (a[:len(scheme)] == scheme || strings.EqualFold(a[:len(scheme)], scheme)) {
+			if bearer = trimSpace(a[len(scheme):]); bearer == "" {
+				return "", ErrMalformedKey
+			}
+		}
+	}
+	var header string
+	if v := h["X-Api-Key"]; len(v) > 0 {
+		if header = trimSpace(v[0]); header == "" {
+			return "", ErrMalformedKey
+		}
+	}
+	switch {
+	case bearer != "" && header != "" && bearer != header:
+		return "", errTwoKeys
+	case bearer != "":
+		return bearer, nil
+	case header != "":
+		return header, nil
+	}
+	return "", ErrNoCredentials
+}
+
+// trimSpace is strings.TrimSpace with a fast path for the usual value,
+// which has no surrounding space.
+func trimSpace(s string) string {
+	if s != "" && s[0] > ' ' && s[len(s)-1] > ' ' {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+// Close stops the flusher, writes the last uses recorded so far with ctx,
+// and unsubscribes from the Manager. Call it after the HTTP server has shut
+// down: uses recorded after Close are not written. Later calls return the
+// first call's result.
+func (m *Middleware) Close(ctx context.Context) error {
+	m.closeOnce.Do(func() {
+		if m.unsubscribe != nil {
+			m.unsubscribe()
+		}
+		close(m.stop)
+		select {
+		case <-m.stopped:
+		case <-ctx.Done():
+			m.closeErr = fmt.Errorf("middleware: close: waiting for a running flush: %w", ctx.Err())
+			return
+		}
+		if err := m.flush(ctx); err != nil {
+			m.closeErr = fmt.Errorf("middleware: close: %w", err)
+		}
+		if m.cache != nil {
+			m.cache.StopAllGoroutines()
+		}
+	})
+	return m.closeErr
+}
+
+// stoppedClock is the clock of a cache without expiry, which has no use
+// for the time. Its nil ticks also mean no clean-up goroutine.
+type stoppedClock struct{}
+
+func (stoppedClock) NowNano() int64                      { return 0 }
+func (stoppedClock) Tick(time.Duration) <-chan time.Time { return nil }

@@ -1,0 +1,94 @@
+package middleware
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// Principal is the authenticated caller: a service account acting through
+// one of its keys. It never holds the key or its hash.
+type Principal struct {
+	AccountID uuid.UUID
+	KeyID     uuid.UUID
+	// Label is the account's label, for "who am I" answers and logs.
+	Label string
+	// KeyHint is the key's non-secret hint, like "sa_AbCd…wxyz".
+	KeyHint string
+	// ExpiresAt is when the key stops working; zero if it never expires.
+	ExpiresAt time.Time
+	// Permissions are the account's permissions, compiled. The set is
+	// immutable and shared by every request of the key.
+	Permissions *permission.Set
+}
+
+// Allows reports whether the principal may act on the resource with the
+// given attributes, for handlers that check more than their route's
+// Require does.
+func (p *Principal) Allows(resourceType, resourceKey, action string, attrs limiter.Attributes) bool {
+	return p.Permissions.Allows(resourceType, resourceKey, action, attrs)
+}
+
+type ctxKey struct{}
+
+// FromContext returns the principal that Authenticate put in ctx. It
+// returns a copy, so a handler cannot change what later requests of the
+// same key see.
+func FromContext(ctx context.Context) (Principal, bool) {
+	e, ok := ctx.Value(ctxKey{}).(*entry)
+	if !ok {
+		return Principal{}, false
+	}
+	return e.principal, true
+}
+
+// entry is one lookup's result: a principal or, for a key the store does
+// not hold, a negative entry. Cached entries are shared by every request of
+// their key and never change after they are built, except for the use
+// record.
+type entry struct {
+	mw         *Middleware // for Require: error handler, logger, body cap
+	generation uint64      // Middleware.generation read before the lookup
+	loadedAt   int64       // Unix nanoseconds by the Manager's clock, before the lookup
+	unknown    bool        // a negative entry
+	principal  Principal
+	// permissions is what the set was compiled from, read only to explain
+	// a 403.
+	permissions []permission.Permission
+
+	// cached is false for the per-request entries of DisableCache; their
+	// uses go through the recorder's map instead of the flags below.
+	cached bool
+	// lastUsed is the latest use, in Unix microseconds; it only grows.
+	lastUsed atomic.Int64
+	// queued is set when the entry joins the recorder's queue and cleared
+	// when a flush takes it: one queue slot per key per interval.
+	queued atomic.Bool
+}
+
+func (m *Middleware) newEntry(generation uint64, loadedAt int64, c serviceaccount.Credential) *entry {
+	e := &entry{
+		mw:          m,
+		generation:  generation,
+		loadedAt:    loadedAt,
+		permissions: c.Permissions,
+		cached:      m.cache != nil,
+		principal: Principal{
+			AccountID:   c.Account.ID,
+			KeyID:       c.Key.ID,
+			Label:       c.Account.Label,
+			KeyHint:     c.Key.Hint,
+			Permissions: permission.NewSet(c.Permissions),
+		},
+	}
+	if c.Key.ExpiresAt != nil {
+		e.principal.ExpiresAt = *c.Key.ExpiresAt
+	}
+	return e
+}
