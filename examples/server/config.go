@@ -1,0 +1,78 @@
+package main
+
+import (
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"time"
+)
+
+type config struct {
+	addr           string
+	db             string
+	adminToken     string
+	tokenGenerated bool
+	flushInterval  time.Duration
+	cacheTTL       time.Duration
+}
+
+// minAdminTokenLength keeps a guessable token from guarding the admin API.
+const minAdminTokenLength = 16
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen `address`")
+	fs.StringVar(&cfg.db, "db", "sqlite:serviceaccounts.db", "database: memory:, sqlite:PATH, postgres://…, mysql://user:pass@host:port/db")
+	fs.StringVar(&cfg.adminToken, "admin-token", "", "bearer `token` for /admin (default $ADMIN_TOKEN; if both are empty, a random token is generated and printed)")
+	fs.DurationVar(&cfg.flushInterval, "flush-interval", time.Minute, "how often last-used times are written")
+	fs.DurationVar(&cfg.cacheTTL, "cache-ttl", 10*time.Second, "how long a key lookup is reused (changes made by other processes take this long to be seen)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, errUsage
+		}
+		return config{}, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return config{}, errUsage
+	}
+	if err := cfg.complete(getenv); err != nil {
+		fmt.Fprintln(stderr, err)
+		fs.Usage()
+		return config{}, errUsage
+	}
+	return cfg, nil
+}
+
+func (cfg *config) complete(getenv func(string) string) error {
+	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
+		return fmt.Errorf("-addr %q: want host:port, like 127.0.0.1:8080", cfg.addr)
+	}
+	if cfg.flushInterval <= 0 {
+		return fmt.Errorf("-flush-interval %s: must be positive", cfg.flushInterval)
+	}
+	if cfg.cacheTTL <= 0 {
+		return fmt.Errorf("-cache-ttl %s: must be positive", cfg.cacheTTL)
+	}
+	if cfg.db == "" {
+		return errors.New("-db: must not be empty (use memory: for an in-memory store)")
+	}
+	if cfg.adminToken == "" {
+		cfg.adminToken = getenv("ADMIN_TOKEN")
+	}
+	if cfg.adminToken == "" {
+		cfg.adminToken = "adm_" + rand.Text()
+		cfg.tokenGenerated = true
+	}
+	if len(cfg.adminToken) < minAdminTokenLength {
+		// Never echo the token: say only what is wrong with it.
+		return fmt.Errorf("admin token: must be at least %d characters", minAdminTokenLength)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/middleware"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// routes wires the management API and the demonstration routes. The
+// demonstration handlers return canned data: what matters is who gets in.
+func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken string, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(adminToken, admin.New(mgr, admin.WithLogger(log)))))
+
+	study := middleware.PathValue("studyKey")
+	protect := func(pattern string, require func(http.Handler) http.Handler, h http.HandlerFunc) {
+		mux.Handle(pattern, mw.Authenticate(require(h)))
+	}
+	anyKey := func(h http.Handler) http.Handler { return h }
+
+	protect("GET /v1/whoami", anyKey, whoami)
+	protect("GET /v1/studies/{studyKey}/responses",
+		middleware.Require("study", study, "get-responses", middleware.Attr("surveyKey", middleware.Query("surveyKey"))),
+		func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]any{
+				"studyKey":  r.PathValue("studyKey"),
+				"surveyKey": nullable(r.URL.Query().Get("surveyKey")),
+				"responses": []any{},
+			})
+		})
+	protect("GET /v1/studies/{studyKey}/reports",
+		middleware.Require("study", study, "get-reports", middleware.Attr("reportKey", middleware.Query("reportKey"))),
+		func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]any{
+				"studyKey":  r.PathValue("studyKey"),
+				"reportKey": nullable(r.URL.Query().Get("reportKey")),
+				"reports":   []any{},
+			})
+		})
+	protect("POST /v1/studies/{studyKey}/surveys/{surveyKey}/unpublish",
+		middleware.Require("study", study, "unpublish-survey", middleware.Attr("surveyKey", middleware.PathValue("surveyKey"))),
+		func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]any{
+				"studyKey":    r.PathValue("studyKey"),
+				"surveyKey":   r.PathValue("surveyKey"),
+				"unpublished": true,
+			})
+		})
+	return mux
+}
+
+func whoami(w http.ResponseWriter, r *http.Request) {
+	p, _ := middleware.FromContext(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{
+		"serviceAccountId": p.AccountID,
+		"keyId":            p.KeyID,
+		"label":            p.Label,
+	})
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
