@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,16 +146,18 @@ func problemDetail(err error, status int) string {
 
 func encodeProblem(err error) []byte {
 	status := StatusOf(err)
-	body, mErr := json.Marshal(Problem{
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false) // "<key>" reads better than "\u003ckey\u003e" in curl
+	if mErr := enc.Encode(Problem{
 		Type:   "about:blank",
 		Title:  http.StatusText(status),
 		Status: status,
 		Detail: problemDetail(err, status),
-	})
-	if mErr != nil { // strings and an int always marshal
+	}); mErr != nil { // strings and an int always marshal
 		panic(mErr)
 	}
-	return append(body, '\n')
+	return body.Bytes()
 }
 
 // Problem bodies of the errors that carry no data, built once so that
