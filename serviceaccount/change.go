@@ -48,11 +48,16 @@ type Change struct {
 	PermissionID uuid.UUID // set for Permission* kinds
 }
 
-// Subscribe calls fn after every successful change made through m, in the
+// Subscribe calls fn after every successful change made through m (and
+// after a revoking write whose outcome is unknown, see below), in the
 // goroutine that made it, before the Manager method returns: a cache that
 // drops entries in fn therefore never serves a revoked key to a request
 // that starts after the revocation returned. fn must be quick and must not
-// call back into m. The returned function unsubscribes.
+// call back into m. Deletions and limiter changes are also announced when
+// the store returns an error other than store.ErrNotFound, because such a
+// write may have committed; subscribers must treat a Change as "drop what
+// you cached", never as proof of a change. The returned function
+// unsubscribes.
 func (m *Manager) Subscribe(fn func(Change)) (unsubscribe func()) {
 	return m.changes.add(fn)
 }

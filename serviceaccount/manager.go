@@ -89,7 +89,9 @@ func (m *Manager) now() time.Time {
 }
 
 // AccountInput is what an administrator types for an account. Label and
-// description are trimmed of surrounding spaces before validation.
+// description are trimmed of surrounding spaces before validation. The
+// max= tags repeat MaxLabelLength and MaxDescriptionLength (struct tags
+// must be literals); the tests check the two agree.
 type AccountInput struct {
 	Label       string `json:"label" validate:"required,max=100,singleline"`
 	Description string `json:"description" validate:"max=1000,multiline"`
@@ -142,10 +144,11 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 // one transaction. Its keys stop authenticating at once in every
 // middleware subscribed to this Manager.
 func (m *Manager) DeleteAccount(ctx context.Context, id uuid.UUID) error {
-	if err := m.store.AccountDelete(ctx, id); err != nil {
+	err := m.store.AccountDelete(ctx, id)
+	m.notifyRevocation(err, Change{Kind: AccountDeleted, AccountID: id})
+	if err != nil {
 		return fmt.Errorf("delete account %s: %w", id, err)
 	}
-	m.changes.notify(Change{Kind: AccountDeleted, AccountID: id})
 	return nil
 }
 
@@ -265,10 +268,11 @@ func (m *Manager) Keys(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, 
 // the key belongs to another account. The key stops authenticating at once
 // in every middleware subscribed to this Manager.
 func (m *Manager) DeleteKey(ctx context.Context, accountID, keyID uuid.UUID) error {
-	if err := m.store.KeyDelete(ctx, accountID, keyID); err != nil {
+	err := m.store.KeyDelete(ctx, accountID, keyID)
+	m.notifyRevocation(err, Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
+	if err != nil {
 		return fmt.Errorf("delete key %s of account %s: %w", keyID, accountID, err)
 	}
-	m.changes.notify(Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
 	return nil
 }
 
@@ -409,21 +413,34 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 		return permission.Permission{}, err
 	}
 	p, err := m.store.PermissionUpdateLimiter(ctx, PermissionUpdateLimiterParams{AccountID: accountID, PermissionID: permissionID, Limiter: l})
+	m.notifyRevocation(err, Change{Kind: PermissionUpdated, AccountID: accountID, PermissionID: permissionID})
 	if err != nil {
 		return permission.Permission{}, fmt.Errorf("set limiter of permission %s: %w", permissionID, err)
 	}
-	m.changes.notify(Change{Kind: PermissionUpdated, AccountID: accountID, PermissionID: permissionID})
 	return p, nil
 }
 
 // DeletePermission deletes permission permissionID of account accountID;
 // store.ErrNotFound if it belongs to another account.
 func (m *Manager) DeletePermission(ctx context.Context, accountID, permissionID uuid.UUID) error {
-	if err := m.store.PermissionDelete(ctx, accountID, permissionID); err != nil {
+	err := m.store.PermissionDelete(ctx, accountID, permissionID)
+	m.notifyRevocation(err, Change{Kind: PermissionDeleted, AccountID: accountID, PermissionID: permissionID})
+	if err != nil {
 		return fmt.Errorf("delete permission %s of account %s: %w", permissionID, accountID, err)
 	}
-	m.changes.notify(Change{Kind: PermissionDeleted, AccountID: accountID, PermissionID: permissionID})
 	return nil
+}
+
+// notifyRevocation announces a change that may take access away. It is
+// sent after success, and also after an error that does not prove the
+// write failed: a commit whose answer was lost (connection dropped, context
+// ended) may have revoked access, and a needless cache drop costs one
+// lookup while a missed one would keep a revoked key working until the
+// cache TTL. Only ErrNotFound proves nothing changed.
+func (m *Manager) notifyRevocation(err error, c Change) {
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		m.changes.notify(c)
+	}
 }
 
 // newID returns a UUIDv7: time-ordered, so creation order is id order.

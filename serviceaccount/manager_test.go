@@ -90,9 +90,9 @@ func TestAccountInputValidation(t *testing.T) {
 	}{
 		{"label missing", serviceaccount.AccountInput{}, []string{"label"}},
 		{"label only spaces", serviceaccount.AccountInput{Label: "   "}, []string{"label"}},
-		{"label too long", serviceaccount.AccountInput{Label: strings.Repeat("é", 101)}, []string{"label"}},
-		{"description too long", serviceaccount.AccountInput{Label: "ok", Description: strings.Repeat("d", 1001)}, []string{"description"}},
-		{"both wrong", serviceaccount.AccountInput{Description: strings.Repeat("d", 1001)}, []string{"label", "description"}},
+		{"label too long", serviceaccount.AccountInput{Label: strings.Repeat("é", serviceaccount.MaxLabelLength+1)}, []string{"label"}},
+		{"description too long", serviceaccount.AccountInput{Label: "ok", Description: strings.Repeat("d", serviceaccount.MaxDescriptionLength+1)}, []string{"description"}},
+		{"both wrong", serviceaccount.AccountInput{Description: strings.Repeat("d", serviceaccount.MaxDescriptionLength+1)}, []string{"label", "description"}},
 		{"label with NUL", serviceaccount.AccountInput{Label: "a\x00b"}, []string{"label"}},
 		{"label with a line break", serviceaccount.AccountInput{Label: "a\nb"}, []string{"label"}},
 		{"label not UTF-8", serviceaccount.AccountInput{Label: "a\xffb"}, []string{"label"}},
@@ -107,7 +107,7 @@ func TestAccountInputValidation(t *testing.T) {
 		})
 	}
 	t.Run("limits count characters after trimming", func(t *testing.T) {
-		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: " " + strings.Repeat("😀", 100) + " ", Description: strings.Repeat("数", 1000)})
+		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: " " + strings.Repeat("😀", serviceaccount.MaxLabelLength) + " ", Description: strings.Repeat("数", serviceaccount.MaxDescriptionLength)})
 		require.NoError(t, err)
 	})
 	t.Run("descriptions may span lines", func(t *testing.T) {
@@ -350,10 +350,33 @@ func TestStoreErrorsAreWrappedWithoutLosingTheirIdentity(t *testing.T) {
 	require.NotErrorIs(t, err, store.ErrNotFound)
 }
 
+func TestRevokingWritesWithAnUnknownOutcomeStillInvalidateCaches(t *testing.T) {
+	lost := errors.New("connection reset after COMMIT")
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: failingStore{err: lost}})
+	require.NoError(t, err)
+	var kinds []serviceaccount.ChangeKind
+	m.Subscribe(func(c serviceaccount.Change) { kinds = append(kinds, c.Kind) })
+	ctx := context.Background()
+	require.ErrorIs(t, m.DeleteKey(ctx, uuid.New(), uuid.New()), lost)
+	require.ErrorIs(t, m.DeleteAccount(ctx, uuid.New()), lost)
+	require.ErrorIs(t, m.DeletePermission(ctx, uuid.New(), uuid.New()), lost)
+	assert.Equal(t, []serviceaccount.ChangeKind{serviceaccount.KeyDeleted, serviceaccount.AccountDeleted, serviceaccount.PermissionDeleted}, kinds)
+
+	kinds = nil
+	m2, err := serviceaccount.NewManager(serviceaccount.Config{Store: failingStore{err: store.ErrNotFound}})
+	require.NoError(t, err)
+	m2.Subscribe(func(c serviceaccount.Change) { kinds = append(kinds, c.Kind) })
+	require.ErrorIs(t, m2.DeleteKey(ctx, uuid.New(), uuid.New()), store.ErrNotFound)
+	assert.Empty(t, kinds, "not found proves nothing changed")
+}
+
 // failingStore fails every call, like a database that went away.
 type failingStore struct {
 	serviceaccount.Store
 	err error
 }
 
-func (s failingStore) AccountCreate(context.Context, serviceaccount.Account) error { return s.err }
+func (s failingStore) AccountCreate(context.Context, serviceaccount.Account) error  { return s.err }
+func (s failingStore) AccountDelete(context.Context, uuid.UUID) error               { return s.err }
+func (s failingStore) KeyDelete(context.Context, uuid.UUID, uuid.UUID) error        { return s.err }
+func (s failingStore) PermissionDelete(context.Context, uuid.UUID, uuid.UUID) error { return s.err }
