@@ -94,6 +94,7 @@ func walkthrough(t *testing.T, db string) {
 
 	// SIGTERM flushes last use; a restart finds everything again.
 	srv.stop()
+	assert.NotContains(t, srv.stderr.String(), key, "the key never reaches the log")
 	srv = start(t, db)
 	c.base = srv.url
 
@@ -118,6 +119,22 @@ func walkthrough(t *testing.T, db string) {
 	c.do("DELETE", "/admin/service-accounts/"+id, adminToken, "", http.StatusNoContent)
 	c.do("GET", "/admin/service-accounts/"+id, adminToken, "", http.StatusNotFound)
 	srv.stop()
+	assert.NotContains(t, srv.stderr.String(), key, "the key never reaches the log")
+}
+
+func TestDatabasePasswordIsNotPrinted(t *testing.T) {
+	t.Parallel()
+	db := sqltest.PostgresURL(t)
+	sep := "?"
+	if strings.Contains(db, "?") {
+		sep = "&"
+	}
+	// Trust authentication ignores the password, so the server starts.
+	srv := start(t, db+sep+"password=hunter2-not-shown")
+	srv.stop()
+	assert.NotContains(t, srv.banner, "hunter2-not-shown")
+	assert.Contains(t, srv.banner, "password=xxxxx")
+	assert.NotContains(t, srv.stderr.String(), "hunter2-not-shown")
 }
 
 type client struct {
@@ -159,6 +176,7 @@ type server struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	url    string
+	banner string
 	stdout *lineReader
 	stderr *bytes.Buffer
 	done   chan error
@@ -184,6 +202,7 @@ func start(t *testing.T, db string) *server {
 	})
 	line := s.stdout.waitFor(t, listening, 30*time.Second, s.done)
 	s.url = listening.FindStringSubmatch(line)[1]
+	s.banner = line
 	return s
 }
 

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
@@ -55,7 +54,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 
-	fmt.Fprintf(stdout, "serviceaccounts example server listening on http://%s (database %s)\n", ln.Addr(), redactDB(cfg.db))
+	fmt.Fprintf(stdout, "serviceaccounts example server listening on http://%s (database %s)\n", ln.Addr(), sqlstore.RedactURL(cfg.db))
 	if cfg.tokenGenerated {
 		fmt.Fprintf(stdout, "admin token (generated, shown once; set -admin-token or ADMIN_TOKEN to choose one): %s\n", cfg.adminToken)
 	}
@@ -105,22 +104,6 @@ func openStore(ctx context.Context, db string) (serviceaccount.Store, func(), er
 	return st, closeDB, nil
 }
 
-// redactDB hides a password in a database URL before it is printed.
-func redactDB(db string) string {
-	scheme, rest, ok := strings.Cut(db, "://")
-	if !ok {
-		return db
-	}
-	userinfo, host, ok := strings.Cut(rest, "@")
-	if !ok {
-		return db
-	}
-	user, _, hasPassword := strings.Cut(userinfo, ":")
-	if !hasPassword {
-		return db
-	}
-	return scheme + "://" + user + ":xxxxx@" + host
-}
 
 // accessLog logs one line per request: never headers, so never a key or
 // the admin token.

@@ -43,14 +43,14 @@ import (
 func OpenDB(ctx context.Context, rawURL string) (*bun.DB, error) {
 	sqldb, dialect, err := openDB(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("sqlstore: open %s: %w", RedactURL(rawURL), err)
 	}
 	// Ping before bun.NewDB: the MySQL dialect queries the server version
 	// when bun adopts the pool and only logs (to the standard logger) when
 	// that fails, which would put a stray line before our clear error.
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
-		return nil, fmt.Errorf("sqlstore: connect to %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("sqlstore: connect to %s: %w", RedactURL(rawURL), err)
 	}
 	return bun.NewDB(sqldb, dialect), nil
 }
@@ -178,15 +178,29 @@ func mysqlConfig(rawURL string) (*mysql.Config, error) {
 	return cfg, nil
 }
 
-// redact returns rawURL for messages: without its password, or, when it
-// does not parse as a URL, only its scheme.
-func redact(rawURL string) string {
+// RedactURL returns a database URL fit for messages and logs: the password
+// of its user-info part and of any password-like query parameter
+// (password, passwd, pwd, sslpassword) replaced by "xxxxx". A URL that does
+// not parse is reduced to its scheme. sqlite: URLs hold no secret and are
+// returned as they are.
+func RedactURL(rawURL string) string {
 	if strings.HasPrefix(strings.ToLower(rawURL), "sqlite:") {
 		return rawURL
 	}
-	if u, err := url.Parse(rawURL); err == nil && u.Scheme != "" {
-		return u.Redacted()
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme == "" {
+		scheme, _, _ := strings.Cut(rawURL, ":")
+		return scheme + ":…"
 	}
-	scheme, _, _ := strings.Cut(rawURL, ":")
-	return scheme + ":…"
+	if u.RawQuery != "" {
+		q := u.Query()
+		for name := range q {
+			switch strings.ToLower(name) {
+			case "password", "passwd", "pwd", "sslpassword":
+				q.Set(name, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }

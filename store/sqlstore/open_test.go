@@ -154,3 +154,21 @@ func TestStoreOnPostgresWithTheSimpleProtocol(t *testing.T) {
 	url += sep + "default_query_exec_mode=simple_protocol"
 	storetest.Run(t, func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, url) })
 }
+
+func TestRedactURLHidesEveryPassword(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:hunter2@h:5432/db?sslmode=disable":      "postgres://u:xxxxx@h:5432/db?sslmode=disable",
+		"postgres://u@h/db?password=hunter2&sslmode=disable":  "postgres://u@h/db?password=xxxxx&sslmode=disable",
+		"postgres://u@h/db?PASSWORD=hunter2":                  "postgres://u@h/db?PASSWORD=xxxxx",
+		"mysql://root:p@ss@host:3306/db":                      "mysql://root:xxxxx@host:3306/db",
+		"mysql://root@host/db?pwd=hunter2":                    "mysql://root@host/db?pwd=xxxxx",
+		"postgres://u@h/db?sslpassword=hunter2&sslkey=/k.pem": "postgres://u@h/db?sslkey=%2Fk.pem&sslpassword=xxxxx",
+		"sqlite:/tmp/x.db":                                    "sqlite:/tmp/x.db",
+		"postgres://u:hunter2@h:bad port/db":                  "postgres:…",
+	} {
+		got := sqlstore.RedactURL(in)
+		require.Equal(t, want, got, in)
+		require.NotContains(t, got, "hunter2")
+		require.NotContains(t, got, "p@ss")
+	}
+}
