@@ -30,9 +30,12 @@ func pathID(r *http.Request, name string) (uuid.UUID, error) {
 func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var p serviceaccount.ListAccountsParams
-	if s := q.Get("limit"); s != "" {
+	if q.Has("limit") {
+		// Plain digits only: Atoi would also take "+5", and an empty value
+		// is a mistake, not a request for the default.
+		s := q.Get("limit")
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > serviceaccount.MaxPageSize {
+		if err != nil || strings.TrimLeft(s, "0123456789") != "" || n < 1 || n > serviceaccount.MaxPageSize {
 			return invalidField("limit", fmt.Sprintf("must be an integer from 1 to %d", serviceaccount.MaxPageSize))
 		}
 		p.Limit = n

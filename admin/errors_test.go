@@ -140,6 +140,8 @@ func TestBadInputIsRejectedAndWritesNothing(t *testing.T) {
 		{"LimitNegative", "GET", accounts + "?limit=-1", "", "", 400, []string{"limit"}},
 		{"LimitNotANumber", "GET", accounts + "?limit=ten", "", "", 400, []string{"limit"}},
 		{"LimitFraction", "GET", accounts + "?limit=2.5", "", "", 400, []string{"limit"}},
+		{"LimitEmpty", "GET", accounts + "?limit=", "", "", 400, []string{"limit"}},
+		{"LimitWithSign", "GET", accounts + "?limit=+5", "", "", 400, []string{"limit"}},
 		{"CursorNotBase64", "GET", accounts + "?cursor=!!!", "", "", 400, []string{"cursor"}},
 		{"CursorWrongLength", "GET", accounts + "?cursor=AAAA", "", "", 400, []string{"cursor"}},
 	}

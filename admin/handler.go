@@ -122,18 +122,8 @@ func (h *handler) log() *slog.Logger {
 }
 
 func (h *handler) catalog(w http.ResponseWriter, r *http.Request) error {
+	// ResourceTypes gives [] rather than null for empty lists, which a
+	// form builder can iterate.
 	types := h.m.Catalog().ResourceTypes()
-	// A form builder iterates lists; give it [] rather than null for an
-	// action that takes no limiter.
-	for i := range types {
-		if types[i].Keys == nil {
-			types[i].Keys = []string{}
-		}
-		for j := range types[i].Actions {
-			if types[i].Actions[j].LimiterKeys == nil {
-				types[i].Actions[j].LimiterKeys = []string{}
-			}
-		}
-	}
 	return writeJSON(w, http.StatusOK, catalogJSON{ResourceTypes: types})
 }

@@ -104,7 +104,6 @@ func openStore(ctx context.Context, db string) (serviceaccount.Store, func(), er
 	return st, closeDB, nil
 }
 
-
 // accessLog logs one line per request: never headers, so never a key or
 // the admin token.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
