@@ -215,6 +215,14 @@ func checkString(path, s string) *Error {
 
 // pathElem writes key as a path element: ".key" when that is unambiguous,
 // otherwise a quoted index.
+// KeyPath is the path of key in item, relative to the limiter, in the
+// form Error.Path uses: "[0].surveyKey", or "[0][\"survey key\"]" for a
+// key that is not an identifier. Callers that report problems with a
+// parsed limiter (a catalog rejecting a key) use it to name the same field.
+func KeyPath(item int, key string) string {
+	return "[" + strconv.Itoa(item) + "]" + pathElem(key)
+}
+
 func pathElem(key string) string {
 	for i := 0; i < len(key); i++ {
 		c := key[i]

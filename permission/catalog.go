@@ -154,7 +154,7 @@ func (c *Catalog) Validate(resourceType, resourceKey, action string, l *limiter.
 	for item, key := range l.Keys() {
 		if !slices.Contains(limiterKeys, key) {
 			errs = append(errs, FieldError{
-				fmt.Sprintf("limiter[%d].%s", item, key),
+				"limiter" + limiter.KeyPath(item, key),
 				fmt.Sprintf("unknown limiter key %q for action %q; allowed: %s", key, action, quoteAll(limiterKeys)),
 			})
 		}

@@ -39,6 +39,7 @@ func TestDefaultCatalogValidate(t *testing.T) {
 		{"messaging action must be star", "messaging", "sms-templates", "send", "", "action", `allowed: "*"`},
 		{"limiter on an action that takes none", "study", "s", "delete-study", `[{"surveyKey":"x"}]`, "limiter", "takes no limiter"},
 		{"limiter key the action does not declare", "study", "s", "get-reports", `[{"reportKey":"r"},{"surveyKey":"x"}]`, "limiter[1].surveyKey", `allowed: "reportKey"`},
+		{"odd limiter keys are named as the limiter package names them", "study", "s", "get-reports", `[{"report key":"r"}]`, "limiter[0][\"report key\"]", "unknown limiter key"},
 		{"users take no limiter", "users", "*", "*", `[{"studyKey":"x"}]`, "limiter", "takes no limiter"},
 	}
 	for _, tc := range tests {
