@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -236,7 +237,9 @@ func TestStatusOf(t *testing.T) {
 		&middleware.ForbiddenError{}:                              http.StatusForbidden,
 		middleware.ErrBodyTooLarge:                                http.StatusRequestEntityTooLarge,
 		middleware.ErrUnreadableBody:                              http.StatusBadRequest,
+		middleware.ErrAmbiguousBody:                               http.StatusBadRequest,
 		middleware.ErrStoreUnavailable:                            http.StatusServiceUnavailable,
+		middleware.ErrClosed:                                      http.StatusServiceUnavailable,
 		errors.Join(middleware.ErrStoreUnavailable, errStoreDown): http.StatusServiceUnavailable,
 		middleware.ErrNotAuthenticated:                            http.StatusInternalServerError,
 		errors.New("anything else"):                               http.StatusInternalServerError,
@@ -325,4 +328,91 @@ func TestChangesByAnotherManagerTakeEffectWithinTheTTL(t *testing.T) {
 	require.Equal(t, http.StatusOK, get(h, "/whoami", f.key).Code, "stale within the TTL, by design")
 	f.clock.Advance(time.Nanosecond)
 	requireUnauthorized(t, get(h, "/whoami", f.key), invalidToken, "not valid", f.key)
+}
+
+// Today's keys are 52 bytes; the server lets a header grow to a megabyte.
+// Such junk is turned away on its length, before any hashing (see
+// TestTheKeyShapeIsCheckedBeforeHashing), and never reaches the store.
+func TestAuthenticateRejectsAMegabyteOfJunkAsMalformed(t *testing.T) {
+	f := newFixture(t)
+	h := f.handler()
+	junk := strings.Repeat("A", 1<<20)
+	for _, header := range []map[string]string{
+		{"Authorization": "Bearer " + junk},
+		{"X-API-Key": junk},
+		{"X-API-Key": "sa_" + junk},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/whoami", nil)
+		for k, v := range header {
+			r.Header.Set(k, v)
+		}
+		w := serve(h, r)
+		requireUnauthorized(t, w, invalidToken, "malformed", "")
+		require.Less(t, w.Body.Len(), 200, "the junk is not echoed")
+	}
+	require.Zero(t, f.store.lookups.Load())
+}
+
+// Once Close has begun, the middleware answers 503: it is about to stop
+// following the Manager's changes, so its cache could serve a revoked key.
+func TestAuthenticateAnswers503OnceCloseHasBegun(t *testing.T) {
+	f := newFixture(t)
+	h := f.handler()
+	require.Equal(t, http.StatusOK, get(h, "/whoami", f.key).Code)
+
+	// Close is held while it writes the last uses.
+	f.store.touchGate = make(chan struct{})
+	release := sync.OnceFunc(func() { close(f.store.touchGate) })
+	t.Cleanup(release) // a failed assertion must not leave Close stuck
+	f.closed = true
+	closed := make(chan error)
+	go func() { closed <- f.mw.Close(context.Background()) }()
+	select {
+	case <-f.store.touchHeld:
+	case <-time.After(waitFor):
+		t.Fatal("Close did not flush")
+	}
+
+	w := get(h, "/whoami", f.key)
+	detail := requireProblem(t, w, http.StatusServiceUnavailable)
+	require.Contains(t, detail, "shutting down")
+	require.Empty(t, w.Header().Get("WWW-Authenticate"))
+
+	release()
+	require.NoError(t, <-closed)
+	f.store.nextTouch(t)
+
+	requireProblem(t, get(h, "/whoami", f.key), http.StatusServiceUnavailable)
+	requireProblem(t, get(h, "/whoami", otherKey(t)), http.StatusServiceUnavailable)
+	require.EqualValues(t, 1, f.store.lookups.Load(), "nothing looked up after Close began")
+}
+
+func TestErrorHandlerReceivesErrClosed(t *testing.T) {
+	var got error
+	f := newFixture(t, func(c *middleware.Config) {
+		c.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			got = err
+			w.WriteHeader(middleware.StatusOf(err))
+		}
+	})
+	h := f.handler()
+	require.NoError(t, f.close())
+	require.Equal(t, http.StatusServiceUnavailable, get(h, "/whoami", f.key).Code)
+	require.ErrorIs(t, got, middleware.ErrClosed)
+}
+
+// WriteProblem keeps browsers from sniffing a problem body, which may
+// quote a JSON key the client sent, as something else.
+func TestWriteProblemSetsNosniff(t *testing.T) {
+	for _, err := range []error{
+		middleware.ErrUnknownKey, // prebuilt body
+		&middleware.ForbiddenError{ResourceType: "study", ResourceKey: "s1", Action: "get-reports"},
+		middleware.ErrAmbiguousBody,
+		errors.New("internal"),
+	} {
+		w := httptest.NewRecorder()
+		middleware.WriteProblem(w, httptest.NewRequest(http.MethodGet, "/", nil), err)
+		require.Equal(t, []string{"nosniff"}, w.Header().Values("X-Content-Type-Options"))
+		requireProblem(t, w, middleware.StatusOf(err))
+	}
 }

@@ -18,16 +18,18 @@ const maxSharedAttempts = 3
 // outdated, otherwise from the store through one lookup shared by all
 // requests missing the same key. A store error is returned, never cached.
 //
-// The key's format is checked (apikey.Parse) only on a miss, before any
-// store work: a hit proves the format already, since only well-formed keys
-// are ever looked up, and SHA-256 is preimage resistant. Junk therefore
-// costs a hash, a cache miss and a Parse, and never reaches the store.
+// Authenticate has checked the key's length and prefix before hashing it.
+// The rest of its format (apikey.Parse: alphabet, checksum) is checked
+// only on a miss, before any store work: a hit proves the format already,
+// since only well-formed keys are ever looked up, and SHA-256 is preimage
+// resistant. Junk of the right shape therefore costs a hash of a few dozen
+// bytes, a cache miss and a Parse, and never reaches the store.
 func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string, now time.Time) (*entry, error) {
 	// Read before anything else: an entry older than this generation may
 	// predate a change that returned before this request started.
 	generation := m.generation.Load()
 	if m.cache != nil {
-		if e, ok := m.cache.GetIfPresent(*h); ok && m.fresh(e, generation, now.UnixNano()) {
+		if e, ok := m.cache.GetIfPresent(*h); ok && m.fresh(e, generation, now) {
 			return e, nil
 		}
 	}
@@ -43,16 +45,23 @@ func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string, now
 }
 
 // fresh reports whether a cached entry may serve a request that read
-// generation before looking and whose clock reads nowNano.
-func (m *Middleware) fresh(e *entry, generation uint64, nowNano int64) bool {
-	return e.generation >= generation && nowNano-e.loadedAt < m.cacheTTL
+// generation before looking and whose clock reads now.
+//
+// The age is now.Sub(e.loadedAt): on the real clock both readings carry
+// the monotonic clock, so stepping the wall clock back (NTP, an operator)
+// cannot keep an entry, perhaps of a key another process revoked, beyond
+// the TTL. A clock without monotonic readings (a fake one) can go back: a
+// negative age is then taken as stale too.
+func (m *Middleware) fresh(e *entry, generation uint64, now time.Time) bool {
+	age := now.Sub(e.loadedAt)
+	return e.generation >= generation && age >= 0 && age < m.cacheTTL
 }
 
 // lookupShared is the miss path, kept out of lookup so that the hot path
 // does not pay for the closure and the flight key.
 func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash, generation uint64) (*entry, error) {
 	flightKey := string(h[:])
-	for range maxSharedAttempts {
+	for range m.sharedAttempts {
 		ch := m.flights.DoChan(flightKey, func() (any, error) {
 			return m.loadShared(ctx, h)
 		})
@@ -70,6 +79,10 @@ func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash, generation
 			return nil, ctx.Err()
 		}
 	}
+	// Not expected to run (a lookup that starts after this request read
+	// its generation is never older than it), but bounded all the same.
+	ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
+	defer cancel()
 	return m.load(ctx, h, generation)
 }
 
@@ -81,7 +94,7 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, err
 	// A request that missed the cache just before the previous lookup of
 	// this key stored its result starts a new flight; it finds that result
 	// here instead of looking the key up again.
-	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, generation, m.clock.Now().UnixNano()) {
+	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, generation, m.clock.Now()) {
 		return e, nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lookupTimeout)
@@ -98,7 +111,7 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, err
 // is a store failure. The entry's age counts from before the lookup, so
 // the TTL bounds how old the data can be, not how long it has been cached.
 func (m *Middleware) load(ctx context.Context, h apikey.Hash, generation uint64) (*entry, error) {
-	loadedAt := m.clock.Now().UnixNano()
+	loadedAt := m.clock.Now()
 	c, err := m.mgr.LookupKey(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
 		return &entry{mw: m, generation: generation, loadedAt: loadedAt, unknown: true}, nil

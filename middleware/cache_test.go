@@ -218,3 +218,22 @@ func TestASharedLookupOutlivesTheRequestThatStartedIt(t *testing.T) {
 	require.EqualValues(t, 1, f.store.lookups.Load())
 	require.NotContains(t, f.logs.String(), "level=ERROR", "a client leaving is not a store failure")
 }
+
+// Setting the clock back must not stretch the TTL: a key that another
+// process revoked is seen as revoked once its entry is older than the TTL,
+// however the wall clock moved meanwhile. On the real clock the age is
+// measured on the monotonic clock; the fake clock has none, so setting it
+// back makes the age negative, which counts as stale.
+func TestSettingTheClockBackDoesNotExtendTheTTL(t *testing.T) {
+	f := newFixture(t)
+	other, err := serviceaccount.NewManager(serviceaccount.Config{Store: f.store.Store, Clock: f.clock})
+	require.NoError(t, err)
+	h := f.handler()
+	require.Equal(t, http.StatusOK, get(h, "/whoami", f.key).Code)
+
+	require.NoError(t, other.DeleteKey(context.Background(), f.account.ID, f.keyID))
+	f.clock.Advance(-time.Hour)
+
+	requireUnauthorized(t, get(h, "/whoami", f.key), invalidToken, "not valid", f.key)
+	require.EqualValues(t, 2, f.store.lookups.Load())
+}

@@ -15,10 +15,11 @@
 //
 // [Middleware.Authenticate] takes the key from "Authorization: Bearer
 // <key>" or "X-API-Key: <key>" (a request carrying both must carry the same
-// key in each), hashes it, finds it (cache first), checks its format on a
-// cache miss before any store work, checks its expiry, records the use and
-// puts the [Principal] in the request context, where handlers find it with
-// [FromContext].
+// key in each), checks its length and prefix before hashing it (so junk of
+// any size costs a comparison), hashes it, finds it (cache first), checks
+// the rest of its format (alphabet, checksum) on a cache miss before any
+// store work, checks its expiry, records the use and puts the [Principal]
+// in the request context, where handlers find it with [FromContext].
 //
 // [Require] then checks one permission: a resource type and action written
 // in the route, and a resource key and limiter attributes taken from the
@@ -30,6 +31,16 @@
 // Authenticate, so it is configured once; a request that reaches Require
 // without Authenticate is answered 500 and logged, never let through.
 //
+// A route that reads the resource key or an attribute from the body with
+// [JSONBody] refuses, with 400 and [ErrAmbiguousBody], a body in which any
+// object holds two keys equal ignoring case, such as
+// {"reportKey":"r1","reportKey":"secret"} or
+// {"reportKey":"r1","REPORTKEY":"secret"}: gjson, which reads the
+// attribute, takes the first, while encoding/json, with which the handler
+// probably decodes the same body, takes the last and ignores case, so the
+// permission would be checked on one value and the handler act on another.
+// The check covers the whole document, not only the keys the route reads.
+//
 // # Statuses
 //
 //	401  no key, a malformed key, an unknown or deleted key, an expired key
@@ -38,16 +49,19 @@
 //	403  authenticated, but no permission grants the request; the detail
 //	     names the permission, and says when a limiter refused it
 //	413  Require read a JSON body longer than Config.MaxBodyBytes
-//	400  Require could not read the body
-//	503  the store failed: authentication fails closed, never 200, never 401
+//	400  Require could not read the body, or the JSON body repeats a key
+//	     in one object (ignoring case)
+//	503  the store failed: authentication fails closed, never 200, never
+//	     401; or Close has begun
 //	500  Require without Authenticate
 //
-// Each answer is an application/problem+json body (RFC 9457) written by
-// [WriteProblem], unless Config.ErrorHandler writes its own; it receives the
-// errors of this package ([ErrUnknownKey], [*ForbiddenError],
-// [ErrStoreUnavailable] wrapping the store error…), which [StatusOf] maps to
-// the statuses above. No response, error or log line contains a key or a
-// hash.
+// Each answer is an application/problem+json body (RFC 9457), with
+// X-Content-Type-Options: nosniff, written by [WriteProblem], unless
+// Config.ErrorHandler writes its own; it receives the errors of this
+// package ([ErrUnknownKey], [*ForbiddenError], [ErrStoreUnavailable]
+// wrapping the store error…), which [StatusOf] maps to the statuses above.
+// No response, error or log line contains a key or a hash, and none quotes
+// a value from a body (a repeated JSON key is named, shortened).
 //
 // # Cache
 //
@@ -67,7 +81,8 @@
 // request that started after the change returned. A change made elsewhere
 // (another process, another Manager on the same database) is seen once the
 // entry is older than the TTL: the TTL bounds that staleness, counted from
-// before the lookup that read the data.
+// before the lookup that read the data, and measured on the monotonic
+// clock, so that setting the wall clock back does not prolong it.
 //
 // Expiry is checked on every request, cached or not, with the Manager's
 // clock, which also ages the cache, so tests can drive both with a fake
@@ -81,7 +96,8 @@
 // in one batch, one Manager.TouchKeys call: at most one write per key per
 // interval, with the latest time, which never moves backwards. A failed
 // flush keeps its batch for the next interval, merged with newer uses; it
-// is not retried sooner. [Middleware.Close] writes what remains. Requests
+// is not retried sooner. [Middleware.Close] writes what remains; once it has
+// begun, Authenticate answers every request 503 ([ErrClosed]). Requests
 // with rejected keys (unknown, expired, deleted) record nothing. The stored
 // last use therefore lags real use by up to one interval.
 package middleware

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The errors Authenticate and Require hand to the ErrorHandler. Test for
@@ -33,6 +35,16 @@ var (
 	// ErrUnreadableBody: Require needed an attribute from the body and
 	// reading it failed (400).
 	ErrUnreadableBody = errors.New("middleware: request body could not be read")
+	// ErrAmbiguousBody: Require needed an attribute from a JSON body in
+	// which one object holds the same key twice, compared as encoding/json
+	// matches keys to fields (ignoring case), so that the handler might
+	// read another value than the one the permission was checked on (400).
+	// The error names the key, never a value.
+	ErrAmbiguousBody = errors.New("middleware: ambiguous JSON body")
+	// ErrClosed: the request arrived after Close had begun (503). A closed
+	// middleware no longer follows the Manager's changes, so it answers
+	// nothing rather than answer from a cache that may be outdated.
+	ErrClosed = errors.New("middleware: closed")
 	// ErrNotAuthenticated: a request reached Require without passing through
 	// Authenticate. It is a wiring mistake of the application, answered 500
 	// and logged, never a silent allow.
@@ -42,6 +54,42 @@ var (
 // errTwoKeys keeps a request from smuggling a second key past a proxy that
 // inspects only one of the two headers.
 var errTwoKeys = fmt.Errorf("%w: Authorization and X-API-Key carry different keys", ErrMalformedKey)
+
+// ambiguousBodyError is the ErrAmbiguousBody of one body: it names the
+// repeated key, as the request spelled it (first and later occurrence),
+// shortened, and never a value.
+type ambiguousBodyError struct {
+	first, again string
+}
+
+// maxKeyInDetail bounds a key name quoted in a problem detail: a body of up
+// to MaxBodyBytes could otherwise be echoed whole.
+const maxKeyInDetail = 64
+
+func (e *ambiguousBodyError) Error() string { return "middleware: " + e.detail() }
+
+func (e *ambiguousBodyError) Unwrap() error { return ErrAmbiguousBody }
+
+func (e *ambiguousBodyError) detail() string {
+	if e.first == e.again {
+		return "ambiguous JSON body: key " + quoteKey(e.first) + " appears more than once in one object"
+	}
+	return "ambiguous JSON body: keys " + quoteKey(e.first) + " and " + quoteKey(e.again) +
+		" in one object are the same key to a JSON decoder, which ignores case"
+}
+
+// quoteKey quotes a key name taken from a request, cut to maxKeyInDetail
+// bytes on a character boundary.
+func quoteKey(k string) string {
+	if len(k) > maxKeyInDetail {
+		cut := maxKeyInDetail
+		for cut > 0 && !utf8.RuneStart(k[cut]) {
+			cut--
+		}
+		return strconv.Quote(k[:cut]) + "…"
+	}
+	return strconv.Quote(k)
+}
 
 // ForbiddenError reports that the authenticated account lacks the
 // permission a route requires (403). It names the permission, and the
@@ -81,8 +129,9 @@ func (e *ForbiddenError) Error() string {
 }
 
 // StatusOf is the HTTP status the default ErrorHandler answers err with:
-// 401 for the credential errors, 403 for *ForbiddenError, 413, 400, 503 for
-// ErrStoreUnavailable, and 500 for anything else.
+// 401 for the credential errors, 403 for *ForbiddenError, 413 for
+// ErrBodyTooLarge, 400 for ErrUnreadableBody and ErrAmbiguousBody, 503 for
+// ErrStoreUnavailable and ErrClosed, and 500 for anything else.
 func StatusOf(err error) int {
 	// Direct comparisons first: the rejected-key path runs at request rate.
 	switch err {
@@ -96,11 +145,11 @@ func StatusOf(err error) int {
 		return http.StatusUnauthorized
 	case errors.As(err, &fe):
 		return http.StatusForbidden
-	case errors.Is(err, ErrStoreUnavailable):
+	case errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrClosed):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrUnreadableBody):
+	case errors.Is(err, ErrUnreadableBody), errors.Is(err, ErrAmbiguousBody):
 		return http.StatusBadRequest
 	default:
 		return http.StatusInternalServerError
@@ -121,6 +170,7 @@ const problemContentType = "application/problem+json"
 // errors are not passed through: their text is for the server's log.
 func problemDetail(err error, status int) string {
 	var fe *ForbiddenError
+	var ae *ambiguousBodyError
 	switch {
 	case errors.Is(err, ErrNoCredentials):
 		return "an API key is required: send it as Authorization: Bearer <key> or in the X-API-Key header"
@@ -140,6 +190,12 @@ func problemDetail(err error, status int) string {
 		return "the request body is too large"
 	case errors.Is(err, ErrUnreadableBody):
 		return "the request body could not be read"
+	case errors.As(err, &ae):
+		return ae.detail()
+	case errors.Is(err, ErrAmbiguousBody):
+		return "ambiguous JSON body: a key appears more than once in one object"
+	case errors.Is(err, ErrClosed):
+		return "the service is shutting down; try again later"
 	}
 	return http.StatusText(status)
 }
@@ -169,6 +225,7 @@ var (
 	problemUnknownKey       = encodeProblem(ErrUnknownKey)
 	problemExpiredKey       = encodeProblem(ErrExpiredKey)
 	problemNotAuthenticated = encodeProblem(ErrNotAuthenticated)
+	problemClosed           = encodeProblem(ErrClosed)
 )
 
 func staticProblem(err error) []byte {
@@ -185,6 +242,8 @@ func staticProblem(err error) []byte {
 		return problemExpiredKey
 	case ErrNotAuthenticated:
 		return problemNotAuthenticated
+	case ErrClosed:
+		return problemClosed
 	}
 	return nil
 }
@@ -196,19 +255,24 @@ var (
 	headerProblemJSON           = []string{problemContentType}[:1:1]
 	headerChallenge             = []string{"Bearer"}[:1:1]
 	headerChallengeInvalidToken = []string{`Bearer error="invalid_token"`}[:1:1]
+	headerNoSniff               = []string{"nosniff"}[:1:1]
 )
 
 // WriteProblem is the default ErrorHandler: it answers StatusOf(err) with
 // an application/problem+json body (RFC 9457) whose detail says what was
-// wrong without echoing the key. The WWW-Authenticate header of a 401 is
-// already set by the middleware when an ErrorHandler runs. Applications
-// with their own ErrorHandler can call it for the errors they leave alone.
+// wrong without echoing the key, and with X-Content-Type-Options: nosniff,
+// since the detail may quote a JSON key name the client sent. The
+// WWW-Authenticate header of a 401 is already set by the middleware when
+// an ErrorHandler runs. Applications with their own ErrorHandler can call
+// it for the errors they leave alone.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	body := staticProblem(err)
 	if body == nil {
 		body = encodeProblem(err)
 	}
-	w.Header()["Content-Type"] = headerProblemJSON
+	h := w.Header()
+	h["Content-Type"] = headerProblemJSON
+	h["X-Content-Type-Options"] = headerNoSniff
 	w.WriteHeader(StatusOf(err))
 	w.Write(body) //nolint:errcheck // the client may be gone; nothing to do
 }

@@ -275,6 +275,7 @@ func requireProblem(t *testing.T, w *httptest.ResponseRecorder, status int) stri
 	t.Helper()
 	require.Equal(t, status, w.Code, "body: %s", w.Body)
 	require.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
+	require.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
 	var p middleware.Problem
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
 	require.Equal(t, "about:blank", p.Type)

@@ -77,19 +77,28 @@ type Middleware struct {
 	mgr           *serviceaccount.Manager
 	clock         clockwork.Clock
 	keyPrefix     string
+	keyLen        int                               // the length of every key with keyPrefix
 	cache         *otter.Cache[apikey.Hash, *entry] // nil: DisableCache
-	cacheTTL      int64                             // nanoseconds
+	cacheTTL      time.Duration
 	flights       singleflight.Group
 	lookupTimeout time.Duration
-	maxBodyBytes  int64
-	onError       func(http.ResponseWriter, *http.Request, error)
-	log           *slog.Logger
+	// sharedAttempts is maxSharedAttempts; a field so that a test can
+	// reach the fallback lookup it bounds.
+	sharedAttempts int
+	maxBodyBytes   int64
+	onError        func(http.ResponseWriter, *http.Request, error)
+	log            *slog.Logger
 
 	// generation counts the changes made through the Manager. An entry
 	// remembers the generation read before its lookup and is served only
 	// while no change has happened since: one atomic add invalidates every
 	// entry, and a lookup that raced with a change can never be served.
 	generation atomic.Uint64
+
+	// closing is set when Close begins: from then on Authenticate answers
+	// ErrClosed instead of serving from a cache that soon stops following
+	// the Manager's changes.
+	closing atomic.Bool
 
 	uses        usageRecorder
 	unsubscribe func()
@@ -126,17 +135,26 @@ func New(cfg Config) (*Middleware, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// The length of a key is fixed by its prefix. It is taken from a key
+	// of the format rather than written here, so that it follows package
+	// apikey.
+	sample, err := apikey.Generate(cfg.Manager.KeyPrefix())
+	if err != nil {
+		return nil, fmt.Errorf("middleware: the Manager's key prefix: %w", err)
+	}
 	m := &Middleware{
-		mgr:           cfg.Manager,
-		clock:         cfg.Manager.Clock(),
-		keyPrefix:     cfg.Manager.KeyPrefix(),
-		cacheTTL:      int64(cfg.CacheTTL),
-		lookupTimeout: cfg.LookupTimeout,
-		maxBodyBytes:  cfg.MaxBodyBytes,
-		onError:       cfg.ErrorHandler,
-		log:           cfg.Logger,
-		stop:          make(chan struct{}),
-		stopped:       make(chan struct{}),
+		mgr:            cfg.Manager,
+		clock:          cfg.Manager.Clock(),
+		keyPrefix:      cfg.Manager.KeyPrefix(),
+		keyLen:         len(sample),
+		cacheTTL:       cfg.CacheTTL,
+		lookupTimeout:  cfg.LookupTimeout,
+		sharedAttempts: maxSharedAttempts,
+		maxBodyBytes:   cfg.MaxBodyBytes,
+		onError:        cfg.ErrorHandler,
+		log:            cfg.Logger,
+		stop:           make(chan struct{}),
+		stopped:        make(chan struct{}),
 	}
 	if !cfg.DisableCache {
 		c, err := otter.New(&otter.Options[apikey.Hash, *entry]{
@@ -206,7 +224,8 @@ func (m *Middleware) onChange(c serviceaccount.Change) {
 // "Authorization: Bearer <key>" or "X-API-Key: <key>", checks its format,
 // looks its hash up (cache first), rejects unknown, deleted and expired
 // keys with 401, a store failure with 503, records the use, and calls next
-// with the principal in the request context (see FromContext).
+// with the principal in the request context (see FromContext). Once Close
+// has begun it answers every request 503 (ErrClosed).
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, err := m.authenticate(r)
@@ -219,9 +238,18 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 }
 
 func (m *Middleware) authenticate(r *http.Request) (*entry, error) {
+	if m.closing.Load() {
+		return nil, ErrClosed
+	}
 	key, err := presentedKey(r.Header)
 	if err != nil {
 		return nil, err
+	}
+	// The shape before any hashing: a string of the wrong length or prefix
+	// (up to the server's header limit) costs a comparison, not a SHA-256.
+	// The full check (alphabet, checksum) runs on a cache miss, in lookup.
+	if !m.keyShaped(key) {
+		return nil, ErrMalformedKey
 	}
 	// One clock reading serves the cache's TTL, the key's expiry and the
 	// use record.
@@ -238,12 +266,21 @@ func (m *Middleware) authenticate(r *http.Request) (*entry, error) {
 	if e.unknown {
 		return nil, ErrUnknownKey
 	}
-	// Expiry is judged on every request, cached or not.
+	// Expiry is judged on every request, cached or not, as
+	// apikey.Key.Expired judges it: the expiry instant itself is expired.
 	if !e.principal.ExpiresAt.IsZero() && !now.Before(e.principal.ExpiresAt) {
 		return nil, ErrExpiredKey
 	}
 	m.uses.touch(e, now)
 	return e, nil
+}
+
+// keyShaped reports whether key has the length and the prefix of this
+// application's keys: what apikey.Parse checks first, without its
+// alphabet and checksum checks.
+func (m *Middleware) keyShaped(key string) bool {
+	n := len(m.keyPrefix)
+	return len(key) == m.keyLen && key[n] == '_' && key[:n] == m.keyPrefix
 }
 
 // presentedKey returns the key from the Authorization (Bearer scheme) or
@@ -289,13 +326,23 @@ func trimSpace(s string) string {
 
 // Close stops the flusher, writes the last uses recorded so far with ctx,
 // and unsubscribes from the Manager. Call it after the HTTP server has shut
-// down: uses recorded after Close are not written. Later calls return the
-// first call's result.
+// down: from the moment Close begins, Authenticate answers every request
+// 503 (ErrClosed), so that no request is served from a cache that no
+// longer follows the Manager's changes; the subscription itself ends only
+// as Close returns. Later calls return the first call's result.
 func (m *Middleware) Close(ctx context.Context) error {
 	m.closeOnce.Do(func() {
-		if m.unsubscribe != nil {
-			m.unsubscribe()
-		}
+		m.closing.Store(true)
+		defer func() {
+			// Last, so that the cache follows the changes for as long as
+			// anything may still read it.
+			if m.unsubscribe != nil {
+				m.unsubscribe()
+			}
+			if m.cache != nil {
+				m.cache.StopAllGoroutines()
+			}
+		}()
 		close(m.stop)
 		select {
 		case <-m.stopped:
@@ -305,9 +352,6 @@ func (m *Middleware) Close(ctx context.Context) error {
 		}
 		if err := m.flush(ctx); err != nil {
 			m.closeErr = fmt.Errorf("middleware: close: %w", err)
-		}
-		if m.cache != nil {
-			m.cache.StopAllGoroutines()
 		}
 	})
 	return m.closeErr

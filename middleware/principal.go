@@ -55,7 +55,7 @@ func FromContext(ctx context.Context) (Principal, bool) {
 type entry struct {
 	mw         *Middleware // for Require: error handler, logger, body cap
 	generation uint64      // Middleware.generation read before the lookup
-	loadedAt   int64       // Unix nanoseconds by the Manager's clock, before the lookup
+	loadedAt   time.Time   // the Manager's clock before the lookup, monotonic reading included
 	unknown    bool        // a negative entry
 	principal  Principal
 	// permissions is what the set was compiled from, read only to explain
@@ -72,7 +72,7 @@ type entry struct {
 	queued atomic.Bool
 }
 
-func (m *Middleware) newEntry(generation uint64, loadedAt int64, c serviceaccount.Credential) *entry {
+func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceaccount.Credential) *entry {
 	e := &entry{
 		mw:          m,
 		generation:  generation,

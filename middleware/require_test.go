@@ -55,6 +55,23 @@ func TestRequireAnswers403NamingTheMissingPermission(t *testing.T) {
 	}
 }
 
+// The 403 says "only with a limiter" for a wildcard permission too.
+func TestRequireExplainsALimitedWildcardPermission(t *testing.T) {
+	f := newFixture(t)
+	a := f.createAccount("Any study")
+	f.addPermission(a, "study", "*", "get-responses", `[{"surveyKey":"s1"}]`)
+	f.addPermission(a, "study", "other", "*", `[{"surveyKey":"s2"}]`)
+	key := f.createKey(a, nil).Plaintext
+	h := f.handler()
+
+	require.Equal(t, http.StatusOK, get(h, "/studies/any/responses?surveyKey=s1", key).Code)
+	require.Equal(t, http.StatusOK, get(h, "/studies/other/responses?surveyKey=s2", key).Code)
+	for _, target := range []string{"/studies/any/responses?surveyKey=s2", "/studies/other/responses?surveyKey=s3"} {
+		detail := requireProblem(t, get(h, target, key), http.StatusForbidden)
+		require.Contains(t, detail, "the account holds it only with a limiter that the request does not match")
+	}
+}
+
 func TestRequireWithWildcardPermissions(t *testing.T) {
 	f := newFixture(t)
 	reports := f.createAccount("Reports")

@@ -1,0 +1,213 @@
+package middleware
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
+)
+
+// probeStore records what the middleware hands the store, and can hold
+// KeysTouch until released.
+type probeStore struct {
+	serviceaccount.Store
+
+	lookups   atomic.Int64
+	deadline  chan time.Duration // of each KeyByHash context; -1 for none
+	touchGate chan struct{}      // nil: KeysTouch runs at once
+	touchHeld chan struct{}
+}
+
+func newProbeStore() *probeStore {
+	return &probeStore{
+		Store:     memstore.New(),
+		deadline:  make(chan time.Duration, 100),
+		touchHeld: make(chan struct{}, 100),
+	}
+}
+
+func (s *probeStore) KeyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Credential, error) {
+	s.lookups.Add(1)
+	left := time.Duration(-1)
+	if d, ok := ctx.Deadline(); ok {
+		left = time.Until(d)
+	}
+	s.deadline <- left
+	return s.Store.KeyByHash(ctx, h)
+}
+
+func (s *probeStore) KeysTouch(ctx context.Context, touches []serviceaccount.KeyTouch) error {
+	if s.touchGate != nil {
+		s.touchHeld <- struct{}{}
+		<-s.touchGate
+	}
+	return s.Store.KeysTouch(ctx, touches)
+}
+
+// internalFixture is a middleware on a probeStore with one account, which
+// holds no permission, and one key of it.
+func internalFixture(t *testing.T, st *probeStore, cfg Config, managerCfg serviceaccount.Config) (*Middleware, *serviceaccount.Manager, serviceaccount.Account, serviceaccount.CreatedKey) {
+	t.Helper()
+	ctx := context.Background()
+	managerCfg.Store = st
+	if managerCfg.Clock == nil {
+		managerCfg.Clock = clockwork.NewFakeClockAt(t0)
+	}
+	mgr, err := serviceaccount.NewManager(managerCfg)
+	require.NoError(t, err)
+	acct, err := mgr.CreateAccount(ctx, serviceaccount.AccountInput{Label: "internal"})
+	require.NoError(t, err)
+	key, err := mgr.CreateKey(ctx, acct.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	cfg.Manager = mgr
+	mw, err := New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { mw.Close(context.Background()) })
+	return mw, mgr, acct, key
+}
+
+func serveKey(h http.Handler, header, value string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set(header, value)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+var okHandler = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+
+// The shape check runs before the hash: a string of the wrong length or
+// prefix is rejected even if its hash were cached as a valid key, which
+// shows it was never hashed nor looked for.
+func TestTheKeyShapeIsCheckedBeforeHashing(t *testing.T) {
+	st := newProbeStore()
+	mw, _, _, key := internalFixture(t, st, Config{}, serviceaccount.Config{})
+	h := mw.Authenticate(okHandler)
+	require.Equal(t, http.StatusOK, serveKey(h, "Authorization", "Bearer "+key.Plaintext).Code)
+	<-st.deadline
+	valid, ok := mw.cache.GetIfPresent(apikey.HashKey(key.Plaintext))
+	require.True(t, ok)
+
+	body := key.Plaintext[len("sa_"):]
+	for name, junk := range map[string]string{
+		"Megabyte":        strings.Repeat("A", 1<<20),
+		"OneLonger":       key.Plaintext + "A",
+		"OneShorter":      key.Plaintext[:len(key.Plaintext)-1],
+		"OtherPrefix":     "xy_" + body,
+		"NoUnderscore":    "sax" + body,
+		"PrefixElsewhere": "_sa" + body,
+	} {
+		t.Run(name, func(t *testing.T) {
+			// Planted: were the junk hashed, the cache would answer for it.
+			mw.cache.Set(apikey.HashKey(junk), valid)
+			for _, header := range []string{"Authorization", "X-Api-Key"} {
+				value := junk
+				if header == "Authorization" {
+					value = "Bearer " + junk
+				}
+				w := serveKey(h, header, value)
+				require.Equal(t, http.StatusUnauthorized, w.Code)
+				require.Contains(t, w.Body.String(), "malformed")
+			}
+		})
+	}
+	require.EqualValues(t, 1, st.lookups.Load())
+}
+
+// The expected length follows the Manager's prefix.
+func TestTheKeyShapeFollowsTheKeyPrefix(t *testing.T) {
+	st := newProbeStore()
+	mw, _, _, key := internalFixture(t, st, Config{}, serviceaccount.Config{KeyPrefix: "acme"})
+	require.Equal(t, len("acme")+1+49, mw.keyLen)
+	require.True(t, strings.HasPrefix(key.Plaintext, "acme_"))
+	h := mw.Authenticate(okHandler)
+	require.Equal(t, http.StatusOK, serveKey(h, "X-Api-Key", key.Plaintext).Code)
+	w := serveKey(h, "X-Api-Key", "sa_"+key.Plaintext[len("acme_"):])
+	require.Equal(t, http.StatusUnauthorized, w.Code)
+	require.EqualValues(t, 1, st.lookups.Load(), "the other prefix never reaches the store")
+}
+
+// The lookup a request makes on its own, after maxSharedAttempts shared
+// lookups turned out too old, is bounded by LookupTimeout like every
+// other: the request's context may have no deadline at all.
+func TestTheFallbackLookupIsBoundedByLookupTimeout(t *testing.T) {
+	st := newProbeStore()
+	mw, _, _, key := internalFixture(t, st, Config{LookupTimeout: time.Hour}, serviceaccount.Config{})
+	mw.sharedAttempts = 0 // straight to the fallback
+	h := mw.Authenticate(okHandler)
+
+	require.Equal(t, http.StatusOK, serveKey(h, "Authorization", "Bearer "+key.Plaintext).Code)
+
+	left := <-st.deadline
+	require.Greater(t, left, 59*time.Minute, "no deadline, or not LookupTimeout's")
+	require.LessOrEqual(t, left, time.Hour)
+}
+
+// Close keeps following the Manager's changes until it returns: while it
+// flushes, a change still outdates the cache.
+func TestCloseKeepsTheSubscriptionUntilItReturns(t *testing.T) {
+	st := newProbeStore()
+	mw, mgr, acct, key := internalFixture(t, st, Config{}, serviceaccount.Config{})
+	h := mw.Authenticate(okHandler)
+	require.Equal(t, http.StatusOK, serveKey(h, "Authorization", "Bearer "+key.Plaintext).Code)
+
+	st.touchGate = make(chan struct{})
+	release := sync.OnceFunc(func() { close(st.touchGate) })
+	t.Cleanup(release) // a failed assertion must not leave Close stuck
+	closed := make(chan error)
+	go func() { closed <- mw.Close(context.Background()) }()
+	select {
+	case <-st.touchHeld: // Close is writing the last uses
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not flush")
+	}
+
+	before := mw.generation.Load()
+	require.NoError(t, mgr.DeleteKey(context.Background(), acct.ID, key.Key.ID))
+	require.Greater(t, mw.generation.Load(), before, "still subscribed")
+
+	release()
+	require.NoError(t, <-closed)
+	before = mw.generation.Load()
+	_, err := mgr.CreateKey(context.Background(), acct.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	require.Equal(t, before, mw.generation.Load(), "unsubscribed once Close returned")
+}
+
+// Turning a key away allocates nothing: the problem bodies are prebuilt
+// and every header value, nosniff included, is a shared slice.
+func TestRejectingAKeyAllocatesNothing(t *testing.T) {
+	st := newProbeStore()
+	mw, _, _, key := internalFixture(t, st, Config{}, serviceaccount.Config{})
+	h := mw.Authenticate(okHandler)
+	unknown, err := apikey.Generate(apikey.DefaultPrefix)
+	require.NoError(t, err)
+	for name, value := range map[string]string{
+		"Unknown":   "Bearer " + unknown,
+		"Malformed": "Bearer " + key.Plaintext[:len(key.Plaintext)-1] + "!",
+		"Junk":      "Bearer " + strings.Repeat("A", 4096),
+		"NoKey":     "Basic dXNlcjpwYXNz",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Authorization", value)
+			w := &discardWriter{header: http.Header{}}
+			h.ServeHTTP(w, r) // caches the unknown key
+			require.Equal(t, http.StatusUnauthorized, w.status)
+			require.Equal(t, []string{"nosniff"}, w.header["X-Content-Type-Options"])
+			allocs := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) })
+			require.Zero(t, allocs)
+		})
+	}
+}
