@@ -172,6 +172,21 @@ func TestAuthenticateAnswers503WhenTheStoreIsDown(t *testing.T) {
 	require.EqualValues(t, 2, f.store.lookups.Load())
 }
 
+func TestStoreFailuresAreLoggedAtMostOncePerSecond(t *testing.T) {
+	f := newFixture(t)
+	h := f.handler()
+	f.store.failLookups.Store(true)
+	for range 100 {
+		requireProblem(t, get(h, "/whoami", f.key), http.StatusServiceUnavailable)
+	}
+	require.Equal(t, 1, strings.Count(f.logs.String(), "could not be checked"), "an outage does not log every request")
+
+	f.clock.Advance(time.Second)
+	requireProblem(t, get(h, "/whoami", f.key), http.StatusServiceUnavailable)
+	require.Equal(t, 2, strings.Count(f.logs.String(), "could not be checked"))
+	require.Contains(t, f.logs.String(), "similarFailuresNotLogged=99")
+}
+
 func TestAuthenticateKeepsServingCachedKeysWhileTheStoreIsDown(t *testing.T) {
 	f := newFixture(t)
 	h := f.handler()

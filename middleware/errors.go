@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -292,13 +293,39 @@ func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
 	m.onError(w, r, err)
 }
 
-// logStoreError logs why a key could not be checked. The error comes from
-// the Manager and the store, which never include a key or hash in errors.
+// storeErrorLogInterval spaces the log lines of store failures: during an
+// outage every request fails, and one line per request would bury the log.
+const storeErrorLogInterval = time.Second
+
+// storeErrorLog remembers when a store failure was last logged and how many
+// were left out since. Only the failure path touches it.
+type storeErrorLog struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// logStoreError logs why a key could not be checked, at most once per
+// storeErrorLogInterval by the Manager's clock; the next line says how many
+// failures it stands for. The error comes from the Manager and the store,
+// which never include a key or hash in errors.
 func (m *Middleware) logStoreError(r *http.Request, err error) {
-	level := slog.LevelError
 	if r.Context().Err() != nil {
-		level = slog.LevelDebug // the client left while we waited
+		// The client left while we waited: not the store's fault.
+		m.log.DebugContext(r.Context(), "middleware: API key check abandoned by the client", "path", r.URL.Path, "err", err)
+		return
 	}
-	m.log.Log(r.Context(), level, "middleware: API key could not be checked; answering 503",
-		"method", r.Method, "path", r.URL.Path, "err", err)
+	now := m.clock.Now()
+	l := &m.storeErrors
+	l.mu.Lock()
+	if !l.last.IsZero() && now.Sub(l.last) < storeErrorLogInterval && now.Sub(l.last) >= 0 {
+		l.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	suppressed := l.suppressed
+	l.last, l.suppressed = now, 0
+	l.mu.Unlock()
+	m.log.ErrorContext(r.Context(), "middleware: API key could not be checked; answering 503",
+		"method", r.Method, "path", r.URL.Path, "err", err, "similarFailuresNotLogged", suppressed)
 }

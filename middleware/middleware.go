@@ -88,6 +88,7 @@ type Middleware struct {
 	maxBodyBytes   int64
 	onError        func(http.ResponseWriter, *http.Request, error)
 	log            *slog.Logger
+	storeErrors    storeErrorLog
 
 	// generation counts the changes made through the Manager. An entry
 	// remembers the generation read before its lookup and is served only
