@@ -11,11 +11,13 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
-// problem is an RFC 9457 problem document. It has no "type": its absence
-// means "about:blank", whose meaning is the HTTP status itself.
+// problem is an RFC 9457 problem document, shaped like the middleware's
+// (type, title, status, detail) so that clients parse one form. Its type is
+// always "about:blank": the meaning is the HTTP status itself.
 type problem struct {
-	Status int                         `json:"status"`
+	Type   string                      `json:"type"`
 	Title  string                      `json:"title"`
+	Status int                         `json:"status"`
 	Detail string                      `json:"detail"`
 	Errors []serviceaccount.FieldError `json:"errors,omitempty"`
 }
@@ -23,7 +25,7 @@ type problem struct {
 func (p *problem) Error() string { return p.Detail }
 
 func newProblem(status int, detail string) *problem {
-	return &problem{Status: status, Title: http.StatusText(status), Detail: detail}
+	return &problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
 }
 
 // invalidFields is a 400 that lists fields; the detail repeats them so a
