@@ -82,8 +82,8 @@
 //
 // # Errors
 //
-// Errors are RFC 9457 application/problem+json documents with "status",
-// "title" and "detail", and for invalid input an "errors" array of
+// Errors are RFC 9457 application/problem+json documents with "type"
+// (always about:blank), "title", "status" and "detail", and for invalid input an "errors" array of
 // {"field","message"} whose field is the JSON name (label, expiresAt,
 // limiter[0].surveyKey, limit, cursor):
 //
@@ -95,12 +95,12 @@
 //	409  a store uniqueness conflict (an id collision; practically never)
 //	413  a body larger than MaxBodyBytes
 //	415  a body that is not declared as JSON
-//	500  anything else; the detail is generic and the error is logged
-//	503  the request's context ended (its deadline passed, or the client
-//	     went away) before the store answered
+//	503  the store failed (a lost connection, a closed pool), or the
+//	     request's context ended before it answered; the detail is
+//	     generic and the cause is logged
 //
-// The store contract does not tell a store outage from other failures, so
-// the handler cannot either: a store error that is not a context error is
-// 500, logged at level Error through [WithLogger]'s logger (503s at Warn).
+// Apart from validation, the Manager's errors all come from the store, so
+// a failure is 503, as in the middleware: logged at level Error through
+// [WithLogger]'s logger (at Warn when the request's context ended).
 // Invalid input never writes anything.
 package admin

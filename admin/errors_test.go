@@ -276,7 +276,7 @@ func TestStoreFailures(t *testing.T) {
 		status int
 		level  string
 	}{
-		{"OtherErrorIs500", errors.New("pq: connection refused to db.internal:5432"), http.StatusInternalServerError, "level=ERROR"},
+		{"StoreFailureIs503", errors.New("pq: connection refused to db.internal:5432"), http.StatusServiceUnavailable, "level=ERROR"},
 		{"DeadlineIs503", context.DeadlineExceeded, http.StatusServiceUnavailable, "level=WARN"},
 	}
 	for _, tc := range tests {

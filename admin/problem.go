@@ -65,8 +65,8 @@ func notFoundDetail(r *http.Request) string {
 }
 
 // writeError answers err. Validation and not-found errors carry only what
-// the client sent or fixed text; anything else is logged and answered with
-// a generic detail, because its message may describe internals.
+// the client sent or fixed text; anything else is logged and answered 503
+// with a generic detail, because its message may describe internals.
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var p *problem
 	var verr *serviceaccount.ValidationError
@@ -86,10 +86,13 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		p = newProblem(http.StatusServiceUnavailable, "The service is temporarily unavailable; try again later.")
 	default:
+		// Every other error the Manager returns comes from the store (a
+		// lost connection, a closed pool): like the middleware, answer
+		// 503 so clients and load balancers retry, and log the cause.
 		h.log().LogAttrs(r.Context(), slog.LevelError, "admin: request failed",
 			slog.String("method", r.Method), slog.String("pattern", r.Pattern),
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-		p = newProblem(http.StatusInternalServerError, "The server could not complete the request.")
+		p = newProblem(http.StatusServiceUnavailable, "The service could not reach its store; try again later.")
 	}
 	writeProblem(w, p)
 }
