@@ -92,7 +92,9 @@
 //	404  an unknown path or id, an id that is not a UUID, and a key or
 //	     permission that belongs to another account
 //	405  a method the path does not support, with an Allow header
-//	409  a store uniqueness conflict (an id collision; practically never)
+//	409  a grant the account already holds (the same type, key, action
+//	     and limiter, "x" and ["x"] alike; the detail says so), or
+//	     another store uniqueness conflict (an id collision)
 //	413  a body larger than MaxBodyBytes
 //	415  a body that is not declared as JSON
 //	503  the store failed (a lost connection, a closed pool), or the

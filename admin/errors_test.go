@@ -127,7 +127,8 @@ func TestBadInputIsRejectedAndWritesNothing(t *testing.T) {
 		{"EmptyLimiter", "POST", perms, json, `{"resourceType":"study","resourceKey":"s","action":"get-responses","limiter":[]}`, 400, []string{"limiter"}},
 		{"LimiterIsAString", "POST", perms, json, `{"resourceType":"study","resourceKey":"s","action":"get-responses","limiter":"[{\"surveyKey\":\"s1\"}]"}`, 400, []string{"limiter"}},
 		{"LimiterValueIsANumber", "POST", perms, json, `{"resourceType":"study","resourceKey":"s","action":"get-responses","limiter":[{"surveyKey":1}]}`, 400, []string{"limiter[0].surveyKey"}},
-		{"DuplicatePermission", "POST", perms, json, `{"resourceType":"study","resourceKey":"s","action":"get-reports","limiter":[{"reportKey":"r1"}]}`, 400, []string{"action"}},
+		{"DuplicatePermission", "POST", perms, json, `{"resourceType":"study","resourceKey":"s","action":"get-reports","limiter":[{"reportKey":"r1"}]}`, 409, nil},
+		{"DuplicatePermissionWrittenAsAnArray", "POST", perms, json, `{"resourceType":"study","resourceKey":"s","action":"get-reports","limiter":[{"reportKey":["r1"]}]}`, 409, nil},
 		{"PermissionUnknownField", "POST", perms, json, `{"resourceType":"users","resourceKey":"*","action":"*","limter":null}`, 400, []string{"limter"}},
 		{"SetLimiterWithoutTheField", "PUT", limiterPath, json, `{}`, 400, []string{"limiter"}},
 		{"SetLimiterWithEmptyBody", "PUT", limiterPath, json, ``, 400, nil},
@@ -314,7 +315,13 @@ func TestProblemBodiesAreJSONEvenWhenTheClientGoesAway(t *testing.T) {
 // a backend would on an id collision.
 type conflictStore struct{ serviceaccount.Store }
 
-func (conflictStore) AccountCreate(context.Context, serviceaccount.Account) error {
+func (s conflictStore) InTx(ctx context.Context, fn func(context.Context, serviceaccount.Tx) error) error {
+	return s.Store.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return fn(ctx, conflictTx{tx}) })
+}
+
+type conflictTx struct{ serviceaccount.Tx }
+
+func (conflictTx) AccountCreate(context.Context, serviceaccount.Account) error {
 	return fmt.Errorf("insert account: %w", store.ErrConflict)
 }
 

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
@@ -70,10 +72,14 @@ func notFoundDetail(r *http.Request) string {
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var p *problem
 	var verr *serviceaccount.ValidationError
+	var conflict *serviceaccount.ConflictError
 	switch {
 	case errors.As(err, &p):
 	case errors.As(err, &verr):
 		p = invalidFields(verr.Fields)
+	case errors.As(err, &conflict):
+		// The Manager's reason is written for the client: which rule, never a secret.
+		p = newProblem(http.StatusConflict, capitalize(conflict.Reason)+".")
 	case errors.Is(err, store.ErrNotFound):
 		p = newProblem(http.StatusNotFound, notFoundDetail(r))
 	case errors.Is(err, store.ErrConflict):
@@ -95,4 +101,12 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		p = newProblem(http.StatusServiceUnavailable, "The service could not reach its store; try again later.")
 	}
 	writeProblem(w, p)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

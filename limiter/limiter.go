@@ -3,6 +3,7 @@ package limiter
 import (
 	"iter"
 	"slices"
+	"strings"
 )
 
 // Attribute is one named value taken from a request (path value, query parameter, header, JSON body field).
@@ -105,4 +106,48 @@ func (l *Limiter) Equal(other *Limiter) bool {
 			return x.key == y.key && x.anyOf == y.anyOf && slices.Equal(x.values, y.values)
 		})
 	})
+}
+
+// GrantForm returns a normal form of l that two limiters share when they
+// match the same requests because they differ only in how they were
+// written: a one-value array and its string ("x" and ["x"]), the order of
+// an array's values, the order of items, a repeated item. It is what
+// makes two permissions "the same grant"; "" for no limiter. (Limiters
+// that match the same requests for deeper reasons, such as an item
+// implied by another, may still have different forms.)
+func (l *Limiter) GrantForm() string {
+	items := l.all()
+	if len(items) == 0 {
+		return ""
+	}
+	forms := make([]string, len(items))
+	for i, it := range items {
+		var b []byte
+		b = append(b, '{')
+		for j, c := range it.conds { // keys are sorted already
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, c.key)
+			b = append(b, ':')
+			values := slices.Clone(c.values)
+			slices.Sort(values)
+			if len(values) == 1 {
+				b = appendString(b, values[0])
+				continue
+			}
+			b = append(b, '[')
+			for k, v := range values {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, v)
+			}
+			b = append(b, ']')
+		}
+		forms[i] = string(append(b, '}'))
+	}
+	slices.Sort(forms)
+	forms = slices.Compact(forms)
+	return "[" + strings.Join(forms, ",") + "]"
 }

@@ -400,3 +400,33 @@ func manyValues(n int) string {
 	}
 	return strings.Join(values, ",")
 }
+
+func TestGrantFormIgnoresHowALimiterWasWritten(t *testing.T) {
+	same := [][]string{
+		{`[{"surveyKey":"intake"}]`, `[{"surveyKey":["intake"]}]`},
+		{`[{"surveyKey":["a","b"]}]`, `[{"surveyKey":["b","a"]}]`},
+		{`[{"a":"1"},{"b":"2"}]`, `[{"b":"2"},{"a":"1"}]`, `[{"b":"2"},{"a":"1"},{"b":["2"]}]`},
+		{`[{"a":"1","b":"2"}]`, `[{"b":"2","a":"1"}]`},
+	}
+	for _, group := range same {
+		want := limiter.MustParse(group[0]).GrantForm()
+		for _, other := range group[1:] {
+			if got := limiter.MustParse(other).GrantForm(); got != want {
+				t.Errorf("GrantForm(%s) = %s, want %s as for %s", other, got, want, group[0])
+			}
+		}
+	}
+	different := []string{`[{"a":"1"}]`, `[{"a":"2"}]`, `[{"a":["1","2"]}]`, `[{"a":"1","b":"2"}]`, `[{"a":"1"},{"b":"2"}]`}
+	seen := map[string]string{"": "no limiter"}
+	for _, raw := range different {
+		form := limiter.MustParse(raw).GrantForm()
+		if prev, ok := seen[form]; ok {
+			t.Errorf("%s and %s share the form %s", raw, prev, form)
+		}
+		seen[form] = raw
+	}
+	var none *limiter.Limiter
+	if none.GrantForm() != "" {
+		t.Error("no limiter has the empty form")
+	}
+}

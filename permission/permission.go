@@ -1,6 +1,8 @@
 package permission
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,4 +31,24 @@ func (p *Permission) Grants(resourceType, resourceKey, action string, attrs limi
 		(p.ResourceKey == Any || p.ResourceKey == resourceKey) &&
 		(p.Action == Any || p.Action == action) &&
 		p.Limiter.Match(attrs)
+}
+
+// GrantKey identifies the grant p makes, whatever its id: two permissions
+// of one account with the same GrantKey are the same grant (same type,
+// resource key, action and limiter [limiter.Limiter.GrantForm]). Stores
+// keep it under a unique index, so that a duplicate grant is refused by
+// the database rather than by a read before the write. It is SHA-256 over
+// the length-prefixed parts, so no choice of values can make two different
+// grants collide by concatenation.
+func (p *Permission) GrantKey() [32]byte {
+	h := sha256.New()
+	var n [8]byte
+	for _, part := range [...]string{p.ResourceType, p.ResourceKey, p.Action, p.Limiter.GrantForm()} {
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write([]byte(part))
+	}
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
 }

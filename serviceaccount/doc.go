@@ -10,11 +10,24 @@
 // stops working on the very next request. The plaintext of a key exists
 // only in the result of CreateKey; the store keeps its SHA-256 hash.
 //
+// # One unit of work per change
+//
+// Each Manager method that changes something runs as one store
+// transaction (Store.InTx): the change and everything recorded with it
+// are committed together or not at all, and subscribers hear of it only
+// after the commit. A failure anywhere rolls everything back, so a
+// refused change (a validation error, a grant already held, an account
+// that does not exist) leaves the store exactly as it was. Uniqueness
+// rules are the store's (a unique index), never a read before the write,
+// so two identical concurrent grants cannot both succeed: one gets a
+// *ConflictError.
+//
 // # Store
 //
 // Store is the persistence contract. It is declared here, next to the
 // Manager that consumes it, because its methods speak of accounts, keys and
 // permissions. Backends: store/memstore (in memory) and store/sqlstore
 // (SQLite, PostgreSQL, MySQL/MariaDB through bun). store/storetest is the
-// conformance suite every backend passes.
+// conformance suite every backend passes. Store and Tx grow with the
+// library: implement them only against storetest (see Store).
 package serviceaccount

@@ -110,10 +110,16 @@ func (m *Manager) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	}
 	now := m.now()
 	a := Account{ID: newID(), Label: in.Label, Description: in.Description, CreatedAt: now, UpdatedAt: now}
-	if err := m.store.AccountCreate(ctx, a); err != nil {
+	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		if err := u.AccountCreate(ctx, a); err != nil {
+			return err
+		}
+		u.changed(Change{Kind: AccountCreated, AccountID: a.ID})
+		return nil
+	})
+	if err != nil {
 		return Account{}, fmt.Errorf("create account: %w", err)
 	}
-	m.changes.notify(Change{Kind: AccountCreated, AccountID: a.ID})
 	return a, nil
 }
 
@@ -132,11 +138,19 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 	if err := validateStruct(m.validate, in); err != nil {
 		return Account{}, err
 	}
-	a, err := m.store.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, UpdatedAt: m.now()})
+	var a Account
+	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		var err error
+		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, UpdatedAt: m.now()})
+		if err != nil {
+			return err
+		}
+		u.changed(Change{Kind: AccountUpdated, AccountID: id})
+		return nil
+	})
 	if err != nil {
 		return Account{}, fmt.Errorf("update account %s: %w", id, err)
 	}
-	m.changes.notify(Change{Kind: AccountUpdated, AccountID: id})
 	return a, nil
 }
 
@@ -144,8 +158,13 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 // one transaction. Its keys stop authenticating at once in every
 // middleware subscribed to this Manager.
 func (m *Manager) DeleteAccount(ctx context.Context, id uuid.UUID) error {
-	err := m.store.AccountDelete(ctx, id)
-	m.notifyRevocation(err, Change{Kind: AccountDeleted, AccountID: id})
+	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		if err := u.AccountDelete(ctx, id); err != nil {
+			return err
+		}
+		u.changed(Change{Kind: AccountDeleted, AccountID: id})
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("delete account %s: %w", id, err)
 	}
@@ -247,10 +266,16 @@ func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateK
 		CreatedAt: now,
 		ExpiresAt: expiresAt,
 	}
-	if err := m.store.KeyCreate(ctx, k); err != nil {
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
+		if err := u.KeyCreate(ctx, k); err != nil {
+			return err
+		}
+		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: k.ID})
+		return nil
+	})
+	if err != nil {
 		return CreatedKey{}, fmt.Errorf("create key for account %s: %w", accountID, err)
 	}
-	m.changes.notify(Change{Kind: KeyCreated, AccountID: accountID, KeyID: k.ID})
 	return CreatedKey{Key: k, Plaintext: plaintext}, nil
 }
 
@@ -268,8 +293,13 @@ func (m *Manager) Keys(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, 
 // the key belongs to another account. The key stops authenticating at once
 // in every middleware subscribed to this Manager.
 func (m *Manager) DeleteKey(ctx context.Context, accountID, keyID uuid.UUID) error {
-	err := m.store.KeyDelete(ctx, accountID, keyID)
-	m.notifyRevocation(err, Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
+	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		if err := u.KeyDelete(ctx, accountID, keyID); err != nil {
+			return err
+		}
+		u.changed(Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("delete key %s of account %s: %w", keyID, accountID, err)
 	}
@@ -307,22 +337,15 @@ type PermissionInput struct {
 }
 
 // AddPermission grants a permission to account accountID after validating
-// it against the catalog. An identical grant (same type, key, action and
-// limiter) already held is a *ValidationError rather than a silent
-// duplicate that would have to be deleted twice.
+// it against the catalog. An identical grant already held (same type, key,
+// action and limiter grant form, so "x" and ["x"] are one grant) is a
+// *ConflictError, which is also a store.ErrConflict, rather than a silent
+// duplicate that would have to be deleted twice. The store's uniqueness
+// rule decides it, so two identical concurrent grants cannot both succeed.
 func (m *Manager) AddPermission(ctx context.Context, accountID uuid.UUID, in PermissionInput) (permission.Permission, error) {
 	l, err := m.checkPermission(in)
 	if err != nil {
 		return permission.Permission{}, err
-	}
-	existing, err := m.store.PermissionList(ctx, accountID)
-	if err != nil {
-		return permission.Permission{}, fmt.Errorf("add permission to account %s: %w", accountID, err)
-	}
-	for _, e := range existing {
-		if e.ResourceType == in.ResourceType && e.ResourceKey == in.ResourceKey && e.Action == in.Action && e.Limiter.Equal(l) {
-			return permission.Permission{}, invalid("action", fmt.Sprintf("the account already holds this permission (id %s)", e.ID))
-		}
 	}
 	p := permission.Permission{
 		ID:           newID(),
@@ -333,10 +356,19 @@ func (m *Manager) AddPermission(ctx context.Context, accountID uuid.UUID, in Per
 		Limiter:      l,
 		CreatedAt:    m.now(),
 	}
-	if err := m.store.PermissionCreate(ctx, p); err != nil {
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
+		if err := u.PermissionCreate(ctx, p); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return errPermissionHeld
+			}
+			return err
+		}
+		u.changed(Change{Kind: PermissionCreated, AccountID: accountID, PermissionID: p.ID})
+		return nil
+	})
+	if err != nil {
 		return permission.Permission{}, fmt.Errorf("add permission to account %s: %w", accountID, err)
 	}
-	m.changes.notify(Change{Kind: PermissionCreated, AccountID: accountID, PermissionID: p.ID})
 	return p, nil
 }
 
@@ -396,24 +428,29 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 	if err != nil {
 		return permission.Permission{}, err
 	}
-	perms, err := m.store.PermissionList(ctx, accountID)
-	if err != nil {
-		return permission.Permission{}, fmt.Errorf("set limiter of permission %s: %w", permissionID, err)
-	}
-	var current *permission.Permission
-	for i := range perms {
-		if perms[i].ID == permissionID {
-			current = &perms[i]
+	var p permission.Permission
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
+		current, err := u.PermissionGet(ctx, accountID, permissionID)
+		if err != nil {
+			return err
 		}
-	}
-	if current == nil {
-		return permission.Permission{}, fmt.Errorf("set limiter of permission %s: %w", permissionID, store.ErrNotFound)
-	}
-	if err := m.checkCatalog(current.ResourceType, current.ResourceKey, current.Action, l); err != nil {
+		if err := m.checkCatalog(current.ResourceType, current.ResourceKey, current.Action, l); err != nil {
+			return err
+		}
+		p, err = u.PermissionUpdateLimiter(ctx, PermissionUpdateLimiterParams{AccountID: accountID, PermissionID: permissionID, Limiter: l})
+		if errors.Is(err, store.ErrConflict) {
+			return errPermissionHeld
+		}
+		if err != nil {
+			return err
+		}
+		u.changed(Change{Kind: PermissionUpdated, AccountID: accountID, PermissionID: permissionID})
+		return nil
+	})
+	var verr *ValidationError
+	if errors.As(err, &verr) {
 		return permission.Permission{}, err
 	}
-	p, err := m.store.PermissionUpdateLimiter(ctx, PermissionUpdateLimiterParams{AccountID: accountID, PermissionID: permissionID, Limiter: l})
-	m.notifyRevocation(err, Change{Kind: PermissionUpdated, AccountID: accountID, PermissionID: permissionID})
 	if err != nil {
 		return permission.Permission{}, fmt.Errorf("set limiter of permission %s: %w", permissionID, err)
 	}
@@ -423,24 +460,17 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 // DeletePermission deletes permission permissionID of account accountID;
 // store.ErrNotFound if it belongs to another account.
 func (m *Manager) DeletePermission(ctx context.Context, accountID, permissionID uuid.UUID) error {
-	err := m.store.PermissionDelete(ctx, accountID, permissionID)
-	m.notifyRevocation(err, Change{Kind: PermissionDeleted, AccountID: accountID, PermissionID: permissionID})
+	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		if err := u.PermissionDelete(ctx, accountID, permissionID); err != nil {
+			return err
+		}
+		u.changed(Change{Kind: PermissionDeleted, AccountID: accountID, PermissionID: permissionID})
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("delete permission %s of account %s: %w", permissionID, accountID, err)
 	}
 	return nil
-}
-
-// notifyRevocation announces a change that may take access away. It is
-// sent after success, and also after an error that does not prove the
-// write failed: a commit whose answer was lost (connection dropped, context
-// ended) may have revoked access, and a needless cache drop costs one
-// lookup while a missed one would keep a revoked key working until the
-// cache TTL. Only ErrNotFound proves nothing changed.
-func (m *Manager) notifyRevocation(err error, c Change) {
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
-		m.changes.notify(c)
-	}
 }
 
 // newID returns a UUIDv7: time-ordered, so creation order is id order.

@@ -272,8 +272,19 @@ func TestAddPermissionRejectsAnIdenticalGrant(t *testing.T) {
 	in := serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s", Action: "get-reports", Limiter: json.RawMessage(`[{"reportKey":["a","b"]}]`)}
 	_, err := f.m.AddPermission(t.Context(), a.ID, in)
 	require.NoError(t, err)
-	_, err = f.m.AddPermission(t.Context(), a.ID, in)
-	requireFields(t, err, "action")
+	f.changes = nil
+	for _, lim := range []string{`[{"reportKey":["a","b"]}]`, `[{"reportKey":["b","a"]}]`} {
+		in.Limiter = json.RawMessage(lim)
+		_, err = f.m.AddPermission(t.Context(), a.ID, in)
+		var conflict *serviceaccount.ConflictError
+		require.ErrorAs(t, err, &conflict, lim)
+		require.ErrorIs(t, err, store.ErrConflict)
+		assert.Equal(t, "the account already holds this permission", conflict.Reason)
+	}
+	assert.Empty(t, f.changes, "a refused grant is not announced")
+	perms, err := f.m.Permissions(t.Context(), a.ID)
+	require.NoError(t, err)
+	assert.Len(t, perms, 1)
 	in.Limiter = json.RawMessage(`[{"reportKey":"c"}]`)
 	_, err = f.m.AddPermission(t.Context(), a.ID, in)
 	require.NoError(t, err, "a different limiter is a different grant")
@@ -350,33 +361,90 @@ func TestStoreErrorsAreWrappedWithoutLosingTheirIdentity(t *testing.T) {
 	require.NotErrorIs(t, err, store.ErrNotFound)
 }
 
-func TestRevokingWritesWithAnUnknownOutcomeStillInvalidateCaches(t *testing.T) {
-	lost := errors.New("connection reset after COMMIT")
-	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: failingStore{err: lost}})
+// TestChangesAreAnnouncedAfterTheCommit reads the store from the
+// subscriber: the change must be visible there (and a memory store,
+// whose transaction holds its lock, would deadlock if the announcement
+// came before the end of the transaction).
+func TestChangesAreAnnouncedAfterTheCommit(t *testing.T) {
+	st := memstore.New()
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: st})
+	require.NoError(t, err)
+	seen := 0
+	m.Subscribe(func(c serviceaccount.Change) {
+		_, err := st.AccountGet(context.Background(), c.AccountID)
+		if c.Kind == serviceaccount.AccountDeleted {
+			assert.ErrorIs(t, err, store.ErrNotFound)
+		} else {
+			assert.NoError(t, err, "%s is committed when announced", c.Kind)
+		}
+		seen++
+	})
+	a, err := m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "x"})
+	require.NoError(t, err)
+	_, err = m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	require.NoError(t, m.DeleteAccount(t.Context(), a.ID))
+	assert.Equal(t, 3, seen)
+}
+
+func TestAFailedChangeIsNotAnnouncedAndLeavesNothing(t *testing.T) {
+	f := newFixture(t)
+	f.changes = nil
+	_, err := f.m.CreateKey(t.Context(), uuid.New(), serviceaccount.CreateKeyInput{})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorIs(t, f.m.DeleteKey(t.Context(), uuid.New(), uuid.New()), store.ErrNotFound)
+	assert.Empty(t, f.changes)
+}
+
+func TestChangesWhoseCommitMayHaveSucceededAreStillAnnounced(t *testing.T) {
+	lost := errors.New("connection reset during COMMIT")
+	st := &lostCommitStore{Store: memstore.New()}
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: st})
 	require.NoError(t, err)
 	var kinds []serviceaccount.ChangeKind
 	m.Subscribe(func(c serviceaccount.Change) { kinds = append(kinds, c.Kind) })
 	ctx := context.Background()
-	require.ErrorIs(t, m.DeleteKey(ctx, uuid.New(), uuid.New()), lost)
-	require.ErrorIs(t, m.DeleteAccount(ctx, uuid.New()), lost)
-	require.ErrorIs(t, m.DeletePermission(ctx, uuid.New(), uuid.New()), lost)
-	assert.Equal(t, []serviceaccount.ChangeKind{serviceaccount.KeyDeleted, serviceaccount.AccountDeleted, serviceaccount.PermissionDeleted}, kinds)
+	a, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "x"})
+	require.NoError(t, err)
+	k, err := m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	p, err := m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
+	require.NoError(t, err)
+	kinds = nil
+
+	st.lose = lost
+	require.ErrorIs(t, m.DeleteKey(ctx, a.ID, k.Key.ID), lost)
+	require.ErrorIs(t, m.DeletePermission(ctx, a.ID, p.ID), lost)
+	require.ErrorIs(t, m.DeleteAccount(ctx, a.ID), lost)
+	assert.Equal(t, []serviceaccount.ChangeKind{serviceaccount.KeyDeleted, serviceaccount.PermissionDeleted, serviceaccount.AccountDeleted}, kinds,
+		"each may have committed: caches must drop it")
 
 	kinds = nil
-	m2, err := serviceaccount.NewManager(serviceaccount.Config{Store: failingStore{err: store.ErrNotFound}})
-	require.NoError(t, err)
-	m2.Subscribe(func(c serviceaccount.Change) { kinds = append(kinds, c.Kind) })
-	require.ErrorIs(t, m2.DeleteKey(ctx, uuid.New(), uuid.New()), store.ErrNotFound)
+	require.ErrorIs(t, m.DeleteKey(ctx, uuid.New(), uuid.New()), store.ErrNotFound)
 	assert.Empty(t, kinds, "not found proves nothing changed")
 }
 
-// failingStore fails every call, like a database that went away.
+// failingStore fails every transaction before it starts, like a database
+// that went away.
 type failingStore struct {
 	serviceaccount.Store
 	err error
 }
 
-func (s failingStore) AccountCreate(context.Context, serviceaccount.Account) error  { return s.err }
-func (s failingStore) AccountDelete(context.Context, uuid.UUID) error               { return s.err }
-func (s failingStore) KeyDelete(context.Context, uuid.UUID, uuid.UUID) error        { return s.err }
-func (s failingStore) PermissionDelete(context.Context, uuid.UUID, uuid.UUID) error { return s.err }
+func (s failingStore) InTx(context.Context, func(context.Context, serviceaccount.Tx) error) error {
+	return s.err
+}
+
+// lostCommitStore commits, then reports lose (when set) as if the answer
+// to COMMIT had been lost.
+type lostCommitStore struct {
+	serviceaccount.Store
+	lose error
+}
+
+func (s *lostCommitStore) InTx(ctx context.Context, fn func(context.Context, serviceaccount.Tx) error) error {
+	if err := s.Store.InTx(ctx, fn); err != nil {
+		return err
+	}
+	return s.lose
+}

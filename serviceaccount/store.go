@@ -14,12 +14,19 @@ import (
 // Store persists accounts, keys and permissions. Applications rarely call
 // it directly: the Manager validates input and calls it.
 //
+// Reads are methods of the Store; every write runs inside a unit of work,
+// [Store.InTx], through the [Tx] it hands out, so that one change and
+// everything recorded with it (the audit event, the change-feed row) are
+// committed together or not at all. KeysTouch alone writes outside a
+// transaction: it is bookkeeping, not a change made through the Manager.
+//
 // Every method takes the context first and honours its cancellation. Errors:
 //
 //   - store.ErrNotFound (wrapped or not; test with errors.Is) when a row
 //     does not exist, including a key or permission addressed through an
 //     account it does not belong to;
-//   - store.ErrConflict when a write would duplicate an id or a key hash;
+//   - store.ErrConflict when a write would duplicate an id, a key hash or
+//     a grant the account already holds;
 //   - any other error is a system error (a lost connection, a closed pool,
 //     a cancelled context) and must never be reported as ErrNotFound: the
 //     middleware answers 401 for ErrNotFound and 503 for anything else, so
@@ -29,30 +36,75 @@ import (
 // Times passed in are UTC with microsecond precision (the Manager truncates
 // them); a backend returns them in UTC, keeping at least microseconds.
 // Implementations must be safe for concurrent use.
+//
+// # How the contract grows
+//
+// Store and Tx gain methods as the library grows (a minor version may add
+// one). Implement them only against store/storetest: a backend that passes
+// the suite of the version it builds with is complete, and the compiler
+// names what a newer version added. Capabilities that not every backend
+// can offer are added as separate, optional interfaces that the Manager
+// detects with a type assertion, never as methods that may fail with "not
+// supported".
 type Store interface {
-	AccountStore
-	KeyStore
-	PermissionStore
+	AccountReader
+	KeyReader
+	PermissionReader
+
+	// InTx runs fn in one transaction and commits it when fn returns nil.
+	// An error from fn, or a panic (which InTx lets continue after the
+	// rollback), undoes every write fn made; readers, in this process or
+	// another, never see part of it. InTx returns fn's error unchanged
+	// (wrapped at most), so sentinels reach the caller.
+	//
+	// InTx may run fn more than once when the backend reports a lost race
+	// (a deadlock, a serialization failure, a busy SQLite file): fn must
+	// therefore have no effect outside tx, and compute what it returns
+	// afresh on every run. tx is valid only until fn returns. A failed
+	// statement may leave the transaction unusable (PostgreSQL aborts it),
+	// so fn should return a store error rather than carry on after it.
+	//
+	// A commit whose answer is lost returns a system error although the
+	// transaction may have committed; callers that cache must treat such
+	// an error as "maybe changed".
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+
+	// KeysTouch records when keys were last used, all in one batch (one
+	// statement or one transaction in SQL backends). A key's LastUsedAt
+	// only moves forward: a touch older than the stored time is ignored, so
+	// two processes flushing in any order keep the latest. Touches of keys
+	// that no longer exist are ignored (a key deleted between its use and
+	// the flush), so the batch never fails for them.
+	KeysTouch(ctx context.Context, touches []KeyTouch) error
 }
 
-// AccountStore persists service accounts.
-type AccountStore interface {
-	// AccountCreate inserts a. ErrConflict if an account with a.ID exists.
-	AccountCreate(ctx context.Context, a Account) error
+// Tx is one unit of work: every write, and the reads a change needs in its
+// own transaction. Its reads see the transaction's own writes.
+// [Tx.AccountGet] also locks the account until the transaction ends (SQL:
+// SELECT … FOR UPDATE), so that changes which read an account's keys
+// before writing (a policy's key count, a rotation) serialize per account.
+type Tx interface {
+	AccountGet(ctx context.Context, id uuid.UUID) (Account, error)
+	AccountWriter
+	KeyWriter
+	PermissionWriter
 
+	// KeyGet returns key keyID of account accountID; ErrNotFound if there
+	// is no such key or it belongs to another account.
+	KeyGet(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error)
+	KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error)
+
+	// PermissionGet returns permission permissionID of account accountID;
+	// ErrNotFound if there is no such permission or it belongs to another
+	// account.
+	PermissionGet(ctx context.Context, accountID, permissionID uuid.UUID) (permission.Permission, error)
+	PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error)
+}
+
+// AccountReader reads service accounts.
+type AccountReader interface {
 	// AccountGet returns the account with id, or ErrNotFound.
 	AccountGet(ctx context.Context, id uuid.UUID) (Account, error)
-
-	// AccountUpdate sets the label, description and UpdatedAt of the
-	// account p.ID and returns the account as stored. ErrNotFound if it
-	// does not exist. CreatedAt is never changed.
-	AccountUpdate(ctx context.Context, p AccountUpdateParams) (Account, error)
-
-	// AccountDelete deletes the account with id together with all its keys
-	// and permissions, atomically: afterwards either all of them are gone or,
-	// on error, none is. ErrNotFound if the account does not exist (and then
-	// nothing is deleted).
-	AccountDelete(ctx context.Context, id uuid.UUID) error
 
 	// AccountList returns up to p.Limit accounts in creation order (ascending
 	// id; ids are UUIDv7 and so sort by creation time), starting after
@@ -64,12 +116,26 @@ type AccountStore interface {
 	AccountList(ctx context.Context, p AccountListParams) ([]Account, error)
 }
 
-// KeyStore persists API keys, by hash only.
-type KeyStore interface {
-	// KeyCreate inserts k. ErrNotFound if k.AccountID does not exist;
-	// ErrConflict if k.ID or k.Hash exists already.
-	KeyCreate(ctx context.Context, k apikey.Key) error
+// AccountWriter changes service accounts, inside a [Tx].
+type AccountWriter interface {
+	// AccountCreate inserts a. ErrConflict if an account with a.ID exists.
+	AccountCreate(ctx context.Context, a Account) error
 
+	// AccountUpdate sets the label, description and UpdatedAt of the
+	// account p.ID and returns the account as stored. ErrNotFound if it
+	// does not exist. CreatedAt is never changed.
+	AccountUpdate(ctx context.Context, p AccountUpdateParams) (Account, error)
+
+	// AccountDelete deletes the account with id together with all its keys
+	// and permissions. ErrNotFound if the account does not exist (and then
+	// nothing is deleted). A key or permission inserted concurrently for
+	// the account either is deleted with it or fails with ErrNotFound: no
+	// row outlives its account.
+	AccountDelete(ctx context.Context, id uuid.UUID) error
+}
+
+// KeyReader reads API keys, by hash only.
+type KeyReader interface {
 	// KeyList returns the keys of an account in creation order. ErrNotFound
 	// if the account does not exist; an empty slice if it has no keys.
 	KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error)
@@ -81,37 +147,44 @@ type KeyStore interface {
 	// every request, cached or not. SQL backends document how many round
 	// trips this takes; it is never one per permission.
 	KeyByHash(ctx context.Context, h apikey.Hash) (Credential, error)
+}
+
+// KeyWriter changes API keys, inside a [Tx].
+type KeyWriter interface {
+	// KeyCreate inserts k. ErrNotFound if k.AccountID does not exist;
+	// ErrConflict if k.ID or k.Hash exists already.
+	KeyCreate(ctx context.Context, k apikey.Key) error
 
 	// KeyDelete deletes key keyID of account accountID. ErrNotFound if there
 	// is no such key or it belongs to another account (and then nothing is
 	// deleted).
 	KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error
-
-	// KeysTouch records when keys were last used, all in one batch (one
-	// statement or one transaction in SQL backends). A key's LastUsedAt
-	// only moves forward: a touch older than the stored time is ignored, so
-	// two processes flushing in any order keep the latest. Touches of keys
-	// that no longer exist are ignored (a key deleted between its use and
-	// the flush), so the batch never fails for them.
-	KeysTouch(ctx context.Context, touches []KeyTouch) error
 }
 
-// PermissionStore persists permissions.
-type PermissionStore interface {
-	// PermissionCreate inserts p. ErrNotFound if p.AccountID does not
-	// exist; ErrConflict if p.ID exists. The store does not look for an
-	// identical grant: that is the Manager's validation.
-	PermissionCreate(ctx context.Context, p permission.Permission) error
-
+// PermissionReader reads permissions.
+type PermissionReader interface {
 	// PermissionList returns the permissions of an account in creation
 	// order. ErrNotFound if the account does not exist; an empty slice if
 	// it has none.
 	PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error)
+}
+
+// PermissionWriter changes permissions, inside a [Tx].
+type PermissionWriter interface {
+	// PermissionCreate inserts p. ErrNotFound if p.AccountID does not
+	// exist; ErrConflict if p.ID exists, or if the account already holds
+	// the same grant: the same resource type, resource key and action and
+	// a limiter with the same [limiter.Limiter.GrantForm] ("x" and ["x"]
+	// are one grant). The store decides this with a uniqueness rule, not a
+	// read before the write, so two identical concurrent grants cannot
+	// both succeed.
+	PermissionCreate(ctx context.Context, p permission.Permission) error
 
 	// PermissionUpdateLimiter replaces the limiter of permission
 	// p.PermissionID of account p.AccountID (nil removes it) and returns the
 	// permission as stored. ErrNotFound if there is no such permission or
-	// it belongs to another account.
+	// it belongs to another account; ErrConflict if the account holds
+	// another permission that the new limiter would make identical.
 	PermissionUpdateLimiter(ctx context.Context, p PermissionUpdateLimiterParams) (permission.Permission, error)
 
 	// PermissionDelete deletes permission permissionID of account accountID.

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // FieldError is one invalid input field. Field is the JSON name of the
@@ -32,6 +34,22 @@ func (e *ValidationError) Error() string {
 	}
 	return "invalid input: " + strings.Join(parts, "; ")
 }
+
+// ConflictError is a change that the stored state refuses: a grant the
+// account already holds, a policy limit reached. It matches
+// store.ErrConflict with errors.Is (an HTTP layer answers 409), and its
+// message is fit to show the client: it names the reason, never a secret.
+// Nothing was written when a Manager method returns it.
+type ConflictError struct {
+	Reason string
+}
+
+func (e *ConflictError) Error() string { return e.Reason }
+
+// Is makes a *ConflictError match store.ErrConflict.
+func (e *ConflictError) Is(target error) bool { return target == store.ErrConflict }
+
+var errPermissionHeld = &ConflictError{Reason: "the account already holds this permission"}
 
 func invalid(field, message string) *ValidationError {
 	return &ValidationError{Fields: []FieldError{{Field: field, Message: message}}}

@@ -3,6 +3,7 @@ package memstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -16,10 +17,20 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
-var _ serviceaccount.Store = (*Store)(nil)
+var (
+	_ serviceaccount.Store = (*Store)(nil)
+	_ serviceaccount.Tx    = (*tx)(nil)
+)
 
 // Store keeps everything in maps behind one lock. Records are copied in and
 // out, so callers never share memory with it.
+//
+// A unit of work ([Store.InTx]) holds the write lock from its first
+// statement to its end, so readers never see part of it, and it writes the
+// maps directly while keeping a journal of undo steps: on an error or a
+// panic the journal is played backwards and the store is as it was. The id
+// slices are never changed in place (every change makes a new slice), so
+// that an undo step can put the old slice back.
 type Store struct {
 	mu          sync.RWMutex
 	accounts    map[uuid.UUID]serviceaccount.Account
@@ -27,9 +38,16 @@ type Store struct {
 	keys        map[uuid.UUID]apikey.Key
 	keyByHash   map[apikey.Hash]uuid.UUID
 	permissions map[uuid.UUID]permission.Permission
+	grants      map[grant]uuid.UUID // the uniqueness rule of PermissionCreate
 	// per account, key and permission ids in ascending order
 	keysOf        map[uuid.UUID][]uuid.UUID
 	permissionsOf map[uuid.UUID][]uuid.UUID
+}
+
+// grant is one account's grant, as permission.GrantKey identifies it.
+type grant struct {
+	account uuid.UUID
+	key     [32]byte
 }
 
 // New returns an empty store.
@@ -39,23 +57,89 @@ func New() *Store {
 		keys:          map[uuid.UUID]apikey.Key{},
 		keyByHash:     map[apikey.Hash]uuid.UUID{},
 		permissions:   map[uuid.UUID]permission.Permission{},
+		grants:        map[grant]uuid.UUID{},
 		keysOf:        map[uuid.UUID][]uuid.UUID{},
 		permissionsOf: map[uuid.UUID][]uuid.UUID{},
 	}
 }
 
-func (s *Store) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
+// errTxDone is the answer of a Tx used after its InTx returned.
+var errTxDone = errors.New("memstore: transaction used after InTx returned")
+
+// InTx runs fn under the write lock and undoes its writes if it fails or
+// panics. It never runs fn twice: nothing can conflict with a holder of
+// the only lock.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.accounts[a.ID]; ok {
-		return store.ErrConflict
+	t := &tx{s: s}
+	committed := false
+	defer func() {
+		t.done = true
+		if !committed {
+			t.rollback()
+		}
+	}()
+	if err := fn(ctx, t); err != nil {
+		return err
 	}
-	s.accounts[a.ID] = a
-	s.accountIDs = insertSorted(s.accountIDs, a.ID)
+	committed = true
 	return nil
+}
+
+// tx is a unit of work on a Store whose write lock it holds.
+type tx struct {
+	s       *Store
+	journal []func()
+	done    bool
+}
+
+func (t *tx) rollback() {
+	for i := len(t.journal) - 1; i >= 0; i-- {
+		t.journal[i]()
+	}
+	t.journal = nil
+}
+
+// check refuses a call after the transaction ended or its context did.
+func (t *tx) check(ctx context.Context) error {
+	if t.done {
+		return errTxDone
+	}
+	return ctx.Err()
+}
+
+// set writes m[k] = v, journaling how to undo it.
+func set[K comparable, V any](t *tx, m map[K]V, k K, v V) {
+	old, existed := m[k]
+	t.journal = append(t.journal, func() {
+		if existed {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+	m[k] = v
+}
+
+// del deletes m[k], journaling how to undo it.
+func del[K comparable, V any](t *tx, m map[K]V, k K) {
+	old, existed := m[k]
+	if !existed {
+		return
+	}
+	t.journal = append(t.journal, func() { m[k] = old })
+	delete(m, k)
+}
+
+// setAccountIDs replaces the slice of account ids, journaling the old one.
+func (t *tx) setAccountIDs(ids []uuid.UUID) {
+	old := t.s.accountIDs
+	t.journal = append(t.journal, func() { t.s.accountIDs = old })
+	t.s.accountIDs = ids
 }
 
 func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
@@ -64,6 +148,10 @@ func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Ac
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.accountGet(id)
+}
+
+func (s *Store) accountGet(id uuid.UUID) (serviceaccount.Account, error) {
 	a, ok := s.accounts[id]
 	if !ok {
 		return serviceaccount.Account{}, store.ErrNotFound
@@ -71,41 +159,60 @@ func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Ac
 	return a, nil
 }
 
-func (s *Store) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
-	if err := ctx.Err(); err != nil {
+func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
+	if err := t.check(ctx); err != nil {
 		return serviceaccount.Account{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, ok := s.accounts[p.ID]
+	return t.s.accountGet(id)
+}
+
+func (t *tx) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
+	if err := t.check(ctx); err != nil {
+		return err
+	}
+	s := t.s
+	if _, ok := s.accounts[a.ID]; ok {
+		return store.ErrConflict
+	}
+	set(t, s.accounts, a.ID, a)
+	t.setAccountIDs(insertSorted(s.accountIDs, a.ID))
+	return nil
+}
+
+func (t *tx) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
+	if err := t.check(ctx); err != nil {
+		return serviceaccount.Account{}, err
+	}
+	a, ok := t.s.accounts[p.ID]
 	if !ok {
 		return serviceaccount.Account{}, store.ErrNotFound
 	}
 	a.Label, a.Description, a.UpdatedAt = p.Label, p.Description, p.UpdatedAt
-	s.accounts[p.ID] = a
+	set(t, t.s.accounts, p.ID, a)
 	return a, nil
 }
 
-func (s *Store) AccountDelete(ctx context.Context, id uuid.UUID) error {
-	if err := ctx.Err(); err != nil {
+func (t *tx) AccountDelete(ctx context.Context, id uuid.UUID) error {
+	if err := t.check(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s := t.s
 	if _, ok := s.accounts[id]; !ok {
 		return store.ErrNotFound
 	}
 	for _, kid := range s.keysOf[id] {
-		delete(s.keyByHash, s.keys[kid].Hash)
-		delete(s.keys, kid)
+		del(t, s.keyByHash, s.keys[kid].Hash)
+		del(t, s.keys, kid)
 	}
 	for _, pid := range s.permissionsOf[id] {
-		delete(s.permissions, pid)
+		p := s.permissions[pid]
+		del(t, s.grants, grant{id, p.GrantKey()})
+		del(t, s.permissions, pid)
 	}
-	delete(s.keysOf, id)
-	delete(s.permissionsOf, id)
-	delete(s.accounts, id)
-	s.accountIDs = removeSorted(s.accountIDs, id)
+	del(t, s.keysOf, id)
+	del(t, s.permissionsOf, id)
+	del(t, s.accounts, id)
+	t.setAccountIDs(removeSorted(s.accountIDs, id))
 	return nil
 }
 
@@ -130,12 +237,11 @@ func (s *Store) AccountList(ctx context.Context, p serviceaccount.AccountListPar
 	return out, nil
 }
 
-func (s *Store) KeyCreate(ctx context.Context, k apikey.Key) error {
-	if err := ctx.Err(); err != nil {
+func (t *tx) KeyCreate(ctx context.Context, k apikey.Key) error {
+	if err := t.check(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s := t.s
 	if _, ok := s.accounts[k.AccountID]; !ok {
 		return store.ErrNotFound
 	}
@@ -145,11 +251,21 @@ func (s *Store) KeyCreate(ctx context.Context, k apikey.Key) error {
 	if _, ok := s.keyByHash[k.Hash]; ok {
 		return store.ErrConflict
 	}
-	k = copyKey(k)
-	s.keys[k.ID] = k
-	s.keyByHash[k.Hash] = k.ID
-	s.keysOf[k.AccountID] = insertSorted(s.keysOf[k.AccountID], k.ID)
+	set(t, s.keys, k.ID, copyKey(k))
+	set(t, s.keyByHash, k.Hash, k.ID)
+	set(t, s.keysOf, k.AccountID, insertSorted(s.keysOf[k.AccountID], k.ID))
 	return nil
+}
+
+func (t *tx) KeyGet(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error) {
+	if err := t.check(ctx); err != nil {
+		return apikey.Key{}, err
+	}
+	k, ok := t.s.keys[keyID]
+	if !ok || k.AccountID != accountID {
+		return apikey.Key{}, store.ErrNotFound
+	}
+	return copyKey(k), nil
 }
 
 func (s *Store) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
@@ -158,6 +274,17 @@ func (s *Store) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key,
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.keyList(accountID)
+}
+
+func (t *tx) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
+	if err := t.check(ctx); err != nil {
+		return nil, err
+	}
+	return t.s.keyList(accountID)
+}
+
+func (s *Store) keyList(accountID uuid.UUID) ([]apikey.Key, error) {
 	if _, ok := s.accounts[accountID]; !ok {
 		return nil, store.ErrNotFound
 	}
@@ -187,19 +314,18 @@ func (s *Store) KeyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Cr
 	}, nil
 }
 
-func (s *Store) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
-	if err := ctx.Err(); err != nil {
+func (t *tx) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
+	if err := t.check(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s := t.s
 	k, ok := s.keys[keyID]
 	if !ok || k.AccountID != accountID {
 		return store.ErrNotFound
 	}
-	delete(s.keys, keyID)
-	delete(s.keyByHash, k.Hash)
-	s.keysOf[accountID] = removeSorted(s.keysOf[accountID], keyID)
+	del(t, s.keys, keyID)
+	del(t, s.keyByHash, k.Hash)
+	set(t, s.keysOf, accountID, removeSorted(s.keysOf[accountID], keyID))
 	return nil
 }
 
@@ -221,21 +347,36 @@ func (s *Store) KeysTouch(ctx context.Context, touches []serviceaccount.KeyTouch
 	return nil
 }
 
-func (s *Store) PermissionCreate(ctx context.Context, p permission.Permission) error {
-	if err := ctx.Err(); err != nil {
+func (t *tx) PermissionCreate(ctx context.Context, p permission.Permission) error {
+	if err := t.check(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s := t.s
 	if _, ok := s.accounts[p.AccountID]; !ok {
 		return store.ErrNotFound
 	}
 	if _, ok := s.permissions[p.ID]; ok {
 		return store.ErrConflict
 	}
-	s.permissions[p.ID] = p
-	s.permissionsOf[p.AccountID] = insertSorted(s.permissionsOf[p.AccountID], p.ID)
+	g := grant{p.AccountID, p.GrantKey()}
+	if _, ok := s.grants[g]; ok {
+		return store.ErrConflict
+	}
+	set(t, s.permissions, p.ID, p)
+	set(t, s.grants, g, p.ID)
+	set(t, s.permissionsOf, p.AccountID, insertSorted(s.permissionsOf[p.AccountID], p.ID))
 	return nil
+}
+
+func (t *tx) PermissionGet(ctx context.Context, accountID, permissionID uuid.UUID) (permission.Permission, error) {
+	if err := t.check(ctx); err != nil {
+		return permission.Permission{}, err
+	}
+	p, ok := t.s.permissions[permissionID]
+	if !ok || p.AccountID != accountID {
+		return permission.Permission{}, store.ErrNotFound
+	}
+	return p, nil
 }
 
 func (s *Store) PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error) {
@@ -244,6 +385,17 @@ func (s *Store) PermissionList(ctx context.Context, accountID uuid.UUID) ([]perm
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.permissionList(accountID)
+}
+
+func (t *tx) PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error) {
+	if err := t.check(ctx); err != nil {
+		return nil, err
+	}
+	return t.s.permissionList(accountID)
+}
+
+func (s *Store) permissionList(accountID uuid.UUID) ([]permission.Permission, error) {
 	if _, ok := s.accounts[accountID]; !ok {
 		return nil, store.ErrNotFound
 	}
@@ -259,33 +411,41 @@ func (s *Store) permissionsOfLocked(accountID uuid.UUID) []permission.Permission
 	return out
 }
 
-func (s *Store) PermissionUpdateLimiter(ctx context.Context, p serviceaccount.PermissionUpdateLimiterParams) (permission.Permission, error) {
-	if err := ctx.Err(); err != nil {
+func (t *tx) PermissionUpdateLimiter(ctx context.Context, p serviceaccount.PermissionUpdateLimiterParams) (permission.Permission, error) {
+	if err := t.check(ctx); err != nil {
 		return permission.Permission{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s := t.s
 	perm, ok := s.permissions[p.PermissionID]
 	if !ok || perm.AccountID != p.AccountID {
 		return permission.Permission{}, store.ErrNotFound
 	}
+	oldGrant := grant{perm.AccountID, perm.GrantKey()}
 	perm.Limiter = p.Limiter // limiters are immutable, so sharing is safe
-	s.permissions[p.PermissionID] = perm
+	newGrant := grant{perm.AccountID, perm.GrantKey()}
+	if newGrant != oldGrant {
+		if _, taken := s.grants[newGrant]; taken {
+			return permission.Permission{}, store.ErrConflict
+		}
+		del(t, s.grants, oldGrant)
+		set(t, s.grants, newGrant, perm.ID)
+	}
+	set(t, s.permissions, p.PermissionID, perm)
 	return perm, nil
 }
 
-func (s *Store) PermissionDelete(ctx context.Context, accountID, permissionID uuid.UUID) error {
-	if err := ctx.Err(); err != nil {
+func (t *tx) PermissionDelete(ctx context.Context, accountID, permissionID uuid.UUID) error {
+	if err := t.check(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s := t.s
 	perm, ok := s.permissions[permissionID]
 	if !ok || perm.AccountID != accountID {
 		return store.ErrNotFound
 	}
-	delete(s.permissions, permissionID)
-	s.permissionsOf[accountID] = removeSorted(s.permissionsOf[accountID], permissionID)
+	del(t, s.grants, grant{accountID, perm.GrantKey()})
+	del(t, s.permissions, permissionID)
+	set(t, s.permissionsOf, accountID, removeSorted(s.permissionsOf[accountID], permissionID))
 	return nil
 }
 
@@ -309,15 +469,21 @@ func compareIDs(a, b uuid.UUID) int {
 	return bytes.Compare(a[:], b[:])
 }
 
+// insertSorted returns a new slice: ids itself is left as it was, for the
+// journal.
 func insertSorted(ids []uuid.UUID, id uuid.UUID) []uuid.UUID {
 	i, _ := slices.BinarySearchFunc(ids, id, compareIDs)
-	return slices.Insert(ids, i, id)
+	return slices.Insert(slices.Clip(ids), i, id)
 }
 
+// removeSorted returns a new slice: ids itself is left as it was, for the
+// journal.
 func removeSorted(ids []uuid.UUID, id uuid.UUID) []uuid.UUID {
 	i, found := slices.BinarySearchFunc(ids, id, compareIDs)
 	if !found {
 		return ids
 	}
-	return slices.Delete(ids, i, i+1)
+	out := make([]uuid.UUID, 0, len(ids)-1)
+	out = append(out, ids[:i]...)
+	return append(out, ids[i+1:]...)
 }

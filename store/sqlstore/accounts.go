@@ -5,19 +5,16 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // AccountCreate inserts a: one statement.
-func (s *Store) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
-	err := retry(ctx, func() error {
-		_, err := s.sql.ExecContext(ctx, s.q.accountInsert,
-			s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt))
-		return err
-	})
+func (t *tx) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
+	s := t.s
+	_, err := t.ex.ExecContext(ctx, s.q.accountInsert,
+		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, mapError(err))
 	}
@@ -26,29 +23,34 @@ func (s *Store) AccountCreate(ctx context.Context, a serviceaccount.Account) err
 
 // AccountGet reads one account: one statement.
 func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
-	a, err := s.scanAccount(s.sql.QueryRowContext(ctx, s.q.accountGet, s.idArg(id)))
+	return s.accountGet(ctx, s.sql, s.q.accountGet, id)
+}
+
+// AccountGet reads one account and locks it until the transaction ends
+// (FOR UPDATE on PostgreSQL and MySQL; SQLite's transaction holds the
+// whole database's write lock already).
+func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
+	return t.s.accountGet(ctx, t.ex, t.s.q.accountGetForUpdate, id)
+}
+
+func (s *Store) accountGet(ctx context.Context, ex executor, query string, id uuid.UUID) (serviceaccount.Account, error) {
+	a, err := s.scanAccount(ex.QueryRowContext(ctx, query, s.idArg(id)))
 	if err != nil {
 		return serviceaccount.Account{}, fmt.Errorf("sqlstore: get account %s: %w", id, mapError(err))
 	}
 	return a, nil
 }
 
-// AccountUpdate updates and reads back the account in one transaction
-// (two statements: MySQL has no UPDATE … RETURNING, and its affected-rows
-// count leaves out rows the update did not change).
-func (s *Store) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
-	var a serviceaccount.Account
-	err := retry(ctx, func() error {
-		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			if _, err := tx.Tx.ExecContext(ctx, s.q.accountUpdate,
-				p.Label, p.Description, s.timeArg(p.UpdatedAt), s.idArg(p.ID)); err != nil {
-				return err
-			}
-			var err error
-			a, err = s.scanAccount(tx.Tx.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID)))
-			return err
-		})
-	})
+// AccountUpdate updates and reads back the account (two statements: MySQL
+// has no UPDATE … RETURNING, and its affected-rows count leaves out rows
+// the update did not change).
+func (t *tx) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
+	s := t.s
+	if _, err := t.ex.ExecContext(ctx, s.q.accountUpdate,
+		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.idArg(p.ID)); err != nil {
+		return serviceaccount.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
+	}
+	a, err := s.scanAccount(t.ex.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID)))
 	if err != nil {
 		return serviceaccount.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
 	}
@@ -56,44 +58,43 @@ func (s *Store) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdat
 }
 
 // AccountDelete deletes the account's permissions, its keys and then the
-// account in one transaction, so that a failure of any statement leaves
-// all of them in place. On PostgreSQL and MySQL the account row is locked
-// first, so that a concurrent key or permission insert waits for the
-// delete and then fails its foreign-key check (ErrNotFound) instead of
-// deadlocking with it. The foreign keys' ON DELETE CASCADE removes a row
-// inserted after the explicit deletes ran.
-func (s *Store) AccountDelete(ctx context.Context, id uuid.UUID) error {
-	err := retry(ctx, func() error {
-		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			idArg := s.idArg(id)
-			if s.q.accountLock != "" {
-				var locked idColumn
-				if err := tx.Tx.QueryRowContext(ctx, s.q.accountLock, idArg).Scan(&locked); err != nil {
-					return err // sql.ErrNoRows: ErrNotFound, and nothing was deleted
-				}
-			}
-			if _, err := tx.Tx.ExecContext(ctx, s.q.permissionsDeleteOfAccount, idArg); err != nil {
-				return err
-			}
-			if _, err := tx.Tx.ExecContext(ctx, s.q.keysDeleteOfAccount, idArg); err != nil {
-				return err
-			}
-			res, err := tx.Tx.ExecContext(ctx, s.q.accountDelete, idArg)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return store.ErrNotFound // rolls back: nothing is deleted
-			}
-			return nil
-		})
-	})
-	if err != nil {
+// account, in the caller's transaction. On PostgreSQL and MySQL the
+// account row is locked first, so that a concurrent key or permission
+// insert waits for the delete and then fails its foreign-key check
+// (ErrNotFound) instead of deadlocking with it. The foreign keys' ON
+// DELETE CASCADE removes a row inserted after the explicit deletes ran.
+func (t *tx) AccountDelete(ctx context.Context, id uuid.UUID) error {
+	if err := t.accountDelete(ctx, id); err != nil {
 		return fmt.Errorf("sqlstore: delete account %s: %w", id, mapError(err))
+	}
+	return nil
+}
+
+func (t *tx) accountDelete(ctx context.Context, id uuid.UUID) error {
+	s := t.s
+	idArg := s.idArg(id)
+	if s.q.accountLock != "" {
+		var locked idColumn
+		if err := t.ex.QueryRowContext(ctx, s.q.accountLock, idArg).Scan(&locked); err != nil {
+			return err // sql.ErrNoRows: ErrNotFound, and nothing was deleted
+		}
+	}
+	if _, err := t.ex.ExecContext(ctx, s.q.permissionsDeleteOfAccount, idArg); err != nil {
+		return err
+	}
+	if _, err := t.ex.ExecContext(ctx, s.q.keysDeleteOfAccount, idArg); err != nil {
+		return err
+	}
+	res, err := t.ex.ExecContext(ctx, s.q.accountDelete, idArg)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound // the caller's InTx rolls back: nothing is deleted
 	}
 	return nil
 }

@@ -2,13 +2,20 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
+	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
 )
 
 // TestAccountDeleteRollsBackWhenAStatementFails makes the database refuse
@@ -23,7 +30,7 @@ func TestAccountDeleteRollsBackWhenAStatementFails(t *testing.T) {
 		perms := []uuid.UUID{createPermission(t, s, a.ID).ID, createPermission(t, s, a.ID).ID}
 		removeTrigger := failAccountDeletes(t, d, s)
 
-		err := s.AccountDelete(t.Context(), a.ID)
+		err := storetest.Autocommit{Store: s}.AccountDelete(t.Context(), a.ID)
 		require.Error(t, err)
 		require.NotErrorIs(t, err, store.ErrNotFound)
 		require.Contains(t, err.Error(), "injected failure")
@@ -38,7 +45,7 @@ func TestAccountDeleteRollsBackWhenAStatementFails(t *testing.T) {
 		require.Len(t, gotPerms, len(perms), "its permissions are still there")
 
 		removeTrigger()
-		require.NoError(t, s.AccountDelete(t.Context(), a.ID))
+		require.NoError(t, storetest.Autocommit{Store: s}.AccountDelete(t.Context(), a.ID))
 		_, err = s.KeyList(t.Context(), a.ID)
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
@@ -92,9 +99,111 @@ func TestAccountDeleteOfAnUnknownAccountDeletesNothing(t *testing.T) {
 		createKey(t, s, a.ID)
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		defer cancel()
-		require.ErrorIs(t, s.AccountDelete(ctx, newID(t)), store.ErrNotFound)
+		require.ErrorIs(t, storetest.Autocommit{Store: s}.AccountDelete(ctx, newID(t)), store.ErrNotFound)
 		keys, err := s.KeyList(ctx, a.ID)
 		require.NoError(t, err)
 		require.Len(t, keys, 1)
+	})
+}
+
+// TestATransactionRollsBackEveryWriteWhenALaterStatementFails runs a unit
+// of work whose last statement the database refuses (a trigger fails the
+// delete of an account row): the writes before it, in other tables and of
+// other accounts, must all be undone.
+func TestATransactionRollsBackEveryWriteWhenALaterStatementFails(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
+		s := newTestStore(t, url)
+		a := createAccount(t, s)
+		k := createKey(t, s, a.ID)
+		before := rowCounts(t, s)
+		failAccountDeletes(t, d, s)
+
+		fresh := serviceaccount.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
+		err := s.InTx(t.Context(), func(ctx context.Context, tx serviceaccount.Tx) error {
+			if err := tx.AccountCreate(ctx, fresh); err != nil {
+				return err
+			}
+			if err := tx.KeyCreate(ctx, apikey.Key{ID: newID(t), AccountID: fresh.ID, Hash: seedHash(-7), Hint: "h", CreatedAt: base}); err != nil {
+				return err
+			}
+			if err := tx.PermissionCreate(ctx, permission.Permission{ID: newID(t), AccountID: fresh.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}); err != nil {
+				return err
+			}
+			if _, err := tx.AccountUpdate(ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "changed", UpdatedAt: base}); err != nil {
+				return err
+			}
+			if err := tx.KeyDelete(ctx, a.ID, k.ID); err != nil {
+				return err
+			}
+			return tx.AccountDelete(ctx, a.ID) // the trigger refuses it
+		})
+		require.ErrorContains(t, err, "injected failure")
+		require.NotErrorIs(t, err, store.ErrNotFound)
+
+		require.Equal(t, before, rowCounts(t, s), "no row was added or removed")
+		_, err = s.AccountGet(t.Context(), fresh.ID)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		c, err := s.KeyByHash(t.Context(), k.Hash)
+		require.NoError(t, err, "the deleted key is back")
+		require.Equal(t, "a", c.Account.Label, "the update is undone")
+	})
+}
+
+// rowCounts counts the rows of the store's three tables, read directly,
+// so that a row the Store interface could not see (a key whose account is
+// gone) still counts.
+func rowCounts(t *testing.T, s testStore) map[string]int {
+	t.Helper()
+	accounts, keys, permissions := s.Tables()
+	out := map[string]int{}
+	for _, table := range []string{accounts, keys, permissions} {
+		var n int
+		require.NoError(t, s.db.DB.QueryRowContext(t.Context(), "SELECT count(*) FROM "+table).Scan(&n))
+		out[table] = n
+	}
+	return out
+}
+
+// TestDeletingAnAccountWhileKeysAreAddedLeavesNoKeyRow counts the key
+// rows of the account in the table itself after a delete that raced key
+// inserts.
+func TestDeletingAnAccountWhileKeysAreAddedLeavesNoKeyRow(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
+		s := newTestStore(t, url)
+		a := createAccount(t, s)
+		errs := make(chan error, 5)
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Go(func() {
+				for j := range 10 {
+					id, err := uuid.NewV7()
+					if err == nil {
+						err = storetest.Autocommit{Store: s}.KeyCreate(t.Context(), apikey.Key{ID: id, AccountID: a.ID, Hash: seedHash(1000*i + j), Hint: "h", CreatedAt: base})
+					}
+					if errors.Is(err, store.ErrNotFound) {
+						return
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Go(func() { errs <- storetest.Autocommit{Store: s}.AccountDelete(t.Context(), a.ID) })
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		_, keys, _ := s.Tables()
+		var n int
+		query := "SELECT count(*) FROM " + keys + " WHERE account_id = ?"
+		arg := any(a.ID[:])
+		if d.name == "postgres" {
+			query, arg = strings.Replace(query, "?", "$1", 1), a.ID
+		}
+		require.NoError(t, s.db.DB.QueryRowContext(t.Context(), query, arg).Scan(&n))
+		require.Zero(t, n, "key rows outlived their account")
 	})
 }

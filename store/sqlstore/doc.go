@@ -13,7 +13,9 @@
 // Three tables, created by embedded migrations (bun's migrate package, one
 // directory per dialect): service_accounts, service_account_keys (a unique
 // index on the key hash, an index on the account id) and
-// service_account_permissions (an index on the account id). Keys and
+// service_account_permissions (an index on the account id, and a unique
+// index on the account id and the grant key, permission.GrantKey, which
+// refuses a grant the account already holds). Keys and
 // permissions reference their account with ON DELETE CASCADE, so a row can
 // never outlive its account. [WithTablePrefix] puts a prefix in front of
 // every table and index name, bun's bookkeeping tables included, so the
@@ -28,12 +30,34 @@
 // Unicode, emoji included, round-trips unchanged; lengths are the
 // Manager's validation, not the schema's.
 //
+// Migrations only add: new columns are nullable or have a default, so a
+// database of an earlier version upgrades in place with its rows intact,
+// and code of the earlier version keeps working during a rolling upgrade
+// (TestUpgradingKeepsEveryRow starts from every earlier schema). After
+// the SQL, Migrate fills in the grant key of permissions written before
+// it existed; identical grants stored twice (version 1 checked for them
+// with a read that a concurrent request could pass) become one, the
+// oldest.
+//
 // [Migrate] is idempotent, and safe when several processes run it at once:
 // on PostgreSQL and MySQL it holds an advisory lock (pg_advisory_lock,
 // GET_LOCK) for its duration, and on every dialect each statement of a
 // migration is itself idempotent (IF NOT EXISTS), which is what makes it
 // safe on SQLite, where concurrent writers are serialized by the database
 // file's lock.
+//
+// # Transactions
+//
+// [Store.InTx] runs a unit of work in one database transaction (BEGIN
+// IMMEDIATE on SQLite, so that its writers queue for the lock at the
+// start instead of failing half-way). Every statement is written once
+// against a small executor interface that *sql.DB and *sql.Tx both
+// satisfy, so the same code serves the pool and a transaction. The
+// transaction's AccountGet locks the account row (SELECT … FOR UPDATE on
+// PostgreSQL and MySQL), so that changes which count or check an
+// account's keys before writing serialize per account. A transaction that
+// loses a race (deadlock, serialization failure, busy file) is run again
+// whole, a few times.
 //
 // # Round trips
 //

@@ -60,10 +60,11 @@ func (s *Store) BulkInsert(ctx context.Context, accounts []serviceaccount.Accoun
 		if err != nil {
 			return err
 		}
-		return s.insertRows(ctx, tx, t.permissions, permissionColumns, len(perms), func(i int, args []any) []any {
+		return s.insertRows(ctx, tx, t.permissions, permissionInsertColumns, len(perms), func(i int, args []any) []any {
 			p := perms[i]
+			grantKey := p.GrantKey()
 			return append(args, s.idArg(p.AccountID), s.idArg(p.ID), p.ResourceType, p.ResourceKey, p.Action,
-				limiterArg(p.Limiter), s.timeArg(p.CreatedAt))
+				limiterArg(p.Limiter), s.timeArg(p.CreatedAt), grantKey[:])
 		})
 	})
 }
@@ -95,4 +96,61 @@ func (s *Store) insertRows(ctx context.Context, tx bun.Tx, table, columns string
 		}
 	}
 	return nil
+}
+
+// MigrateUntil makes Migrate stop after the migration named name (its
+// timestamp), for tests that upgrade an old schema.
+func MigrateUntil(name string) Option {
+	return func(c *config) { c.migrateUntil = name }
+}
+
+// MigrationNames lists the names (timestamps) of the embedded migrations
+// of db's dialect, in order.
+func MigrationNames(db *bun.DB) ([]string, error) {
+	ms, err := loadMigrations(db.Dialect().Name(), config{})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, m := range ms.Sorted() {
+		names = append(names, m.Name)
+	}
+	return names, nil
+}
+
+// The columns of the first schema. Every later migration must keep rows
+// inserted with only these working (new columns are nullable or have a
+// default), so that version 1 code keeps running during an upgrade.
+const (
+	v1AccountColumns    = "id, label, description, created_at, updated_at"
+	v1KeyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at"
+	v1PermissionColumns = "account_id, id, resource_type, resource_key, action, limiter, created_at"
+)
+
+// InsertV1 writes rows as version 1 of the store did, with the first
+// schema's columns only.
+func (s *Store) InsertV1(ctx context.Context, accounts []serviceaccount.Account, keys []apikey.Key, perms []permission.Permission) error {
+	t := tableNames(s.prefix)
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		err := s.insertRows(ctx, tx, t.accounts, v1AccountColumns, len(accounts), func(i int, args []any) []any {
+			a := accounts[i]
+			return append(args, s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt))
+		})
+		if err != nil {
+			return err
+		}
+		err = s.insertRows(ctx, tx, t.keys, v1KeyColumns, len(keys), func(i int, args []any) []any {
+			k := keys[i]
+			return append(args, s.idArg(k.ID), s.idArg(k.AccountID), hashArg(k.Hash), k.Hint,
+				s.timeArg(k.CreatedAt), s.nullTimeArg(k.LastUsedAt), s.nullTimeArg(k.ExpiresAt))
+		})
+		if err != nil {
+			return err
+		}
+		return s.insertRows(ctx, tx, t.permissions, v1PermissionColumns, len(perms), func(i int, args []any) []any {
+			p := perms[i]
+			return append(args, s.idArg(p.AccountID), s.idArg(p.ID), p.ResourceType, p.ResourceKey, p.Action,
+				limiterArg(p.Limiter), s.timeArg(p.CreatedAt))
+		})
+	})
 }

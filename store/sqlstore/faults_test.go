@@ -19,6 +19,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
 )
 
 // callEverything calls every Store method with rows that existed before
@@ -26,20 +27,20 @@ import (
 func callEverything(ctx context.Context, s serviceaccount.Store, a serviceaccount.Account, k apikey.Key, p permission.Permission) map[string]error {
 	errs := map[string]error{}
 	_, errs["AccountGet"] = s.AccountGet(ctx, a.ID)
-	errs["AccountCreate"] = s.AccountCreate(ctx, serviceaccount.Account{ID: uuidFor(1), Label: "x", CreatedAt: base, UpdatedAt: base})
-	_, errs["AccountUpdate"] = s.AccountUpdate(ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "y", UpdatedAt: base})
+	errs["AccountCreate"] = storetest.Autocommit{Store: s}.AccountCreate(ctx, serviceaccount.Account{ID: uuidFor(1), Label: "x", CreatedAt: base, UpdatedAt: base})
+	_, errs["AccountUpdate"] = storetest.Autocommit{Store: s}.AccountUpdate(ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "y", UpdatedAt: base})
 	_, errs["AccountList"] = s.AccountList(ctx, serviceaccount.AccountListParams{Limit: 10})
 	_, errs["KeyList"] = s.KeyList(ctx, a.ID)
 	_, errs["KeyByHash(known)"] = s.KeyByHash(ctx, k.Hash)
 	_, errs["KeyByHash(unknown)"] = s.KeyByHash(ctx, seedHash(-1))
-	errs["KeyCreate"] = s.KeyCreate(ctx, apikey.Key{ID: uuidFor(2), AccountID: a.ID, Hash: seedHash(-2), Hint: "h", CreatedAt: base})
+	errs["KeyCreate"] = storetest.Autocommit{Store: s}.KeyCreate(ctx, apikey.Key{ID: uuidFor(2), AccountID: a.ID, Hash: seedHash(-2), Hint: "h", CreatedAt: base})
 	errs["KeysTouch"] = s.KeysTouch(ctx, []serviceaccount.KeyTouch{{KeyID: k.ID, UsedAt: base}})
 	_, errs["PermissionList"] = s.PermissionList(ctx, a.ID)
-	errs["PermissionCreate"] = s.PermissionCreate(ctx, permission.Permission{ID: uuidFor(3), AccountID: a.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base})
-	_, errs["PermissionUpdateLimiter"] = s.PermissionUpdateLimiter(ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
-	errs["PermissionDelete"] = s.PermissionDelete(ctx, a.ID, p.ID)
-	errs["KeyDelete"] = s.KeyDelete(ctx, a.ID, k.ID)
-	errs["AccountDelete"] = s.AccountDelete(ctx, a.ID)
+	errs["PermissionCreate"] = storetest.Autocommit{Store: s}.PermissionCreate(ctx, permission.Permission{ID: uuidFor(3), AccountID: a.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base})
+	_, errs["PermissionUpdateLimiter"] = storetest.Autocommit{Store: s}.PermissionUpdateLimiter(ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
+	errs["PermissionDelete"] = storetest.Autocommit{Store: s}.PermissionDelete(ctx, a.ID, p.ID)
+	errs["KeyDelete"] = storetest.Autocommit{Store: s}.KeyDelete(ctx, a.ID, k.ID)
+	errs["AccountDelete"] = storetest.Autocommit{Store: s}.AccountDelete(ctx, a.ID)
 	return errs
 }
 

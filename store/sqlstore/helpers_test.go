@@ -22,6 +22,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
 )
 
 // forEachDialect runs test as a parallel subtest per dialect whose
@@ -77,7 +78,7 @@ func newID(t testing.TB) uuid.UUID {
 func createAccount(t *testing.T, s serviceaccount.Store) serviceaccount.Account {
 	t.Helper()
 	a := serviceaccount.Account{ID: newID(t), Label: "a", Description: "d", CreatedAt: base, UpdatedAt: base}
-	require.NoError(t, s.AccountCreate(t.Context(), a))
+	require.NoError(t, storetest.Autocommit{Store: s}.AccountCreate(t.Context(), a))
 	return a
 }
 
@@ -86,17 +87,20 @@ func createKey(t *testing.T, s serviceaccount.Store, accountID uuid.UUID) apikey
 	plaintext, err := apikey.Generate(apikey.DefaultPrefix)
 	require.NoError(t, err)
 	k := apikey.Key{ID: newID(t), AccountID: accountID, Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext), CreatedAt: base}
-	require.NoError(t, s.KeyCreate(t.Context(), k))
+	require.NoError(t, storetest.Autocommit{Store: s}.KeyCreate(t.Context(), k))
 	return k
 }
 
+// createPermission grants a permission on a study of its own, so that
+// several are different grants.
 func createPermission(t *testing.T, s serviceaccount.Store, accountID uuid.UUID) permission.Permission {
 	t.Helper()
+	id := newID(t)
 	p := permission.Permission{
-		ID: newID(t), AccountID: accountID, ResourceType: "study", ResourceKey: "s1", Action: "get-reports",
+		ID: id, AccountID: accountID, ResourceType: "study", ResourceKey: "s-" + id.String(), Action: "get-reports",
 		Limiter: limiter.MustParse(`[{"reportKey":"r1"}]`), CreatedAt: base,
 	}
-	require.NoError(t, s.PermissionCreate(t.Context(), p))
+	require.NoError(t, storetest.Autocommit{Store: s}.PermissionCreate(t.Context(), p))
 	return p
 }
 

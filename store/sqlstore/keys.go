@@ -20,12 +20,13 @@ import (
 // KeyCreate inserts k: one statement. An account that does not exist is
 // the foreign key's violation on PostgreSQL and MySQL, and on SQLite an
 // insert that the statement's own existence check turned into no row.
-func (s *Store) KeyCreate(ctx context.Context, k apikey.Key) error {
+func (t *tx) KeyCreate(ctx context.Context, k apikey.Key) error {
+	s := t.s
 	args := []any{
 		s.idArg(k.ID), s.idArg(k.AccountID), hashArg(k.Hash), k.Hint,
 		s.timeArg(k.CreatedAt), s.nullTimeArg(k.LastUsedAt), s.nullTimeArg(k.ExpiresAt),
 	}
-	if err := s.insertOfAccount(ctx, s.q.keyInsert, args, k.AccountID); err != nil {
+	if err := t.insertOfAccount(ctx, s.q.keyInsert, args, k.AccountID); err != nil {
 		return fmt.Errorf("sqlstore: create key %s for account %s: %w", k.ID, k.AccountID, err)
 	}
 	return nil
@@ -33,19 +34,15 @@ func (s *Store) KeyCreate(ctx context.Context, k apikey.Key) error {
 
 // insertOfAccount runs the insert of a key or permission of account
 // accountID, mapping a missing account to store.ErrNotFound.
-func (s *Store) insertOfAccount(ctx context.Context, query string, args []any, accountID uuid.UUID) error {
-	if s.dialect == dialect.SQLite {
-		args = append(args, s.idArg(accountID))
+func (t *tx) insertOfAccount(ctx context.Context, query string, args []any, accountID uuid.UUID) error {
+	if t.s.dialect == dialect.SQLite {
+		args = append(args, t.s.idArg(accountID))
 	}
-	var inserted int64
-	err := retry(ctx, func() error {
-		res, err := s.sql.ExecContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		inserted, err = res.RowsAffected()
-		return err
-	})
+	res, err := t.ex.ExecContext(ctx, query, args...)
+	if err != nil {
+		return mapError(err)
+	}
+	inserted, err := res.RowsAffected()
 	if err != nil {
 		return mapError(err)
 	}
@@ -55,18 +52,46 @@ func (s *Store) insertOfAccount(ctx context.Context, query string, args []any, a
 	return nil
 }
 
+// KeyGet reads one key of an account: one statement.
+func (t *tx) KeyGet(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error) {
+	s := t.s
+	var (
+		id, aid                    idColumn
+		hash                       hashColumn
+		k                          apikey.Key
+		created, lastUsed, expires = s.timeColumn(), s.timeColumn(), s.timeColumn()
+	)
+	err := t.ex.QueryRowContext(ctx, s.q.keyGet, s.idArg(keyID), s.idArg(accountID)).
+		Scan(&id, &aid, &hash, &k.Hint, &created, &lastUsed, &expires)
+	if err != nil {
+		return apikey.Key{}, fmt.Errorf("sqlstore: get key %s of account %s: %w", keyID, accountID, mapError(err))
+	}
+	k.ID, k.AccountID, k.Hash = id.ID, aid.ID, hash.Hash
+	k.CreatedAt, k.LastUsedAt, k.ExpiresAt = created.Time, lastUsed.ptr(), expires.ptr()
+	return k, nil
+}
+
 // KeyList returns the account's keys: one statement, which also tells an
 // account without keys from no account at all.
 func (s *Store) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
-	keys, err := s.keyList(ctx, accountID)
+	return s.keyList(ctx, s.sql, accountID)
+}
+
+// KeyList is Store.KeyList inside the transaction.
+func (t *tx) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
+	return t.s.keyList(ctx, t.ex, accountID)
+}
+
+func (s *Store) keyList(ctx context.Context, ex executor, accountID uuid.UUID) ([]apikey.Key, error) {
+	keys, err := s.queryKeyList(ctx, ex, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list keys of account %s: %w", accountID, err)
 	}
 	return keys, nil
 }
 
-func (s *Store) keyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
-	rows, err := s.sql.QueryContext(ctx, s.q.keyList, s.idArg(accountID))
+func (s *Store) queryKeyList(ctx context.Context, ex executor, accountID uuid.UUID) ([]apikey.Key, error) {
+	rows, err := ex.QueryContext(ctx, s.q.keyList, s.idArg(accountID))
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -193,8 +218,8 @@ func (s *Store) queryKeyByHash(ctx context.Context, h apikey.Hash) (*sql.Rows, e
 }
 
 // KeyDelete deletes the key if it belongs to the account: one statement.
-func (s *Store) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
-	if err := s.deleteOfAccount(ctx, s.q.keyDelete, keyID, accountID); err != nil {
+func (t *tx) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
+	if err := t.deleteOfAccount(ctx, t.s.q.keyDelete, keyID, accountID); err != nil {
 		return fmt.Errorf("sqlstore: delete key %s of account %s: %w", keyID, accountID, err)
 	}
 	return nil
@@ -202,16 +227,12 @@ func (s *Store) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error
 
 // deleteOfAccount deletes row id of account accountID with query and
 // returns store.ErrNotFound when there was none.
-func (s *Store) deleteOfAccount(ctx context.Context, query string, id, accountID uuid.UUID) error {
-	var deleted int64
-	err := retry(ctx, func() error {
-		res, err := s.sql.ExecContext(ctx, query, s.idArg(id), s.idArg(accountID))
-		if err != nil {
-			return err
-		}
-		deleted, err = res.RowsAffected()
-		return err
-	})
+func (t *tx) deleteOfAccount(ctx context.Context, query string, id, accountID uuid.UUID) error {
+	res, err := t.ex.ExecContext(ctx, query, t.s.idArg(id), t.s.idArg(accountID))
+	if err != nil {
+		return mapError(err)
+	}
+	deleted, err := res.RowsAffected()
 	if err != nil {
 		return mapError(err)
 	}

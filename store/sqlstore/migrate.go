@@ -9,12 +9,17 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"strings"
 	"sync"
+	"text/template"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/migrate"
+
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
 )
 
 // migrationFiles holds one directory of SQL templates per dialect; bun's
@@ -51,11 +56,7 @@ func Migrate(ctx context.Context, db *bun.DB, opts ...Option) error {
 	if !supported(name) {
 		return fmt.Errorf("sqlstore: migrate: unsupported dialect %s", name)
 	}
-	migrations := migrate.NewMigrations()
-	sub, err := fs.Sub(migrationFiles, migrationDirs[name])
-	if err == nil {
-		err = migrations.Discover(sub)
-	}
+	migrations, err := loadMigrations(name, c)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrate: load migrations: %w", err)
 	}
@@ -82,7 +83,157 @@ func Migrate(ctx context.Context, db *bun.DB, opts ...Option) error {
 	if _, err := migrator.Migrate(ctx); err != nil {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
+	if c.migrateUntil == "" || c.migrateUntil >= grantKeyMigration {
+		if err := fillGrantKeys(ctx, db, t); err != nil {
+			return fmt.Errorf("sqlstore: migrate: fill in grant keys: %w", err)
+		}
+	}
 	return nil
+}
+
+// grantKeyMigration added the permissions' grant_key column.
+const grantKeyMigration = "20261128000002"
+
+// loadMigrations reads the dialect's migrations, up to c.migrateUntil when
+// set (tests of upgrades start from an old schema), and makes them
+// resumable where the dialect's DDL is not (see resumable).
+func loadMigrations(d dialect.Name, c config) (*migrate.Migrations, error) {
+	sub, err := fs.Sub(migrationFiles, migrationDirs[d])
+	if err != nil {
+		return nil, err
+	}
+	all := migrate.NewMigrations()
+	if err := all.Discover(sub); err != nil {
+		return nil, err
+	}
+	out := migrate.NewMigrations()
+	for _, m := range all.Sorted() {
+		if c.migrateUntil != "" && m.Name > c.migrateUntil {
+			continue
+		}
+		if err := resumable(d, sub, c, &m); err != nil {
+			return nil, err
+		}
+		out.Add(m)
+	}
+	return out, nil
+}
+
+// resumable makes m's up migration safe to run again after it was
+// interrupted or raced, where a statement cannot say IF NOT EXISTS:
+//
+//   - MySQL commits each DDL statement on its own, and MySQL 8 has no ADD
+//     COLUMN IF NOT EXISTS: the statements run one by one, and a column or
+//     index that exists already ("duplicate column", "duplicate key name")
+//     counts as added;
+//   - SQLite's migrations run in one transaction each, so when two
+//     processes race, "duplicate column name" can only mean that the other
+//     committed the whole file: it counts as applied.
+func resumable(d dialect.Name, sub fs.FS, c config, m *migrate.Migration) error {
+	switch d {
+	case dialect.MySQL:
+		matches, err := fs.Glob(sub, m.Name+"_*.up.sql")
+		if err != nil || len(matches) != 1 {
+			return fmt.Errorf("migration %s: want one up file, found %d (%v)", m.Name, len(matches), err)
+		}
+		raw, err := fs.ReadFile(sub, matches[0])
+		if err != nil {
+			return err
+		}
+		var text strings.Builder
+		if err := template.Must(template.New(m.Name).Parse(string(raw))).Execute(&text, templateData{Prefix: c.prefix}); err != nil {
+			return err
+		}
+		statements := strings.Split(text.String(), "--bun:split")
+		m.Up = func(ctx context.Context, migrator *migrate.Migrator, _ *migrate.Migration) error {
+			for _, q := range statements {
+				if strings.TrimSpace(stripComments(q)) == "" {
+					continue
+				}
+				if _, err := migrator.DB().ExecContext(ctx, q); err != nil && !alreadyDone(err) {
+					return err
+				}
+			}
+			return nil
+		}
+	case dialect.SQLite:
+		up := m.Up
+		m.Up = func(ctx context.Context, migrator *migrate.Migrator, mig *migrate.Migration) error {
+			err := up(ctx, migrator, mig)
+			if err != nil && strings.Contains(err.Error(), "duplicate column name") {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// alreadyDone reports MySQL's answers to adding a column or index that
+// exists.
+func alreadyDone(err error) bool {
+	var myErr *mysql.MySQLError
+	return errors.As(err, &myErr) && (myErr.Number == 1060 || myErr.Number == 1061) // ER_DUP_FIELDNAME, ER_DUP_KEYNAME
+}
+
+func stripComments(q string) string {
+	var b strings.Builder
+	for line := range strings.Lines(q) {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// fillGrantKeys writes the grant key of permissions stored before the
+// column existed, in one transaction. Identical grants, which version 1
+// could store twice when two requests raced, are one grant: the oldest
+// keeps it and the later copies are deleted (they granted nothing more).
+func fillGrantKeys(ctx context.Context, db *bun.DB, t tables) error {
+	s := &Store{dialect: db.Dialect().Name()}
+	q := func(query string) string {
+		if s.dialect == dialect.PG {
+			return numberPlaceholders(query)
+		}
+		return query
+	}
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		rows, err := tx.Tx.QueryContext(ctx, `SELECT `+permissionColumns+` FROM `+t.permissions+` WHERE grant_key IS NULL ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		var perms []permission.Permission
+		r := s.newPermissionRow()
+		for rows.Next() {
+			if err := rows.Scan(r.dest()...); err != nil {
+				rows.Close()
+				return err
+			}
+			perms = append(perms, r.permission())
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range perms {
+			key := p.GrantKey()
+			var n int
+			if err := tx.Tx.QueryRowContext(ctx, q(`SELECT count(*) FROM `+t.permissions+` WHERE account_id = ? AND grant_key = ?`),
+				s.idArg(p.AccountID), key[:]).Scan(&n); err != nil {
+				return err
+			}
+			statement := `UPDATE ` + t.permissions + ` SET grant_key = ? WHERE id = ?`
+			args := []any{key[:], s.idArg(p.ID)}
+			if n > 0 {
+				statement, args = `DELETE FROM `+t.permissions+` WHERE id = ?`, args[1:]
+			}
+			if _, err := tx.Tx.ExecContext(ctx, q(statement), args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // DropTables drops every table of the store with these options, bun's

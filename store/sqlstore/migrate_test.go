@@ -15,10 +15,11 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
 )
 
 // migrationFiles is the number of migrations embedded per dialect.
-const migrationFiles = 1
+const migrationFiles = 2
 
 func appliedMigrations(t *testing.T, s testStore) int {
 	t.Helper()
@@ -107,7 +108,7 @@ func TestTwoPrefixesInOneDatabaseAreIndependentStores(t *testing.T) {
 		b := createAccount(t, two)
 		dup := k
 		dup.AccountID = b.ID
-		require.NoError(t, two.KeyCreate(t.Context(), dup))
+		require.NoError(t, storetest.Autocommit{Store: two}.KeyCreate(t.Context(), dup))
 
 		require.NoError(t, sqlstore.DropTables(t.Context(), two.db, sqlstore.WithTablePrefix(two.prefix)))
 		c, err := one.KeyByHash(t.Context(), k.Hash)
@@ -138,7 +139,7 @@ func TestTheSchemaHasTheDocumentedIndexes(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
 		s := newTestStore(t, url)
 		require.Equal(t, []string{"index(account_id,id)", "unique(hash)"}, indexes(t, d, s, "keys"))
-		require.Equal(t, []string{"index(account_id,id)"}, indexes(t, d, s, "permissions"))
+		require.Equal(t, []string{"index(account_id,id)", "unique(account_id,grant_key)"}, indexes(t, d, s, "permissions"))
 	})
 }
 
@@ -212,5 +213,28 @@ func TestTheLongestPrefixFitsEveryDialectsNameLimit(t *testing.T) {
 		k := createKey(t, s, a.ID)
 		_, err = s.KeyByHash(t.Context(), k.Hash)
 		require.NoError(t, err)
+	})
+}
+
+// TestAMigrationAppliedButNotRecordedRunsAgainCleanly: a process that dies
+// after a migration's statements and before bun records it (or, on MySQL,
+// between two statements, since each DDL statement commits on its own)
+// leaves a schema that the next Migrate must finish, not fail on.
+func TestAMigrationAppliedButNotRecordedRunsAgainCleanly(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
+		s := newTestStore(t, url)
+		a := createAccount(t, s)
+		createPermission(t, s, a.ID)
+		q := "DELETE FROM " + s.MigrationTable() + " WHERE name <> ?"
+		if d.name == "postgres" {
+			q = strings.Replace(q, "?", "$1", 1)
+		}
+		_, err := s.db.DB.ExecContext(t.Context(), q, "20260101000001")
+		require.NoError(t, err)
+		require.NoError(t, s.Migrate(t.Context()))
+		require.Equal(t, migrationFiles, appliedMigrations(t, s))
+		perms, err := s.PermissionList(t.Context(), a.ID)
+		require.NoError(t, err)
+		require.Len(t, perms, 1)
 	})
 }

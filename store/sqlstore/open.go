@@ -32,7 +32,8 @@ import (
 // It configures each pool for this store: SQLite in WAL mode with
 // foreign_keys on, a 10 s busy_timeout and BEGIN IMMEDIATE transactions,
 // at most GOMAXPROCS (at least 4) connections, or a single one for
-// :memory:; MySQL with parseTime=true, loc=UTC, utf8mb4 and
+// :memory:; MySQL with parseTime=true, loc=UTC, utf8mb4 (whatever the
+// URL's charset says) and
 // interpolateParams=true (one round trip per statement instead of
 // prepare-then-execute); PostgreSQL as pgx's defaults, whose statement
 // cache prepares each of the store's statements once per connection.
@@ -173,8 +174,17 @@ func mysqlConfig(rawURL string) (*mysql.Config, error) {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	cfg.InterpolateParams = true
-	// The driver's default connection character set is utf8mb4; a
-	// charset parameter in the URL that is not would lose emoji.
+	// The connection's character set is utf8mb4 whatever the URL says: a
+	// charset=latin1 or utf8 (three bytes at most) would turn emoji into
+	// question marks or refuse them. A utf8mb4 collation the URL names is
+	// kept; any other is replaced by the driver's default.
+	collation := cfg.Collation
+	if !strings.HasPrefix(collation, "utf8mb4_") {
+		collation = "utf8mb4_general_ci"
+	}
+	if err := cfg.Apply(mysql.Charset("utf8mb4", collation)); err != nil {
+		return nil, fmt.Errorf("invalid MySQL parameters: %w", err)
+	}
 	return cfg, nil
 }
 

@@ -49,7 +49,7 @@ func requireWorks(t *testing.T, db *bun.DB) {
 	t.Cleanup(func() { s.Close() })
 	at := time.Date(2031, 2, 3, 4, 5, 6, 789012000, time.UTC)
 	a := serviceaccount.Account{ID: newID(t), Label: "😀 ü", CreatedAt: at, UpdatedAt: at}
-	require.NoError(t, s.AccountCreate(t.Context(), a))
+	require.NoError(t, storetest.Autocommit{Store: s}.AccountCreate(t.Context(), a))
 	k := createKey(t, s, a.ID)
 	c, err := s.KeyByHash(t.Context(), k.Hash)
 	require.NoError(t, err)
@@ -170,5 +170,26 @@ func TestRedactURLHidesEveryPassword(t *testing.T) {
 		require.Equal(t, want, got, in)
 		require.NotContains(t, got, "hunter2")
 		require.NotContains(t, got, "p@ss")
+	}
+}
+
+// TestOpenDBUsesUTF8MB4WhateverTheMySQLURLSays: a charset in the URL that
+// cannot hold emoji would lose them; OpenDB overrides it.
+func TestOpenDBUsesUTF8MB4WhateverTheMySQLURLSays(t *testing.T) {
+	base := sqltest.MySQLURL(t)
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	for _, params := range []string{"charset=latin1", "charset=utf8", "charset=utf8&collation=utf8_general_ci", "collation=latin1_swedish_ci"} {
+		t.Run(params, func(t *testing.T) {
+			db, err := sqlstore.OpenDB(t.Context(), base+sep+params)
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+			var charset string
+			require.NoError(t, db.DB.QueryRowContext(t.Context(), "SELECT @@character_set_connection").Scan(&charset))
+			require.Equal(t, "utf8mb4", charset)
+			requireWorks(t, db) // round-trips an emoji label
+		})
 	}
 }

@@ -16,7 +16,10 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
-var _ serviceaccount.Store = (*Store)(nil)
+var (
+	_ serviceaccount.Store = (*Store)(nil)
+	_ serviceaccount.Tx    = (*tx)(nil)
+)
 
 // Store is a serviceaccount.Store on a bun.DB. It is safe for concurrent
 // use; the pool belongs to the caller, who closes it.
@@ -43,6 +46,9 @@ type Option func(*config)
 
 type config struct {
 	prefix string
+	// migrateUntil stops Migrate after the migration of that name (its
+	// timestamp); "" applies all. Only tests of upgrades set it.
+	migrateUntil string
 }
 
 // WithTablePrefix puts prefix in front of every table and index name, so
@@ -140,9 +146,11 @@ func tableNames(prefix string) tables {
 // text (which pgx prepares once per connection).
 type queries struct {
 	accountInsert, accountGet, accountUpdate, accountLock, accountDelete, accountList string
-	keyInsert, keyList, keyByHash, keyDelete, keysDeleteOfAccount                     string
-	permissionInsert, permissionList, permissionGet, permissionUpdateLimiter          string
-	permissionDelete, permissionsDeleteOfAccount                                      string
+	// accountGetForUpdate is accountGet locking the row, for Tx.AccountGet.
+	accountGetForUpdate                                                      string
+	keyInsert, keyGet, keyList, keyByHash, keyDelete, keysDeleteOfAccount    string
+	permissionInsert, permissionList, permissionGet, permissionUpdateLimiter string
+	permissionDelete, permissionsDeleteOfAccount                             string
 	// touch builds the KeysTouch statement for n keys.
 	touch func(n int) string
 }
@@ -153,6 +161,9 @@ const (
 	accountColumns    = "id, label, description, created_at, updated_at"
 	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at"
 	permissionColumns = "account_id, id, resource_type, resource_key, action, limiter, created_at"
+	// grant_key is written, never read back: it is permission.GrantKey,
+	// under a unique index with the account id.
+	permissionInsertColumns = permissionColumns + ", grant_key"
 )
 
 func buildQueries(d dialect.Name, t tables) queries {
@@ -175,8 +186,12 @@ func buildQueries(d dialect.Name, t tables) queries {
 		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ? WHERE id = ?`),
 		accountDelete: f(`DELETE FROM {accounts} WHERE id = ?`),
 		accountList:   f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id > ? ORDER BY id LIMIT ?`),
+		// SQLite needs no lock: InTx's BEGIN IMMEDIATE already holds the
+		// database's only write lock.
+		accountGetForUpdate: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ?`),
 
 		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		keyGet:    f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?`),
 		// One statement answers both "does the account exist" (no row)
 		// and "which keys does it have" (NULL key columns when none).
 		// The LEFT JOIN queries have no ORDER BY: MySQL would sort their
@@ -199,12 +214,12 @@ WHERE k.hash = ?`),
 		keyDelete:           f(`DELETE FROM {keys} WHERE id = ? AND account_id = ?`),
 		keysDeleteOfAccount: f(`DELETE FROM {keys} WHERE account_id = ?`),
 
-		permissionInsert: f(`INSERT INTO {permissions} (` + permissionColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		permissionInsert: f(`INSERT INTO {permissions} (` + permissionInsertColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		permissionList: f(`SELECT a.id, p.id, p.resource_type, p.resource_key, p.action, p.limiter, p.created_at
 FROM {accounts} a LEFT JOIN {permissions} p ON p.account_id = a.id
 WHERE a.id = ?`),
 		permissionGet:              f(`SELECT ` + permissionColumns + ` FROM {permissions} WHERE id = ? AND account_id = ?`),
-		permissionUpdateLimiter:    f(`UPDATE {permissions} SET limiter = ? WHERE id = ? AND account_id = ?`),
+		permissionUpdateLimiter:    f(`UPDATE {permissions} SET limiter = ?, grant_key = ? WHERE id = ? AND account_id = ?`),
 		permissionDelete:           f(`DELETE FROM {permissions} WHERE id = ? AND account_id = ?`),
 		permissionsDeleteOfAccount: f(`DELETE FROM {permissions} WHERE account_id = ?`),
 	}
@@ -215,6 +230,7 @@ WHERE a.id = ?`),
 		// inserts (whose foreign-key check takes a share lock on it), so
 		// that a delete and an insert queue instead of deadlocking.
 		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? FOR UPDATE`)
+		q.accountGetForUpdate = f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? FOR UPDATE`)
 		// Arrays keep the statement text fixed whatever the batch size.
 		// The rows are locked in id order first: an UPDATE alone locks
 		// them in the order its plan meets them, which for a table scan
@@ -234,6 +250,7 @@ WHERE k.id = l.id AND (k.last_used_at IS NULL OR k.last_used_at < l.used_at)`)
 		// As on PostgreSQL; InnoDB's next-key locks can still make a
 		// delete and an insert deadlock, and retry runs the loser again.
 		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? FOR UPDATE`)
+		q.accountGetForUpdate = f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? FOR UPDATE`)
 		q.touch = func(n int) string {
 			var b strings.Builder
 			b.WriteString(`UPDATE {keys} AS k JOIN (SELECT CAST(? AS BINARY(16)) AS id, CAST(? AS DATETIME(6)) AS used_at`)
@@ -252,8 +269,8 @@ WHERE k.last_used_at IS NULL OR k.last_used_at < v.used_at`)
 		// permission of an account that does not exist.
 		q.keyInsert = f(`INSERT INTO {keys} (` + keyColumns + `)
 SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
-		q.permissionInsert = f(`INSERT INTO {permissions} (` + permissionColumns + `)
-SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
+		q.permissionInsert = f(`INSERT INTO {permissions} (` + permissionInsertColumns + `)
+SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
 		q.touch = func(n int) string {
 			// A VALUES list, unlike UNION ALL, is not limited to 500 terms.
 			var b strings.Builder

@@ -25,7 +25,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			a := f.account("first")
 			dup := a
 			dup.Label = "second"
-			require.ErrorIs(t, f.s.AccountCreate(f.ctx, dup), store.ErrConflict)
+			require.ErrorIs(t, f.w.AccountCreate(f.ctx, dup), store.ErrConflict)
 			got, err := f.s.AccountGet(f.ctx, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, "first", got.Label, "the original is unchanged")
@@ -37,7 +37,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 		"UpdateChangesLabelDescriptionAndUpdatedAtButNotCreatedAt": func(t *testing.T, f *fixture) {
 			a := f.account("old")
 			later := base.Add(time.Hour)
-			got, err := f.s.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "new", Description: "", UpdatedAt: later})
+			got, err := f.w.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "new", Description: "", UpdatedAt: later})
 			require.NoError(t, err)
 			want := serviceaccount.Account{ID: a.ID, Label: "new", Description: "", CreatedAt: base, UpdatedAt: later}
 			requireAccount(t, want, got)
@@ -46,7 +46,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			requireAccount(t, want, stored)
 		},
 		"UpdateReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
-			_, err := f.s.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: newID(t), Label: "x", UpdatedAt: base})
+			_, err := f.w.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: newID(t), Label: "x", UpdatedAt: base})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"DeleteRemovesTheAccountWithItsKeysAndPermissions": func(t *testing.T, f *fixture) {
@@ -55,18 +55,18 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			k2, _ := f.key(a.ID, ptr(base.Add(time.Hour)))
 			p := f.permission(a.ID, "study", "s1", "get-responses", `[{"surveyKey":"q1"}]`)
 
-			require.NoError(t, f.s.AccountDelete(f.ctx, a.ID))
+			require.NoError(t, f.w.AccountDelete(f.ctx, a.ID))
 
 			_, err := f.s.AccountGet(f.ctx, a.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
 			for _, k := range []uuid.UUID{k1.ID, k2.ID} {
-				require.ErrorIs(t, f.s.KeyDelete(f.ctx, a.ID, k), store.ErrNotFound, "key is gone")
+				require.ErrorIs(t, f.w.KeyDelete(f.ctx, a.ID, k), store.ErrNotFound, "key is gone")
 			}
 			_, err = f.s.KeyByHash(f.ctx, k1.Hash)
 			require.ErrorIs(t, err, store.ErrNotFound)
 			_, err = f.s.KeyByHash(f.ctx, k2.Hash)
 			require.ErrorIs(t, err, store.ErrNotFound)
-			require.ErrorIs(t, f.s.PermissionDelete(f.ctx, a.ID, p.ID), store.ErrNotFound, "permission is gone")
+			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, a.ID, p.ID), store.ErrNotFound, "permission is gone")
 			_, err = f.s.KeyList(f.ctx, a.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
 			_, err = f.s.PermissionList(f.ctx, a.ID)
@@ -80,7 +80,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			k, _ := f.key(kept.ID, nil)
 			p := f.permission(kept.ID, "users", "*", "delete-users", "")
 
-			require.NoError(t, f.s.AccountDelete(f.ctx, doomed.ID))
+			require.NoError(t, f.w.AccountDelete(f.ctx, doomed.ID))
 
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err)
@@ -88,12 +88,12 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			require.Equal(t, []uuid.UUID{p.ID}, permissionIDs(c.Permissions))
 		},
 		"DeleteReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
-			require.ErrorIs(t, f.s.AccountDelete(f.ctx, newID(t)), store.ErrNotFound)
+			require.ErrorIs(t, f.w.AccountDelete(f.ctx, newID(t)), store.ErrNotFound)
 		},
 		"DeleteTwiceReturnsErrNotFoundTheSecondTime": func(t *testing.T, f *fixture) {
 			a := f.account("once")
-			require.NoError(t, f.s.AccountDelete(f.ctx, a.ID))
-			require.ErrorIs(t, f.s.AccountDelete(f.ctx, a.ID), store.ErrNotFound)
+			require.NoError(t, f.w.AccountDelete(f.ctx, a.ID))
+			require.ErrorIs(t, f.w.AccountDelete(f.ctx, a.ID), store.ErrNotFound)
 		},
 		"ListIsEmptyOnAnEmptyStore": func(t *testing.T, f *fixture) {
 			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: 10})
@@ -133,7 +133,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			b := f.account("b")
 			c := f.account("c")
-			require.NoError(t, f.s.AccountDelete(f.ctx, b.ID))
+			require.NoError(t, f.w.AccountDelete(f.ctx, b.ID))
 			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: b.ID, Limit: 10})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
@@ -163,7 +163,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 				{"𝔘𝔫𝔦𝔠𝔬𝔡𝔢 עברית العربية", ""},
 			} {
 				a := serviceaccount.Account{ID: newID(t), Label: tc.label, Description: tc.description, CreatedAt: base, UpdatedAt: base}
-				require.NoError(t, f.s.AccountCreate(f.ctx, a))
+				require.NoError(t, f.w.AccountCreate(f.ctx, a))
 				got, err := f.s.AccountGet(f.ctx, a.ID)
 				require.NoError(t, err)
 				require.Equal(t, tc.label, got.Label)
@@ -173,7 +173,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 		"TimesKeepMicrosecondsAndComeBackInUTC": func(t *testing.T, f *fixture) {
 			at := time.Date(2030, 1, 2, 3, 4, 5, 999999000, time.UTC)
 			a := serviceaccount.Account{ID: newID(t), Label: "µs", CreatedAt: at, UpdatedAt: at}
-			require.NoError(t, f.s.AccountCreate(f.ctx, a))
+			require.NoError(t, f.w.AccountCreate(f.ctx, a))
 			got, err := f.s.AccountGet(f.ctx, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, time.UTC, got.CreatedAt.Location())

@@ -2,18 +2,23 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
+// The goroutines of these tests report errors on channels and never call
+// require: FailNow must run on the test's own goroutine.
 func runConcurrency(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"ConcurrentWritersLoseNoWrite": func(t *testing.T, f *fixture) {
@@ -26,13 +31,13 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 			var wg sync.WaitGroup
 			for _, a := range accounts {
 				wg.Go(func() {
-					for range perWriter {
-						plaintext, err := apikey.Generate(apikey.DefaultPrefix)
+					for i := range perWriter {
+						k, err := newKey(a.ID)
 						if err == nil {
-							err = f.s.KeyCreate(f.ctx, apikey.Key{ID: newID(t), AccountID: a.ID, Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext), CreatedAt: base})
+							err = f.w.KeyCreate(f.ctx, k)
 						}
 						if err == nil {
-							err = f.s.PermissionCreate(f.ctx, permission.Permission{ID: newID(t), AccountID: a.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base})
+							err = f.w.PermissionCreate(f.ctx, grantOf(a.ID, fmt.Sprintf("s%d", i), ""))
 						}
 						if err != nil {
 							errs <- err
@@ -75,6 +80,10 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 			require.NoError(t, err)
 			requireTimePtr(t, ptr(base.Add((flushers-1)*time.Minute)), got[0].LastUsedAt)
 		},
+		// The check reads the key rows themselves: KeyByHash joins the
+		// accounts table, so it cannot see a key whose account is gone,
+		// but an account created again with the same id sees every row
+		// that still names it.
 		"DeletingAnAccountWhileKeysAreAddedLeavesNoOrphanKey": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			const adders = 4
@@ -84,13 +93,10 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 			for range adders {
 				wg.Go(func() {
 					for range 10 {
-						plaintext, err := apikey.Generate(apikey.DefaultPrefix)
-						if err != nil {
-							errs <- err
-							return
+						k, err := newKey(a.ID)
+						if err == nil {
+							err = f.w.KeyCreate(f.ctx, k)
 						}
-						k := apikey.Key{ID: newID(t), AccountID: a.ID, Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext), CreatedAt: base}
-						err = f.s.KeyCreate(f.ctx, k)
 						if errors.Is(err, store.ErrNotFound) {
 							return // the account is gone: the contract's answer
 						}
@@ -102,7 +108,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 					}
 				})
 			}
-			wg.Go(func() { errs <- f.s.AccountDelete(f.ctx, a.ID) })
+			wg.Go(func() { errs <- f.w.AccountDelete(f.ctx, a.ID) })
 			wg.Wait()
 			close(created)
 			close(errs)
@@ -113,6 +119,70 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 				_, err := f.s.KeyByHash(f.ctx, k.Hash)
 				require.ErrorIs(t, err, store.ErrNotFound, "a key of a deleted account must not authenticate")
 			}
+			require.NoError(t, f.w.AccountCreate(f.ctx, a), "the id is free again")
+			orphans, err := f.s.KeyList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Empty(t, orphans, "no key row outlived its account")
+		},
+		"DeletingAnAccountWhilePermissionsAreAddedLeavesNoOrphanPermission": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			const adders = 4
+			errs := make(chan error, adders+1)
+			var wg sync.WaitGroup
+			for n := range adders {
+				wg.Go(func() {
+					for i := range 10 {
+						err := f.w.PermissionCreate(f.ctx, grantOf(a.ID, fmt.Sprintf("s%d-%d", n, i), ""))
+						if errors.Is(err, store.ErrNotFound) {
+							return
+						}
+						if err != nil {
+							errs <- err
+							return
+						}
+					}
+				})
+			}
+			wg.Go(func() { errs <- f.w.AccountDelete(f.ctx, a.ID) })
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				require.NoError(t, err)
+			}
+			require.NoError(t, f.w.AccountCreate(f.ctx, a), "the id is free again")
+			orphans, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Empty(t, orphans, "no permission row outlived its account")
+		},
+		"IdenticalConcurrentGrantsOneSucceedsTheOthersConflict": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			const granters = 8
+			errs := make(chan error, granters)
+			var wg sync.WaitGroup
+			for i := range granters {
+				wg.Go(func() {
+					// Half write "r1", half ["r1"]: one grant.
+					lim := `[{"reportKey":"r1"}]`
+					if i%2 == 1 {
+						lim = `[{"reportKey":["r1"]}]`
+					}
+					errs <- f.w.PermissionCreate(f.ctx, grantOf(a.ID, "s1", lim))
+				})
+			}
+			wg.Wait()
+			close(errs)
+			succeeded := 0
+			for err := range errs {
+				if err == nil {
+					succeeded++
+					continue
+				}
+				require.ErrorIs(t, err, store.ErrConflict)
+			}
+			require.Equal(t, 1, succeeded)
+			perms, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Len(t, perms, 1)
 		},
 		"ConcurrentReadersSeeConsistentCredentials": func(t *testing.T, f *fixture) {
 			a := f.account("a")
@@ -136,4 +206,18 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 			}
 		},
 	})
+}
+
+// grantOf is a get-reports permission on study resourceKey, with a fresh
+// id, made without a *testing.T so that goroutines may call it. A UUIDv7
+// that cannot be made is a broken machine: it panics.
+func grantOf(accountID uuid.UUID, resourceKey, limiterJSON string) permission.Permission {
+	p := permission.Permission{
+		ID: uuid.Must(uuid.NewV7()), AccountID: accountID,
+		ResourceType: "study", ResourceKey: resourceKey, Action: "get-reports", CreatedAt: base,
+	}
+	if limiterJSON != "" {
+		p.Limiter = limiter.MustParse(limiterJSON)
+	}
+	return p
 }

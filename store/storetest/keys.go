@@ -26,7 +26,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			plaintext, err := apikey.Generate(apikey.DefaultPrefix)
 			require.NoError(t, err)
 			k := apikey.Key{ID: newID(t), AccountID: newID(t), Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext), CreatedAt: base}
-			require.ErrorIs(t, f.s.KeyCreate(f.ctx, k), store.ErrNotFound)
+			require.ErrorIs(t, f.w.KeyCreate(f.ctx, k), store.ErrNotFound)
 			_, err = f.s.KeyByHash(f.ctx, k.Hash)
 			require.ErrorIs(t, err, store.ErrNotFound, "nothing was written")
 		},
@@ -35,7 +35,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			k, _ := f.key(a.ID, nil)
 			dup := k
 			dup.ID = newID(t)
-			require.ErrorIs(t, f.s.KeyCreate(f.ctx, dup), store.ErrConflict)
+			require.ErrorIs(t, f.w.KeyCreate(f.ctx, dup), store.ErrConflict)
 			got, err := f.s.KeyList(f.ctx, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k.ID}, keyIDs(got))
@@ -47,7 +47,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			dup := k
 			dup.ID = newID(t)
 			dup.AccountID = b.ID
-			require.ErrorIs(t, f.s.KeyCreate(f.ctx, dup), store.ErrConflict)
+			require.ErrorIs(t, f.w.KeyCreate(f.ctx, dup), store.ErrConflict)
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err)
 			require.Equal(t, a.ID, c.Account.ID, "the hash still belongs to the first account")
@@ -59,7 +59,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			require.NoError(t, err)
 			dup := k
 			dup.Hash = apikey.HashKey(plaintext)
-			require.ErrorIs(t, f.s.KeyCreate(f.ctx, dup), store.ErrConflict)
+			require.ErrorIs(t, f.w.KeyCreate(f.ctx, dup), store.ErrConflict)
 		},
 		"ListReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
 			_, err := f.s.KeyList(f.ctx, newID(t))
@@ -125,7 +125,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, nil)
 			kept, _ := f.key(a.ID, nil)
-			require.NoError(t, f.s.KeyDelete(f.ctx, a.ID, k.ID))
+			require.NoError(t, f.w.KeyDelete(f.ctx, a.ID, k.ID))
 			_, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.ErrorIs(t, err, store.ErrNotFound)
 			got, err := f.s.KeyList(f.ctx, a.ID)
@@ -136,14 +136,14 @@ func runKeys(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			k, _ := f.key(owner.ID, nil)
-			require.ErrorIs(t, f.s.KeyDelete(f.ctx, intruder.ID, k.ID), store.ErrNotFound)
+			require.ErrorIs(t, f.w.KeyDelete(f.ctx, intruder.ID, k.ID), store.ErrNotFound)
 			_, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err, "the key survived")
 		},
 		"DeleteReturnsErrNotFoundForAnUnknownKey": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			require.ErrorIs(t, f.s.KeyDelete(f.ctx, a.ID, newID(t)), store.ErrNotFound)
-			require.ErrorIs(t, f.s.KeyDelete(f.ctx, newID(t), newID(t)), store.ErrNotFound)
+			require.ErrorIs(t, f.w.KeyDelete(f.ctx, a.ID, newID(t)), store.ErrNotFound)
+			require.ErrorIs(t, f.w.KeyDelete(f.ctx, newID(t), newID(t)), store.ErrNotFound)
 		},
 		"TouchSetsLastUsedAt": func(t *testing.T, f *fixture) {
 			a := f.account("a")

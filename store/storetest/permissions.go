@@ -39,12 +39,64 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		},
 		"CreateReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
 			p := permission.Permission{ID: newID(t), AccountID: newID(t), ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}
-			require.ErrorIs(t, f.s.PermissionCreate(f.ctx, p), store.ErrNotFound)
+			require.ErrorIs(t, f.w.PermissionCreate(f.ctx, p), store.ErrNotFound)
 		},
 		"CreateReturnsErrConflictForADuplicateID": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "users", "*", "*", "")
-			require.ErrorIs(t, f.s.PermissionCreate(f.ctx, p), store.ErrConflict)
+			require.ErrorIs(t, f.w.PermissionCreate(f.ctx, p), store.ErrConflict)
+		},
+		"CreateReturnsErrConflictForTheSameGrantWrittenAnotherWay": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":["r1","r2"]},{"reportKey":"r3"}]`)
+			for _, lim := range []string{`[{"reportKey":["r1","r2"]},{"reportKey":"r3"}]`, `[{"reportKey":["r3"]},{"reportKey":["r2","r1"]}]`} {
+				require.ErrorIs(t, f.w.PermissionCreate(f.ctx, grantOf(a.ID, "s1", lim)), store.ErrConflict, lim)
+			}
+			list, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			require.Equal(t, []uuid.UUID{p.ID}, permissionIDs(list))
+		},
+		"CreateAllowsGrantsThatDifferInAnyPart": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			b := f.account("b")
+			f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
+			for _, p := range []struct{ account, key, action, lim string }{
+				{"b", "s1", "get-reports", `[{"reportKey":"r1"}]`},
+				{"a", "s2", "get-reports", `[{"reportKey":"r1"}]`},
+				{"a", "s1", "*", `[{"reportKey":"r1"}]`},
+				{"a", "s1", "get-reports", `[{"reportKey":"r2"}]`},
+				{"a", "s1", "get-reports", `[{"reportKey":["r1","r2"]}]`},
+				{"a", "s1", "get-reports", ``},
+			} {
+				id := a.ID
+				if p.account == "b" {
+					id = b.ID
+				}
+				perm := grantOf(id, p.key, p.lim)
+				perm.Action = p.action
+				require.NoError(t, f.w.PermissionCreate(f.ctx, perm), "%+v", p)
+			}
+		},
+		"DeletingAGrantFreesItForANewOne": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			p := f.permission(a.ID, "users", "*", "*", "")
+			require.NoError(t, f.w.PermissionDelete(f.ctx, a.ID, p.ID))
+			f.permission(a.ID, "users", "*", "*", "")
+		},
+		"UpdateLimiterReturnsErrConflictWhenItWouldDuplicateAGrant": func(t *testing.T, f *fixture) {
+			a := f.account("a")
+			f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
+			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r2"}]`)
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":["r1"]}]`)})
+			require.ErrorIs(t, err, store.ErrConflict)
+			list, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, err)
+			requirePermission(t, p, list[1])
+			// The freed form can be taken by the other permission's change.
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
+			require.NoError(t, err)
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
+			require.NoError(t, err, "setting the limiter a permission already has is no conflict")
 		},
 		"ListReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
 			_, err := f.s.PermissionList(f.ctx, newID(t))
@@ -72,7 +124,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
 			p.Limiter = limiter.MustParse(`[{"reportKey":["r2","r3"]}]`)
-			got, err := f.s.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
+			got, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
 			require.NoError(t, err)
 			requirePermission(t, p, got)
 			list, err := f.s.PermissionList(f.ctx, a.ID)
@@ -82,7 +134,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		"UpdateLimiterWithNilRemovesTheLimiter": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
-			got, err := f.s.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
+			got, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
 			require.NoError(t, err)
 			require.Nil(t, got.Limiter)
 			list, err := f.s.PermissionList(f.ctx, a.ID)
@@ -93,7 +145,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			p := f.permission(owner.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
-			_, err := f.s.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
 			require.ErrorIs(t, err, store.ErrNotFound)
 			list, err := f.s.PermissionList(f.ctx, owner.ID)
 			require.NoError(t, err)
@@ -101,14 +153,14 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		},
 		"UpdateLimiterReturnsErrNotFoundForAnUnknownPermission": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			_, err := f.s.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"DeleteRemovesThePermission": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "users", "*", "*", "")
 			kept := f.permission(a.ID, "users", "*", "delete-users", "")
-			require.NoError(t, f.s.PermissionDelete(f.ctx, a.ID, p.ID))
+			require.NoError(t, f.w.PermissionDelete(f.ctx, a.ID, p.ID))
 			list, err := f.s.PermissionList(f.ctx, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{kept.ID}, permissionIDs(list))
@@ -117,14 +169,14 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			p := f.permission(owner.ID, "users", "*", "*", "")
-			require.ErrorIs(t, f.s.PermissionDelete(f.ctx, intruder.ID, p.ID), store.ErrNotFound)
+			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, intruder.ID, p.ID), store.ErrNotFound)
 			list, err := f.s.PermissionList(f.ctx, owner.ID)
 			require.NoError(t, err)
 			require.Len(t, list, 1, "the permission survived")
 		},
 		"DeleteReturnsErrNotFoundForAnUnknownPermission": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			require.ErrorIs(t, f.s.PermissionDelete(f.ctx, a.ID, newID(t)), store.ErrNotFound)
+			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, a.ID, newID(t)), store.ErrNotFound)
 		},
 	})
 }

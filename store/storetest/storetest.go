@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Keys", func(t *testing.T) { t.Parallel(); runKeys(t, newStore) })
 	t.Run("Permissions", func(t *testing.T) { t.Parallel(); runPermissions(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); runConcurrency(t, newStore) })
+	t.Run("Transactions", func(t *testing.T) { t.Parallel(); runTransactions(t, newStore) })
 }
 
 // subtests runs each case in parallel on a fresh fixture.
@@ -32,7 +33,8 @@ func subtests(t *testing.T, newStore NewStore, cases map[string]func(t *testing.
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, &fixture{t: t, ctx: t.Context(), s: newStore(t)})
+			s := newStore(t)
+			fn(t, &fixture{t: t, ctx: t.Context(), s: s, w: Autocommit{s}})
 		})
 	}
 }
@@ -47,6 +49,7 @@ type fixture struct {
 	t   *testing.T
 	ctx context.Context
 	s   serviceaccount.Store
+	w   Autocommit // s's writes, each in a transaction of its own
 }
 
 func newID(t *testing.T) uuid.UUID {
@@ -61,21 +64,43 @@ func (f *fixture) account(label string) serviceaccount.Account {
 		ID: newID(f.t), Label: label, Description: "about " + label,
 		CreatedAt: base, UpdatedAt: base,
 	}
-	require.NoError(f.t, f.s.AccountCreate(f.ctx, a))
+	require.NoError(f.t, f.w.AccountCreate(f.ctx, a))
 	return a
+}
+
+// newKey makes a key record without a *testing.T, for goroutines, which
+// must not call require (FailNow ends only the goroutine that calls it).
+func newKey(accountID uuid.UUID) (apikey.Key, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return apikey.Key{}, err
+	}
+	plaintext, err := apikey.Generate(apikey.DefaultPrefix)
+	if err != nil {
+		return apikey.Key{}, err
+	}
+	return apikey.Key{ID: id, AccountID: accountID, Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext), CreatedAt: base}, nil
+}
+
+// keyRecord makes, without storing it, a key of account and returns the
+// record and its plaintext.
+func (f *fixture) keyRecord(accountID uuid.UUID) (apikey.Key, string) {
+	f.t.Helper()
+	plaintext, err := apikey.Generate(apikey.DefaultPrefix)
+	require.NoError(f.t, err)
+	return apikey.Key{
+		ID: newID(f.t), AccountID: accountID,
+		Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext),
+		CreatedAt: base,
+	}, plaintext
 }
 
 // key stores a new key of account and returns the record and its plaintext.
 func (f *fixture) key(accountID uuid.UUID, expiresAt *time.Time) (apikey.Key, string) {
 	f.t.Helper()
-	plaintext, err := apikey.Generate(apikey.DefaultPrefix)
-	require.NoError(f.t, err)
-	k := apikey.Key{
-		ID: newID(f.t), AccountID: accountID,
-		Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext),
-		CreatedAt: base, ExpiresAt: expiresAt,
-	}
-	require.NoError(f.t, f.s.KeyCreate(f.ctx, k))
+	k, plaintext := f.keyRecord(accountID)
+	k.ExpiresAt = expiresAt
+	require.NoError(f.t, f.w.KeyCreate(f.ctx, k))
 	return k, plaintext
 }
 
@@ -89,7 +114,7 @@ func (f *fixture) permission(accountID uuid.UUID, resourceType, resourceKey, act
 	if limiterJSON != "" {
 		p.Limiter = limiter.MustParse(limiterJSON)
 	}
-	require.NoError(f.t, f.s.PermissionCreate(f.ctx, p))
+	require.NoError(f.t, f.w.PermissionCreate(f.ctx, p))
 	return p
 }
 

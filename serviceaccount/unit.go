@@ -1,0 +1,64 @@
+package serviceaccount
+
+import (
+	"context"
+	"errors"
+
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+)
+
+// unit is one change in progress: the store's transaction, and the
+// Changes it made, to be announced once it has committed.
+type unit struct {
+	Tx
+	changes []Change
+}
+
+// changed records c, to be announced after the commit.
+func (u *unit) changed(c Change) {
+	u.changes = append(u.changes, c)
+}
+
+// write is the one way the Manager changes anything: it runs fn in one
+// store transaction (Store.InTx) and, only after the commit, tells the
+// subscribers what fn recorded with unit.changed. A failure anywhere, in
+// fn or at the commit, rolls everything back.
+//
+// This is the single choke point for everything that must be written
+// with a change: records that belong to the change (an audit event, a
+// change-feed row) are written here, through u, after fn and inside the
+// same transaction, so that they are committed with it or not at all.
+//
+// fn may run more than once (InTx retries a transaction that lost a race),
+// so it must only write through u and set its results afresh each time.
+//
+// When the commit itself fails with a system error, the change may have
+// committed all the same (the answer was lost): the Changes of fn's last
+// successful run are then announced anyway, because subscribers treat a
+// Change as "drop what you cached", and a needless drop costs one lookup
+// while a missed one would keep a revoked key working until the cache TTL.
+func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *unit) error) error {
+	var done []Change // the changes of fn's last successful run
+	err := m.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+		done = nil
+		u := &unit{Tx: tx}
+		if err := fn(ctx, u); err != nil {
+			return err
+		}
+		done = u.changes
+		return nil
+	})
+	if err != nil && (done == nil || definite(err)) {
+		return err
+	}
+	for _, c := range done {
+		m.changes.notify(c)
+	}
+	return err
+}
+
+// definite reports errors that prove nothing was committed.
+func definite(err error) bool {
+	var verr *ValidationError
+	return errors.As(err, &verr) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)
+}

@@ -1,0 +1,157 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
+)
+
+// TestUpgradingKeepsEveryRow starts from every schema but the newest (the
+// database as each earlier release left it), writes accounts, keys (used,
+// never used, expiring, expired) and permissions the way version 1 code
+// does, migrates to the newest schema and reads everything back through
+// the store. It needs no change when a migration is added: each new one is
+// both a starting point and a step of every older start.
+func TestUpgradingKeepsEveryRow(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
+		names, err := sqlstore.MigrationNames(sqltest.Open(t, url))
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, len(names), 2)
+		for _, from := range names[:len(names)-1] {
+			t.Run("from"+from, func(t *testing.T) {
+				db := sqltest.Open(t, url)
+				if d.name == "sqlite" {
+					db = sqltest.Open(t, sqltest.SQLiteURL(t))
+				}
+				prefix := sqltest.UniquePrefix()
+				opt := sqlstore.WithTablePrefix(prefix)
+				require.NoError(t, sqlstore.Migrate(t.Context(), db, opt, sqlstore.MigrateUntil(from)))
+				t.Cleanup(func() { require.NoError(t, sqlstore.DropTables(context.Background(), db, opt)) })
+				s, err := sqlstore.New(db, opt)
+				require.NoError(t, err)
+				t.Cleanup(func() { s.Close() })
+
+				old := oldData(t)
+				require.NoError(t, s.InsertV1(t.Context(), old.accounts, old.keys, old.perms))
+
+				require.NoError(t, sqlstore.Migrate(t.Context(), db, opt))
+				old.requireIntact(t, s)
+			})
+		}
+	})
+}
+
+type upgradeData struct {
+	accounts []serviceaccount.Account
+	keys     []apikey.Key
+	perms    []permission.Permission
+	// kept are the permissions that survive: identical grants stored
+	// twice by version 1 (it checked for them with a racy read) become one.
+	kept map[uuid.UUID][]uuid.UUID
+}
+
+func oldData(t *testing.T) upgradeData {
+	at := func(d time.Duration) *time.Time { v := base.Add(d); return &v }
+	var u upgradeData
+	for _, label := range []string{"pipeline 😀", "CI ü", "no keys, no permissions"} {
+		u.accounts = append(u.accounts, serviceaccount.Account{ID: newID(t), Label: label, Description: "about " + label, CreatedAt: base, UpdatedAt: base.Add(time.Minute)})
+	}
+	a, b := u.accounts[0].ID, u.accounts[1].ID
+	for i, k := range []struct {
+		account           uuid.UUID
+		lastUsed, expires *time.Time
+	}{
+		{a, at(time.Hour), nil},                       // used, never expires
+		{a, nil, at(30 * 24 * time.Hour)},             // never used, expiring
+		{a, at(2 * time.Hour), at(-time.Hour)},        // used, expired
+		{b, at(90 * time.Minute), at(24 * time.Hour)}, // used, expiring
+	} {
+		u.keys = append(u.keys, apikey.Key{ID: newID(t), AccountID: k.account, Hash: seedHash(-100 - i), Hint: "sa_AbCd…wxy" + string(rune('a'+i)), CreatedAt: base, LastUsedAt: k.lastUsed, ExpiresAt: k.expires})
+	}
+	perm := func(account uuid.UUID, key, action, lim string) permission.Permission {
+		p := permission.Permission{ID: newID(t), AccountID: account, ResourceType: "study", ResourceKey: key, Action: action, CreatedAt: base}
+		if lim != "" {
+			p.Limiter = limiter.MustParse(lim)
+		}
+		return p
+	}
+	u.perms = []permission.Permission{
+		perm(a, "s1", "get-responses", `[{"surveyKey":["intake","weekly"]}]`),
+		perm(a, "s1", "get-reports", `[{"reportKey":"r1"}]`),
+		perm(a, "s1", "get-reports", `[{"reportKey":["r1"]}]`), // the same grant again
+		perm(a, "*", "*", ""),
+		perm(b, "s1", "get-reports", `[{"reportKey":"r1"}]`), // the same grant on another account
+	}
+	p := u.perms
+	u.kept = map[uuid.UUID][]uuid.UUID{
+		a: {p[0].ID, p[1].ID, p[3].ID},
+		b: {p[4].ID},
+	}
+	return u
+}
+
+func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
+	t.Helper()
+	accounts, err := s.AccountList(t.Context(), serviceaccount.AccountListParams{Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, accounts, len(u.accounts))
+	for i, a := range u.accounts {
+		require.Equal(t, a.ID, accounts[i].ID)
+		require.Equal(t, a.Label, accounts[i].Label)
+		require.Equal(t, a.Description, accounts[i].Description)
+		require.True(t, a.CreatedAt.Equal(accounts[i].CreatedAt))
+		require.True(t, a.UpdatedAt.Equal(accounts[i].UpdatedAt))
+	}
+	for _, want := range u.keys {
+		c, err := s.KeyByHash(t.Context(), want.Hash)
+		require.NoError(t, err)
+		got := c.Key
+		require.Equal(t, want.ID, got.ID)
+		require.Equal(t, want.AccountID, got.AccountID)
+		require.Equal(t, want.Hint, got.Hint)
+		require.True(t, want.CreatedAt.Equal(got.CreatedAt))
+		requireSameTime(t, want.LastUsedAt, got.LastUsedAt)
+		requireSameTime(t, want.ExpiresAt, got.ExpiresAt)
+	}
+	for _, a := range u.accounts {
+		perms, err := s.PermissionList(t.Context(), a.ID)
+		require.NoError(t, err)
+		var ids []uuid.UUID
+		for _, p := range perms {
+			ids = append(ids, p.ID)
+			for _, old := range u.perms {
+				if old.ID == p.ID {
+					require.True(t, old.Limiter.Equal(p.Limiter), "limiter of %s", p.ID)
+					require.Equal(t, old.Action, p.Action)
+				}
+			}
+		}
+		require.Equal(t, u.kept[a.ID], ids, "permissions of %s", a.Label)
+	}
+	// The upgraded rows obey the new rules: the grant keys were filled in.
+	dup := u.perms[1]
+	dup.ID = newID(t)
+	require.ErrorIs(t, storetest.Autocommit{Store: s}.PermissionCreate(t.Context(), dup), store.ErrConflict)
+}
+
+func requireSameTime(t *testing.T, want, got *time.Time) {
+	t.Helper()
+	if want == nil {
+		require.Nil(t, got)
+		return
+	}
+	require.NotNil(t, got)
+	require.True(t, want.Equal(*got), "want %s, got %s", want, got)
+}

@@ -1,0 +1,72 @@
+package storetest
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// Autocommit runs each write method of a Store in a transaction of its
+// own, as a one-statement change would: for tests that set up rows, or
+// that exercise one write at a time. Changes made of several writes use
+// Store.InTx directly.
+type Autocommit struct {
+	Store serviceaccount.Store
+}
+
+// inTx runs fn in a transaction of its own and returns its result.
+func inTx[T any](ctx context.Context, s serviceaccount.Store, fn func(ctx context.Context, tx serviceaccount.Tx) (T, error)) (T, error) {
+	var out T
+	err := s.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+		var err error
+		out, err = fn(ctx, tx)
+		return err
+	})
+	return out, err
+}
+
+func (a Autocommit) run(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) error {
+	return a.Store.InTx(ctx, fn)
+}
+
+func (a Autocommit) AccountCreate(ctx context.Context, acc serviceaccount.Account) error {
+	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.AccountCreate(ctx, acc) })
+}
+
+func (a Autocommit) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
+	return inTx(ctx, a.Store, func(ctx context.Context, tx serviceaccount.Tx) (serviceaccount.Account, error) {
+		return tx.AccountUpdate(ctx, p)
+	})
+}
+
+func (a Autocommit) AccountDelete(ctx context.Context, id uuid.UUID) error {
+	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.AccountDelete(ctx, id) })
+}
+
+func (a Autocommit) KeyCreate(ctx context.Context, k apikey.Key) error {
+	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.KeyCreate(ctx, k) })
+}
+
+func (a Autocommit) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
+	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.KeyDelete(ctx, accountID, keyID) })
+}
+
+func (a Autocommit) PermissionCreate(ctx context.Context, p permission.Permission) error {
+	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.PermissionCreate(ctx, p) })
+}
+
+func (a Autocommit) PermissionUpdateLimiter(ctx context.Context, p serviceaccount.PermissionUpdateLimiterParams) (permission.Permission, error) {
+	return inTx(ctx, a.Store, func(ctx context.Context, tx serviceaccount.Tx) (permission.Permission, error) {
+		return tx.PermissionUpdateLimiter(ctx, p)
+	})
+}
+
+func (a Autocommit) PermissionDelete(ctx context.Context, accountID, permissionID uuid.UUID) error {
+	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+		return tx.PermissionDelete(ctx, accountID, permissionID)
+	})
+}
