@@ -34,8 +34,8 @@ var (
 	keyKeys        = []string{"createdAt", "expiresAt", "hint", "id", "lastUsedAt", "serviceAccountId"}
 	createdKeyKeys = []string{"createdAt", "expiresAt", "hint", "id", "key", "lastUsedAt", "serviceAccountId"}
 	permissionKeys = []string{"action", "createdAt", "id", "limiter", "resourceKey", "resourceType", "serviceAccountId"}
-	problemKeys    = []string{"detail", "status", "title", "type"}
-	invalidKeys    = []string{"detail", "errors", "status", "title", "type"}
+	problemKeys    = []string{"code", "detail", "status", "title", "type"}
+	invalidKeys    = []string{"code", "detail", "errors", "status", "title", "type"}
 )
 
 // env is the admin API mounted under /admin of an outer ServeMux, over a

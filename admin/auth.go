@@ -14,6 +14,10 @@ import (
 // of the token leaks through timing. The token never appears in a response
 // or log line.
 //
+// More than one Authorization header is answered 400 (code
+// ambiguous_credentials) whatever the values: a proxy in front that checks
+// another of them than the one used here must not be fooled.
+//
 // It is the simplest admin authentication, used by the example server;
 // an application with its own users wraps New's handler in its own check
 // instead. It panics if token is empty, which would be a configuration
@@ -24,14 +28,20 @@ func RequireBearerToken(token string, next http.Handler) http.Handler {
 	}
 	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.Header["Authorization"]) > 1 {
+			writeProblem(w, newProblem(http.StatusBadRequest,
+				"Send one Authorization header, not several.").withCode(codeAmbiguousCredentials))
+			return
+		}
 		got, ok := bearerToken(r)
 		if !ok {
-			unauthorized(w, "This API requires Authorization: Bearer <admin token>.")
+			unauthorized(w, newProblem(http.StatusUnauthorized,
+				"This API requires Authorization: Bearer <admin token>.").withCode(codeNoCredentials))
 			return
 		}
 		sum := sha256.Sum256([]byte(got))
 		if subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			unauthorized(w, "The bearer token is not valid.")
+			unauthorized(w, newProblem(http.StatusUnauthorized, "The bearer token is not valid."))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -49,7 +59,7 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, token != ""
 }
 
-func unauthorized(w http.ResponseWriter, detail string) {
+func unauthorized(w http.ResponseWriter, p *problem) {
 	w.Header().Set("WWW-Authenticate", "Bearer")
-	writeProblem(w, newProblem(http.StatusUnauthorized, detail))
+	writeProblem(w, p)
 }

@@ -35,7 +35,11 @@ func TestRequireBearerToken(t *testing.T) {
 		{"NoScheme", []string{token}, http.StatusUnauthorized},
 		{"Correct", []string{"Bearer " + token}, http.StatusTeapot},
 		{"SchemeInLowerCase", []string{"bearer " + token}, http.StatusTeapot},
-		{"OnlyTheFirstHeaderCounts", []string{"Bearer nope", "Bearer " + token}, http.StatusUnauthorized},
+		// More than one header is refused whatever the values: a proxy in
+		// front might check another one than the one used.
+		{"TwoHeadersFirstWrong", []string{"Bearer nope", "Bearer " + token}, http.StatusBadRequest},
+		{"TwoHeadersFirstRight", []string{"Bearer " + token, "Bearer nope"}, http.StatusBadRequest},
+		{"TwoHeadersBothRight", []string{"Bearer " + token, "Bearer " + token}, http.StatusBadRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,15 +50,19 @@ func TestRequireBearerToken(t *testing.T) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			require.Equal(t, tc.want, rec.Code)
-			if tc.want != http.StatusUnauthorized {
+			if tc.want == http.StatusTeapot {
 				return
 			}
 			res := &response{status: rec.Code, header: rec.Header()}
 			var err error
 			res.body, err = io.ReadAll(rec.Body)
 			require.NoError(t, err)
-			requireProblem(t, res, http.StatusUnauthorized)
-			assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
+			requireProblem(t, res, tc.want)
+			if tc.want == http.StatusBadRequest {
+				assert.Equal(t, "ambiguous_credentials", res.object(t)["code"])
+			} else {
+				assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
+			}
 			assert.NotContains(t, string(res.body), token)
 		})
 	}

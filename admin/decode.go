@@ -203,5 +203,5 @@ func malformed(err error) *problem {
 	} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		detail = "The request body is not valid JSON: it ends too early."
 	}
-	return newProblem(http.StatusBadRequest, detail)
+	return newProblem(http.StatusBadRequest, detail).withCode(codeMalformedJSON)
 }

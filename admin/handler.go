@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"reflect"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -69,18 +70,49 @@ func (h *handler) handle(pattern string, fn func(http.ResponseWriter, *http.Requ
 	})
 }
 
-// ServeHTTP answers what the ServeMux would answer in plain text (404, 405)
-// with problem+json instead, and never redirects: a redirect computed behind
-// http.StripPrefix would point outside the mount point.
+// ServeHTTP serves the routes as NoRedirect does: a redirect computed
+// behind http.StripPrefix would point outside the mount point anyway.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
-	if p == "" || p[0] != '/' || path.Clean(p) != p {
+	serveNoRedirect(h.mux, w, r)
+}
+
+// NoRedirect serves mux, except that it never redirects and answers in
+// problem+json what mux would answer in plain text:
+//
+//   - a path that needs cleaning ("..", ".", "//") or that mux would
+//     redirect to add a trailing slash is 404, whatever the method. A
+//     ServeMux answers such a request with 307 or 301 to the cleaned path,
+//     and a client that follows redirects (curl -L, Go's http.Client)
+//     resends a DELETE there with its Authorization header:
+//     DELETE /admin/service-accounts/A/api-keys/.. would delete account A.
+//   - no route: 404; a route for another method: 405 with Allow.
+//
+// Mount the management API on an outer mux wrapped in NoRedirect (as the
+// example server does); New's handler applies the same rules to its own
+// routes.
+func NoRedirect(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serveNoRedirect(mux, w, r)
+	})
+}
+
+// redirectType is the type of the handler ServeMux.Handler returns for a
+// request it would redirect.
+var redirectType = reflect.TypeOf(http.RedirectHandler("/", http.StatusTemporaryRedirect))
+
+func serveNoRedirect(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
+	if !cleanPath(r.URL.EscapedPath()) {
 		writeProblem(w, newProblem(http.StatusNotFound, "There is no resource at this path."))
 		return
 	}
-	if _, pattern := h.mux.Handler(r); pattern == "" {
+	h, pattern := mux.Handler(r)
+	if reflect.TypeOf(h) == redirectType {
+		writeProblem(w, newProblem(http.StatusNotFound, "There is no resource at this path."))
+		return
+	}
+	if pattern == "" {
 		rec := &headerRecorder{header: http.Header{}}
-		h.mux.ServeHTTP(rec, r)
+		h.ServeHTTP(rec, r)
 		if rec.status == http.StatusMethodNotAllowed {
 			allow := rec.header.Get("Allow")
 			w.Header().Set("Allow", allow)
@@ -91,7 +123,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, newProblem(http.StatusNotFound, "There is no resource at this path."))
 		return
 	}
-	h.mux.ServeHTTP(w, r)
+	mux.ServeHTTP(w, r)
+}
+
+// cleanPath reports whether p is a path ServeMux serves without
+// redirecting to clean it: rooted, and without "//", "." or ".." segments
+// (a trailing slash is kept by the mux's cleaning, so it is allowed).
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || c+"/" == p
 }
 
 // headerRecorder keeps the status and headers of the ServeMux's own 404 or

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,31 +15,79 @@ import (
 )
 
 // problem is an RFC 9457 problem document, shaped like the middleware's
-// (type, title, status, detail) so that clients parse one form. Its type is
-// always "about:blank": the meaning is the HTTP status itself.
+// (type, title, status, detail, code) so that clients parse one form. Its
+// type is always "about:blank": the meaning is the HTTP status itself, and
+// code, one of the values listed in the package documentation, tells
+// apart the causes that share a status.
 type problem struct {
 	Type   string                      `json:"type"`
 	Title  string                      `json:"title"`
 	Status int                         `json:"status"`
 	Detail string                      `json:"detail"`
+	Code   string                      `json:"code"`
 	Errors []serviceaccount.FieldError `json:"errors,omitempty"`
+	// MoreErrors counts the field errors left out of Errors (see
+	// maxFieldErrors).
+	MoreErrors int `json:"moreErrors,omitempty"`
 }
 
 func (p *problem) Error() string { return p.Detail }
 
-func newProblem(status int, detail string) *problem {
-	return &problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail}
+// Codes of the problems whose status alone does not say what went wrong.
+const (
+	codeInvalidInput         = "invalid_input"
+	codeMalformedJSON        = "malformed_json"
+	codeNoCredentials        = "no_credentials"
+	codeInvalidToken         = "invalid_token"
+	codeAmbiguousCredentials = "ambiguous_credentials"
+	codeAmbiguousHeader      = "ambiguous_header"
+)
+
+// statusCodes is the code of a problem that sets none of its own.
+var statusCodes = map[int]string{
+	http.StatusBadRequest:            codeInvalidInput,
+	http.StatusUnauthorized:          codeInvalidToken,
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusConflict:              "conflict",
+	http.StatusRequestEntityTooLarge: "body_too_large",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusServiceUnavailable:    "unavailable",
 }
 
-// invalidFields is a 400 that lists fields; the detail repeats them so a
-// curl user reads the cause without parsing the array.
+func newProblem(status int, detail string) *problem {
+	return &problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: statusCodes[status]}
+}
+
+// withCode sets a code more precise than the status's.
+func (p *problem) withCode(code string) *problem {
+	p.Code = code
+	return p
+}
+
+// maxFieldErrors bounds the field errors of one answer: a 1 MiB body of
+// 100 000 unknown members must not be answered with 15 MB.
+const maxFieldErrors = 20
+
+// invalidFields is a 400 that lists fields (the first maxFieldErrors, and
+// how many more); the detail repeats them so a curl user reads the cause
+// without parsing the array.
 func invalidFields(fields []serviceaccount.FieldError) *problem {
+	more := 0
+	if len(fields) > maxFieldErrors {
+		fields, more = fields[:maxFieldErrors], len(fields)-maxFieldErrors
+	}
 	parts := make([]string, len(fields))
 	for i, f := range fields {
 		parts[i] = f.Field + ": " + f.Message
 	}
-	p := newProblem(http.StatusBadRequest, "Invalid input: "+strings.Join(parts, "; ")+".")
+	detail := "Invalid input: " + strings.Join(parts, "; ")
+	if more > 0 {
+		detail += fmt.Sprintf("; and %d more", more)
+	}
+	p := newProblem(http.StatusBadRequest, detail+".")
 	p.Errors = fields
+	p.MoreErrors = more
 	return p
 }
 

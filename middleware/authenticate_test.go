@@ -105,7 +105,6 @@ func TestAuthenticateRejectsWith401(t *testing.T) {
 		{"BadChecksum", map[string]string{"Authorization": "Bearer " + malformed(f.key)}, invalidToken, "malformed", malformed(f.key)},
 		{"WrongPrefix", map[string]string{"X-API-Key": "xx" + f.key[2:]}, invalidToken, "malformed", f.key[2:]},
 		{"Unknown", map[string]string{"Authorization": "Bearer " + unknown}, invalidToken, "not valid", unknown},
-		{"TwoDifferentKeys", map[string]string{"Authorization": "Bearer " + f.key, "X-API-Key": unknown}, invalidToken, "different keys", unknown},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -20,13 +20,36 @@ var (
 	// ErrNoCredentials: the request carries no API key (401).
 	ErrNoCredentials = errors.New("middleware: no API key in the request")
 	// ErrMalformedKey: the presented string is not a key of this
-	// application's format, or two different keys were presented (401).
+	// application's format (401).
 	ErrMalformedKey = errors.New("middleware: malformed API key")
+	// ErrAmbiguousCredentials: the request carries more than one
+	// Authorization header, more than one X-API-Key header, or both headers
+	// with different keys (400). A proxy that inspects another of the
+	// values than the one used here could be fooled, so none is used.
+	ErrAmbiguousCredentials = errors.New("middleware: more than one API key in the request")
 	// ErrUnknownKey: a well-formed key that the store does not hold, either
 	// never issued or deleted (401). The two are not told apart.
 	ErrUnknownKey = errors.New("middleware: unknown API key")
 	// ErrExpiredKey: the key exists but its expiry time has passed (401).
 	ErrExpiredKey = errors.New("middleware: expired API key")
+	// ErrDisabledKey: the key exists but is disabled (401).
+	ErrDisabledKey = errors.New("middleware: disabled API key")
+	// ErrDisabledAccount: the key belongs to a disabled account (401).
+	ErrDisabledAccount = errors.New("middleware: the API key's service account is disabled")
+	// ErrForbidden: no permission grants the request (403). Every
+	// *ForbiddenError is ErrForbidden to errors.Is.
+	ErrForbidden = errors.New("middleware: forbidden")
+	// ErrMalformedQuery: Require needed a Query attribute and the query is
+	// one that net/url does not parse cleanly: more than its limit of
+	// parameters (10 000), a semicolon, or a bad percent escape (400).
+	// r.URL.Query() drops such pairs (or, past the limit, the whole query),
+	// so the permission would be checked on a value the handler does not
+	// see.
+	ErrMalformedQuery = errors.New("middleware: malformed query string")
+	// ErrAmbiguousHeader: Require needed a Header attribute and the request
+	// repeats that header (400): a proxy or handler might read another of
+	// its values.
+	ErrAmbiguousHeader = errors.New("middleware: repeated request header")
 	// ErrStoreUnavailable wraps the store error that kept a key from being
 	// checked (503). Authentication fails closed: never 200, never 401.
 	ErrStoreUnavailable = errors.New("middleware: credential store unavailable")
@@ -54,7 +77,7 @@ var (
 
 // errTwoKeys keeps a request from smuggling a second key past a proxy that
 // inspects only one of the two headers.
-var errTwoKeys = fmt.Errorf("%w: Authorization and X-API-Key carry different keys", ErrMalformedKey)
+var errTwoKeys = fmt.Errorf("%w: Authorization and X-API-Key carry different keys", ErrAmbiguousCredentials)
 
 // ambiguousBodyError is the ErrAmbiguousBody of one body: it names the
 // repeated key, as the request spelled it (first and later occurrence),
@@ -109,6 +132,9 @@ type ForbiddenError struct {
 	MissingAttributes []string
 }
 
+// Is makes every *ForbiddenError match ErrForbidden.
+func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+
 func (e *ForbiddenError) Error() string {
 	var b strings.Builder
 	key := e.ResourceKey
@@ -131,38 +157,76 @@ func (e *ForbiddenError) Error() string {
 
 // StatusOf is the HTTP status the default ErrorHandler answers err with:
 // 401 for the credential errors, 403 for *ForbiddenError, 413 for
-// ErrBodyTooLarge, 400 for ErrUnreadableBody and ErrAmbiguousBody, 503 for
-// ErrStoreUnavailable and ErrClosed, and 500 for anything else.
+// ErrBodyTooLarge, 400 for ErrUnreadableBody, ErrAmbiguousBody,
+// ErrAmbiguousCredentials, ErrMalformedQuery and ErrAmbiguousHeader, 503
+// for ErrStoreUnavailable and ErrClosed, and 500 for anything else.
 func StatusOf(err error) int {
-	// Direct comparisons first: the rejected-key path runs at request rate.
-	switch err {
-	case ErrNoCredentials, ErrMalformedKey, ErrUnknownKey, ErrExpiredKey, errTwoKeys:
-		return http.StatusUnauthorized
-	}
-	var fe *ForbiddenError
-	switch {
-	case errors.Is(err, ErrNoCredentials), errors.Is(err, ErrMalformedKey),
-		errors.Is(err, ErrUnknownKey), errors.Is(err, ErrExpiredKey):
-		return http.StatusUnauthorized
-	case errors.As(err, &fe):
-		return http.StatusForbidden
-	case errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrClosed):
-		return http.StatusServiceUnavailable
-	case errors.Is(err, ErrBodyTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrUnreadableBody), errors.Is(err, ErrAmbiguousBody):
-		return http.StatusBadRequest
-	default:
-		return http.StatusInternalServerError
-	}
+	return outcomeOf(err).status
 }
 
-// Problem is the RFC 9457 body the default ErrorHandler writes.
+// CodeOf is the stable, machine-readable code the default ErrorHandler
+// puts in the problem body's "code" member for err (see the package
+// documentation for the list); "internal" for an error of no known kind.
+// Clients should branch on the code, never on the detail text.
+func CodeOf(err error) string {
+	return outcomeOf(err).code
+}
+
+// outcome is what a client is told about an error: a status and a code.
+type outcome struct {
+	status int
+	code   string
+}
+
+// outcomes maps each sentinel to its answer, in the order errors.Is is
+// tried: errTwoKeys wraps ErrAmbiguousCredentials and must find it.
+var outcomes = []struct {
+	err error
+	outcome
+}{
+	{ErrNoCredentials, outcome{http.StatusUnauthorized, "no_credentials"}},
+	{ErrMalformedKey, outcome{http.StatusUnauthorized, "malformed_key"}},
+	{ErrUnknownKey, outcome{http.StatusUnauthorized, "unknown_key"}},
+	{ErrExpiredKey, outcome{http.StatusUnauthorized, "expired_key"}},
+	{ErrDisabledKey, outcome{http.StatusUnauthorized, "disabled_key"}},
+	{ErrDisabledAccount, outcome{http.StatusUnauthorized, "disabled_account"}},
+	{ErrAmbiguousCredentials, outcome{http.StatusBadRequest, "ambiguous_credentials"}},
+	{ErrForbidden, outcome{http.StatusForbidden, "forbidden"}},
+	{ErrStoreUnavailable, outcome{http.StatusServiceUnavailable, "unavailable"}},
+	{ErrClosed, outcome{http.StatusServiceUnavailable, "unavailable"}},
+	{ErrBodyTooLarge, outcome{http.StatusRequestEntityTooLarge, "body_too_large"}},
+	{ErrUnreadableBody, outcome{http.StatusBadRequest, "unreadable_body"}},
+	{ErrAmbiguousBody, outcome{http.StatusBadRequest, "ambiguous_body"}},
+	{ErrMalformedQuery, outcome{http.StatusBadRequest, "malformed_query"}},
+	{ErrAmbiguousHeader, outcome{http.StatusBadRequest, "ambiguous_header"}},
+}
+
+var outcomeInternal = outcome{http.StatusInternalServerError, "internal"}
+
+func outcomeOf(err error) outcome {
+	// Direct comparisons first: the rejected-key path runs at request rate
+	// and allocates nothing here.
+	for i := range outcomes {
+		if err == outcomes[i].err {
+			return outcomes[i].outcome
+		}
+	}
+	for i := range outcomes {
+		if errors.Is(err, outcomes[i].err) {
+			return outcomes[i].outcome
+		}
+	}
+	return outcomeInternal
+}
+
+// Problem is the RFC 9457 body the default ErrorHandler writes. Code is
+// one of the stable codes of CodeOf.
 type Problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`
 	Status int    `json:"status"`
 	Detail string `json:"detail"`
+	Code   string `json:"code"`
 }
 
 const problemContentType = "application/problem+json"
@@ -177,6 +241,16 @@ func problemDetail(err error, status int) string {
 		return "an API key is required: send it as Authorization: Bearer <key> or in the X-API-Key header"
 	case errors.Is(err, errTwoKeys):
 		return "the Authorization and X-API-Key headers carry different keys"
+	case errors.Is(err, ErrAmbiguousCredentials):
+		return "send one API key, in one Authorization header or one X-API-Key header"
+	case errors.Is(err, ErrDisabledKey):
+		return "the API key is disabled"
+	case errors.Is(err, ErrDisabledAccount):
+		return "the API key's service account is disabled"
+	case errors.Is(err, ErrMalformedQuery):
+		return "the query string cannot be parsed unambiguously: at most 10000 parameters, no semicolons, and only valid percent escapes"
+	case errors.Is(err, ErrAmbiguousHeader):
+		return "a request header the permission check reads is repeated"
 	case errors.Is(err, ErrMalformedKey):
 		return "the API key is malformed"
 	case errors.Is(err, ErrUnknownKey):
@@ -202,7 +276,8 @@ func problemDetail(err error, status int) string {
 }
 
 func encodeProblem(err error) []byte {
-	status := StatusOf(err)
+	oc := outcomeOf(err)
+	status := oc.status
 	var body bytes.Buffer
 	enc := json.NewEncoder(&body)
 	enc.SetEscapeHTML(false) // "<key>" reads better than "\u003ckey\u003e" in curl
@@ -211,6 +286,7 @@ func encodeProblem(err error) []byte {
 		Title:  http.StatusText(status),
 		Status: status,
 		Detail: problemDetail(err, status),
+		Code:   oc.code,
 	}); mErr != nil { // strings and an int always marshal
 		panic(mErr)
 	}
@@ -227,6 +303,9 @@ var (
 	problemExpiredKey       = encodeProblem(ErrExpiredKey)
 	problemNotAuthenticated = encodeProblem(ErrNotAuthenticated)
 	problemClosed           = encodeProblem(ErrClosed)
+	problemAmbiguousCreds   = encodeProblem(ErrAmbiguousCredentials)
+	problemMalformedQuery   = encodeProblem(ErrMalformedQuery)
+	problemAmbiguousHeader  = encodeProblem(ErrAmbiguousHeader)
 )
 
 func staticProblem(err error) []byte {
@@ -245,6 +324,12 @@ func staticProblem(err error) []byte {
 		return problemNotAuthenticated
 	case ErrClosed:
 		return problemClosed
+	case ErrAmbiguousCredentials:
+		return problemAmbiguousCreds
+	case ErrMalformedQuery:
+		return problemMalformedQuery
+	case ErrAmbiguousHeader:
+		return problemAmbiguousHeader
 	}
 	return nil
 }

@@ -286,13 +286,19 @@ func (m *Middleware) keyShaped(key string) bool {
 
 // presentedKey returns the key from the Authorization (Bearer scheme) or
 // X-API-Key header. A request with both must present the same key in
-// each. The headers are read by their canonical names from the map, which
-// net/http's server has canonicalised already.
+// each, and neither header may be repeated (ErrAmbiguousCredentials): a
+// proxy in front that checks another value than the one used here must
+// not be fooled. The headers are read by their canonical names from the
+// map, which net/http's server has canonicalised already.
 func presentedKey(h http.Header) (string, error) {
+	auth, apiKey := h["Authorization"], h["X-Api-Key"]
+	if len(auth) > 1 || len(apiKey) > 1 {
+		return "", ErrAmbiguousCredentials
+	}
 	var bearer string
-	if v := h["Authorization"]; len(v) > 0 {
+	if len(auth) == 1 {
 		const scheme = "Bearer "
-		a := v[0]
+		a := auth[0]
 		if len(a) > len(scheme) && (a[:len(scheme)] == scheme || strings.EqualFold(a[:len(scheme)], scheme)) {
 			if bearer = trimSpace(a[len(scheme):]); bearer == "" {
 				return "", ErrMalformedKey
@@ -300,8 +306,8 @@ func presentedKey(h http.Header) (string, error) {
 		}
 	}
 	var header string
-	if v := h["X-Api-Key"]; len(v) > 0 {
-		if header = trimSpace(v[0]); header == "" {
+	if len(apiKey) == 1 {
+		if header = trimSpace(apiKey[0]); header == "" {
 			return "", ErrMalformedKey
 		}
 	}

@@ -46,10 +46,18 @@ func Fixed(value string) Source { return Source{sourceFixed, value} }
 func PathValue(name string) Source { return Source{sourcePath, name} }
 
 // Query is the first value of a URL query parameter, decoded as
-// r.URL.Query().Get(name) would decode it.
+// r.URL.Query().Get(name) would decode it. A route that reads a Query
+// answers 400 (ErrMalformedQuery) to a query that url.ParseQuery does not
+// parse without an error: more parameters than its limit (10 000, or a
+// lower GODEBUG urlmaxqueryparams setting above 64), a semicolon, or a bad
+// percent escape. ParseQuery drops such pairs, or the whole query past the
+// limit, so the handler's r.URL.Query() would not hold the value the
+// permission was checked on.
 func Query(name string) Source { return Source{sourceQuery, name} }
 
-// Header is the first value of a request header.
+// Header is the value of a request header. A route that reads a Header
+// answers 400 (ErrAmbiguousHeader) when the request repeats it, so that no
+// proxy or handler can read another value than the one checked.
 func Header(name string) Source {
 	return Source{sourceHeader, textproto.CanonicalMIMEHeaderKey(name)}
 }
@@ -137,6 +145,8 @@ type requirement struct {
 	action       string
 	attrs        []Attribute
 	needsBody    bool
+	needsQuery   bool
+	headers      []string // the names of the Header sources
 }
 
 // attrBufSize attributes fit in the stack array Require collects them in.
@@ -179,6 +189,7 @@ func (rq *requirement) check() error {
 		return fmt.Errorf("resourceKey: %w", err)
 	}
 	rq.needsBody = rq.resourceKey.kind == sourceJSONBody
+	rq.note(rq.resourceKey)
 	seen := map[string]bool{}
 	for i, a := range rq.attrs {
 		if a.key == "" {
@@ -192,6 +203,31 @@ func (rq *requirement) check() error {
 			return fmt.Errorf("attribute %q: %w", a.key, err)
 		}
 		rq.needsBody = rq.needsBody || a.from.kind == sourceJSONBody
+		rq.note(a.from)
+	}
+	return nil
+}
+
+// note records what the request must be checked for before s is read.
+func (rq *requirement) note(s Source) {
+	switch s.kind {
+	case sourceQuery:
+		rq.needsQuery = true
+	case sourceHeader:
+		rq.headers = append(rq.headers, s.arg)
+	}
+}
+
+// unambiguous refuses a request whose query or headers the handler might
+// read differently from the sources.
+func (rq *requirement) unambiguous(r *http.Request) error {
+	if rq.needsQuery && !cleanQuery(r.URL.RawQuery) {
+		return ErrMalformedQuery
+	}
+	for _, name := range rq.headers {
+		if len(r.Header[name]) > 1 {
+			return ErrAmbiguousHeader
+		}
 	}
 	return nil
 }
@@ -202,6 +238,10 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		slog.Default().ErrorContext(r.Context(), "middleware: Require without Authenticate: wrap the route (or the mux) with Authenticate; answering 500",
 			"method", r.Method, "path", r.URL.Path, "permission", rq.resourceType+"/"+rq.action)
 		WriteProblem(w, r, ErrNotAuthenticated)
+		return
+	}
+	if err := rq.unambiguous(r); err != nil {
+		e.mw.fail(w, r, err)
 		return
 	}
 	var body []byte
@@ -448,6 +488,41 @@ func unquoteKey(raw []byte) []byte {
 		return name
 	}
 	return []byte(gjson.Parse(string(raw)).Str)
+}
+
+// smallQuery is the number of parameters up to which cleanQuery decides
+// alone; a query with more is handed to url.ParseQuery, which alone knows
+// its limit (10 000 by default, or GODEBUG urlmaxqueryparams).
+const smallQuery = 64
+
+// cleanQuery reports whether url.ParseQuery parses raw without an error,
+// that is, drops none of it: at most its limit of parameters, no
+// semicolon, and every '%' followed by two hex digits. The usual query is
+// decided in one pass without allocating.
+func cleanQuery(raw string) bool {
+	pairs := 1
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '&':
+			pairs++
+		case ';':
+			return false
+		case '%':
+			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+				return false
+			}
+			i += 2
+		}
+	}
+	if pairs > smallQuery {
+		_, err := url.ParseQuery(raw)
+		return err == nil
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // queryValue returns the first value of query parameter name in raw (a
