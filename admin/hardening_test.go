@@ -1,0 +1,107 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
+)
+
+// A path that needs cleaning is 404 for every method, so that a client
+// following redirects can never be sent from a key to its account: with a
+// plain outer ServeMux, DELETE …/api-keys/.. was answered 307 to the
+// account, and Go's client resent the DELETE there.
+func TestNoRedirectNeverRedirectsADelete(t *testing.T) {
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New()})
+	require.NoError(t, err)
+	ctx := context.Background()
+	a, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "victim"})
+	require.NoError(t, err)
+	k, err := m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+
+	const token = "admin-token"
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(token, admin.New(m))))
+	srv := httptest.NewServer(admin.NoRedirect(mux))
+	t.Cleanup(srv.Close)
+
+	redirects := 0
+	client := &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		redirects++
+		return nil // follow, as curl -L and the default client do
+	}}
+	base := srv.URL + "/admin/service-accounts/" + a.ID.String()
+	for _, target := range []string{
+		base + "/api-keys/..",
+		base + "/api-keys/.",
+		base + "/api-keys/" + k.Key.ID.String() + "/..",
+		base + "//api-keys/" + k.Key.ID.String(),
+		base + "/",
+		srv.URL + "/admin/./service-accounts/" + a.ID.String(),
+		srv.URL + "/admin",
+	} {
+		for _, method := range []string{http.MethodDelete, http.MethodPut, http.MethodPost, http.MethodGet} {
+			req, err := http.NewRequest(method, target, strings.NewReader(`{"label":"x"}`))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := client.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			assert.Equal(t, http.StatusNotFound, res.StatusCode, "%s %s", method, target)
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"), "%s %s", method, target)
+		}
+	}
+	// An escaped ".." is not cleaned by the mux: it is a key id, and not
+	// a UUID.
+	req, err := http.NewRequest(http.MethodDelete, base+"/api-keys/%2e%2e", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+
+	require.Zero(t, redirects)
+	_, err = m.Account(ctx, a.ID)
+	require.NoError(t, err, "the account survived")
+	keys, err := m.Keys(ctx, a.ID)
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+
+	// The outer mux's own 404 and 405 are problem+json too.
+	res, err = client.Get(srv.URL + "/nothing-here")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+}
+
+// A body of many unknown members is answered with the first 20 field
+// errors and how many more, not with one error per member.
+func TestValidationProblemCapsItsFieldErrors(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString(`{"label":"x"`)
+	for i := range 5000 {
+		fmt.Fprintf(&b, `,"unknown%d":1`, i)
+	}
+	b.WriteString("}")
+	res := e.do("POST", "/admin/service-accounts", b.String())
+	fields := requireProblem(t, res, http.StatusBadRequest)
+	require.Len(t, fields, 20)
+	p := res.object(t)
+	require.Equal(t, float64(4980), p["moreErrors"])
+	require.Contains(t, p["detail"], "and 4980 more")
+	require.Less(t, len(res.body), 8<<10, "the answer stays small")
+}
