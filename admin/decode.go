@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/jsontext"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -58,6 +59,11 @@ func timeField(name string, dst **time.Time) field {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			return msg
+		}
+		// RFC 3339 offsets run to ±23:59; time.Parse also takes +24:00
+		// and beyond.
+		if _, offset := t.Zone(); offset <= -24*3600 || offset >= 24*3600 {
+			return "must have a UTC offset between -23:59 and +23:59"
 		}
 		*dst = &t
 		return ""
@@ -131,17 +137,25 @@ func decodeObject(body []byte, fields []field) error {
 	var errs []serviceaccount.FieldError
 	seen := make(map[string]bool, len(fields))
 	for dec.More() {
+		nameStart := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
 			return malformed(err)
 		}
 		name, _ := tok.(string) // the decoder guarantees a string here
+		rawName := body[nameStart:dec.InputOffset()]
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return malformed(err)
 		}
 		f, known := lookup(fields, name)
 		switch {
+		// encoding/json would silently store U+FFFD for what the client
+		// sent: refused on the member instead.
+		case !jsontext.Faithful(rawName):
+			errs = append(errs, serviceaccount.FieldError{Field: clip(name), Message: notUTF8})
+		case known && !jsontext.Faithful([]byte(raw)):
+			errs = append(errs, serviceaccount.FieldError{Field: name, Message: notUTF8})
 		case !known:
 			errs = append(errs, serviceaccount.FieldError{Field: clip(name),
 				Message: "is not a known field; allowed: " + names(fields)})
@@ -165,6 +179,9 @@ func decodeObject(body []byte, fields []field) error {
 	}
 	return nil
 }
+
+// notUTF8 is the message for a member whose text a decoder would replace.
+const notUTF8 = "must be valid UTF-8, without escapes of lone surrogates such as \\ud800"
 
 func lookup(fields []field, name string) (field, bool) {
 	for _, f := range fields {

@@ -105,3 +105,59 @@ func TestValidationProblemCapsItsFieldErrors(t *testing.T) {
 	require.Contains(t, p["detail"], "and 4980 more")
 	require.Less(t, len(res.body), 8<<10, "the answer stays small")
 }
+
+// Text a JSON decoder would replace with U+FFFD (invalid bytes, an escaped
+// lone surrogate) is refused on its member, never stored replaced.
+func TestInvalidUTF8IsRefusedOnItsField(t *testing.T) {
+	e := newEnv(t)
+	id := e.createAccount("ok")["id"].(string)
+	cases := []struct {
+		name, target, body, field string
+	}{
+		{"LabelEscape", "/admin/service-accounts", `{"label":"a\ud800b"}`, "label"},
+		{"LabelLowSurrogate", "/admin/service-accounts", `{"label":"a\udc00"}`, "label"},
+		{"LabelRawByte", "/admin/service-accounts", "{\"label\":\"a\xffb\"}", "label"},
+		{"DescriptionEscape", "/admin/service-accounts", `{"label":"ok","description":"\ud800"}`, "description"},
+		{"UnknownMemberName", "/admin/service-accounts", "{\"label\":\"ok\",\"\xff\":1}", "\ufffd"},
+		{"ResourceKey", "/admin/service-accounts/" + id + "/permissions",
+			`{"resourceType":"study","resourceKey":"t\ud800","action":"get-responses"}`, "resourceKey"},
+		{"Limiter", "/admin/service-accounts/" + id + "/permissions",
+			`{"resourceType":"study","resourceKey":"t","action":"get-responses","limiter":[{"surveyKey":"\ud800"}]}`, "limiter"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fields := requireProblem(t, e.do("POST", c.target, c.body), http.StatusBadRequest)
+			require.Contains(t, fields, c.field)
+		})
+	}
+	// A surrogate pair, escaped, is a character like any other.
+	created := e.createAccount("smile \U0001F600")
+	require.Equal(t, "smile \U0001F600", created["label"])
+	res := e.do("POST", "/admin/service-accounts", `{"label":"smile \ud83d\ude00"}`)
+	require.Equal(t, "smile \U0001F600", e.expect(res, http.StatusCreated)["label"])
+
+	page := e.expect(e.do("GET", "/admin/service-accounts", ""), http.StatusOK)
+	require.Len(t, items(t, page), 3, "nothing invalid was stored")
+	perms := e.expect(e.do("GET", "/admin/service-accounts/"+id+"/permissions", ""), http.StatusOK)
+	require.Empty(t, items(t, perms))
+}
+
+// RFC 3339 offsets run to ±23:59, and every stored time lies in UTC years
+// 1 to 9999.
+func TestExpiresAtOutsideWhatStoresHoldIsRefused(t *testing.T) {
+	e := newEnv(t)
+	id := e.createAccount("ok")["id"].(string)
+	for _, at := range []string{
+		"9999-12-31T23:59:59-23:59", // year 10000 in UTC
+		"2030-01-01T00:00:00+24:00",
+		"2030-01-01T00:00:00-24:00",
+		"2030-01-01T00:00:00+99:59",
+	} {
+		fields := requireProblem(t, e.do("POST", "/admin/service-accounts/"+id+"/api-keys", `{"expiresAt":"`+at+`"}`), http.StatusBadRequest)
+		require.Equal(t, []string{"expiresAt"}, fields, at)
+	}
+	keys := e.expect(e.do("GET", "/admin/service-accounts/"+id+"/api-keys", ""), http.StatusOK)
+	require.Empty(t, items(t, keys))
+	k := e.expect(e.do("POST", "/admin/service-accounts/"+id+"/api-keys", `{"expiresAt":"9999-12-31T23:59:59+23:59"}`), http.StatusCreated)
+	require.Equal(t, "9999-12-31T00:00:59.000000Z", k["expiresAt"])
+}

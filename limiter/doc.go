@@ -37,7 +37,10 @@
 // Limiters are admin input, so Parse bounds what it accepts, which also
 // bounds the work Match does per request: at most 64 KiB of JSON, 100 items,
 // 20 keys per item, 100 values per key, and 200 bytes per key or value.
-// Keys and values must be valid UTF-8.
+// Keys and values must be valid UTF-8, spelled without escapes of lone
+// surrogates (such as \ud800, which JSON decoders silently replace with
+// U+FFFD), and hold no control characters (U+0000 to U+001F, U+007F to
+// U+009F): no request attribute a limiter should match holds one.
 //
 // # Canonical form
 //

@@ -8,9 +8,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/jsontext"
 )
 
 // Limits on what Parse accepts; see the package documentation.
@@ -130,8 +133,10 @@ func parseItem(path string, v gjson.Result) (item, *Error) {
 			err = errorf(path, `has an empty key ""`)
 		case len(key) > maxStringLen:
 			err = errorf(path, "has a key longer than %d bytes", maxStringLen)
-		case !utf8.ValidString(key):
-			err = errorf(path, "has a key that is not valid UTF-8")
+		case !utf8.ValidString(key) || !jsontext.Faithful(k.Raw):
+			err = errorf(path, "has a key that is not valid UTF-8 (or escapes a lone surrogate, such as \\ud800)")
+		case strings.IndexFunc(key, unicode.IsControl) >= 0:
+			err = errorf(path, "has a key with a control character")
 		}
 		if err != nil {
 			return false
@@ -163,7 +168,7 @@ func parseCond(path, key string, v gjson.Result) (cond, *Error) {
 	c := cond{key: strings.Clone(key)}
 	switch {
 	case v.Type == gjson.String:
-		if err := checkString(path, v.String()); err != nil {
+		if err := checkString(path, v); err != nil {
 			return cond{}, err
 		}
 		c.values = []string{strings.Clone(v.String())}
@@ -184,7 +189,7 @@ func parseCond(path, key string, v gjson.Result) (cond, *Error) {
 			case slices.Contains(c.values, s):
 				err = errorf(elemPath, "repeats %s", appendString(nil, s))
 			default:
-				err = checkString(elemPath, s)
+				err = checkString(elemPath, e)
 			}
 			c.values = append(c.values, strings.Clone(s))
 			return err == nil
@@ -201,14 +206,21 @@ func parseCond(path, key string, v gjson.Result) (cond, *Error) {
 	}
 }
 
-func checkString(path, s string) *Error {
+// checkString checks a string value. Raw is checked as well as the
+// decoded text, since gjson turns an escaped lone surrogate (\ud800) into
+// U+FFFD without an error. Control characters are refused: no request
+// attribute a limiter should match holds one, and PostgreSQL refuses NUL.
+func checkString(path string, v gjson.Result) *Error {
+	s := v.String()
 	switch {
 	case s == "":
 		return errorf(path, "must be a non-empty string")
 	case len(s) > maxStringLen:
 		return errorf(path, "must be at most %d bytes long", maxStringLen)
-	case !utf8.ValidString(s):
-		return errorf(path, "must be valid UTF-8")
+	case !utf8.ValidString(s) || !jsontext.Faithful(v.Raw):
+		return errorf(path, "must be valid UTF-8, without escapes of lone surrogates such as \\ud800")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return errorf(path, "must not hold control characters")
 	}
 	return nil
 }

@@ -91,9 +91,12 @@ func (m *Manager) now() time.Time {
 // AccountInput is what an administrator types for an account. Label and
 // description are trimmed of surrounding spaces before validation. The
 // max= tags repeat MaxLabelLength and MaxDescriptionLength (struct tags
-// must be literals); the tests check the two agree.
+// must be literals); the tests check the two agree. Both must be valid
+// UTF-8 without control or bidirectional formatting characters; the label
+// must also fit on one line and hold a visible character, so that no label
+// looks blank or like another one in a list.
 type AccountInput struct {
-	Label       string `json:"label" validate:"required,max=100,singleline"`
+	Label       string `json:"label" validate:"required,max=100,singleline,visible"`
 	Description string `json:"description" validate:"max=1000,multiline"`
 }
 
@@ -232,7 +235,8 @@ func decodeCursor(cursor string) (uuid.UUID, error) {
 
 // CreateKeyInput describes a new API key.
 type CreateKeyInput struct {
-	// ExpiresAt, when set, must lie in the future by the Manager's clock.
+	// ExpiresAt, when set, must lie in the future by the Manager's clock,
+	// and within MinTime and MaxTime.
 	ExpiresAt *time.Time `json:"expiresAt"`
 }
 
@@ -249,6 +253,9 @@ func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateK
 	var expiresAt *time.Time
 	if in.ExpiresAt != nil {
 		t := in.ExpiresAt.UTC().Truncate(time.Microsecond)
+		if err := checkTime("expiresAt", t); err != nil {
+			return CreatedKey{}, err
+		}
 		if !t.After(now) {
 			return CreatedKey{}, invalid("expiresAt", "must be in the future")
 		}

@@ -98,6 +98,16 @@ func TestAccountInputValidation(t *testing.T) {
 		{"label not UTF-8", serviceaccount.AccountInput{Label: "a\xffb"}, []string{"label"}},
 		{"description with NUL", serviceaccount.AccountInput{Label: "ok", Description: "a\x00"}, []string{"description"}},
 		{"description not UTF-8", serviceaccount.AccountInput{Label: "ok", Description: "\xc3"}, []string{"description"}},
+		// Labels that look blank, or like another one, in a list.
+		{"label only zero-width spaces", serviceaccount.AccountInput{Label: "\u200b\u200b"}, []string{"label"}},
+		{"label only a byte order mark", serviceaccount.AccountInput{Label: "\ufeff"}, []string{"label"}},
+		{"label only a line separator", serviceaccount.AccountInput{Label: "\u2028"}, []string{"label"}},
+		{"label only a combining mark", serviceaccount.AccountInput{Label: "\u0301"}, []string{"label"}},
+		{"label with a line separator", serviceaccount.AccountInput{Label: "a\u2028b"}, []string{"label"}},
+		{"label with a bidi override", serviceaccount.AccountInput{Label: "admin\u202egnp.exe"}, []string{"label"}},
+		{"label with a bidi isolate", serviceaccount.AccountInput{Label: "a\u2066b\u2069"}, []string{"label"}},
+		{"label with a right-to-left mark", serviceaccount.AccountInput{Label: "a\u200fb"}, []string{"label"}},
+		{"description with a bidi override", serviceaccount.AccountInput{Label: "ok", Description: "a\u202eb"}, []string{"description"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,13 +120,17 @@ func TestAccountInputValidation(t *testing.T) {
 		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: " " + strings.Repeat("😀", serviceaccount.MaxLabelLength) + " ", Description: strings.Repeat("数", serviceaccount.MaxDescriptionLength)})
 		require.NoError(t, err)
 	})
+	t.Run("labels may hold zero-width joiners and any script", func(t *testing.T) {
+		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "👩\u200d💻 שלום café"})
+		require.NoError(t, err)
+	})
 	t.Run("descriptions may span lines", func(t *testing.T) {
 		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "multi", Description: "line one\r\n\tline two"})
 		require.NoError(t, err)
 	})
 	page, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{})
 	require.NoError(t, err)
-	assert.Len(t, page.Items, 2, "no invalid input was written")
+	assert.Len(t, page.Items, 3, "no invalid input was written")
 }
 
 func TestUpdateAccount(t *testing.T) {
@@ -206,6 +220,30 @@ func TestCreateKeyRejectsAnExpiryThatIsNotInTheFuture(t *testing.T) {
 	keys, err := f.m.Keys(t.Context(), a.ID)
 	require.NoError(t, err)
 	assert.Empty(t, keys)
+}
+
+// Every store holds UTC years 1 to 9999; a later expiry made MariaDB fail
+// (503) and the others store a time RFC 3339 cannot write.
+func TestCreateKeyRejectsAnExpiryOutsideTheYears1To9999(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	far := time.FixedZone("-23:59", -(23*3600 + 59*60))
+	for _, at := range []time.Time{
+		time.Date(9999, 12, 31, 23, 59, 59, 0, far), // year 10000 in UTC
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		serviceaccount.MaxTime.Add(time.Microsecond),
+	} {
+		_, err := f.m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{ExpiresAt: &at})
+		requireFields(t, err, "expiresAt")
+	}
+	keys, err := f.m.Keys(t.Context(), a.ID)
+	require.NoError(t, err)
+	assert.Empty(t, keys)
+
+	last := serviceaccount.MaxTime
+	k, err := f.m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{ExpiresAt: &last})
+	require.NoError(t, err)
+	assert.Equal(t, serviceaccount.MaxTime, *k.Key.ExpiresAt)
 }
 
 func TestCreateKeyForAnUnknownAccountIsNotFound(t *testing.T) {

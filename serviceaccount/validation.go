@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -68,6 +69,9 @@ func newValidator() *validator.Validate {
 	must(v.RegisterValidation("multiline", func(fl validator.FieldLevel) bool {
 		return cleanText(fl.Field().String(), true)
 	}))
+	must(v.RegisterValidation("visible", func(fl validator.FieldLevel) bool {
+		return hasVisible(fl.Field().String())
+	}))
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "" || name == "-" {
@@ -96,32 +100,72 @@ func validateStruct(v *validator.Validate, s any) error {
 	return out
 }
 
+// MinTime and MaxTime bound every time the Manager stores: UTC years 1 to
+// 9999, what every store holds and RFC 3339 can write. A later time (such
+// as 9999-12-31T23:59:59-23:59, year 10000 in UTC) made MariaDB fail and
+// the others store a time no client could read back.
+var (
+	MinTime = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(9999, time.December, 31, 23, 59, 59, 999_999_000, time.UTC)
+)
+
+// checkTime refuses a time outside MinTime and MaxTime, on field.
+func checkTime(field string, t time.Time) *ValidationError {
+	if t.Before(MinTime) || t.After(MaxTime) {
+		return invalid(field, "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z")
+	}
+	return nil
+}
+
 func must(err error) {
 	if err != nil {
 		panic(err)
 	}
 }
 
-// cleanText reports whether s is valid UTF-8 without control characters;
-// multiline text may also hold tabs and line breaks.
+// cleanText reports whether s is valid UTF-8 without control characters
+// and without bidirectional formatting characters; single-line text holds
+// no line or paragraph separator either (U+2028, U+2029), while multiline
+// text may hold tabs and line breaks. The bidi controls (embeddings,
+// overrides, isolates and marks) can make a label read as another one in
+// a list, "Trojan Source" style, and no label needs them.
 func cleanText(s string, multiline bool) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
+		switch {
+		case unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')):
+			return false
+		case unicode.Is(unicode.Bidi_Control, r):
+			return false
+		case !multiline && (r == '\u2028' || r == '\u2029'):
 			return false
 		}
 	}
 	return true
 }
 
+// hasVisible reports whether s holds a character that shows: a label made
+// only of spaces, zero-width characters (U+200B), byte order marks or
+// other format characters looks empty, or like nothing, in a list.
+func hasVisible(s string) bool {
+	for _, r := range s {
+		if unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Mn, r) {
+			return true
+		}
+	}
+	return false
+}
+
 func describe(fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "singleline":
-		return "must be valid UTF-8 without control characters"
+		return "must be valid UTF-8 on one line, without control or bidirectional formatting characters"
 	case "multiline":
-		return "must be valid UTF-8 without control characters other than tabs and line breaks"
+		return "must be valid UTF-8 without control characters other than tabs and line breaks, and without bidirectional formatting characters"
+	case "visible":
+		return "must hold at least one visible character"
 	case "required":
 		return "is required"
 	case "max":
