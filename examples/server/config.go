@@ -17,6 +17,12 @@ type config struct {
 	tokenGenerated bool
 	flushInterval  time.Duration
 	cacheTTL       time.Duration
+	timeouts       timeouts
+}
+
+// timeouts bound how long a client may hold a connection; see the flags.
+type timeouts struct {
+	readHeader, read, write, idle, shutdown time.Duration
 }
 
 // minAdminTokenLength keeps a guessable token from guarding the admin API.
@@ -31,6 +37,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&cfg.adminToken, "admin-token", "", "bearer `token` for /admin (default $ADMIN_TOKEN; if both are empty, a random token is generated and printed)")
 	fs.DurationVar(&cfg.flushInterval, "flush-interval", time.Minute, "how often last-used times are written")
 	fs.DurationVar(&cfg.cacheTTL, "cache-ttl", 10*time.Second, "how long a key lookup is reused (changes made by other processes take this long to be seen)")
+	fs.DurationVar(&cfg.timeouts.readHeader, "read-header-timeout", 10*time.Second, "how long a client may take to send a request's headers")
+	fs.DurationVar(&cfg.timeouts.read, "read-timeout", 30*time.Second, "how long a client may take to send a whole request, body included (a 1 MiB body at 35 KiB/s)")
+	fs.DurationVar(&cfg.timeouts.write, "write-timeout", 30*time.Second, "how long a request may take from the end of its headers to the end of its response")
+	fs.DurationVar(&cfg.timeouts.idle, "idle-timeout", 60*time.Second, "how long an idle keep-alive connection stays open")
+	fs.DurationVar(&cfg.timeouts.shutdown, "shutdown-timeout", 15*time.Second, "how long shutdown waits for requests in flight before closing their connections")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, errUsage
@@ -59,6 +70,18 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if cfg.cacheTTL <= 0 {
 		return fmt.Errorf("-cache-ttl %s: must be positive", cfg.cacheTTL)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"read-header-timeout", cfg.timeouts.readHeader}, {"read-timeout", cfg.timeouts.read},
+		{"write-timeout", cfg.timeouts.write}, {"idle-timeout", cfg.timeouts.idle},
+		{"shutdown-timeout", cfg.timeouts.shutdown},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("-%s %s: must be positive", d.flag, d.v)
+		}
 	}
 	if cfg.db == "" {
 		return errors.New("-db: must not be empty (use memory: for an in-memory store)")

@@ -194,10 +194,12 @@ type server struct {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
-// start runs the server binary on a free port and waits until it listens.
-func start(t *testing.T, db string) *server {
+// start runs the server binary on a free port, with more flags if given,
+// and waits until it listens.
+func start(t *testing.T, db string, flags ...string) *server {
 	t.Helper()
-	cmd := exec.Command(serverBinary(t), "-addr", "127.0.0.1:0", "-db", db, "-flush-interval", "1h", "-cache-ttl", "10s")
+	args := append([]string{"-addr", "127.0.0.1:0", "-db", db, "-flush-interval", "1h", "-cache-ttl", "10s"}, flags...)
+	cmd := exec.Command(serverBinary(t), args...)
 	cmd.Env = append(os.Environ(), "ADMIN_TOKEN="+adminToken)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

@@ -14,8 +14,23 @@
 //	-flush-interval  how often last-used times are written (default 1m)
 //	-cache-ttl       how long a key lookup is reused (default 10s)
 //
-// SIGINT or SIGTERM shuts it down gracefully: in-flight requests finish and
-// the last-used times recorded so far are written before it exits.
+// Every connection is bounded, so that slow or idle clients cannot exhaust
+// the file descriptors:
+//
+//	-read-header-timeout  sending the request line and headers (default 10s)
+//	-read-timeout         sending the whole request, body included (default 30s:
+//	                      a 1 MiB body, the largest accepted, at 35 KiB/s)
+//	-write-timeout        from the end of the headers to the end of the response (default 30s)
+//	-idle-timeout         an idle keep-alive connection (default 60s)
+//	-shutdown-timeout     how long shutdown waits for requests in flight (default 15s)
+//
+// Request lines and headers are capped at 64 KiB (MaxHeaderBytes), bodies
+// at 1 MiB. The access log cuts each logged field at 256 bytes.
+//
+// SIGINT or SIGTERM shuts it down gracefully: in-flight requests finish;
+// the connections still open after -shutdown-timeout (a stalled client)
+// are closed; then the last-used times recorded so far are written, with a
+// context of their own, before it exits with status 0.
 package main
 
 import (

@@ -50,7 +50,9 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken s
 				"unpublished": true,
 			})
 		})
-	return mux
+	// The outer mux never redirects (a DELETE of …/api-keys/.. would be
+	// sent on to the account) and answers its 404 and 405 in problem+json.
+	return admin.NoRedirect(mux)
 }
 
 func whoami(w http.ResponseWriter, r *http.Request) {

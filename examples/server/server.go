@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
@@ -16,9 +16,15 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
 
-// shutdownTimeout bounds how long in-flight requests and the final
-// last-used flush may take once a signal arrived.
-const shutdownTimeout = 15 * time.Second
+// flushTimeout bounds the final last-used flush. It has its own context,
+// started after the connections are gone, so that a client stalling
+// shutdown can never cost the last uses.
+const flushTimeout = 15 * time.Second
+
+// maxHeaderBytes bounds the request line and headers. Keys and tokens are
+// short; bodies (up to 1 MiB, admin.MaxBodyBytes and the middleware's
+// MaxBodyBytes) are bounded separately and by the read timeout.
+const maxHeaderBytes = 64 << 10
 
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -48,9 +54,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		_ = mw.Close(ctx)
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
+	// Every connection is bounded in time, so that slow or idle clients
+	// cannot hold file descriptors until the server stops answering.
 	srv := &http.Server{
 		Handler:           accessLog(log, routes(mgr, mw, cfg.adminToken, log)),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.timeouts.readHeader,
+		ReadTimeout:       cfg.timeouts.read,
+		WriteTimeout:      cfg.timeouts.write,
+		IdleTimeout:       cfg.timeouts.idle,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 
@@ -70,16 +82,34 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 
 	fmt.Fprintln(stdout, "shutting down: finishing requests and writing last-used times")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	shutdown(srv, cfg.timeouts.shutdown, log)
+	// Close after the connections are gone: every request that was served
+	// has recorded its use. Its context is its own, never one a stalled
+	// client has used up.
+	flushCtx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
-	shutdownErr := srv.Shutdown(shutdownCtx)
-	// Close after Shutdown: every request that was served has recorded its use.
-	closeErr := mw.Close(shutdownCtx)
-	if err := errors.Join(shutdownErr, closeErr); err != nil {
+	if err := mw.Close(flushCtx); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	fmt.Fprintln(stdout, "stopped")
 	return nil
+}
+
+// shutdown lets the requests in flight finish for up to timeout, then
+// closes the connections that are still open (a client sending its body a
+// byte at a time, a response nobody reads). A stalled client is not the
+// server's failure, so it is logged, not returned.
+func shutdown(srv *http.Server, timeout time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := srv.Shutdown(ctx)
+	if err == nil {
+		return
+	}
+	log.Warn("shutdown: closing the connections that did not finish in time", "timeout", timeout, "err", err)
+	if err := srv.Close(); err != nil {
+		log.Warn("shutdown: closing connections", "err", err)
+	}
 }
 
 // openStore opens the store the -db flag names and migrates SQL schemas.
@@ -104,15 +134,41 @@ func openStore(ctx context.Context, db string) (serviceaccount.Store, func(), er
 	return st, closeDB, nil
 }
 
+// maxLoggedField bounds each request-supplied field of an access log line:
+// a path may be as long as maxHeaderBytes, and twenty of them must not
+// grow the log by megabytes.
+const maxLoggedField = 256
+
 // accessLog logs one line per request: never headers, so never a key or
-// the admin token.
+// the admin token. The method and path are cut to maxLoggedField bytes;
+// pathBytes gives the path's full length when it was cut.
 func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
-		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		attrs := []slog.Attr{
+			slog.String("method", clipField(r.Method)), slog.String("path", clipField(r.URL.Path)),
+			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
+		}
+		if len(r.URL.Path) > maxLoggedField {
+			attrs = append(attrs, slog.Int("pathBytes", len(r.URL.Path)))
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
+}
+
+// clipField cuts s to maxLoggedField bytes, on a character boundary, and
+// marks the cut.
+func clipField(s string) string {
+	if len(s) <= maxLoggedField {
+		return s
+	}
+	cut := maxLoggedField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 type statusRecorder struct {
