@@ -248,4 +248,3 @@ func TestShutdownClosesAStalledConnectionAndWritesLastUses(t *testing.T) {
 	assert.NotNil(t, keys["items"].([]any)[0].(map[string]any)["lastUsedAt"], "the last use survived the stalled shutdown")
 	srv.stop()
 }
-
