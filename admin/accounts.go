@@ -30,6 +30,11 @@ func pathID(r *http.Request, name string) (uuid.UUID, error) {
 func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var p serviceaccount.ListAccountsParams
+	for _, name := range []string{"limit", "cursor"} {
+		if len(q[name]) > 1 {
+			return invalidField(name, "must be given at most once")
+		}
+	}
 	if q.Has("limit") {
 		// Plain digits only: Atoi would also take "+5", and an empty value
 		// is a mistake, not a request for the default.

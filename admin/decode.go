@@ -73,12 +73,18 @@ func timeField(name string, dst **time.Time) field {
 // readBody reads a JSON object body into fields. With optional set, an empty
 // body is allowed and reported as present == false.
 //
-// Content type: a body must be declared application/json (or another
+// Content type: a single Content-Type header (several are 400); a body
+// must be declared application/json (or another
 // application/*+json type); a declared non-JSON type is 415 even with an
 // empty body. A browser can send a cross-site form or text/plain POST
 // without a CORS preflight, so refusing those keeps an admin UI that
 // authenticates by cookie safe from cross-site requests.
 func readBody(w http.ResponseWriter, r *http.Request, optional bool, fields ...field) (present bool, err error) {
+	if len(r.Header["Content-Type"]) > 1 {
+		// Which one is meant? A proxy may have judged the body by another.
+		return false, newProblem(http.StatusBadRequest,
+			"Send one Content-Type header, not several.").withCode(codeAmbiguousHeader)
+	}
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !isJSONMediaType(ct) {
 		return false, newProblem(http.StatusUnsupportedMediaType,

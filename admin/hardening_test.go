@@ -161,3 +161,23 @@ func TestExpiresAtOutsideWhatStoresHoldIsRefused(t *testing.T) {
 	k := e.expect(e.do("POST", "/admin/service-accounts/"+id+"/api-keys", `{"expiresAt":"9999-12-31T23:59:59+23:59"}`), http.StatusCreated)
 	require.Equal(t, "9999-12-31T00:00:59.000000Z", k["expiresAt"])
 }
+
+// A repeated query parameter or Content-Type is refused, not read as its
+// first value.
+func TestRepeatedParametersAndContentTypesAreRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []string{"limit=1&limit=100", "cursor=a&cursor=b"} {
+		fields := requireProblem(t, e.do("GET", "/admin/service-accounts?"+q, ""), http.StatusBadRequest)
+		require.Len(t, fields, 1, q)
+		require.True(t, strings.HasPrefix(q, fields[0]), q)
+	}
+	req := httptest.NewRequest("POST", "/admin/service-accounts", strings.NewReader(`{"label":"x"}`))
+	req.Header.Add("Content-Type", "application/json")
+	req.Header.Add("Content-Type", "text/plain")
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+	require.Contains(t, rec.Body.String(), `"code":"ambiguous_header"`)
+	page := e.expect(e.do("GET", "/admin/service-accounts", ""), http.StatusOK)
+	require.Empty(t, items(t, page))
+}
