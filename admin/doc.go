@@ -28,6 +28,13 @@
 // The Location header of a created account includes the prefix, recovered
 // from the request line: /admin/service-accounts/{id}.
 //
+// Serve a net/http outer mux through [NoRedirect]: a plain ServeMux
+// answers DELETE /admin/service-accounts/A/api-keys/.. with a redirect to
+// /admin/service-accounts/A, which curl -L and Go's http.Client follow
+// with the same method and Authorization header, deleting the account.
+//
+//	http.ListenAndServe(addr, admin.NoRedirect(mux))
+//
 // # Routes
 //
 //	GET    /service-accounts?limit=&cursor=          200 {"items":[account…],"nextCursor":string|null}
@@ -83,21 +90,32 @@
 // # Errors
 //
 // Errors are RFC 9457 application/problem+json documents with "type"
-// (always about:blank), "title", "status" and "detail", and for invalid input an "errors" array of
-// {"field","message"} whose field is the JSON name (label, expiresAt,
-// limiter[0].surveyKey, limit, cursor):
+// (always about:blank), "title", "status", "detail" and a stable "code",
+// and for invalid input an "errors" array of {"field","message"} whose
+// field is the JSON name (label, expiresAt, limiter[0].surveyKey, limit,
+// cursor): the first 20, with "moreErrors" counting the rest, so that a
+// body of 100 000 unknown members is not answered with megabytes.
 //
-//	400  malformed JSON, a wrong JSON type, an unknown or repeated member,
-//	     data after the object, invalid values, a bad limit or cursor
-//	404  an unknown path or id, an id that is not a UUID, and a key or
-//	     permission that belongs to another account
-//	405  a method the path does not support, with an Allow header
-//	409  a grant the account already holds (the same type, key, action
-//	     and limiter, "x" and ["x"] alike; the detail says so), or
+//	400  invalid_input: a wrong JSON type, an unknown or repeated member,
+//	     data after the object, invalid values (text that is not valid
+//	     UTF-8 or escapes a lone surrogate such as \ud800, a time outside
+//	     UTC years 1 to 9999 or with an offset beyond ±23:59), a bad or
+//	     repeated limit or cursor; malformed_json: not JSON;
+//	     ambiguous_header: a repeated Content-Type; ambiguous_credentials:
+//	     more than one Authorization header (RequireBearerToken)
+//	401  no_credentials, invalid_token (RequireBearerToken)
+//	404  not_found: an unknown path or id, an id that is not a UUID, a key
+//	     or permission that belongs to another account, and a path that
+//	     needs cleaning ("..", ".", "//"), whatever the method: the API never
+//	     redirects (see NoRedirect)
+//	405  method_not_allowed: a method the path does not support, with an
+//	     Allow header
+//	409  conflict: a grant the account already holds (the same type, key,
+//	     action and limiter, "x" and ["x"] alike; the detail says so), or
 //	     another store uniqueness conflict (an id collision)
-//	413  a body larger than MaxBodyBytes
-//	415  a body that is not declared as JSON
-//	503  the store failed (a lost connection, a closed pool), or the
+//	413  body_too_large: a body larger than MaxBodyBytes
+//	415  unsupported_media_type: a body that is not declared as JSON
+//	503  unavailable: the store failed (a lost connection, a closed pool), or the
 //	     request's context ended before it answered; the detail is
 //	     generic and the cause is logged
 //

@@ -15,7 +15,7 @@
 //
 // [Middleware.Authenticate] takes the key from "Authorization: Bearer
 // <key>" or "X-API-Key: <key>" (a request carrying both must carry the same
-// key in each), checks its length and prefix before hashing it (so junk of
+// key in each, and neither header may be repeated), checks its length and prefix before hashing it (so junk of
 // any size costs a comparison), hashes it, finds it (cache first), checks
 // the rest of its format (alphabet, checksum) on a cache miss before any
 // store work, checks its expiry, records the use and puts the [Principal]
@@ -41,21 +41,37 @@
 // permission would be checked on one value and the handler act on another.
 // The check covers the whole document, not only the keys the route reads.
 //
+// The same rule holds for every source: the middleware never decides on a
+// value the handler could read differently. A route reading a [Query]
+// refuses, with 400 and [ErrMalformedQuery], a query that url.ParseQuery
+// would not parse whole (more than 10 000 parameters, a semicolon, a bad
+// percent escape), since r.URL.Query() would drop what the limiter read:
+// surveyKey=intake followed by 10 000 "&x" used to pass the limiter while
+// the handler saw no survey at all. A route reading a [Header] refuses a
+// repeated header ([ErrAmbiguousHeader]).
+//
 // # Statuses
 //
-//	401  no key, a malformed key, an unknown or deleted key, an expired key
-//	     (with WWW-Authenticate: Bearer, and error="invalid_token" when a
-//	     key was presented)
-//	403  authenticated, but no permission grants the request; the detail
-//	     names the permission, and says when a limiter refused it
-//	413  Require read a JSON body longer than Config.MaxBodyBytes
-//	400  Require could not read the body, or the JSON body repeats a key
-//	     in one object (ignoring case)
-//	503  the store failed: authentication fails closed, never 200, never
-//	     401; or Close has begun
-//	500  Require without Authenticate
+//	401  no_credentials, malformed_key, unknown_key (never issued or
+//	     deleted), expired_key, disabled_key, disabled_account (with
+//	     WWW-Authenticate: Bearer, and error="invalid_token" when a key
+//	     was presented)
+//	400  ambiguous_credentials: a repeated Authorization or X-API-Key
+//	     header, or both with different keys
+//	403  forbidden: authenticated, but no permission grants the request;
+//	     the detail names the permission, and says when a limiter refused it
+//	413  body_too_large: Require read a JSON body longer than
+//	     Config.MaxBodyBytes
+//	400  unreadable_body: Require could not read the body; ambiguous_body:
+//	     the JSON body repeats a key in one object (ignoring case);
+//	     malformed_query and ambiguous_header (see above)
+//	503  unavailable: the store failed (authentication fails closed, never
+//	     200, never 401), or Close has begun
+//	500  internal: Require without Authenticate
 //
-// Each answer is an application/problem+json body (RFC 9457), with
+// Each answer is an application/problem+json body (RFC 9457) with a
+// stable, machine-readable "code" member (the words above; [CodeOf] gives
+// it for an error, and each has a sentinel for errors.Is), and with
 // X-Content-Type-Options: nosniff, written by [WriteProblem], unless
 // Config.ErrorHandler writes its own; it receives the errors of this
 // package ([ErrUnknownKey], [*ForbiddenError], [ErrStoreUnavailable]
