@@ -39,8 +39,7 @@
 // 20 keys per item, 100 values per key, and 200 bytes per key or value.
 // Keys and values must be valid UTF-8, spelled without escapes of lone
 // surrogates (such as \ud800, which JSON decoders silently replace with
-// U+FFFD), and hold no control characters (U+0000 to U+001F, U+007F to
-// U+009F): no request attribute a limiter should match holds one.
+// U+FFFD). The Manager also refuses control characters in new limiters.
 //
 // # Canonical form
 //

@@ -3,6 +3,7 @@ package limiter
 import (
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -91,6 +92,33 @@ func (l *Limiter) Keys() iter.Seq2[int, string] {
 			for _, c := range it.conds {
 				if !yield(i, c.key) {
 					return
+				}
+			}
+		}
+	}
+}
+
+// Strings yields every key and value of l with its path in the form
+// Error.Path uses ("[0].surveyKey" for a key or its single value,
+// "[0].surveyKey[1]" for a value of an array), so that a caller can hold
+// new input to rules of its own (the Manager refuses control characters)
+// without Parse refusing the limiters stored before such a rule.
+func (l *Limiter) Strings() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for i, it := range l.all() {
+			for _, c := range it.conds {
+				path := KeyPath(i, c.key)
+				if !yield(path, c.key) {
+					return
+				}
+				for j, v := range c.values {
+					vpath := path
+					if c.anyOf {
+						vpath += "[" + strconv.Itoa(j) + "]"
+					}
+					if !yield(vpath, v) {
+						return
+					}
 				}
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -135,8 +134,6 @@ func parseItem(path string, v gjson.Result) (item, *Error) {
 			err = errorf(path, "has a key longer than %d bytes", maxStringLen)
 		case !utf8.ValidString(key) || !jsontext.Faithful(k.Raw):
 			err = errorf(path, "has a key that is not valid UTF-8 (or escapes a lone surrogate, such as \\ud800)")
-		case strings.IndexFunc(key, unicode.IsControl) >= 0:
-			err = errorf(path, "has a key with a control character")
 		}
 		if err != nil {
 			return false
@@ -208,8 +205,9 @@ func parseCond(path, key string, v gjson.Result) (cond, *Error) {
 
 // checkString checks a string value. Raw is checked as well as the
 // decoded text, since gjson turns an escaped lone surrogate (\ud800) into
-// U+FFFD without an error. Control characters are refused: no request
-// attribute a limiter should match holds one, and PostgreSQL refuses NUL.
+// U+FFFD without an error. (Control characters are refused on input by
+// the Manager, through Strings, not here: Parse also reads the limiters
+// stored before that rule.)
 func checkString(path string, v gjson.Result) *Error {
 	s := v.String()
 	switch {
@@ -219,8 +217,6 @@ func checkString(path string, v gjson.Result) *Error {
 		return errorf(path, "must be at most %d bytes long", maxStringLen)
 	case !utf8.ValidString(s) || !jsontext.Faithful(v.Raw):
 		return errorf(path, "must be valid UTF-8, without escapes of lone surrogates such as \\ud800")
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return errorf(path, "must not hold control characters")
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/google/uuid"
@@ -414,6 +415,16 @@ func parseLimiter(raw json.RawMessage) (*limiter.Limiter, error) {
 			return nil, invalid("limiter"+le.Path, le.Message)
 		}
 		return nil, invalid("limiter", err.Error())
+	}
+	if l != nil {
+		// No request attribute a limiter should match holds a control
+		// character, and PostgreSQL refuses NUL. Checked here rather than
+		// in limiter.Parse, which also reads the limiters stored before.
+		for path, s := range l.Strings() {
+			if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+				return nil, invalid("limiter"+path, "must not hold control characters")
+			}
+		}
 	}
 	return l, nil
 }

@@ -486,3 +486,24 @@ func (s *lostCommitStore) InTx(ctx context.Context, fn func(context.Context, ser
 	}
 	return s.lose
 }
+
+// Control characters in a new limiter are refused on their path; limiters
+// stored before the rule still load (limiter.Parse accepts them).
+func TestAddPermissionRefusesControlCharactersInTheLimiter(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	for limiterJSON, field := range map[string]string{
+		`[{"surveyKey":"s\u0000"}]`:         "limiter[0].surveyKey",
+		`[{"surveyKey":["s1","s\n2"]}]`:     "limiter[0].surveyKey[1]",
+		`[{"surveyKey":"s1"},{"x\ty":"s"}]`: `limiter[1]["x\ty"]`,
+		`[{"surveyKey":"s\u0085"}]`:         "limiter[0].surveyKey",
+	} {
+		_, err := f.m.AddPermission(t.Context(), a.ID, serviceaccount.PermissionInput{
+			ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses", Limiter: json.RawMessage(limiterJSON),
+		})
+		requireFields(t, err, field)
+	}
+	perms, err := f.m.Permissions(t.Context(), a.ID)
+	require.NoError(t, err)
+	assert.Empty(t, perms)
+}
