@@ -125,3 +125,22 @@ func TestTakeOrdersTheBatchByKeyID(t *testing.T) {
 }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// An operator may lower net/url's parameter limit below smallQuery with
+// GODEBUG urlmaxqueryparams; r.URL.Query() then drops a whole query of
+// more parameters, so Require must refuse it rather than read a value the
+// handler cannot see (a limiter bypass). The setting can change while the
+// process runs (os.Setenv), so it is set here, in the middle of the test.
+func TestQueryValueFollowsALowGODEBUGParameterLimit(t *testing.T) {
+	for _, limit := range []string{"1", "5", "20", "64", "65", "0"} {
+		t.Run(limit, func(t *testing.T) {
+			t.Setenv("GODEBUG", "urlmaxqueryparams="+limit)
+			for _, raw := range queryCorpus {
+				requireSameAsParseQuery(t, raw, "surveyKey")
+			}
+			for n := 1; n <= 70; n++ {
+				requireSameAsParseQuery(t, "surveyKey=intake"+strings.Repeat("&x", n-1), "surveyKey")
+			}
+		})
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -48,8 +50,8 @@ func PathValue(name string) Source { return Source{sourcePath, name} }
 // Query is the first value of a URL query parameter, decoded as
 // r.URL.Query().Get(name) would decode it. A route that reads a Query
 // answers 400 (ErrMalformedQuery) to a query that url.ParseQuery does not
-// parse without an error: more parameters than its limit (10 000, or a
-// lower GODEBUG urlmaxqueryparams setting above 64), a semicolon, or a bad
+// parse without an error: more parameters than its limit (10 000, or the
+// GODEBUG urlmaxqueryparams setting), a semicolon, or a bad
 // percent escape. ParseQuery drops such pairs, or the whole query past the
 // limit, so the handler's r.URL.Query() would not hold the value the
 // permission was checked on.
@@ -491,8 +493,9 @@ func unquoteKey(raw []byte) []byte {
 }
 
 // smallQuery is the number of parameters up to which cleanQuery decides
-// alone; a query with more is handed to url.ParseQuery, which alone knows
-// its limit (10 000 by default, or GODEBUG urlmaxqueryparams).
+// without parsing the query (against maxSmallQuery); a query with more is
+// handed to url.ParseQuery, which alone knows its limit (10 000 by
+// default, or GODEBUG urlmaxqueryparams).
 const smallQuery = 64
 
 // cleanQuery reports whether url.ParseQuery parses raw without an error,
@@ -518,7 +521,41 @@ func cleanQuery(raw string) bool {
 		_, err := url.ParseQuery(raw)
 		return err == nil
 	}
-	return true
+	return pairs <= maxSmallQuery()
+}
+
+// paramLimit is what maxSmallQuery found under one GODEBUG value.
+type paramLimit struct {
+	godebug string
+	max     int
+}
+
+var (
+	smallQueryLimit atomic.Pointer[paramLimit]
+	ampersands      = strings.Repeat("&", smallQuery)
+)
+
+// maxSmallQuery returns how many parameters, up to smallQuery,
+// url.ParseQuery accepts: smallQuery, unless GODEBUG urlmaxqueryparams
+// sets a lower limit, under which r.URL.Query() drops a whole query with
+// more (a value checked here would not reach the handler). It probes
+// ParseQuery once per value of the GODEBUG variable, which os.Setenv can
+// change while the process runs (a //go:debug directive is fixed at build
+// time); reading the variable allocates nothing.
+func maxSmallQuery() int {
+	env := os.Getenv("GODEBUG")
+	if l := smallQueryLimit.Load(); l != nil && l.godebug == env {
+		return l.max
+	}
+	n := 0
+	for n < smallQuery {
+		if _, err := url.ParseQuery(ampersands[:n]); err != nil { // n+1 parameters
+			break
+		}
+		n++
+	}
+	smallQueryLimit.Store(&paramLimit{godebug: env, max: n})
+	return n
 }
 
 func isHex(c byte) bool {
