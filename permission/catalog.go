@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -133,7 +134,7 @@ func (c *Catalog) ResourceTypes() []ResourceType {
 func (c *Catalog) Validate(resourceType, resourceKey, action string, l *limiter.Limiter) []FieldError {
 	ct, ok := c.byID[resourceType]
 	if !ok {
-		return []FieldError{{"resourceType", fmt.Sprintf("unknown resource type %q; allowed: %s", resourceType, c.typeIDs())}}
+		return []FieldError{{"resourceType", fmt.Sprintf("unknown resource type %s; allowed: %s", quoteInput(resourceType), c.typeIDs())}}
 	}
 	var errs []FieldError
 	if msg := ct.checkKey(resourceKey); msg != "" {
@@ -141,8 +142,8 @@ func (c *Catalog) Validate(resourceType, resourceKey, action string, l *limiter.
 	}
 	limiterKeys, ok := ct.actions[action]
 	if !ok {
-		errs = append(errs, FieldError{"action", fmt.Sprintf("unknown action %q for resource type %q; allowed: %s",
-			action, resourceType, quoteAll(actionIDs(ct.def)))})
+		errs = append(errs, FieldError{"action", fmt.Sprintf("unknown action %s for resource type %q; allowed: %s",
+			quoteInput(action), resourceType, quoteAll(actionIDs(ct.def)))})
 		return errs
 	}
 	if l == nil {
@@ -168,7 +169,7 @@ func (ct *compiledType) checkKey(key string) string {
 		return ""
 	}
 	if !rt.OpenKeys {
-		return fmt.Sprintf("resource key %q is not allowed for resource type %q; allowed: %s", key, rt.ID, quoteAll(rt.Keys))
+		return fmt.Sprintf("resource key %s is not allowed for resource type %q; allowed: %s", quoteInput(key), rt.ID, quoteAll(rt.Keys))
 	}
 	switch {
 	case key == "":
@@ -197,6 +198,24 @@ func actionIDs(rt *ResourceType) []string {
 		ids[i] = a.ID
 	}
 	return ids
+}
+
+// maxQuotedInput bounds how much of a value the client sent a message
+// quotes: the admin API repeats messages in its answer, and a resource
+// type of 1 MiB must not be answered with twice that.
+const maxQuotedInput = 64
+
+// quoteInput quotes s, a value the client sent, cut to maxQuotedInput
+// bytes on a character boundary.
+func quoteInput(s string) string {
+	if len(s) <= maxQuotedInput {
+		return strconv.Quote(s)
+	}
+	cut := maxQuotedInput
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }
 
 func quoteAll(values []string) string {

@@ -116,3 +116,23 @@ func TestResourceTypesShowEffectiveWildcardLimiterKeys(t *testing.T) {
 	assert.JSONEq(t, `{"id":"users","displayName":"Participant Users","resourceKeys":["*"],"openKeys":false,
 		"actions":[{"id":"delete-users","limiterKeys":[]},{"id":"*","limiterKeys":[]}]}`, string(out))
 }
+
+// A message quotes what the client sent, but only its start: the admin API
+// repeats each message in its answer, and a 1 MiB resource type was
+// answered with 1.8 MB.
+func TestValidateQuotesOnlyTheStartOfLongInput(t *testing.T) {
+	c := permission.DefaultCatalog()
+	long := strings.Repeat("é", 100_000)
+	for _, in := range [][3]string{
+		{long, "s", "get-reports"},
+		{"study", "s", long},
+		{"messaging", long, "*"},
+	} {
+		errs := c.Validate(in[0], in[1], in[2], nil)
+		require.NotEmpty(t, errs)
+		for _, e := range errs {
+			assert.Less(t, len(e.Message), 1000, "%s: %.100s…", e.Field, e.Message)
+			assert.Contains(t, e.Message, strings.Repeat("é", 10), e.Field)
+		}
+	}
+}
