@@ -105,14 +105,24 @@ func (e *ambiguousBodyError) detail() string {
 // quoteKey quotes a key name taken from a request, cut to maxKeyInDetail
 // bytes on a character boundary.
 func quoteKey(k string) string {
-	if len(k) > maxKeyInDetail {
-		cut := maxKeyInDetail
-		for cut > 0 && !utf8.RuneStart(k[cut]) {
-			cut--
-		}
-		return strconv.Quote(k[:cut]) + "…"
+	h, cut := head(k)
+	if cut {
+		return strconv.Quote(h) + "…"
 	}
-	return strconv.Quote(k)
+	return strconv.Quote(h)
+}
+
+// head is s cut to maxKeyInDetail bytes on a character boundary, and
+// whether it was cut.
+func head(s string) (string, bool) {
+	if len(s) <= maxKeyInDetail {
+		return s, false
+	}
+	cut := maxKeyInDetail
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut], true
 }
 
 // ForbiddenError reports that the authenticated account lacks the
@@ -137,9 +147,14 @@ func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
 
 func (e *ForbiddenError) Error() string {
 	var b strings.Builder
-	key := e.ResourceKey
-	if key == "" {
+	// The key comes from the request (a path, a query or a JSON body of up
+	// to MaxBodyBytes): only its start is repeated.
+	key, cut := head(e.ResourceKey)
+	switch {
+	case key == "":
 		key = "(none)"
+	case cut:
+		key += "…"
 	}
 	b.WriteString("missing permission ")
 	b.WriteString(e.ResourceType + "/" + key + "/" + e.Action)
