@@ -52,8 +52,10 @@ type Store interface {
 	PermissionReader
 
 	// InTx runs fn in one transaction and commits it when fn returns nil.
-	// An error from fn, or a panic (which InTx lets continue after the
-	// rollback), undoes every write fn made; readers, in this process or
+	// An error from fn, a panic (which InTx lets continue after the
+	// rollback), or ctx ending before the commit (as database/sql does,
+	// even if fn returned nil) undoes every write fn made and returns an
+	// error that is not a sentinel; readers, in this process or
 	// another, never see part of it. InTx returns fn's error unchanged
 	// (wrapped at most), so sentinels reach the caller.
 	//

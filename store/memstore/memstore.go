@@ -66,9 +66,9 @@ func New() *Store {
 // errTxDone is the answer of a Tx used after its InTx returned.
 var errTxDone = errors.New("memstore: transaction used after InTx returned")
 
-// InTx runs fn under the write lock and undoes its writes if it fails or
-// panics. It never runs fn twice: nothing can conflict with a holder of
-// the only lock.
+// InTx runs fn under the write lock and undoes its writes if it fails,
+// panics, or its context ends before fn returns. It never runs fn twice:
+// nothing can conflict with a holder of the only lock.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -84,6 +84,11 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx servic
 		}
 	}()
 	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	// As database/sql does: a context that ended before the commit rolls
+	// the transaction back, even when fn did not notice.
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	committed = true

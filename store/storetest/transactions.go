@@ -192,6 +192,30 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			_, err = f.s.AccountGet(f.ctx, a.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
+		"AContextCanceledDuringFnCommitsNothing": func(t *testing.T, f *fixture) {
+			// The client went away while the change ran: whether fn notices
+			// (its next write fails) or not (it returns nil), nothing of it
+			// is committed, and the store stays usable.
+			for _, writeAgain := range []bool{true, false} {
+				ctx, cancel := context.WithCancel(f.ctx)
+				a := serviceaccount.Account{ID: newID(t), Label: "x", CreatedAt: base, UpdatedAt: base}
+				err := f.s.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+					if err := tx.AccountCreate(ctx, a); err != nil {
+						return err
+					}
+					cancel()
+					if writeAgain {
+						return tx.PermissionCreate(ctx, grantOf(a.ID, "s1", ""))
+					}
+					return nil
+				})
+				require.Error(t, err, "writeAgain=%v", writeAgain)
+				require.NotErrorIs(t, err, store.ErrNotFound)
+				_, err = f.s.AccountGet(f.ctx, a.ID)
+				require.ErrorIs(t, err, store.ErrNotFound, "writeAgain=%v", writeAgain)
+			}
+			f.account("after")
+		},
 		"KeyGetAndPermissionGetReturnErrNotFoundForAnotherAccountsRow": func(t *testing.T, f *fixture) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
