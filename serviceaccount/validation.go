@@ -146,12 +146,21 @@ func cleanText(s string, multiline bool) bool {
 	return true
 }
 
+// blankGraphics are letters and symbols that fonts draw as nothing: the
+// Hangul fillers and the blank Braille pattern.
+var blankGraphics = &unicode.RangeTable{R16: []unicode.Range16{
+	{Lo: 0x115f, Hi: 0x1160, Stride: 1},
+	{Lo: 0x2800, Hi: 0x2800, Stride: 1},
+	{Lo: 0x3164, Hi: 0x3164, Stride: 1},
+	{Lo: 0xffa0, Hi: 0xffa0, Stride: 1},
+}}
+
 // hasVisible reports whether s holds a character that shows: a label made
-// only of spaces, zero-width characters (U+200B), byte order marks or
-// other format characters looks empty, or like nothing, in a list.
+// only of spaces, zero-width characters (U+200B), byte order marks,
+// other format characters or blankGraphics looks empty in a list.
 func hasVisible(s string) bool {
 	for _, r := range s {
-		if unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Mn, r) {
+		if unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Mn, r) && !unicode.Is(blankGraphics, r) {
 			return true
 		}
 	}
