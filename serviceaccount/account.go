@@ -19,4 +19,12 @@ type Account struct {
 	Description string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// DisabledAt is when the account was disabled; nil while it is
+	// enabled. None of a disabled account's keys authenticates; enabling
+	// it restores them (those that are themselves enabled and unexpired).
+	DisabledAt *time.Time
 }
+
+// Disabled reports whether the account was disabled (and not enabled
+// again).
+func (a Account) Disabled() bool { return a.DisabledAt != nil }
