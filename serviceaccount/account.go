@@ -6,10 +6,12 @@ import (
 	"github.com/google/uuid"
 )
 
-// Limits on account fields, counted in characters after trimming spaces.
+// Limits on text fields, counted in characters after trimming spaces.
 const (
 	MaxLabelLength       = 100
 	MaxDescriptionLength = 1000
+	// MaxKeyNameLength limits an API key's name.
+	MaxKeyNameLength = 100
 )
 
 // Account is a service account: an identity not tied to a person.
