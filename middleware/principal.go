@@ -57,7 +57,11 @@ type entry struct {
 	generation uint64      // Middleware.generation read before the lookup
 	loadedAt   time.Time   // the Manager's clock before the lookup, monotonic reading included
 	unknown    bool        // a negative entry
-	principal  Principal
+	// keyDisabled and accountDisabled refuse the key while they hold; a
+	// change through the Manager drops the entry, so enabling takes
+	// effect on the next request too.
+	keyDisabled, accountDisabled bool
+	principal                    Principal
 	// permissions is what the set was compiled from, read only to explain
 	// a 403.
 	permissions []permission.Permission
@@ -74,11 +78,13 @@ type entry struct {
 
 func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceaccount.Credential) *entry {
 	e := &entry{
-		mw:          m,
-		generation:  generation,
-		loadedAt:    loadedAt,
-		permissions: c.Permissions,
-		cached:      m.cache != nil,
+		mw:              m,
+		generation:      generation,
+		loadedAt:        loadedAt,
+		permissions:     c.Permissions,
+		cached:          m.cache != nil,
+		keyDisabled:     c.Key.Disabled(),
+		accountDisabled: c.Account.Disabled(),
 		principal: Principal{
 			AccountID:   c.Account.ID,
 			KeyID:       c.Key.ID,
