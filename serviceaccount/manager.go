@@ -259,7 +259,7 @@ func decodeCursor(cursor string) (uuid.UUID, error) {
 type CreateKeyInput struct {
 	// Name says which integration uses the key; trimmed, at most 100
 	// characters (MaxKeyNameLength), one line.
-	Name string `json:"name" validate:"max=100,singleline"`
+	Name string `json:"name" validate:"omitempty,max=100,singleline,visible"`
 	// ExpiresAt, when set, must lie in the future by the Manager's clock,
 	// within MinTime and MaxTime, and within the policy's MaxKeyLifetime.
 	// When nil, the policy's DefaultKeyLifetime applies (none by default).
