@@ -134,3 +134,11 @@ func (m *Manager) checkKeyCount(keys []apikey.Key, now time.Time) error {
 	}
 	return nil
 }
+
+// CheckPolicy reports what NewManager would refuse in p, as a
+// *ValidationError naming the fields, so that a program can check its
+// flags before it opens a database.
+func CheckPolicy(p Policy) error {
+	_, err := p.withDefaults()
+	return err
+}
