@@ -102,10 +102,11 @@ func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	for name := range q {
 		switch name {
-		case "expiresWithinDays", "unusedForDays", "limit", "cursor":
+		case "expiresWithinDays", "unusedForDays":
 			if len(q[name]) > 1 {
-				return invalidField(name, "is given more than once")
+				return invalidField(name, "must be given at most once")
 			}
+		case "limit", "cursor":
 		default:
 			return invalidField(clip(name), "is not a known parameter; allowed: expiresWithinDays, unusedForDays, limit, cursor")
 		}
@@ -118,14 +119,9 @@ func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
 	if p.UnusedForDays, err = daysParam(q, "unusedForDays"); err != nil {
 		return err
 	}
-	if q.Has("limit") {
-		n, ok := digits(q.Get("limit"))
-		if !ok || n < 1 || n > serviceaccount.MaxPageSize {
-			return invalidField("limit", fmt.Sprintf("must be an integer from 1 to %d", serviceaccount.MaxPageSize))
-		}
-		p.Limit = n
+	if p.Limit, p.Cursor, err = pageQuery(q); err != nil {
+		return err
 	}
-	p.Cursor = q.Get("cursor")
 	page, err := h.m.ListAllKeys(r.Context(), p)
 	if err != nil {
 		return err

@@ -44,6 +44,19 @@ func newBenchSetup(b *testing.B, st serviceaccount.Store) benchSetup {
 	if err != nil {
 		b.Fatal(err)
 	}
+	acct := benchAccount(b, mgr)
+	k, err := mgr.CreateKey(ctx, acct.ID, serviceaccount.CreateKeyInput{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchSetup{mgr: mgr, key: k.Plaintext}
+}
+
+// benchAccount creates the benchmarks' account: it holds
+// study/tekenradar/get-responses limited to surveys s1 and s2.
+func benchAccount(b *testing.B, mgr *serviceaccount.Manager) serviceaccount.Account {
+	b.Helper()
+	ctx := context.Background()
 	acct, err := mgr.CreateAccount(ctx, serviceaccount.AccountInput{Label: "bench"})
 	if err != nil {
 		b.Fatal(err)
@@ -54,11 +67,7 @@ func newBenchSetup(b *testing.B, st serviceaccount.Store) benchSetup {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	k, err := mgr.CreateKey(ctx, acct.ID, serviceaccount.CreateKeyInput{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return benchSetup{mgr: mgr, key: k.Plaintext}
+	return acct
 }
 
 // benchChain is the route the benchmarks serve: Authenticate, then
@@ -265,16 +274,7 @@ func BenchmarkRejectedKeys(b *testing.B) {
 func rejectedKeys(b *testing.B, mgr *serviceaccount.Manager, clock *clockwork.FakeClock) map[string]string {
 	b.Helper()
 	ctx := context.Background()
-	acct, err := mgr.CreateAccount(ctx, serviceaccount.AccountInput{Label: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := mgr.AddPermission(ctx, acct.ID, serviceaccount.PermissionInput{
-		ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses",
-		Limiter: []byte(`[{"surveyKey":["s1","s2"]}]`),
-	}); err != nil {
-		b.Fatal(err)
-	}
+	acct := benchAccount(b, mgr)
 	create := func(expiresAt *time.Time) serviceaccount.CreatedKey {
 		k, err := mgr.CreateKey(ctx, acct.ID, serviceaccount.CreateKeyInput{ExpiresAt: expiresAt})
 		if err != nil {

@@ -336,11 +336,8 @@ func (m *Manager) ListAllKeys(ctx context.Context, p ListAllKeysParams) (KeyPage
 	if err != nil {
 		return KeyPage{}, fmt.Errorf("list all keys: %w", err)
 	}
-	page := KeyPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(items[limit-1].ID)
-	}
+	page := KeyPage{}
+	page.Items, page.NextCursor = trimPage(items, limit, func(k apikey.Key) uuid.UUID { return k.ID })
 	return page, nil
 }
 

@@ -217,12 +217,19 @@ func (m *Manager) ListAccounts(ctx context.Context, p ListAccountsParams) (Accou
 	if err != nil {
 		return AccountPage{}, fmt.Errorf("list accounts: %w", err)
 	}
-	page := AccountPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(items[limit-1].ID)
-	}
+	page := AccountPage{}
+	page.Items, page.NextCursor = trimPage(items, limit, func(a Account) uuid.UUID { return a.ID })
 	return page, nil
+}
+
+// trimPage cuts the one extra item a list asked for, which tells that
+// another page follows, and makes the cursor of that next page ("" on
+// the last page).
+func trimPage[T any](items []T, limit int, id func(T) uuid.UUID) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	return items[:limit], encodeCursor(id(items[limit-1]))
 }
 
 // pageOf checks a page size (0: DefaultPageSize) and decodes a cursor.
