@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"cmp"
 	"context"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,18 @@ type entry struct {
 }
 
 func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceaccount.Credential) *entry {
+	if c.Key.Expired(loadedAt) || c.Key.Disabled() || c.Account.Disabled() {
+		// A key refused anyway gets no compiled permissions: it never
+		// reaches Require, and skipping the work keeps the refusal of an
+		// expired key close in time to that of an unknown one. Expired
+		// stays expired (the clock only moves on); a disabled entry is
+		// dropped when it is enabled, like every cached entry.
+		return &entry{
+			mw: m, generation: generation, loadedAt: loadedAt, cached: m.cache != nil,
+			keyDisabled: c.Key.Disabled(), accountDisabled: c.Account.Disabled(),
+			principal: Principal{ExpiresAt: *cmp.Or(c.Key.ExpiresAt, &time.Time{})},
+		}
+	}
 	e := &entry{
 		mw:              m,
 		generation:      generation,
