@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -28,24 +27,11 @@ func pathID(r *http.Request, name string) (uuid.UUID, error) {
 }
 
 func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
 	var p serviceaccount.ListAccountsParams
-	for _, name := range []string{"limit", "cursor"} {
-		if len(q[name]) > 1 {
-			return invalidField(name, "must be given at most once")
-		}
+	var err error
+	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
+		return err
 	}
-	if q.Has("limit") {
-		// Plain digits only: Atoi would also take "+5", and an empty value
-		// is a mistake, not a request for the default.
-		s := q.Get("limit")
-		n, err := strconv.Atoi(s)
-		if err != nil || strings.TrimLeft(s, "0123456789") != "" || n < 1 || n > serviceaccount.MaxPageSize {
-			return invalidField("limit", fmt.Sprintf("must be an integer from 1 to %d", serviceaccount.MaxPageSize))
-		}
-		p.Limit = n
-	}
-	p.Cursor = q.Get("cursor")
 	page, err := h.m.ListAccounts(r.Context(), p)
 	if err != nil {
 		return err
@@ -58,6 +44,26 @@ func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 		out.NextCursor = &page.NextCursor
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// pageQuery reads the limit and cursor parameters of a paginated list.
+// Each may be given once; the limit is plain digits, 1 to MaxPageSize
+// (Atoi would also take "+5", and an empty value is a mistake, not a
+// request for the default); 0 when absent.
+func pageQuery(q url.Values) (limit int, cursor string, err error) {
+	for _, name := range []string{"limit", "cursor"} {
+		if len(q[name]) > 1 {
+			return 0, "", invalidField(name, "must be given at most once")
+		}
+	}
+	if q.Has("limit") {
+		n, ok := digits(q.Get("limit"))
+		if !ok || n < 1 || n > serviceaccount.MaxPageSize {
+			return 0, "", invalidField("limit", fmt.Sprintf("must be an integer from 1 to %d", serviceaccount.MaxPageSize))
+		}
+		limit = n
+	}
+	return limit, q.Get("cursor"), nil
 }
 
 func accountFields(in *serviceaccount.AccountInput) []field {

@@ -30,9 +30,9 @@ const startJSON = "2026-11-25T09:00:00.123456Z"
 
 // Exact member sets of each representation.
 var (
-	accountKeys    = []string{"createdAt", "description", "id", "label", "updatedAt"}
-	keyKeys        = []string{"createdAt", "expiresAt", "hint", "id", "lastUsedAt", "serviceAccountId"}
-	createdKeyKeys = []string{"createdAt", "expiresAt", "hint", "id", "key", "lastUsedAt", "serviceAccountId"}
+	accountKeys    = []string{"createdAt", "description", "disabledAt", "id", "label", "updatedAt"}
+	keyKeys        = []string{"createdAt", "disabledAt", "expiresAt", "hint", "id", "lastUsedAt", "name", "replacedBy", "serviceAccountId"}
+	createdKeyKeys = []string{"createdAt", "disabledAt", "expiresAt", "hint", "id", "key", "lastUsedAt", "name", "replacedBy", "serviceAccountId"}
 	permissionKeys = []string{"action", "createdAt", "id", "limiter", "resourceKey", "resourceType", "serviceAccountId"}
 	problemKeys    = []string{"code", "detail", "status", "title", "type"}
 	invalidKeys    = []string{"code", "detail", "errors", "status", "title", "type"}
@@ -56,8 +56,13 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWithStore(t *testing.T, s serviceaccount.Store) *env {
 	t.Helper()
+	return newEnvWith(t, s, serviceaccount.Policy{})
+}
+
+func newEnvWith(t *testing.T, s serviceaccount.Store, p serviceaccount.Policy) *env {
+	t.Helper()
 	e := &env{t: t, clock: clockwork.NewFakeClockAt(start), logs: &bytes.Buffer{}}
-	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: s, Clock: e.clock})
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: s, Clock: e.clock, Policy: p})
 	require.NoError(t, err)
 	e.m = m
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,6 +32,52 @@ func stringField(name string, dst *string) field {
 		if raw[0] != '"' || json.Unmarshal(raw, dst) != nil {
 			return "must be a string"
 		}
+		return ""
+	}}
+}
+
+// optionalStringField sets *dst to the string given; null is refused
+// unless nullOK, when it leaves *dst nil (as if the member were absent).
+func optionalStringField(name string, dst **string, nullOK bool) field {
+	return field{name, func(raw json.RawMessage) string {
+		if string(raw) == "null" && nullOK {
+			*dst = nil
+			return ""
+		}
+		var s string
+		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+			return "must be a string"
+		}
+		*dst = &s
+		return ""
+	}}
+}
+
+// boolField accepts true or false, nothing else (not null, not "true").
+func boolField(name string, dst **bool) field {
+	return field{name, func(raw json.RawMessage) string {
+		var b bool
+		switch string(raw) {
+		case "true":
+			b = true
+		case "false":
+		default:
+			return "must be true or false"
+		}
+		*dst = &b
+		return ""
+	}}
+}
+
+// integerField accepts a JSON integer written without a fraction or an
+// exponent (60, not 60.0, 6e1 or "60"); null is refused.
+func integerField(name string, dst **int64) field {
+	return field{name, func(raw json.RawMessage) string {
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil {
+			return "must be an integer number of seconds"
+		}
+		*dst = &n
 		return ""
 	}}
 }

@@ -41,25 +41,40 @@
 //	POST   /service-accounts                         201 account, Location
 //	GET    /service-accounts/{id}                    200 account
 //	PUT    /service-accounts/{id}                    200 account
+//	PATCH  /service-accounts/{id}                    200 account
 //	DELETE /service-accounts/{id}                    204
 //	GET    /service-accounts/{id}/api-keys           200 {"items":[key…]}
 //	POST   /service-accounts/{id}/api-keys           201 key with "key", the plaintext, shown this once
+//	PATCH  /service-accounts/{id}/api-keys/{keyId}   200 key
+//	POST   /service-accounts/{id}/api-keys/{keyId}/rotate  201 {"created": key with "key", "previous": key}
 //	DELETE /service-accounts/{id}/api-keys/{keyId}   204
+//	GET    /api-keys?expiresWithinDays=&unusedForDays=&limit=&cursor=  200 {"items":[key…],"nextCursor"}
 //	GET    /service-accounts/{id}/permissions        200 {"items":[permission…]}
 //	POST   /service-accounts/{id}/permissions        201 permission
 //	PUT    /service-accounts/{id}/permissions/{permissionId}/limiter  200 permission
 //	DELETE /service-accounts/{id}/permissions/{permissionId}          204
 //	GET    /catalog                                  200 {"resourceTypes":[…]}
+//	GET    /policy                                   200 {"maxKeysPerAccount","maxKeyLifetimeSeconds",
+//	                                                      "defaultKeyLifetimeSeconds","maxRotationGraceSeconds"} (0 = none)
 //
 // Bodies: an account is {"label","description"} (PUT replaces both, so an
-// omitted description is cleared); a key {"expiresAt": RFC 3339 or null},
-// where the whole body may be empty; a permission {"resourceType",
+// omitted description is cleared); an account PATCH any of {"label",
+// "description","disabled"} and a key PATCH any of {"name","disabled"}, at
+// least one (so {} is 400; null is not a value for any of them); a new
+// key {"name","expiresAt": RFC 3339 or null}, where the whole body may be
+// empty; a rotation {"name","expiresAt","gracePeriodSeconds"}, all
+// optional (the body too), where null for name or expiresAt means the
+// default, as an absent member does: the old key's name, and its lifetime
+// counted from now; gracePeriodSeconds is an integer from 0 to the
+// policy's maximum (absent: 86400), and the old key then expires at
+// min(its expiry, now + grace); a permission {"resourceType",
 // "resourceKey","action","limiter"}; a limiter change {"limiter": array or
 // null}, where the member is required and null removes the limiter.
 //
-// Responses: account {"id","label","description","createdAt","updatedAt"};
-// key {"id","serviceAccountId","hint","createdAt","lastUsedAt","expiresAt"},
-// never the key or its hash except "key" in the create response, which is
+// Responses: account {"id","label","description","createdAt","updatedAt",
+// "disabledAt"}; key {"id","serviceAccountId","name","hint","createdAt",
+// "lastUsedAt","expiresAt","disabledAt","replacedBy"}, never the key or
+// its hash except "key" in the create and rotate responses, which are
 // sent with Cache-Control: no-store; permission {"id","serviceAccountId",
 // "resourceType","resourceKey","action","limiter","createdAt"}, the limiter
 // in its canonical form. Absent values are null; an empty description is "".
@@ -69,7 +84,13 @@
 //
 // Pagination: limit is 1 to 200 (default 50); cursor is the nextCursor of
 // the previous page, opaque and URL-safe; nextCursor is null on the last
-// page. Accounts come in creation order.
+// page. Accounts come in creation order, and so do the keys of GET
+// /api-keys (by key id), the hygiene list across all accounts: with
+// expiresWithinDays=N the keys not yet expired that expire within N days,
+// with unusedForDays=N the keys last used more than N days ago or never
+// used and created more than N days ago (expired and disabled keys
+// included), both ANDed; N is plain digits, 0 to 36500. An unknown or
+// repeated parameter is 400.
 //
 // # Requests
 //
@@ -110,7 +131,9 @@
 //	     redirects (see NoRedirect)
 //	405  method_not_allowed: a method the path does not support, with an
 //	     Allow header
-//	409  conflict: a grant the account already holds (the same type, key,
+//	409  conflict: a rotation of a disabled, expired or already replaced
+//	     key; a new key beyond the policy's MaxKeysPerAccount (the detail
+//	     names the limit); a grant the account already holds (the same type, key,
 //	     action and limiter, "x" and ["x"] alike; the detail says so), or
 //	     another store uniqueness conflict (an id collision)
 //	413  body_too_large: a body larger than MaxBodyBytes

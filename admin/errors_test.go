@@ -241,9 +241,12 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	tests := []struct{ method, target, allow string }{
 		{"PATCH", "/admin/service-accounts", "GET, HEAD, POST"},
 		{"DELETE", "/admin/service-accounts", "GET, HEAD, POST"},
-		{"POST", f.accountPath, "DELETE, GET, HEAD, PUT"},
+		{"POST", f.accountPath, "DELETE, GET, HEAD, PATCH, PUT"},
 		{"PUT", f.accountPath + "/api-keys", "GET, HEAD, POST"},
-		{"GET", f.accountPath + "/api-keys/" + f.keyA, "DELETE"},
+		{"GET", f.accountPath + "/api-keys/" + f.keyA, "DELETE, PATCH"},
+		{"GET", f.accountPath + "/api-keys/" + f.keyA + "/rotate", "POST"},
+		{"POST", "/admin/api-keys", "GET, HEAD"},
+		{"PUT", "/admin/policy", "GET, HEAD"},
 		{"GET", f.accountPath + "/permissions/" + f.permA + "/limiter", "PUT"},
 		{"POST", "/admin/catalog", "GET, HEAD"},
 	}

@@ -30,7 +30,7 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in serviceaccount.CreateKeyInput
-	if _, err := readBody(w, r, true, timeField("expiresAt", &in.ExpiresAt)); err != nil {
+	if _, err := readBody(w, r, true, stringField("name", &in.Name), timeField("expiresAt", &in.ExpiresAt)); err != nil {
 		return err
 	}
 	created, err := h.m.CreateKey(r.Context(), accountID, in)

@@ -80,6 +80,9 @@ func invalidFields(fields []serviceaccount.FieldError) *problem {
 	parts := make([]string, len(fields))
 	for i, f := range fields {
 		parts[i] = f.Field + ": " + f.Message
+		if f.Field == "" { // a rule of the whole body
+			parts[i] = f.Message
+		}
 	}
 	detail := "Invalid input: " + strings.Join(parts, "; ")
 	if more > 0 {

@@ -29,11 +29,12 @@ func formatOptionalTime(t *time.Time) *string {
 }
 
 type accountJSON struct {
-	ID          string `json:"id"`
-	Label       string `json:"label"`
-	Description string `json:"description"`
-	CreatedAt   string `json:"createdAt"`
-	UpdatedAt   string `json:"updatedAt"`
+	ID          string  `json:"id"`
+	Label       string  `json:"label"`
+	Description string  `json:"description"`
+	CreatedAt   string  `json:"createdAt"`
+	UpdatedAt   string  `json:"updatedAt"`
+	DisabledAt  *string `json:"disabledAt"`
 }
 
 func newAccountJSON(a serviceaccount.Account) accountJSON {
@@ -43,6 +44,7 @@ func newAccountJSON(a serviceaccount.Account) accountJSON {
 		Description: a.Description,
 		CreatedAt:   formatTime(a.CreatedAt),
 		UpdatedAt:   formatTime(a.UpdatedAt),
+		DisabledAt:  formatOptionalTime(a.DisabledAt),
 	}
 }
 
@@ -56,21 +58,31 @@ type accountPageJSON struct {
 type keyJSON struct {
 	ID               string  `json:"id"`
 	ServiceAccountID string  `json:"serviceAccountId"`
+	Name             string  `json:"name"`
 	Hint             string  `json:"hint"`
 	CreatedAt        string  `json:"createdAt"`
 	LastUsedAt       *string `json:"lastUsedAt"`
 	ExpiresAt        *string `json:"expiresAt"`
+	DisabledAt       *string `json:"disabledAt"`
+	ReplacedBy       *string `json:"replacedBy"`
 }
 
 func newKeyJSON(k apikey.Key) keyJSON {
-	return keyJSON{
+	out := keyJSON{
 		ID:               k.ID.String(),
 		ServiceAccountID: k.AccountID.String(),
+		Name:             k.Name,
 		Hint:             k.Hint,
 		CreatedAt:        formatTime(k.CreatedAt),
 		LastUsedAt:       formatOptionalTime(k.LastUsedAt),
 		ExpiresAt:        formatOptionalTime(k.ExpiresAt),
+		DisabledAt:       formatOptionalTime(k.DisabledAt),
 	}
+	if k.ReplacedBy != nil {
+		id := k.ReplacedBy.String()
+		out.ReplacedBy = &id
+	}
+	return out
 }
 
 // createdKeyJSON is the one representation that carries the plaintext key.
@@ -81,6 +93,37 @@ type createdKeyJSON struct {
 
 type keyListJSON struct {
 	Items []keyJSON `json:"items"`
+}
+
+type keyPageJSON struct {
+	Items      []keyJSON `json:"items"`
+	NextCursor *string   `json:"nextCursor"`
+}
+
+type rotatedKeyJSON struct {
+	Created  createdKeyJSON `json:"created"`
+	Previous keyJSON        `json:"previous"`
+}
+
+// policyJSON is the effective policy in seconds; 0 means none.
+type policyJSON struct {
+	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
+	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
+	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
+	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
+}
+
+func newPolicyJSON(p serviceaccount.Policy) policyJSON {
+	out := policyJSON{
+		MaxKeysPerAccount:         p.MaxKeysPerAccount,
+		MaxKeyLifetimeSeconds:     int64(p.MaxKeyLifetime / time.Second),
+		DefaultKeyLifetimeSeconds: int64(p.DefaultKeyLifetime / time.Second),
+		MaxRotationGraceSeconds:   int64(p.MaxRotationGrace / time.Second),
+	}
+	if p.MaxKeysPerAccount == serviceaccount.NoKeyLimit {
+		out.MaxKeysPerAccount = 0
+	}
+	return out
 }
 
 type permissionJSON struct {

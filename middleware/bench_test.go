@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,19 @@ func newBenchSetup(b *testing.B, st serviceaccount.Store) benchSetup {
 	if err != nil {
 		b.Fatal(err)
 	}
+	acct := benchAccount(b, mgr)
+	k, err := mgr.CreateKey(ctx, acct.ID, serviceaccount.CreateKeyInput{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return benchSetup{mgr: mgr, key: k.Plaintext}
+}
+
+// benchAccount creates the benchmarks' account: it holds
+// study/tekenradar/get-responses limited to surveys s1 and s2.
+func benchAccount(b *testing.B, mgr *serviceaccount.Manager) serviceaccount.Account {
+	b.Helper()
+	ctx := context.Background()
 	acct, err := mgr.CreateAccount(ctx, serviceaccount.AccountInput{Label: "bench"})
 	if err != nil {
 		b.Fatal(err)
@@ -54,11 +68,7 @@ func newBenchSetup(b *testing.B, st serviceaccount.Store) benchSetup {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	k, err := mgr.CreateKey(ctx, acct.ID, serviceaccount.CreateKeyInput{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return benchSetup{mgr: mgr, key: k.Plaintext}
+	return acct
 }
 
 // benchChain is the route the benchmarks serve: Authenticate, then
@@ -212,4 +222,125 @@ func BenchmarkAuthenticateNoCacheSQLite(b *testing.B) {
 		}
 	}
 	serveBench(b, benchChain(b, mw, touch), benchRequest(s.key), http.StatusOK)
+}
+
+// BenchmarkRejectedKeys compares the refusals of a well-formed key: one
+// never issued, one deleted, one expired (and, for reference, a disabled
+// key). The first three must take the same path and about the same time,
+// so that timing tells an attacker nothing about which keys once existed:
+// each is one hash and one cache lookup when cached, and one store lookup
+// by hash otherwise (SQLite here, the heaviest path).
+func BenchmarkRejectedKeys(b *testing.B) {
+	for _, mode := range []string{"cached", "uncached-sqlite"} {
+		b.Run(mode, func(b *testing.B) {
+			ctx := context.Background()
+			var st serviceaccount.Store = memstore.New()
+			if mode != "cached" {
+				db, err := sqlstore.OpenDB(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { db.Close() })
+				if err := sqlstore.Migrate(ctx, db); err != nil {
+					b.Fatal(err)
+				}
+				if st, err = sqlstore.New(db); err != nil {
+					b.Fatal(err)
+				}
+			}
+			clock := clockwork.NewFakeClock()
+			mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock})
+			if err != nil {
+				b.Fatal(err)
+			}
+			keys := rejectedKeys(b, mgr, clock)
+			mw, err := New(Config{Manager: mgr, DisableCache: mode != "cached"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { mw.Close(ctx) })
+			h := benchChain(b, mw)
+			for _, kind := range rejectedKinds {
+				b.Run(kind, func(b *testing.B) {
+					serveBench(b, h, benchRequest(keys[kind]), http.StatusUnauthorized)
+				})
+			}
+			b.Run("interleaved", func(b *testing.B) { interleaved(b, h, keys) })
+		})
+	}
+}
+
+var rejectedKinds = []string{"unknown", "deleted", "expired", "disabled"}
+
+// interleaved serves the kinds in turn and times each request, so that
+// all of them meet the same load (the machine is shared, and a burst of
+// other work during one sequential sub-benchmark would pass for a
+// difference between kinds). It reports the median time of each kind
+// (ns-<kind>) and each median over unknown's (x-<kind>): about 1 means
+// timing tells the kinds apart no better than noise.
+func interleaved(b *testing.B, h http.Handler, keys map[string]string) {
+	reqs := make([]*http.Request, len(rejectedKinds))
+	for i, kind := range rejectedKinds {
+		reqs[i] = benchRequest(keys[kind])
+	}
+	w := &discardWriter{header: http.Header{}}
+	for _, r := range reqs { // warm every cache entry
+		h.ServeHTTP(w, r)
+	}
+	samples := make([][]time.Duration, len(reqs))
+	for i := 0; b.Loop(); i++ {
+		k := i % len(reqs)
+		w.status = 0
+		start := time.Now()
+		h.ServeHTTP(w, reqs[k])
+		samples[k] = append(samples[k], time.Since(start))
+		if w.status != http.StatusUnauthorized {
+			b.Fatalf("%s: status %d", rejectedKinds[k], w.status)
+		}
+	}
+	medians := make([]float64, len(samples))
+	for k, d := range samples {
+		if len(d) == 0 {
+			return
+		}
+		slices.Sort(d)
+		medians[k] = float64(d[len(d)/2].Nanoseconds())
+		b.ReportMetric(medians[k], "ns-"+rejectedKinds[k])
+	}
+	for k := 1; k < len(medians); k++ {
+		b.ReportMetric(medians[k]/medians[0], "x-"+rejectedKinds[k])
+	}
+}
+
+// rejectedKeys makes one key of each refused kind in mgr's store, on an
+// account holding the benchmarks' permission (so that a found key loads a
+// permission too).
+func rejectedKeys(b *testing.B, mgr *serviceaccount.Manager, clock *clockwork.FakeClock) map[string]string {
+	b.Helper()
+	ctx := context.Background()
+	acct := benchAccount(b, mgr)
+	create := func(expiresAt *time.Time) serviceaccount.CreatedKey {
+		k, err := mgr.CreateKey(ctx, acct.ID, serviceaccount.CreateKeyInput{ExpiresAt: expiresAt})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return k
+	}
+	expiresAt := clock.Now().Add(time.Hour)
+	expired := create(&expiresAt)
+	deleted := create(nil)
+	if err := mgr.DeleteKey(ctx, acct.ID, deleted.Key.ID); err != nil {
+		b.Fatal(err)
+	}
+	disabled := create(nil)
+	yes := true
+	if _, err := mgr.PatchKey(ctx, acct.ID, disabled.Key.ID, serviceaccount.KeyPatch{Disabled: &yes}); err != nil {
+		b.Fatal(err)
+	}
+	unknown, err := apikey.Generate(mgr.KeyPrefix())
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	return map[string]string{"unknown": unknown, "deleted": deleted.Plaintext, "expired": expired.Plaintext, "disabled": disabled.Plaintext}
 }

@@ -316,6 +316,8 @@ var (
 	problemTwoKeys          = encodeProblem(errTwoKeys)
 	problemUnknownKey       = encodeProblem(ErrUnknownKey)
 	problemExpiredKey       = encodeProblem(ErrExpiredKey)
+	problemDisabledKey      = encodeProblem(ErrDisabledKey)
+	problemDisabledAccount  = encodeProblem(ErrDisabledAccount)
 	problemNotAuthenticated = encodeProblem(ErrNotAuthenticated)
 	problemClosed           = encodeProblem(ErrClosed)
 	problemAmbiguousCreds   = encodeProblem(ErrAmbiguousCredentials)
@@ -335,6 +337,10 @@ func staticProblem(err error) []byte {
 		return problemUnknownKey
 	case ErrExpiredKey:
 		return problemExpiredKey
+	case ErrDisabledKey:
+		return problemDisabledKey
+	case ErrDisabledAccount:
+		return problemDisabledAccount
 	case ErrNotAuthenticated:
 		return problemNotAuthenticated
 	case ErrClosed:

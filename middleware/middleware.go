@@ -267,6 +267,14 @@ func (m *Middleware) authenticate(r *http.Request) (*entry, error) {
 	if e.unknown {
 		return nil, ErrUnknownKey
 	}
+	// The account first: disabling an account is the broader decision,
+	// and its code tells the caller that no key of it will work.
+	if e.accountDisabled {
+		return nil, ErrDisabledAccount
+	}
+	if e.keyDisabled {
+		return nil, ErrDisabledKey
+	}
 	// Expiry is judged on every request, cached or not, as
 	// apikey.Key.Expired judges it: the expiry instant itself is expired.
 	if !e.principal.ExpiresAt.IsZero() && !now.Before(e.principal.ExpiresAt) {

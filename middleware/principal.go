@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"cmp"
 	"context"
 	"sync/atomic"
 	"time"
@@ -57,7 +58,11 @@ type entry struct {
 	generation uint64      // Middleware.generation read before the lookup
 	loadedAt   time.Time   // the Manager's clock before the lookup, monotonic reading included
 	unknown    bool        // a negative entry
-	principal  Principal
+	// keyDisabled and accountDisabled refuse the key while they hold; a
+	// change through the Manager drops the entry, so enabling takes
+	// effect on the next request too.
+	keyDisabled, accountDisabled bool
+	principal                    Principal
 	// permissions is what the set was compiled from, read only to explain
 	// a 403.
 	permissions []permission.Permission
@@ -73,12 +78,26 @@ type entry struct {
 }
 
 func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceaccount.Credential) *entry {
+	if c.Key.Expired(loadedAt) || c.Key.Disabled() || c.Account.Disabled() {
+		// A key refused anyway gets no compiled permissions: it never
+		// reaches Require, and skipping the work keeps the refusal of an
+		// expired key close in time to that of an unknown one. Expired
+		// stays expired (the clock only moves on); a disabled entry is
+		// dropped when it is enabled, like every cached entry.
+		return &entry{
+			mw: m, generation: generation, loadedAt: loadedAt, cached: m.cache != nil,
+			keyDisabled: c.Key.Disabled(), accountDisabled: c.Account.Disabled(),
+			principal: Principal{ExpiresAt: *cmp.Or(c.Key.ExpiresAt, &time.Time{})},
+		}
+	}
 	e := &entry{
-		mw:          m,
-		generation:  generation,
-		loadedAt:    loadedAt,
-		permissions: c.Permissions,
-		cached:      m.cache != nil,
+		mw:              m,
+		generation:      generation,
+		loadedAt:        loadedAt,
+		permissions:     c.Permissions,
+		cached:          m.cache != nil,
+		keyDisabled:     c.Key.Disabled(),
+		accountDisabled: c.Account.Disabled(),
 		principal: Principal{
 			AccountID:   c.Account.ID,
 			KeyID:       c.Key.ID,

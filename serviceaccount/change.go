@@ -19,6 +19,14 @@ const (
 	PermissionCreated
 	PermissionUpdated
 	PermissionDeleted
+	AccountDisabled
+	AccountEnabled
+	KeyUpdated // its name changed
+	KeyDisabled
+	KeyEnabled
+	// KeyRotated: the key was replaced by rotation (its expiry shortened
+	// to the grace period); the new key is announced as KeyCreated.
+	KeyRotated
 )
 
 var changeKindNames = [...]string{
@@ -30,6 +38,12 @@ var changeKindNames = [...]string{
 	PermissionCreated: "PermissionCreated",
 	PermissionUpdated: "PermissionUpdated",
 	PermissionDeleted: "PermissionDeleted",
+	AccountDisabled:   "AccountDisabled",
+	AccountEnabled:    "AccountEnabled",
+	KeyUpdated:        "KeyUpdated",
+	KeyDisabled:       "KeyDisabled",
+	KeyEnabled:        "KeyEnabled",
+	KeyRotated:        "KeyRotated",
 }
 
 func (k ChangeKind) String() string {
@@ -44,7 +58,7 @@ func (k ChangeKind) String() string {
 type Change struct {
 	Kind         ChangeKind
 	AccountID    uuid.UUID
-	KeyID        uuid.UUID // set for KeyCreated and KeyDeleted
+	KeyID        uuid.UUID // set for the Key* kinds
 	PermissionID uuid.UUID // set for Permission* kinds
 }
 

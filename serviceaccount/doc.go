@@ -22,6 +22,30 @@
 // so two identical concurrent grants cannot both succeed: one gets a
 // *ConflictError.
 //
+// # Key and account lifecycle
+//
+// A key has a name (which integration uses it), may be disabled and enabled
+// again (PatchKey), and may be rotated (RotateKey): one transaction creates
+// the new key and shortens the old one's life to a grace period, naming the
+// new key in its ReplacedBy. An account may be disabled too (PatchAccount);
+// none of its keys authenticates until it is enabled. Policy caps an
+// account's unexpired keys and keys' lifetimes and rotation graces;
+// ListAllKeys is the hygiene list (keys expiring soon, keys unused for long)
+// across all accounts. Where the design left a choice open:
+//
+//   - a rotation's new key inherits the old key's lifetime (expiry minus
+//     creation) counted from now, capped at MaxKeyLifetime; a key that never
+//     expired is replaced by one that never expires unless the policy needs
+//     an expiry;
+//   - a disabled account may be given and rotate keys; they work once it is
+//     enabled; a replaced key may be disabled and enabled, and still expires
+//     at the end of its grace;
+//   - disabling what is disabled keeps the first time, and a patch that
+//     changes nothing writes and announces nothing;
+//   - the checks that read before writing (the key cap, a rotation's state)
+//     run with the account or key row locked, so concurrent changes
+//     serialize instead of both passing.
+//
 // # Store
 //
 // Store is the persistence contract. It is declared here, next to the

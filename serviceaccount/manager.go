@@ -35,6 +35,9 @@ type Config struct {
 	Clock clockwork.Clock
 	// KeyPrefix starts every generated key; "" means apikey.DefaultPrefix.
 	KeyPrefix string
+	// Policy limits the keys issued; the zero value is the defaults (see
+	// Policy).
+	Policy Policy
 }
 
 // Manager is the one entry point for every change to service accounts, keys
@@ -44,6 +47,7 @@ type Manager struct {
 	catalog   *permission.Catalog
 	clock     clockwork.Clock
 	keyPrefix string
+	policy    Policy
 	validate  *validator.Validate
 	changes   subscribers
 }
@@ -65,11 +69,16 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err := apikey.ValidatePrefix(cfg.KeyPrefix); err != nil {
 		return nil, fmt.Errorf("serviceaccount: Config.KeyPrefix: %w", err)
 	}
+	policy, err := cfg.Policy.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("serviceaccount: Config.Policy: %w", err)
+	}
 	return &Manager{
 		store:     cfg.Store,
 		catalog:   cfg.Catalog,
 		clock:     cfg.Clock,
 		keyPrefix: cfg.KeyPrefix,
+		policy:    policy,
 		validate:  newValidator(),
 	}, nil
 }
@@ -136,7 +145,8 @@ func (m *Manager) Account(ctx context.Context, id uuid.UUID) (Account, error) {
 	return a, nil
 }
 
-// UpdateAccount replaces the label and description of account id.
+// UpdateAccount replaces the label and description of account id; whether
+// it is disabled stays as it is (PatchAccount changes that).
 func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInput) (Account, error) {
 	in.normalize()
 	if err := validateStruct(m.validate, in); err != nil {
@@ -144,8 +154,11 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 	}
 	var a Account
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		var err error
-		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, UpdatedAt: m.now()})
+		current, err := u.AccountGet(ctx, id)
+		if err != nil {
+			return err
+		}
+		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: current.DisabledAt, UpdatedAt: m.now()})
 		if err != nil {
 			return err
 		}
@@ -194,14 +207,7 @@ type AccountPage struct {
 // is opaque and URL-safe; an invalid one or a limit out of range is a
 // *ValidationError.
 func (m *Manager) ListAccounts(ctx context.Context, p ListAccountsParams) (AccountPage, error) {
-	limit := p.Limit
-	if limit == 0 {
-		limit = DefaultPageSize
-	}
-	if limit < 1 || limit > MaxPageSize {
-		return AccountPage{}, invalid("limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize))
-	}
-	after, err := decodeCursor(p.Cursor)
+	limit, after, err := pageOf(p.Limit, p.Cursor)
 	if err != nil {
 		return AccountPage{}, err
 	}
@@ -211,12 +217,34 @@ func (m *Manager) ListAccounts(ctx context.Context, p ListAccountsParams) (Accou
 	if err != nil {
 		return AccountPage{}, fmt.Errorf("list accounts: %w", err)
 	}
-	page := AccountPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(items[limit-1].ID)
-	}
+	page := AccountPage{}
+	page.Items, page.NextCursor = trimPage(items, limit, func(a Account) uuid.UUID { return a.ID })
 	return page, nil
+}
+
+// trimPage cuts the one extra item a list asked for, which tells that
+// another page follows, and makes the cursor of that next page ("" on
+// the last page).
+func trimPage[T any](items []T, limit int, id func(T) uuid.UUID) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	return items[:limit], encodeCursor(id(items[limit-1]))
+}
+
+// pageOf checks a page size (0: DefaultPageSize) and decodes a cursor.
+func pageOf(limit int, cursor string) (int, uuid.UUID, error) {
+	if limit == 0 {
+		limit = DefaultPageSize
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return 0, uuid.Nil, invalid("limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize))
+	}
+	after, err := decodeCursor(cursor)
+	if err != nil {
+		return 0, uuid.Nil, err
+	}
+	return limit, after, nil
 }
 
 func encodeCursor(id uuid.UUID) string {
@@ -234,10 +262,14 @@ func decodeCursor(cursor string) (uuid.UUID, error) {
 	return uuid.UUID(b), nil
 }
 
-// CreateKeyInput describes a new API key.
+// CreateKeyInput describes a new API key. Both fields are optional.
 type CreateKeyInput struct {
+	// Name says which integration uses the key; trimmed, at most 100
+	// characters (MaxKeyNameLength), one line.
+	Name string `json:"name" validate:"omitempty,max=100,singleline,visible"`
 	// ExpiresAt, when set, must lie in the future by the Manager's clock,
-	// and within MinTime and MaxTime.
+	// within MinTime and MaxTime, and within the policy's MaxKeyLifetime.
+	// When nil, the policy's DefaultKeyLifetime applies (none by default).
 	ExpiresAt *time.Time `json:"expiresAt"`
 }
 
@@ -248,43 +280,79 @@ type CreatedKey struct {
 	Plaintext string
 }
 
-// CreateKey issues a new API key for account accountID.
+// CreateKey issues a new API key for account accountID, within the
+// policy: a *ValidationError on expiresAt (past, beyond MaxKeyLifetime, or
+// missing when a maximum lifetime is set without a default), a
+// *ConflictError when the account holds MaxKeysPerAccount unexpired keys.
+// A disabled account may be given keys; they work once it is enabled.
 func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateKeyInput) (CreatedKey, error) {
-	now := m.now()
-	var expiresAt *time.Time
-	if in.ExpiresAt != nil {
-		t := in.ExpiresAt.UTC().Truncate(time.Microsecond)
-		if err := checkTime("expiresAt", t); err != nil {
-			return CreatedKey{}, err
-		}
-		if !t.After(now) {
-			return CreatedKey{}, invalid("expiresAt", "must be in the future")
-		}
-		expiresAt = &t
+	in.Name = strings.TrimSpace(in.Name)
+	if err := validateStruct(m.validate, in); err != nil {
+		return CreatedKey{}, err
 	}
-	plaintext, err := apikey.Generate(m.keyPrefix)
+	now := m.now()
+	expiresAt, err := m.expiryOfNewKey("expiresAt", in.ExpiresAt, now)
+	if err != nil {
+		return CreatedKey{}, err
+	}
+	created, err := m.newKey(accountID, in.Name, now, expiresAt)
 	if err != nil {
 		return CreatedKey{}, fmt.Errorf("create key for account %s: %w", accountID, err)
 	}
-	k := apikey.Key{
-		ID:        newID(),
-		AccountID: accountID,
-		Hash:      apikey.HashKey(plaintext),
-		Hint:      apikey.Hint(plaintext),
-		CreatedAt: now,
-		ExpiresAt: expiresAt,
-	}
 	err = m.write(ctx, func(ctx context.Context, u *unit) error {
-		if err := u.KeyCreate(ctx, k); err != nil {
+		if _, err := u.AccountGet(ctx, accountID); err != nil { // locks the account for the count
 			return err
 		}
-		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: k.ID})
+		keys, err := u.KeyList(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := m.checkKeyCount(keys, now); err != nil {
+			return err
+		}
+		if err := u.KeyCreate(ctx, created.Key); err != nil {
+			return err
+		}
+		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: created.Key.ID})
 		return nil
 	})
 	if err != nil {
 		return CreatedKey{}, fmt.Errorf("create key for account %s: %w", accountID, err)
 	}
-	return CreatedKey{Key: k, Plaintext: plaintext}, nil
+	return created, nil
+}
+
+// expiryOfNewKey is the expiry of a key created at now that asked for
+// given (nil: none), within the policy.
+func (m *Manager) expiryOfNewKey(field string, given *time.Time, now time.Time) (*time.Time, error) {
+	if given == nil {
+		return m.defaultExpiry(field, now)
+	}
+	t := given.UTC().Truncate(time.Microsecond)
+	if err := m.checkNewExpiry(field, t, now); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// newKey generates a key and its record; nothing is stored.
+func (m *Manager) newKey(accountID uuid.UUID, name string, now time.Time, expiresAt *time.Time) (CreatedKey, error) {
+	plaintext, err := apikey.Generate(m.keyPrefix)
+	if err != nil {
+		return CreatedKey{}, err
+	}
+	return CreatedKey{
+		Key: apikey.Key{
+			ID:        newID(),
+			AccountID: accountID,
+			Hash:      apikey.HashKey(plaintext),
+			Hint:      apikey.Hint(plaintext),
+			CreatedAt: now,
+			ExpiresAt: expiresAt,
+			Name:      name,
+		},
+		Plaintext: plaintext,
+	}, nil
 }
 
 // Keys lists the keys of account accountID in creation order; never their

@@ -22,6 +22,7 @@ import (
 var start = time.Date(2026, 11, 25, 9, 0, 0, 123456789, time.UTC)
 
 type fixture struct {
+	st      serviceaccount.Store
 	m       *serviceaccount.Manager
 	clock   *clockwork.FakeClock
 	changes []serviceaccount.Change
@@ -29,8 +30,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{clock: clockwork.NewFakeClockAt(start)}
-	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New(), Clock: f.clock})
+	return newFixtureWithPolicy(t, serviceaccount.Policy{})
+}
+
+func newFixtureWithPolicy(t *testing.T, p serviceaccount.Policy) *fixture {
+	t.Helper()
+	f := &fixture{st: memstore.New(), clock: clockwork.NewFakeClockAt(start)}
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: f.st, Clock: f.clock, Policy: p})
 	require.NoError(t, err)
 	f.m = m
 	m.Subscribe(func(c serviceaccount.Change) { f.changes = append(f.changes, c) })

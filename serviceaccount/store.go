@@ -92,7 +92,8 @@ type Tx interface {
 	PermissionWriter
 
 	// KeyGet returns key keyID of account accountID; ErrNotFound if there
-	// is no such key or it belongs to another account.
+	// is no such key or it belongs to another account. Like AccountGet it
+	// locks what it reads (the key row) until the transaction ends.
 	KeyGet(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error)
 	KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error)
 
@@ -123,9 +124,10 @@ type AccountWriter interface {
 	// AccountCreate inserts a. ErrConflict if an account with a.ID exists.
 	AccountCreate(ctx context.Context, a Account) error
 
-	// AccountUpdate sets the label, description and UpdatedAt of the
-	// account p.ID and returns the account as stored. ErrNotFound if it
-	// does not exist. CreatedAt is never changed.
+	// AccountUpdate sets the label, description, DisabledAt and UpdatedAt
+	// of the account p.ID (all of them: read the account first to keep
+	// one) and returns the account as stored. ErrNotFound if it does not
+	// exist. CreatedAt is never changed.
 	AccountUpdate(ctx context.Context, p AccountUpdateParams) (Account, error)
 
 	// AccountDelete deletes the account with id together with all its keys
@@ -149,6 +151,15 @@ type KeyReader interface {
 	// every request, cached or not. SQL backends document how many round
 	// trips this takes; it is never one per permission.
 	KeyByHash(ctx context.Context, h apikey.Hash) (Credential, error)
+
+	// KeyListAll returns up to p.Limit keys of all accounts in id order
+	// (creation order), starting after p.After (uuid.Nil: from the
+	// first), that pass every filter p sets; disabled, expired and
+	// replaced keys are listed like any other unless a filter leaves them
+	// out. A cursor made of the last id of a page never skips or repeats
+	// a key that existed during the whole walk. An empty slice past the
+	// end; a p.Limit below 1 is an error.
+	KeyListAll(ctx context.Context, p KeyListAllParams) ([]apikey.Key, error)
 }
 
 // KeyWriter changes API keys, inside a [Tx].
@@ -156,6 +167,13 @@ type KeyWriter interface {
 	// KeyCreate inserts k. ErrNotFound if k.AccountID does not exist;
 	// ErrConflict if k.ID or k.Hash exists already.
 	KeyCreate(ctx context.Context, k apikey.Key) error
+
+	// KeyUpdate sets the name, ExpiresAt, DisabledAt and ReplacedBy of key
+	// p.KeyID of account p.AccountID (all of them: read the key first to
+	// keep one) and returns the key as stored. ErrNotFound if there is no
+	// such key or it belongs to another account. The id, hash, hint,
+	// CreatedAt and LastUsedAt are never changed here.
+	KeyUpdate(ctx context.Context, p KeyUpdateParams) (apikey.Key, error)
 
 	// KeyDelete deletes key keyID of account accountID. ErrNotFound if there
 	// is no such key or it belongs to another account (and then nothing is
@@ -200,7 +218,35 @@ type AccountUpdateParams struct {
 	ID          uuid.UUID
 	Label       string
 	Description string
+	DisabledAt  *time.Time // nil: enabled
 	UpdatedAt   time.Time
+}
+
+// KeyUpdateParams are the inputs of KeyUpdate: the key's mutable fields,
+// all written.
+type KeyUpdateParams struct {
+	AccountID  uuid.UUID
+	KeyID      uuid.UUID
+	Name       string
+	ExpiresAt  *time.Time
+	DisabledAt *time.Time
+	ReplacedBy *uuid.UUID
+}
+
+// KeyListAllParams are the inputs of KeyListAll. The filters are optional
+// (nil: not applied) and ANDed.
+type KeyListAllParams struct {
+	After uuid.UUID // uuid.Nil: start at the first key
+	Limit int
+	// ExpiresAfter and ExpiresBy, set together (one alone is an error),
+	// keep keys whose expiry lies in (ExpiresAfter, ExpiresBy]: with
+	// ExpiresAfter = now, the keys not yet expired that expire by
+	// ExpiresBy. A key without expiry never passes.
+	ExpiresAfter *time.Time
+	ExpiresBy    *time.Time
+	// UnusedSince, when set, keeps keys last used before it, and keys
+	// never used that were created before it.
+	UnusedSince *time.Time
 }
 
 // AccountListParams are the inputs of AccountList.
@@ -227,4 +273,23 @@ type Credential struct {
 	Key         apikey.Key
 	Account     Account
 	Permissions []permission.Permission
+}
+
+// KeyPasses reports whether k passes the filters of p (not the cursor or
+// the limit): the reference for backends that filter in Go, and for tests.
+func KeyPasses(k apikey.Key, p KeyListAllParams) bool {
+	if p.ExpiresAfter != nil || p.ExpiresBy != nil {
+		if k.ExpiresAt == nil ||
+			(p.ExpiresAfter != nil && !k.ExpiresAt.After(*p.ExpiresAfter)) ||
+			(p.ExpiresBy != nil && k.ExpiresAt.After(*p.ExpiresBy)) {
+			return false
+		}
+	}
+	if p.UnusedSince != nil {
+		if k.LastUsedAt != nil {
+			return k.LastUsedAt.Before(*p.UnusedSince)
+		}
+		return k.CreatedAt.Before(*p.UnusedSince)
+	}
+	return true
 }

@@ -50,6 +50,11 @@ func TestBadFlagsExitWithUsage(t *testing.T) {
 		{"-no-such-flag"},
 		{"-admin-token", "short"},
 		{"extra-argument"},
+		{"-max-keys", "-1"},
+		{"-max-keys", "ten"},
+		{"-max-key-lifetime", "-1h"},
+		{"-max-key-lifetime", "1.5s"},
+		{"-max-key-lifetime", "2160"},
 	} {
 		code, _, stderr := runBinary(t, nil, args...)
 		assert.Equal(t, 2, code, "%v", args)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
 type config struct {
@@ -18,6 +20,8 @@ type config struct {
 	flushInterval  time.Duration
 	cacheTTL       time.Duration
 	timeouts       timeouts
+	maxKeys        int
+	maxKeyLifetime time.Duration
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -37,6 +41,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&cfg.adminToken, "admin-token", "", "bearer `token` for /admin (default $ADMIN_TOKEN; if both are empty, a random token is generated and printed)")
 	fs.DurationVar(&cfg.flushInterval, "flush-interval", time.Minute, "how often last-used times are written")
 	fs.DurationVar(&cfg.cacheTTL, "cache-ttl", 10*time.Second, "how long a key lookup is reused (changes made by other processes take this long to be seen)")
+	fs.IntVar(&cfg.maxKeys, "max-keys", serviceaccount.DefaultMaxKeysPerAccount, "most unexpired keys an account may hold (0: no limit); a rotation is allowed at the limit")
+	fs.DurationVar(&cfg.maxKeyLifetime, "max-key-lifetime", 0, "longest a new key may live, such as 2160h (0: unlimited); when set, every new key needs an expiry within it")
 	fs.DurationVar(&cfg.timeouts.readHeader, "read-header-timeout", 10*time.Second, "how long a client may take to send a request's headers")
 	fs.DurationVar(&cfg.timeouts.read, "read-timeout", 30*time.Second, "how long a client may take to send a whole request, body included (a 1 MiB body at 35 KiB/s)")
 	fs.DurationVar(&cfg.timeouts.write, "write-timeout", 30*time.Second, "how long a request may take from the end of its headers to the end of its response")
@@ -83,6 +89,12 @@ func (cfg *config) complete(getenv func(string) string) error {
 			return fmt.Errorf("-%s %s: must be positive", d.flag, d.v)
 		}
 	}
+	if cfg.maxKeys < 0 {
+		return fmt.Errorf("-max-keys %d: must be 0 (no limit) or positive", cfg.maxKeys)
+	}
+	if _, err := cfg.policy(); err != nil {
+		return fmt.Errorf("-max-key-lifetime %s: %w", cfg.maxKeyLifetime, err)
+	}
 	if cfg.db == "" {
 		return errors.New("-db: must not be empty (use memory: for an in-memory store)")
 	}
@@ -98,4 +110,21 @@ func (cfg *config) complete(getenv func(string) string) error {
 		return fmt.Errorf("admin token: must be at least %d characters", minAdminTokenLength)
 	}
 	return nil
+}
+
+// policy is the key policy the flags ask for, checked as NewManager will
+// check it.
+func (cfg *config) policy() (serviceaccount.Policy, error) {
+	p := serviceaccount.Policy{MaxKeysPerAccount: cfg.maxKeys, MaxKeyLifetime: cfg.maxKeyLifetime}
+	if cfg.maxKeys == 0 {
+		p.MaxKeysPerAccount = serviceaccount.NoKeyLimit
+	}
+	if err := serviceaccount.CheckPolicy(p); err != nil {
+		var verr *serviceaccount.ValidationError
+		if errors.As(err, &verr) && len(verr.Fields) > 0 {
+			return p, errors.New(verr.Fields[0].Message)
+		}
+		return p, err
+	}
+	return p, nil
 }

@@ -314,3 +314,22 @@ func TestGeneratedAdminTokenIsPrintedOnceAndWorks(t *testing.T) {
 	require.NoError(t, <-done)
 	assert.NotContains(t, stderr.String(), token, "printed on stdout once, never logged")
 }
+
+// TestPolicyFlagsReachTheAPI: -max-keys and -max-key-lifetime become the
+// Manager's policy, shown by GET /admin/policy and enforced.
+func TestPolicyFlagsReachTheAPI(t *testing.T) {
+	t.Parallel()
+	srv := start(t, "memory:", "-max-keys", "1", "-max-key-lifetime", "2160h")
+	c := client{t: t, base: srv.url}
+	policy := c.do("GET", "/admin/policy", adminToken, "", http.StatusOK)
+	assert.Equal(t, map[string]any{"maxKeysPerAccount": float64(1), "maxKeyLifetimeSeconds": float64(7776000),
+		"defaultKeyLifetimeSeconds": float64(0), "maxRotationGraceSeconds": float64(604800)}, policy)
+	id := c.do("POST", "/admin/service-accounts", adminToken, `{"label":"capped"}`, http.StatusCreated)["id"].(string)
+	keys := "/admin/service-accounts/" + id + "/api-keys"
+	c.do("POST", keys, adminToken, ``, http.StatusBadRequest) // an expiry is required
+	expiry := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	c.do("POST", keys, adminToken, `{"expiresAt":"`+expiry+`"}`, http.StatusCreated)
+	conflict := c.do("POST", keys, adminToken, `{"expiresAt":"`+expiry+`"}`, http.StatusConflict)
+	assert.Contains(t, conflict["detail"], "MaxKeysPerAccount is 1")
+	srv.stop()
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
@@ -35,16 +37,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	defer closeStore()
 
-	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st})
-	if err != nil {
-		return err
-	}
-	mw, err := middleware.New(middleware.Config{
-		Manager:       mgr,
-		CacheTTL:      cfg.cacheTTL,
-		FlushInterval: cfg.flushInterval,
-		Logger:        log,
-	})
+	handler, mw, err := newApp(st, cfg, nil, log)
 	if err != nil {
 		return err
 	}
@@ -57,7 +50,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	// Every connection is bounded in time, so that slow or idle clients
 	// cannot hold file descriptors until the server stops answering.
 	srv := &http.Server{
-		Handler:           accessLog(log, routes(mgr, mw, cfg.adminToken, log)),
+		Handler:           accessLog(log, handler),
 		ReadHeaderTimeout: cfg.timeouts.readHeader,
 		ReadTimeout:       cfg.timeouts.read,
 		WriteTimeout:      cfg.timeouts.write,
@@ -93,6 +86,29 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "stopped")
 	return nil
+}
+
+// newApp wires a Manager (on clock; nil means the real one), its
+// middleware and the routes over st. The caller closes the middleware.
+func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, log *slog.Logger) (http.Handler, *middleware.Middleware, error) {
+	policy, err := cfg.policy()
+	if err != nil {
+		return nil, nil, err
+	}
+	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock, Policy: policy})
+	if err != nil {
+		return nil, nil, err
+	}
+	mw, err := middleware.New(middleware.Config{
+		Manager:       mgr,
+		CacheTTL:      cfg.cacheTTL,
+		FlushInterval: cfg.flushInterval,
+		Logger:        log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return routes(mgr, mw, cfg.adminToken, log), mw, nil
 }
 
 // shutdown lets the requests in flight finish for up to timeout, then

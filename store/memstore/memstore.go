@@ -161,7 +161,7 @@ func (s *Store) accountGet(id uuid.UUID) (serviceaccount.Account, error) {
 	if !ok {
 		return serviceaccount.Account{}, store.ErrNotFound
 	}
-	return a, nil
+	return copyAccount(a), nil
 }
 
 func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
@@ -179,7 +179,7 @@ func (t *tx) AccountCreate(ctx context.Context, a serviceaccount.Account) error 
 	if _, ok := s.accounts[a.ID]; ok {
 		return store.ErrConflict
 	}
-	set(t, s.accounts, a.ID, a)
+	set(t, s.accounts, a.ID, copyAccount(a))
 	t.setAccountIDs(insertSorted(s.accountIDs, a.ID))
 	return nil
 }
@@ -193,8 +193,9 @@ func (t *tx) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdatePa
 		return serviceaccount.Account{}, store.ErrNotFound
 	}
 	a.Label, a.Description, a.UpdatedAt = p.Label, p.Description, p.UpdatedAt
+	a.DisabledAt = copyTime(p.DisabledAt)
 	set(t, t.s.accounts, p.ID, a)
-	return a, nil
+	return copyAccount(a), nil
 }
 
 func (t *tx) AccountDelete(ctx context.Context, id uuid.UUID) error {
@@ -237,7 +238,7 @@ func (s *Store) AccountList(ctx context.Context, p serviceaccount.AccountListPar
 	end := min(start+p.Limit, len(s.accountIDs))
 	out := make([]serviceaccount.Account, 0, end-start)
 	for _, id := range s.accountIDs[start:end] {
-		out = append(out, s.accounts[id])
+		out = append(out, copyAccount(s.accounts[id]))
 	}
 	return out, nil
 }
@@ -314,9 +315,59 @@ func (s *Store) KeyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Cr
 	k := s.keys[id]
 	return serviceaccount.Credential{
 		Key:         copyKey(k),
-		Account:     s.accounts[k.AccountID],
+		Account:     copyAccount(s.accounts[k.AccountID]),
 		Permissions: s.permissionsOfLocked(k.AccountID),
 	}, nil
+}
+
+func (t *tx) KeyUpdate(ctx context.Context, p serviceaccount.KeyUpdateParams) (apikey.Key, error) {
+	if err := t.check(ctx); err != nil {
+		return apikey.Key{}, err
+	}
+	k, ok := t.s.keys[p.KeyID]
+	if !ok || k.AccountID != p.AccountID {
+		return apikey.Key{}, store.ErrNotFound
+	}
+	k.Name, k.ExpiresAt, k.DisabledAt, k.ReplacedBy = p.Name, p.ExpiresAt, p.DisabledAt, p.ReplacedBy
+	k = copyKey(k)
+	set(t, t.s.keys, p.KeyID, k)
+	return copyKey(k), nil
+}
+
+// KeyListAll walks the keys of all accounts in id order. It visits every
+// key from the cursor on until the page is full, so a filter that keeps
+// few keys costs a scan of the map's ids: this store is for small sets.
+func (s *Store) KeyListAll(ctx context.Context, p serviceaccount.KeyListAllParams) ([]apikey.Key, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if p.Limit < 1 {
+		return nil, fmt.Errorf("memstore: list all keys: limit %d is not positive", p.Limit)
+	}
+	if (p.ExpiresAfter == nil) != (p.ExpiresBy == nil) {
+		return nil, errors.New("memstore: list all keys: set both ExpiresAfter and ExpiresBy, or neither")
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]uuid.UUID, 0, len(s.keys))
+	for id := range s.keys {
+		if compareIDs(id, p.After) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, compareIDs)
+	out := []apikey.Key{}
+	for _, id := range ids {
+		k := s.keys[id]
+		if !serviceaccount.KeyPasses(k, p) {
+			continue
+		}
+		out = append(out, copyKey(k))
+		if len(out) == p.Limit {
+			break
+		}
+	}
+	return out, nil
 }
 
 func (t *tx) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
@@ -459,7 +510,17 @@ func (t *tx) PermissionDelete(ctx context.Context, accountID, permissionID uuid.
 func copyKey(k apikey.Key) apikey.Key {
 	k.LastUsedAt = copyTime(k.LastUsedAt)
 	k.ExpiresAt = copyTime(k.ExpiresAt)
+	k.DisabledAt = copyTime(k.DisabledAt)
+	if k.ReplacedBy != nil {
+		id := *k.ReplacedBy
+		k.ReplacedBy = &id
+	}
 	return k
+}
+
+func copyAccount(a serviceaccount.Account) serviceaccount.Account {
+	a.DisabledAt = copyTime(a.DisabledAt)
+	return a
 }
 
 func copyTime(t *time.Time) *time.Time {

@@ -14,7 +14,7 @@ import (
 func (t *tx) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
 	s := t.s
 	_, err := t.ex.ExecContext(ctx, s.q.accountInsert,
-		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt))
+		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt))
 	if err != nil {
 		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, mapError(err))
 	}
@@ -47,7 +47,7 @@ func (s *Store) accountGet(ctx context.Context, ex executor, query string, id uu
 func (t *tx) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
 	s := t.s
 	if _, err := t.ex.ExecContext(ctx, s.q.accountUpdate,
-		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.idArg(p.ID)); err != nil {
+		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.nullTimeArg(p.DisabledAt), s.idArg(p.ID)); err != nil {
 		return serviceaccount.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
 	}
 	a, err := s.scanAccount(t.ex.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID)))
@@ -132,10 +132,11 @@ func (s *Store) scanAccount(row scanner) (serviceaccount.Account, error) {
 		a                serviceaccount.Account
 		id               idColumn
 		created, updated = s.timeColumn(), s.timeColumn()
+		disabled         = s.timeColumn()
 	)
-	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated); err != nil {
+	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated, &disabled); err != nil {
 		return serviceaccount.Account{}, err
 	}
-	a.ID, a.CreatedAt, a.UpdatedAt = id.ID, created.Time, updated.Time
+	a.ID, a.CreatedAt, a.UpdatedAt, a.DisabledAt = id.ID, created.Time, updated.Time, disabled.ptr()
 	return a, nil
 }

@@ -31,6 +31,13 @@ func (s *Store) idArg(id uuid.UUID) any {
 	return id[:]
 }
 
+func (s *Store) nullIDArg(id *uuid.UUID) any {
+	if id == nil {
+		return nil
+	}
+	return s.idArg(*id)
+}
+
 func hashArg(h apikey.Hash) []byte { return h[:] }
 
 // timeArg drops everything below the microsecond, which every dialect
@@ -100,6 +107,14 @@ func (c *idColumn) Scan(src any) error {
 	default:
 		return fmt.Errorf("scan id: unsupported type %T", src)
 	}
+}
+
+func (c *idColumn) ptr() *uuid.UUID {
+	if !c.Valid {
+		return nil
+	}
+	id := c.ID
+	return &id
 }
 
 // hashColumn scans a key hash; NULL leaves it zero. Its errors never show

@@ -47,15 +47,13 @@ func (s *Store) BulkInsert(ctx context.Context, accounts []serviceaccount.Accoun
 		}
 		err := s.insertRows(ctx, tx, t.accounts, accountColumns, len(accounts), func(i int, args []any) []any {
 			a := accounts[i]
-			return append(args, s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt))
+			return append(args, s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt))
 		})
 		if err != nil {
 			return err
 		}
 		err = s.insertRows(ctx, tx, t.keys, keyColumns, keys, func(i int, args []any) []any {
-			k := key(i)
-			return append(args, s.idArg(k.ID), s.idArg(k.AccountID), hashArg(k.Hash), k.Hint,
-				s.timeArg(k.CreatedAt), s.nullTimeArg(k.LastUsedAt), s.nullTimeArg(k.ExpiresAt))
+			return append(args, s.keyArgs(key(i))...)
 		})
 		if err != nil {
 			return err

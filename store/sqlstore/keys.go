@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -22,10 +23,7 @@ import (
 // insert that the statement's own existence check turned into no row.
 func (t *tx) KeyCreate(ctx context.Context, k apikey.Key) error {
 	s := t.s
-	args := []any{
-		s.idArg(k.ID), s.idArg(k.AccountID), hashArg(k.Hash), k.Hint,
-		s.timeArg(k.CreatedAt), s.nullTimeArg(k.LastUsedAt), s.nullTimeArg(k.ExpiresAt),
-	}
+	args := s.keyArgs(k)
 	if err := t.insertOfAccount(ctx, s.q.keyInsert, args, k.AccountID); err != nil {
 		return fmt.Errorf("sqlstore: create key %s for account %s: %w", k.ID, k.AccountID, err)
 	}
@@ -52,23 +50,106 @@ func (t *tx) insertOfAccount(ctx context.Context, query string, args []any, acco
 	return nil
 }
 
-// KeyGet reads one key of an account: one statement.
+// keyArgs are k's values in the order of keyColumns.
+func (s *Store) keyArgs(k apikey.Key) []any {
+	return []any{
+		s.idArg(k.ID), s.idArg(k.AccountID), hashArg(k.Hash), k.Hint,
+		s.timeArg(k.CreatedAt), s.nullTimeArg(k.LastUsedAt), s.nullTimeArg(k.ExpiresAt),
+		k.Name, s.nullTimeArg(k.DisabledAt), s.nullIDArg(k.ReplacedBy),
+	}
+}
+
+// keyRow receives the columns of keyColumns, in their order; they are
+// NULL in the row of an account without keys.
+type keyRow struct {
+	id, accountID                        idColumn
+	hash                                 hashColumn
+	hint, name                           sql.NullString
+	created, lastUsed, expires, disabled timeColumn
+	replacedBy                           idColumn
+}
+
+func (s *Store) newKeyRow() *keyRow {
+	return &keyRow{created: s.timeColumn(), lastUsed: s.timeColumn(), expires: s.timeColumn(), disabled: s.timeColumn()}
+}
+
+func (r *keyRow) dest() []any {
+	return []any{&r.id, &r.accountID, &r.hash, &r.hint, &r.created, &r.lastUsed, &r.expires, &r.name, &r.disabled, &r.replacedBy}
+}
+
+func (r *keyRow) key() apikey.Key {
+	return apikey.Key{
+		ID: r.id.ID, AccountID: r.accountID.ID, Hash: r.hash.Hash, Hint: r.hint.String,
+		CreatedAt: r.created.Time, LastUsedAt: r.lastUsed.ptr(), ExpiresAt: r.expires.ptr(),
+		Name: r.name.String, DisabledAt: r.disabled.ptr(), ReplacedBy: r.replacedBy.ptr(),
+	}
+}
+
+// KeyGet reads one key of an account and locks it until the transaction
+// ends (FOR UPDATE on PostgreSQL and MySQL): one statement.
 func (t *tx) KeyGet(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error) {
-	s := t.s
-	var (
-		id, aid                    idColumn
-		hash                       hashColumn
-		k                          apikey.Key
-		created, lastUsed, expires = s.timeColumn(), s.timeColumn(), s.timeColumn()
-	)
-	err := t.ex.QueryRowContext(ctx, s.q.keyGet, s.idArg(keyID), s.idArg(accountID)).
-		Scan(&id, &aid, &hash, &k.Hint, &created, &lastUsed, &expires)
-	if err != nil {
+	return t.keyGet(ctx, t.s.q.keyGet, accountID, keyID)
+}
+
+func (t *tx) keyGet(ctx context.Context, query string, accountID, keyID uuid.UUID) (apikey.Key, error) {
+	r := t.s.newKeyRow()
+	if err := t.ex.QueryRowContext(ctx, query, t.s.idArg(keyID), t.s.idArg(accountID)).Scan(r.dest()...); err != nil {
 		return apikey.Key{}, fmt.Errorf("sqlstore: get key %s of account %s: %w", keyID, accountID, mapError(err))
 	}
-	k.ID, k.AccountID, k.Hash = id.ID, aid.ID, hash.Hash
-	k.CreatedAt, k.LastUsedAt, k.ExpiresAt = created.Time, lastUsed.ptr(), expires.ptr()
-	return k, nil
+	return r.key(), nil
+}
+
+// KeyUpdate writes the key's mutable fields and reads it back: two
+// statements, as AccountUpdate.
+func (t *tx) KeyUpdate(ctx context.Context, p serviceaccount.KeyUpdateParams) (apikey.Key, error) {
+	s := t.s
+	_, err := t.ex.ExecContext(ctx, s.q.keyUpdate,
+		p.Name, s.nullTimeArg(p.ExpiresAt), s.nullTimeArg(p.DisabledAt), s.nullIDArg(p.ReplacedBy),
+		s.idArg(p.KeyID), s.idArg(p.AccountID))
+	if err != nil {
+		return apikey.Key{}, fmt.Errorf("sqlstore: update key %s of account %s: %w", p.KeyID, p.AccountID, mapError(err))
+	}
+	return t.keyGet(ctx, s.q.keyGet, p.AccountID, p.KeyID)
+}
+
+// KeyListAll reads one page of keys of all accounts: one statement,
+// walking the primary key from the cursor.
+func (s *Store) KeyListAll(ctx context.Context, p serviceaccount.KeyListAllParams) ([]apikey.Key, error) {
+	if p.Limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: list all keys: limit must be positive, got %d", p.Limit)
+	}
+	if (p.ExpiresAfter == nil) != (p.ExpiresBy == nil) {
+		return nil, errors.New("sqlstore: list all keys: set both ExpiresAfter and ExpiresBy, or neither")
+	}
+	args := []any{s.idArg(p.After)}
+	filters := 0
+	if p.ExpiresAfter != nil {
+		filters |= 1
+		args = append(args, s.timeArg(*p.ExpiresAfter), s.timeArg(*p.ExpiresBy))
+	}
+	if p.UnusedSince != nil {
+		filters |= 2
+		args = append(args, s.timeArg(*p.UnusedSince), s.timeArg(*p.UnusedSince))
+	}
+	args = append(args, p.Limit)
+	rows, err := s.sql.QueryContext(ctx, s.q.keyListAll[filters], args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list all keys: %w", mapError(err))
+	}
+	defer rows.Close()
+	out := make([]apikey.Key, 0, min(p.Limit, 64))
+	r := s.newKeyRow()
+	dest := r.dest()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("sqlstore: list all keys: %w", err)
+		}
+		out = append(out, r.key())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list all keys: %w", mapError(err))
+	}
+	return out, nil
 }
 
 // KeyList returns the account's keys: one statement, which also tells an
@@ -100,23 +181,18 @@ func (s *Store) queryKeyList(ctx context.Context, ex executor, accountID uuid.UU
 		found bool
 		keys  = []apikey.Key{}
 		aid   idColumn
-		id    idColumn
-		hash  hashColumn
-		hint  sql.NullString
+		r     = s.newKeyRow()
+		dest  = append([]any{&aid}, r.dest()...)
 	)
-	created, lastUsed, expires := s.timeColumn(), s.timeColumn(), s.timeColumn()
 	for rows.Next() {
 		found = true
-		if err := rows.Scan(&aid, &id, &hash, &hint, &created, &lastUsed, &expires); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		if !id.Valid {
+		if !r.id.Valid {
 			continue // the account has no key
 		}
-		keys = append(keys, apikey.Key{
-			ID: id.ID, AccountID: accountID, Hash: hash.Hash, Hint: hint.String,
-			CreatedAt: created.Time, LastUsedAt: lastUsed.ptr(), ExpiresAt: expires.ptr(),
-		})
+		keys = append(keys, r.key())
 	}
 	// rows.Err first: a connection lost after the last row is a system
 	// error, not an empty result.
@@ -156,21 +232,19 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Cr
 	}
 	defer rows.Close()
 	var (
-		c                 serviceaccount.Credential
-		found             bool
-		keyID             idColumn
-		hint              string
-		keyCreated        = s.timeColumn()
-		lastUsed, expires = s.timeColumn(), s.timeColumn()
-		accountCreated    = s.timeColumn()
-		accountUpdated    = s.timeColumn()
-		p                 = s.newPermissionRow()
+		c               serviceaccount.Credential
+		found           bool
+		k               = s.newKeyRow()
+		accountCreated  = s.timeColumn()
+		accountUpdated  = s.timeColumn()
+		accountDisabled = s.timeColumn()
+		p               = s.newPermissionRow()
 	)
 	// The query selects the key's account_id where the permission row
 	// would have its own: the same value, when there is a permission.
 	dest := append([]any{
-		&keyID, &hint, &keyCreated, &lastUsed, &expires,
-		&c.Account.Label, &c.Account.Description, &accountCreated, &accountUpdated,
+		&k.id, &k.hint, &k.created, &k.lastUsed, &k.expires, &k.name, &k.disabled, &k.replacedBy,
+		&c.Account.Label, &c.Account.Description, &accountCreated, &accountUpdated, &accountDisabled,
 	}, p.dest()...)
 	c.Permissions = []permission.Permission{}
 	for rows.Next() {
@@ -191,11 +265,10 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Cr
 		return serviceaccount.Credential{}, store.ErrNotFound
 	}
 	slices.SortFunc(c.Permissions, comparePermissions)
-	c.Key = apikey.Key{
-		ID: keyID.ID, AccountID: p.accountID.ID, Hash: h, Hint: hint,
-		CreatedAt: keyCreated.Time, LastUsedAt: lastUsed.ptr(), ExpiresAt: expires.ptr(),
-	}
+	k.accountID, k.hash = p.accountID, hashColumn{Hash: h}
+	c.Key = k.key()
 	c.Account.ID, c.Account.CreatedAt, c.Account.UpdatedAt = p.accountID.ID, accountCreated.Time, accountUpdated.Time
+	c.Account.DisabledAt = accountDisabled.ptr()
 	return c, nil
 }
 

@@ -147,8 +147,11 @@ func tableNames(prefix string) tables {
 type queries struct {
 	accountInsert, accountGet, accountUpdate, accountLock, accountDelete, accountList string
 	// accountGetForUpdate is accountGet locking the row, for Tx.AccountGet.
-	accountGetForUpdate                                                      string
-	keyInsert, keyGet, keyList, keyByHash, keyDelete, keysDeleteOfAccount    string
+	accountGetForUpdate                                                              string
+	keyInsert, keyGet, keyUpdate, keyList, keyByHash, keyDelete, keysDeleteOfAccount string
+	// keyListAll holds KeyListAll's statement for each combination of its
+	// filters: bit 0 the expiry window, bit 1 the unused filter.
+	keyListAll                                                               [4]string
 	permissionInsert, permissionList, permissionGet, permissionUpdateLimiter string
 	permissionDelete, permissionsDeleteOfAccount                             string
 	// touch builds the KeysTouch statement for n keys.
@@ -158,8 +161,8 @@ type queries struct {
 // Column lists in the order of the scanning code (permissionRow for
 // permissions) and of the insert arguments.
 const (
-	accountColumns    = "id, label, description, created_at, updated_at"
-	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at"
+	accountColumns    = "id, label, description, created_at, updated_at, disabled_at"
+	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at, name, disabled_at, replaced_by"
 	permissionColumns = "account_id, id, resource_type, resource_key, action, limiter, created_at"
 	// grant_key is written, never read back: it is permission.GrantKey,
 	// under a unique index with the account id.
@@ -181,31 +184,34 @@ func buildQueries(d dialect.Name, t tables) queries {
 	}
 
 	q := queries{
-		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?)`),
+		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?, ?)`),
 		accountGet:    f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ?`),
-		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ? WHERE id = ?`),
+		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ?, disabled_at = ? WHERE id = ?`),
 		accountDelete: f(`DELETE FROM {accounts} WHERE id = ?`),
 		accountList:   f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id > ? ORDER BY id LIMIT ?`),
 		// SQLite needs no lock: InTx's BEGIN IMMEDIATE already holds the
 		// database's only write lock.
 		accountGetForUpdate: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ?`),
 
-		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		keyGet:    f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?`),
+		keyUpdate: f(`UPDATE {keys} SET name = ?, expires_at = ?, disabled_at = ?, replaced_by = ? WHERE id = ? AND account_id = ?`),
 		// One statement answers both "does the account exist" (no row)
 		// and "which keys does it have" (NULL key columns when none).
 		// The LEFT JOIN queries have no ORDER BY: MySQL would sort their
 		// rows in a temporary table, on disk because of the TEXT columns,
 		// which made the lookup seven times slower; the rows are sorted by
 		// id (creation order) in Go instead.
-		keyList: f(`SELECT a.id, k.id, k.hash, k.hint, k.created_at, k.last_used_at, k.expires_at
+		keyList: f(`SELECT a.id, k.id, k.account_id, k.hash, k.hint, k.created_at, k.last_used_at, k.expires_at,
+k.name, k.disabled_at, k.replaced_by
 FROM {accounts} a LEFT JOIN {keys} k ON k.account_id = a.id
 WHERE a.id = ?`),
 		// The authentication lookup: one row per permission (one row with
 		// NULL permission columns when there is none), found through the
 		// unique hash index and the permissions' (account_id, id) index.
 		keyByHash: f(`SELECT k.id, k.hint, k.created_at, k.last_used_at, k.expires_at,
-a.label, a.description, a.created_at, a.updated_at,
+k.name, k.disabled_at, k.replaced_by,
+a.label, a.description, a.created_at, a.updated_at, a.disabled_at,
 k.account_id, p.id, p.resource_type, p.resource_key, p.action, p.limiter, p.created_at
 FROM {keys} k
 JOIN {accounts} a ON a.id = k.account_id
@@ -224,6 +230,20 @@ WHERE a.id = ?`),
 		permissionsDeleteOfAccount: f(`DELETE FROM {permissions} WHERE account_id = ?`),
 	}
 
+	// Through the primary key, in id order; the filters are evaluated on
+	// the rows the walk meets (an operator's occasional query, not a
+	// request path).
+	for filters := range q.keyListAll {
+		where := `id > ?`
+		if filters&1 != 0 {
+			where += ` AND expires_at > ? AND expires_at <= ?`
+		}
+		if filters&2 != 0 {
+			where += ` AND (last_used_at < ? OR (last_used_at IS NULL AND created_at < ?))`
+		}
+		q.keyListAll[filters] = f(`SELECT ` + keyColumns + ` FROM {keys} WHERE ` + where + ` ORDER BY id LIMIT ?`)
+	}
+
 	switch d {
 	case dialect.PG:
 		// Locks the account row against concurrent key and permission
@@ -231,6 +251,7 @@ WHERE a.id = ?`),
 		// that a delete and an insert queue instead of deadlocking.
 		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? FOR UPDATE`)
 		q.accountGetForUpdate = f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? FOR UPDATE`)
+		q.keyGet = f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ? FOR UPDATE`)
 		// Arrays keep the statement text fixed whatever the batch size.
 		// The rows are locked in id order first: an UPDATE alone locks
 		// them in the order its plan meets them, which for a table scan
@@ -251,6 +272,7 @@ WHERE k.id = l.id AND (k.last_used_at IS NULL OR k.last_used_at < l.used_at)`)
 		// delete and an insert deadlock, and retry runs the loser again.
 		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? FOR UPDATE`)
 		q.accountGetForUpdate = f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? FOR UPDATE`)
+		q.keyGet = f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ? FOR UPDATE`)
 		q.touch = func(n int) string {
 			var b strings.Builder
 			b.WriteString(`UPDATE {keys} AS k JOIN (SELECT CAST(? AS BINARY(16)) AS id, CAST(? AS DATETIME(6)) AS used_at`)
@@ -268,7 +290,7 @@ WHERE k.last_used_at IS NULL OR k.last_used_at < v.used_at`)
 		// only a check inside the insert itself can refuse a key or
 		// permission of an account that does not exist.
 		q.keyInsert = f(`INSERT INTO {keys} (` + keyColumns + `)
-SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
 		q.permissionInsert = f(`INSERT INTO {permissions} (` + permissionInsertColumns + `)
 SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
 		q.touch = func(n int) string {

@@ -113,6 +113,7 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 		require.Equal(t, a.Description, accounts[i].Description)
 		require.True(t, a.CreatedAt.Equal(accounts[i].CreatedAt))
 		require.True(t, a.UpdatedAt.Equal(accounts[i].UpdatedAt))
+		require.Nil(t, accounts[i].DisabledAt, "an upgraded account is enabled")
 	}
 	for _, want := range u.keys {
 		c, err := s.KeyByHash(t.Context(), want.Hash)
@@ -124,6 +125,9 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 		require.True(t, want.CreatedAt.Equal(got.CreatedAt))
 		requireSameTime(t, want.LastUsedAt, got.LastUsedAt)
 		requireSameTime(t, want.ExpiresAt, got.ExpiresAt)
+		require.Empty(t, got.Name, "an upgraded key has no name")
+		require.Nil(t, got.DisabledAt, "an upgraded key is enabled")
+		require.Nil(t, got.ReplacedBy)
 	}
 	for _, a := range u.accounts {
 		perms, err := s.PermissionList(t.Context(), a.ID)

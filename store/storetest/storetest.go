@@ -25,6 +25,8 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Permissions", func(t *testing.T) { t.Parallel(); runPermissions(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); runConcurrency(t, newStore) })
 	t.Run("Transactions", func(t *testing.T) { t.Parallel(); runTransactions(t, newStore) })
+	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); runLifecycle(t, newStore) })
+	t.Run("ListAllKeys", func(t *testing.T) { t.Parallel(); runListAllKeys(t, newStore) })
 }
 
 // subtests runs each case in parallel on a fresh fixture.
@@ -141,6 +143,7 @@ func requireAccount(t *testing.T, want, got serviceaccount.Account) {
 	require.Equal(t, want.Description, got.Description)
 	requireTime(t, want.CreatedAt, got.CreatedAt)
 	requireTime(t, want.UpdatedAt, got.UpdatedAt)
+	requireTimePtr(t, want.DisabledAt, got.DisabledAt)
 }
 
 func requireKey(t *testing.T, want, got apikey.Key) {
@@ -152,6 +155,9 @@ func requireKey(t *testing.T, want, got apikey.Key) {
 	requireTime(t, want.CreatedAt, got.CreatedAt)
 	requireTimePtr(t, want.LastUsedAt, got.LastUsedAt)
 	requireTimePtr(t, want.ExpiresAt, got.ExpiresAt)
+	require.Equal(t, want.Name, got.Name)
+	requireTimePtr(t, want.DisabledAt, got.DisabledAt)
+	require.Equal(t, want.ReplacedBy, got.ReplacedBy)
 }
 
 func requirePermission(t *testing.T, want, got permission.Permission) {

@@ -1,0 +1,162 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// patchAccount changes the members the body has (label, description,
+// disabled); a body with none of them is 400, so that {} never passes for
+// a change.
+func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var p serviceaccount.AccountPatch
+	fields := []field{
+		optionalStringField("label", &p.Label, false),
+		optionalStringField("description", &p.Description, false),
+		boolField("disabled", &p.Disabled),
+	}
+	if _, err := readBody(w, r, false, fields...); err != nil {
+		return err
+	}
+	if p.Label == nil && p.Description == nil && p.Disabled == nil {
+		return emptyPatch(fields)
+	}
+	a, err := h.m.PatchAccount(r.Context(), id, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+}
+
+func emptyPatch(fields []field) *problem {
+	return newProblem(http.StatusBadRequest, "The body must set at least one of "+names(fields)+".")
+}
+
+// patchKey changes the members the body has (name, disabled), at least
+// one.
+func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	keyID, err := pathID(r, "keyId")
+	if err != nil {
+		return err
+	}
+	var p serviceaccount.KeyPatch
+	fields := []field{optionalStringField("name", &p.Name, false), boolField("disabled", &p.Disabled)}
+	if _, err := readBody(w, r, false, fields...); err != nil {
+		return err
+	}
+	if p.Name == nil && p.Disabled == nil {
+		return emptyPatch(fields)
+	}
+	k, err := h.m.PatchKey(r.Context(), accountID, keyID, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newKeyJSON(k))
+}
+
+// rotateKey answers 201 with the new key (its plaintext, this once) and
+// the old key as now stored. The body is optional; null for name or
+// expiresAt means the default, as an absent member does.
+func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
+	accountID, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	keyID, err := pathID(r, "keyId")
+	if err != nil {
+		return err
+	}
+	var in serviceaccount.RotateKeyInput
+	if _, err := readBody(w, r, true,
+		optionalStringField("name", &in.Name, true),
+		timeField("expiresAt", &in.ExpiresAt),
+		integerField("gracePeriodSeconds", &in.GracePeriodSeconds),
+	); err != nil {
+		return err
+	}
+	rotated, err := h.m.RotateKey(r.Context(), accountID, keyID, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusCreated, rotatedKeyJSON{
+		Created:  createdKeyJSON{keyJSON: newKeyJSON(rotated.Created.Key), Key: rotated.Created.Plaintext},
+		Previous: newKeyJSON(rotated.Previous),
+	})
+}
+
+// listAllKeys is the hygiene list: keys of all accounts, by id, filtered.
+func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for name := range q {
+		switch name {
+		case "expiresWithinDays", "unusedForDays":
+			if len(q[name]) > 1 {
+				return invalidField(name, "must be given at most once")
+			}
+		case "limit", "cursor":
+		default:
+			return invalidField(clip(name), "is not a known parameter; allowed: expiresWithinDays, unusedForDays, limit, cursor")
+		}
+	}
+	var p serviceaccount.ListAllKeysParams
+	var err error
+	if p.ExpiresWithinDays, err = daysParam(q, "expiresWithinDays"); err != nil {
+		return err
+	}
+	if p.UnusedForDays, err = daysParam(q, "unusedForDays"); err != nil {
+		return err
+	}
+	if p.Limit, p.Cursor, err = pageQuery(q); err != nil {
+		return err
+	}
+	page, err := h.m.ListAllKeys(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := keyPageJSON{Items: make([]keyJSON, len(page.Items))}
+	for i, k := range page.Items {
+		out.Items[i] = newKeyJSON(k)
+	}
+	if page.NextCursor != "" {
+		out.NextCursor = &page.NextCursor
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func daysParam(q map[string][]string, name string) (*int, error) {
+	v, ok := q[name]
+	if !ok {
+		return nil, nil
+	}
+	n, valid := digits(v[0])
+	if !valid || n > serviceaccount.MaxFilterDays {
+		return nil, invalidField(name, fmt.Sprintf("must be an integer from 0 to %d", serviceaccount.MaxFilterDays))
+	}
+	return &n, nil
+}
+
+// digits parses plain decimal digits: no sign, no space, not empty.
+func digits(s string) (int, bool) {
+	if s == "" || len(s) > 9 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+func (h *handler) policy(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, newPolicyJSON(h.m.Policy()))
+}
