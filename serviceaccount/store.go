@@ -50,6 +50,7 @@ type Store interface {
 	AccountReader
 	KeyReader
 	PermissionReader
+	AuditStore
 
 	// InTx runs fn in one transaction and commits it when fn returns nil.
 	// An error from fn, a panic (which InTx lets continue after the
@@ -90,6 +91,7 @@ type Tx interface {
 	AccountWriter
 	KeyWriter
 	PermissionWriter
+	AuditWriter
 
 	// KeyGet returns key keyID of account accountID; ErrNotFound if there
 	// is no such key or it belongs to another account. Like AccountGet it

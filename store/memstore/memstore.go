@@ -42,6 +42,9 @@ type Store struct {
 	// per account, key and permission ids in ascending order
 	keysOf        map[uuid.UUID][]uuid.UUID
 	permissionsOf map[uuid.UUID][]uuid.UUID
+	// the audit log, oldest first (see AuditAppend)
+	events   []serviceaccount.AuditEvent
+	eventIDs map[uuid.UUID]struct{}
 }
 
 // grant is one account's grant, as permission.GrantKey identifies it.
@@ -60,6 +63,7 @@ func New() *Store {
 		grants:        map[grant]uuid.UUID{},
 		keysOf:        map[uuid.UUID][]uuid.UUID{},
 		permissionsOf: map[uuid.UUID][]uuid.UUID{},
+		eventIDs:      map[uuid.UUID]struct{}{},
 	}
 }
 

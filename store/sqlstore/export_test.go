@@ -20,6 +20,9 @@ func (s *Store) Tables() (accounts, keys, permissions string) {
 	return t.accounts, t.keys, t.permissions
 }
 
+// AuditTable returns the name of the audit events table.
+func (s *Store) AuditTable() string { return tableNames(s.prefix).audit }
+
 // MigrationTable returns the name of bun's bookkeeping table.
 func (s *Store) MigrationTable() string { return tableNames(s.prefix).migrations }
 

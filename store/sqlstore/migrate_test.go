@@ -19,7 +19,7 @@ import (
 )
 
 // migrationFiles is the number of migrations embedded per dialect.
-const migrationFiles = 2
+const migrationFiles = 3
 
 func appliedMigrations(t *testing.T, s testStore) int {
 	t.Helper()
@@ -140,6 +140,10 @@ func TestTheSchemaHasTheDocumentedIndexes(t *testing.T) {
 		s := newTestStore(t, url)
 		require.Equal(t, []string{"index(account_id,id)", "unique(hash)"}, indexes(t, d, s, "keys"))
 		require.Equal(t, []string{"index(account_id,id)", "unique(account_id,grant_key)"}, indexes(t, d, s, "permissions"))
+		require.Equal(t, []string{
+			"index(account_id,occurred_at,id)", "index(action,occurred_at,id)",
+			"index(actor_id,occurred_at,id)", "index(occurred_at,id)",
+		}, indexes(t, d, s, "audit"), "one per filter, each in the listing's order")
 	})
 }
 
@@ -148,7 +152,7 @@ func TestTheSchemaHasTheDocumentedIndexes(t *testing.T) {
 func indexes(t *testing.T, d testDialect, s testStore, which string) []string {
 	t.Helper()
 	_, keys, permissions := s.Tables()
-	table := map[string]string{"keys": keys, "permissions": permissions}[which]
+	table := map[string]string{"keys": keys, "permissions": permissions, "audit": s.AuditTable()}[which]
 	var query string
 	switch d.name {
 	case "postgres":

@@ -128,6 +128,7 @@ func supported(name dialect.Name) bool {
 
 type tables struct {
 	accounts, keys, permissions string
+	audit                       string
 	migrations, migrationLocks  string
 }
 
@@ -136,6 +137,7 @@ func tableNames(prefix string) tables {
 		accounts:       prefix + "service_accounts",
 		keys:           prefix + "service_account_keys",
 		permissions:    prefix + "service_account_permissions",
+		audit:          prefix + "service_account_audit_events",
 		migrations:     prefix + "service_account_migrations",
 		migrationLocks: prefix + "service_account_migration_locks",
 	}
@@ -154,6 +156,7 @@ type queries struct {
 	keyListAll                                                               [4]string
 	permissionInsert, permissionList, permissionGet, permissionUpdateLimiter string
 	permissionDelete, permissionsDeleteOfAccount                             string
+	auditInsert, auditPrune                                                  string
 	// touch builds the KeysTouch statement for n keys.
 	touch func(n int) string
 }
@@ -174,6 +177,7 @@ func buildQueries(d dialect.Name, t tables) queries {
 		"{accounts}", t.accounts,
 		"{keys}", t.keys,
 		"{permissions}", t.permissions,
+		"{audit}", t.audit,
 	)
 	f := func(query string) string {
 		query = r.Replace(query)
@@ -228,6 +232,9 @@ WHERE a.id = ?`),
 		permissionUpdateLimiter:    f(`UPDATE {permissions} SET limiter = ?, grant_key = ? WHERE id = ? AND account_id = ?`),
 		permissionDelete:           f(`DELETE FROM {permissions} WHERE id = ? AND account_id = ?`),
 		permissionsDeleteOfAccount: f(`DELETE FROM {permissions} WHERE account_id = ?`),
+
+		auditInsert: f(`INSERT INTO {audit} (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		auditPrune:  f(`DELETE FROM {audit} WHERE occurred_at < ?`),
 	}
 
 	// Through the primary key, in id order; the filters are evaluated on

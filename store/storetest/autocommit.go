@@ -70,3 +70,7 @@ func (a Autocommit) PermissionDelete(ctx context.Context, accountID, permissionI
 		return tx.PermissionDelete(ctx, accountID, permissionID)
 	})
 }
+
+func (a Autocommit) AuditAppend(ctx context.Context, e serviceaccount.AuditEvent) error {
+	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.AuditAppend(ctx, e) })
+}

@@ -23,6 +23,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Accounts", func(t *testing.T) { t.Parallel(); runAccounts(t, newStore) })
 	t.Run("Keys", func(t *testing.T) { t.Parallel(); runKeys(t, newStore) })
 	t.Run("Permissions", func(t *testing.T) { t.Parallel(); runPermissions(t, newStore) })
+	t.Run("Audit", func(t *testing.T) { t.Parallel(); runAudit(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); runConcurrency(t, newStore) })
 	t.Run("Transactions", func(t *testing.T) { t.Parallel(); runTransactions(t, newStore) })
 	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); runLifecycle(t, newStore) })

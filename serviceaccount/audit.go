@@ -1,0 +1,210 @@
+package serviceaccount
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Actor is who made a change, as the application knows them: an
+// administrator's id, where the request came from and with what client.
+// The library does not authenticate administrators; it records what the
+// application puts in the context with WithActor.
+type Actor struct {
+	// ID names the administrator ("admin-token", a user id, "cli:alice").
+	// Required, at most MaxActorIDLength characters, one line.
+	ID string `json:"id"`
+	// Address is where the request came from (a remote address), if known.
+	Address string `json:"address"`
+	// UserAgent is the client that sent the request, if known.
+	UserAgent string `json:"userAgent"`
+}
+
+// Limits on Actor fields, in characters. They bound what an audit row can
+// hold, whatever a client sends as its User-Agent.
+const (
+	MaxActorIDLength        = 200
+	MaxActorAddressLength   = 200
+	MaxActorUserAgentLength = 500
+)
+
+type actorKey struct{}
+
+// WithActor returns a context that makes every change through a Manager
+// record actor in its audit event.
+func WithActor(ctx context.Context, actor Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// ActorFrom returns the actor WithActor put in ctx.
+func ActorFrom(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok
+}
+
+// validate refuses an actor that no store could hold the same way: an
+// application's bug, reported before anything is written.
+func (a Actor) validate() error {
+	out := &ValidationError{}
+	check := func(field, value string, max int, required bool) {
+		switch {
+		case required && value == "":
+			out.Fields = append(out.Fields, FieldError{Field: field, Message: "is required"})
+		case utf8.RuneCountInString(value) > max:
+			out.Fields = append(out.Fields, FieldError{Field: field, Message: fmt.Sprintf("must be at most %d characters", max)})
+		case !cleanText(value, false):
+			out.Fields = append(out.Fields, FieldError{Field: field, Message: "must be valid UTF-8 without control characters"})
+		}
+	}
+	check("actor.id", a.ID, MaxActorIDLength, true)
+	check("actor.address", a.Address, MaxActorAddressLength, false)
+	check("actor.userAgent", a.UserAgent, MaxActorUserAgentLength, false)
+	if len(out.Fields) > 0 {
+		return out
+	}
+	return nil
+}
+
+// AuditAction names what an audit event records.
+type AuditAction string
+
+// The actions of the audit log; every change a Manager makes is one of them.
+const (
+	ActionAccountCreate    AuditAction = "account.create"
+	ActionAccountUpdate    AuditAction = "account.update"
+	ActionAccountDisable   AuditAction = "account.disable"
+	ActionAccountEnable    AuditAction = "account.enable"
+	ActionAccountDelete    AuditAction = "account.delete"
+	ActionKeyCreate        AuditAction = "key.create"
+	ActionKeyUpdate        AuditAction = "key.update"
+	ActionKeyDisable       AuditAction = "key.disable"
+	ActionKeyEnable        AuditAction = "key.enable"
+	ActionKeyRotate        AuditAction = "key.rotate"
+	ActionKeyDelete        AuditAction = "key.delete"
+	ActionPermissionCreate AuditAction = "permission.create"
+	ActionPermissionUpdate AuditAction = "permission.update"
+	ActionPermissionDelete AuditAction = "permission.delete"
+)
+
+var auditActions = []AuditAction{
+	ActionAccountCreate, ActionAccountUpdate, ActionAccountDisable, ActionAccountEnable, ActionAccountDelete,
+	ActionKeyCreate, ActionKeyUpdate, ActionKeyDisable, ActionKeyEnable, ActionKeyRotate, ActionKeyDelete,
+	ActionPermissionCreate, ActionPermissionUpdate, ActionPermissionDelete,
+}
+
+// AuditActions returns every action, for forms and validation.
+func AuditActions() []AuditAction { return slices.Clone(auditActions) }
+
+// Valid reports whether a is one of the actions above.
+func (a AuditAction) Valid() bool { return slices.Contains(auditActions, a) }
+
+// MaxAuditActionLength is the longest action name a store must hold.
+const MaxAuditActionLength = 32
+
+// AuditEvent records one change made through a Manager. It is written in
+// the change's own transaction, so a stored event always describes a
+// committed change, and it outlives the account it names.
+type AuditEvent struct {
+	ID         uuid.UUID // UUIDv7
+	OccurredAt time.Time // the Manager's clock, UTC, microseconds
+	Actor      *Actor    // nil when the context carried none
+	Action     AuditAction
+	// ServiceAccountID is the account the change was made to.
+	ServiceAccountID uuid.UUID
+	// TargetID is the key or permission changed; nil for account events.
+	TargetID *uuid.UUID
+	// Details is a JSON object {"before": …, "after": …} of what changed
+	// (see AuditDetails); it never holds a key, a key hash or a token.
+	Details json.RawMessage
+}
+
+// AuditPosition is where one page of events ended: the (OccurredAt, ID) of
+// its last event. Events are ordered newest first by OccurredAt and then
+// by ID, so a position names one place in the order whatever is appended
+// or pruned meanwhile.
+type AuditPosition struct {
+	OccurredAt time.Time
+	ID         uuid.UUID
+}
+
+// AuditListParams selects events; the zero value of a filter means "any",
+// and filters combine with AND.
+type AuditListParams struct {
+	ServiceAccountID uuid.UUID   // uuid.Nil: any account
+	Action           AuditAction // "": any action
+	ActorID          string      // "": any actor (events without one included)
+	Since            *time.Time  // OccurredAt >= Since
+	Until            *time.Time  // OccurredAt < Until
+	// After continues a walk: only events older than this position (the
+	// last event of the previous page) are returned. nil: from the newest.
+	After *AuditPosition
+	Limit int
+}
+
+// before reports whether e sorts strictly after p in newest-first order,
+// i.e. is older than p. Stores without SQL use it to apply After.
+func (p AuditPosition) before(e AuditEvent) bool {
+	if !e.OccurredAt.Equal(p.OccurredAt) {
+		return e.OccurredAt.Before(p.OccurredAt)
+	}
+	return bytes.Compare(e.ID[:], p.ID[:]) < 0
+}
+
+// Matches reports whether e passes every filter of p and lies after p.After:
+// the reference semantics of AuditList, for stores that filter in Go.
+func (p AuditListParams) Matches(e AuditEvent) bool {
+	switch {
+	case p.ServiceAccountID != uuid.Nil && e.ServiceAccountID != p.ServiceAccountID:
+		return false
+	case p.Action != "" && e.Action != p.Action:
+		return false
+	case p.ActorID != "" && (e.Actor == nil || e.Actor.ID != p.ActorID):
+		return false
+	case p.Since != nil && e.OccurredAt.Before(*p.Since):
+		return false
+	case p.Until != nil && !e.OccurredAt.Before(*p.Until):
+		return false
+	case p.After != nil && !p.After.before(e):
+		return false
+	}
+	return true
+}
+
+// CompareAuditEvents orders events oldest first, by OccurredAt and then ID;
+// listings use the reverse.
+func CompareAuditEvents(a, b AuditEvent) int {
+	if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
+		return c
+	}
+	return bytes.Compare(a.ID[:], b.ID[:])
+}
+
+// AuditStore reads and prunes the audit log. Events are written by a
+// change's transaction (AuditWriter), never on their own.
+type AuditStore interface {
+	// AuditList returns up to p.Limit events that pass p's filters, newest
+	// first (OccurredAt descending, then ID descending). A walk that passes
+	// the position of each page's last event as the next p.After never
+	// skips or repeats an event that existed during the whole walk. An
+	// empty slice past the end; a p.Limit below 1 is an error.
+	AuditList(ctx context.Context, p AuditListParams) ([]AuditEvent, error)
+
+	// AuditPrune deletes every event that occurred before before, and
+	// returns how many it deleted.
+	AuditPrune(ctx context.Context, before time.Time) (int64, error)
+}
+
+// AuditWriter appends events; it is part of the unit of work, so an event
+// is committed with its change or not at all.
+type AuditWriter interface {
+	// AuditAppend stores e. ErrConflict if e.ID exists. The account it
+	// names need not exist: events have no foreign key to accounts, so
+	// that they outlive them.
+	AuditAppend(ctx context.Context, e AuditEvent) error
+}

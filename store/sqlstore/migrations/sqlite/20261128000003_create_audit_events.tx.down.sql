@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS {{.Prefix}}service_account_audit_events;
