@@ -15,12 +15,8 @@ import (
 // form. Anything else cannot name a stored record, so it is a 404 like an
 // unknown id, not a 400.
 func pathID(r *http.Request, name string) (uuid.UUID, error) {
-	s := r.PathValue(name)
-	if len(s) != 36 {
-		return uuid.Nil, newProblem(http.StatusNotFound, notFoundDetail(r))
-	}
-	id, err := uuid.Parse(s)
-	if err != nil {
+	id, ok := parseUUID(r.PathValue(name))
+	if !ok {
 		return uuid.Nil, newProblem(http.StatusNotFound, notFoundDetail(r))
 	}
 	return id, nil

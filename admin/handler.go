@@ -42,6 +42,7 @@ func New(m *serviceaccount.Manager, opts ...Option) http.Handler {
 type handler struct {
 	m      *serviceaccount.Manager
 	logger *slog.Logger
+	actor  func(*http.Request) (serviceaccount.Actor, bool) // nil: none
 	mux    *http.ServeMux
 }
 
@@ -64,11 +65,17 @@ func (h *handler) routes() {
 	h.handle("PUT /service-accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
 	h.handle("DELETE /service-accounts/{id}/permissions/{permissionId}", h.deletePermission)
 	h.handle("GET /catalog", h.catalog)
+	h.handle("GET /audit-events", h.listAuditEvents)
 }
 
 // handle registers fn, whose returned error becomes a problem response.
 func (h *handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if h.actor != nil {
+			if a, ok := h.actor(r); ok {
+				r = r.WithContext(serviceaccount.WithActor(r.Context(), a))
+			}
+		}
 		if err := fn(w, r); err != nil {
 			h.writeError(w, r, err)
 		}

@@ -22,6 +22,7 @@ type config struct {
 	timeouts       timeouts
 	maxKeys        int
 	maxKeyLifetime time.Duration
+	auditRetention time.Duration
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -48,6 +49,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.timeouts.write, "write-timeout", 30*time.Second, "how long a request may take from the end of its headers to the end of its response")
 	fs.DurationVar(&cfg.timeouts.idle, "idle-timeout", 60*time.Second, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&cfg.timeouts.shutdown, "shutdown-timeout", 15*time.Second, "how long shutdown waits for requests in flight before closing their connections")
+	fs.DurationVar(&cfg.auditRetention, "audit-retention", 0, "how long audit events are kept, pruned hourly (0 keeps them forever)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, errUsage
@@ -94,6 +96,9 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if _, err := cfg.policy(); err != nil {
 		return fmt.Errorf("-max-key-lifetime %s: %w", cfg.maxKeyLifetime, err)
+	}
+	if cfg.auditRetention < 0 {
+		return fmt.Errorf("-audit-retention %s: must be 0 (keep forever) or positive", cfg.auditRetention)
 	}
 	if cfg.db == "" {
 		return errors.New("-db: must not be empty (use memory: for an in-memory store)")

@@ -31,10 +31,10 @@ func TestKeyLifecycleEndToEnd(t *testing.T) {
 	t.Cleanup(closeStore)
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	handler, mw, err := newApp(st, cfg, clock, log)
+	a, err := newApp(st, cfg, clock, log)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = mw.Close(context.Background()) })
-	srv := httptest.NewServer(handler)
+	t.Cleanup(func() { _ = a.mw.Close(context.Background()) })
+	srv := httptest.NewServer(a.handler)
 	t.Cleanup(srv.Close)
 
 	call := func(method, path, bearer, body string, want int) map[string]any {

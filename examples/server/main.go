@@ -13,6 +13,7 @@
 //	-admin-token     bearer token for /admin (default: $ADMIN_TOKEN, else generated)
 //	-flush-interval  how often last-used times are written (default 1m)
 //	-cache-ttl       how long a key lookup is reused (default 10s)
+//	-audit-retention how long audit events are kept, pruned hourly (default 0: forever)
 //
 // Every connection is bounded, so that slow or idle clients cannot exhaust
 // the file descriptors:

@@ -10,11 +10,15 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
+// adminActorID is who the audit log says made a change through /admin:
+// the example server has one administrator, whoever holds the token.
+const adminActorID = "admin-token"
+
 // routes wires the management API and the demonstration routes. The
 // demonstration handlers return canned data: what matters is who gets in.
 func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken string, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(adminToken, admin.New(mgr, admin.WithLogger(log)))))
+	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(adminToken, admin.New(mgr, admin.WithLogger(log), admin.WithActor(admin.RequestActor(adminActorID))))))
 
 	study := middleware.PathValue("studyKey")
 	protect := func(pattern string, require func(http.Handler) http.Handler, h http.HandlerFunc) {

@@ -37,10 +37,11 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	defer closeStore()
 
-	handler, mw, err := newApp(st, cfg, nil, log)
+	a, err := newApp(st, cfg, nil, log)
 	if err != nil {
 		return err
 	}
+	mw := a.mw
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -50,7 +51,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	// Every connection is bounded in time, so that slow or idle clients
 	// cannot hold file descriptors until the server stops answering.
 	srv := &http.Server{
-		Handler:           accessLog(log, handler),
+		Handler:           accessLog(log, a.handler),
 		ReadHeaderTimeout: cfg.timeouts.readHeader,
 		ReadTimeout:       cfg.timeouts.read,
 		WriteTimeout:      cfg.timeouts.write,
@@ -66,6 +67,16 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	if cfg.auditRetention > 0 {
+		pruneCtx, stopPruning := context.WithCancel(ctx)
+		pruned := make(chan struct{})
+		go func() {
+			defer close(pruned)
+			pruneAuditEvents(pruneCtx, a.mgr, clockwork.NewRealClock(), cfg.auditRetention, auditPruneInterval, log)
+		}()
+		// Before the store closes: a prune in progress ends first.
+		defer func() { stopPruning(); <-pruned }()
+	}
 
 	select {
 	case err := <-served:
@@ -90,14 +101,14 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 // newApp wires a Manager (on clock; nil means the real one), its
 // middleware and the routes over st. The caller closes the middleware.
-func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, log *slog.Logger) (http.Handler, *middleware.Middleware, error) {
+func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, log *slog.Logger) (app, error) {
 	policy, err := cfg.policy()
 	if err != nil {
-		return nil, nil, err
+		return app{}, err
 	}
 	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock, Policy: policy})
 	if err != nil {
-		return nil, nil, err
+		return app{}, err
 	}
 	mw, err := middleware.New(middleware.Config{
 		Manager:       mgr,
@@ -106,9 +117,16 @@ func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, log *slo
 		Logger:        log,
 	})
 	if err != nil {
-		return nil, nil, err
+		return app{}, err
 	}
-	return routes(mgr, mw, cfg.adminToken, log), mw, nil
+	return app{handler: routes(mgr, mw, cfg.adminToken, log), mw: mw, mgr: mgr}, nil
+}
+
+// app is the server's parts that serve needs after building them.
+type app struct {
+	handler http.Handler
+	mw      *middleware.Middleware // closed at shutdown, writing the last uses
+	mgr     *serviceaccount.Manager
 }
 
 // shutdown lets the requests in flight finish for up to timeout, then
