@@ -54,7 +54,7 @@ func newEnv(t *testing.T) *env {
 	return newEnvWithStore(t, memstore.New())
 }
 
-func newEnvWithStore(t *testing.T, s serviceaccount.Store) *env {
+func newEnvWithStore(t *testing.T, s serviceaccount.Store, opts ...admin.Option) *env {
 	t.Helper()
 	return newEnvWith(t, s, serviceaccount.Policy{})
 }
@@ -67,7 +67,7 @@ func newEnvWith(t *testing.T, s serviceaccount.Store, p serviceaccount.Policy) *
 	e.m = m
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	mux := http.NewServeMux()
-	mux.Handle("/admin/", http.StripPrefix("/admin", admin.New(m, admin.WithLogger(logger))))
+	mux.Handle("/admin/", http.StripPrefix("/admin", admin.New(m, append([]admin.Option{admin.WithLogger(logger)}, opts...)...)))
 	e.h = mux
 	return e
 }

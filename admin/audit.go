@@ -97,6 +97,11 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 		p.ServiceAccountID = id
 	}
 	p.Action = serviceaccount.AuditAction(q.Get("action"))
+	if q.Has("action") && !p.Action.Valid() {
+		// Checked here as well as by the Manager, so that one answer lists
+		// every bad parameter.
+		bad("action", fmt.Sprintf("must be one of %s", actionNames()))
+	}
 	p.ActorID = q.Get("actorId")
 	p.Since = queryTime(q, "since", bad)
 	p.Until = queryTime(q, "until", bad)
@@ -123,6 +128,14 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 		out.NextCursor = &page.NextCursor
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+func actionNames() string {
+	var names []string
+	for _, a := range serviceaccount.AuditActions() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseUUID accepts only the canonical 36-character form, as pathID does.

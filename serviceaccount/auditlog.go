@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -95,6 +96,15 @@ func checkActor(ctx context.Context) error {
 	return nil
 }
 
+// invalidActionMessage says what an action filter may be.
+func invalidActionMessage() string {
+	s := make([]string, len(auditActions))
+	for i, a := range auditActions {
+		s[i] = string(a)
+	}
+	return "must be one of " + strings.Join(s, ", ")
+}
+
 // ListAuditEventsParams selects one page of audit events. Every filter is
 // optional; they combine with AND.
 type ListAuditEventsParams struct {
@@ -152,7 +162,7 @@ func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
 		bad("limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize))
 	}
 	if p.Action != "" && !p.Action.Valid() {
-		bad("action", fmt.Sprintf("must be one of %v", auditActions))
+		bad("action", invalidActionMessage())
 	}
 	if utf8.RuneCountInString(p.ActorID) > MaxActorIDLength || !cleanText(p.ActorID, false) {
 		bad("actorId", fmt.Sprintf("must be at most %d characters of valid UTF-8 on one line", MaxActorIDLength))
