@@ -56,21 +56,29 @@ func TestAccountDeleteRollsBackWhenAStatementFails(t *testing.T) {
 func failAccountDeletes(t *testing.T, d testDialect, s testStore) (remove func()) {
 	t.Helper()
 	accounts, _, _ := s.Tables()
-	trigger := s.prefix + "fail_delete"
+	return failStatements(t, d, s, "DELETE", accounts)
+}
+
+// failStatements installs a trigger that fails every statement of kind
+// (INSERT, UPDATE or DELETE) on each row of table with the message
+// "injected failure", and returns a function that removes it.
+func failStatements(t *testing.T, d testDialect, s testStore, kind, table string) (remove func()) {
+	t.Helper()
+	trigger := s.prefix + "fail_" + strings.ToLower(kind)
 	var install, uninstall []string
 	switch d.name {
 	case "postgres":
 		install = []string{
 			`CREATE FUNCTION ` + trigger + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`,
-			`CREATE TRIGGER ` + trigger + ` BEFORE DELETE ON ` + accounts + ` FOR EACH ROW EXECUTE FUNCTION ` + trigger + `()`,
+			`CREATE TRIGGER ` + trigger + ` BEFORE ` + kind + ` ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION ` + trigger + `()`,
 		}
-		uninstall = []string{`DROP TRIGGER IF EXISTS ` + trigger + ` ON ` + accounts, `DROP FUNCTION IF EXISTS ` + trigger + `()`}
+		uninstall = []string{`DROP TRIGGER IF EXISTS ` + trigger + ` ON ` + table, `DROP FUNCTION IF EXISTS ` + trigger + `()`}
 	case "mysql":
-		install = []string{`CREATE TRIGGER ` + trigger + ` BEFORE DELETE ON ` + accounts +
+		install = []string{`CREATE TRIGGER ` + trigger + ` BEFORE ` + kind + ` ON ` + table +
 			` FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'`}
 		uninstall = []string{`DROP TRIGGER IF EXISTS ` + trigger}
 	case "sqlite":
-		install = []string{`CREATE TRIGGER ` + trigger + ` BEFORE DELETE ON ` + accounts +
+		install = []string{`CREATE TRIGGER ` + trigger + ` BEFORE ` + kind + ` ON ` + table +
 			` BEGIN SELECT RAISE(ABORT, 'injected failure'); END`}
 		uninstall = []string{`DROP TRIGGER IF EXISTS ` + trigger}
 	}

@@ -1,0 +1,354 @@
+package serviceaccount_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jonboulle/clockwork"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+)
+
+// The Manager's audit behaviour is tested on every backend: what matters
+// is that the event shares the change's transaction in each of them.
+var auditBackends = map[string]func(t *testing.T) serviceaccount.Store{
+	"memory":   func(t *testing.T) serviceaccount.Store { return memstore.New() },
+	"sqlite":   func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.SQLiteURL(t)) },
+	"postgres": func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.PostgresURL(t)) },
+	"mysql":    func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.MySQLURL(t)) },
+}
+
+func forEachBackend(t *testing.T, fn func(t *testing.T, s serviceaccount.Store)) {
+	for name, newStore := range auditBackends {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newStore(t))
+		})
+	}
+}
+
+type auditFixture struct {
+	t     *testing.T
+	m     *serviceaccount.Manager
+	s     serviceaccount.Store
+	clock *clockwork.FakeClock
+	ctx   context.Context
+	actor serviceaccount.Actor
+	seen  int // events already checked
+}
+
+func newAuditFixture(t *testing.T, s serviceaccount.Store) *auditFixture {
+	t.Helper()
+	clock := clockwork.NewFakeClockAt(start)
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: s, Clock: clock})
+	require.NoError(t, err)
+	actor := serviceaccount.Actor{ID: "alice@example.org", Address: "198.51.100.7:4431", UserAgent: "curl/8.11 ✓"}
+	return &auditFixture{t: t, m: m, s: s, clock: clock, ctx: serviceaccount.WithActor(t.Context(), actor), actor: actor}
+}
+
+// events lists every stored event, newest first.
+func (f *auditFixture) events() []serviceaccount.AuditEvent {
+	f.t.Helper()
+	var all []serviceaccount.AuditEvent
+	p := serviceaccount.ListAuditEventsParams{Limit: serviceaccount.MaxPageSize}
+	for range 100 {
+		page, err := f.m.ListAuditEvents(f.t.Context(), p)
+		require.NoError(f.t, err)
+		all = append(all, page.Items...)
+		if page.NextCursor == "" {
+			return all
+		}
+		p.Cursor = page.NextCursor
+	}
+	f.t.Fatal("the audit log does not end")
+	return nil
+}
+
+// expectOne checks that exactly one event was written since the last
+// check, and returns it.
+func (f *auditFixture) expectOne(action serviceaccount.AuditAction, accountID uuid.UUID, target *uuid.UUID) serviceaccount.AuditEvent {
+	f.t.Helper()
+	all := f.events()
+	require.Len(f.t, all, f.seen+1, "one event for %s", action)
+	f.seen++
+	e := all[0]
+	assert.Equal(f.t, action, e.Action)
+	assert.Equal(f.t, accountID, e.ServiceAccountID)
+	assert.Equal(f.t, target, e.TargetID)
+	require.NotNil(f.t, e.Actor)
+	assert.Equal(f.t, f.actor, *e.Actor)
+	assert.WithinDuration(f.t, f.clock.Now(), e.OccurredAt, time.Microsecond)
+	assert.Equal(f.t, time.UTC, e.OccurredAt.Location())
+	assert.EqualValues(f.t, 7, e.ID.Version(), "UUIDv7")
+	f.clock.Advance(time.Second)
+	return e
+}
+
+func (f *auditFixture) expectNone(why string) {
+	f.t.Helper()
+	require.Len(f.t, f.events(), f.seen, why)
+}
+
+func details(t *testing.T, e serviceaccount.AuditEvent) map[string]any {
+	t.Helper()
+	var d map[string]any
+	require.NoError(t, json.Unmarshal(e.Details, &d), "%s", e.Details)
+	assert.Contains(t, d, "before")
+	assert.Contains(t, d, "after")
+	return d
+}
+
+func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s serviceaccount.Store) {
+		f := newAuditFixture(t, s)
+		ctx := f.ctx
+		var secrets []string
+		keep := func(k serviceaccount.CreatedKey) {
+			secrets = append(secrets, k.Plaintext, hex.EncodeToString(k.Key.Hash[:]),
+				base64.StdEncoding.EncodeToString(k.Key.Hash[:]), base64.RawURLEncoding.EncodeToString(k.Key.Hash[:]))
+			// and the random part alone, in case a prefix was stripped
+			secrets = append(secrets, strings.SplitN(k.Plaintext, "_", 2)[1][:20])
+		}
+
+		a, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "export", Description: "nightly"})
+		require.NoError(t, err)
+		e := f.expectOne(serviceaccount.ActionAccountCreate, a.ID, nil)
+		assert.Equal(t, map[string]any{"before": nil, "after": map[string]any{"label": "export", "description": "nightly"}}, details(t, e))
+
+		_, err = f.m.UpdateAccount(ctx, a.ID, serviceaccount.AccountInput{Label: "export v2"})
+		require.NoError(t, err)
+		e = f.expectOne(serviceaccount.ActionAccountUpdate, a.ID, nil)
+		assert.Equal(t, map[string]any{
+			"before": map[string]any{"label": "export", "description": "nightly"},
+			"after":  map[string]any{"label": "export v2", "description": ""},
+		}, details(t, e))
+
+		expires := f.clock.Now().Add(24 * time.Hour)
+		k1, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{ExpiresAt: &expires})
+		require.NoError(t, err)
+		keep(k1)
+		e = f.expectOne(serviceaccount.ActionKeyCreate, a.ID, &k1.Key.ID)
+		after := details(t, e)["after"].(map[string]any)
+		assert.Equal(t, k1.Key.Hint, after["hint"])
+		assert.Equal(t, expires.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z07:00"), after["expiresAt"])
+
+		k2, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+		require.NoError(t, err)
+		keep(k2)
+		f.expectOne(serviceaccount.ActionKeyCreate, a.ID, &k2.Key.ID)
+
+		p, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{
+			ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses", Limiter: json.RawMessage(`[{"surveyKey":"intake"}]`),
+		})
+		require.NoError(t, err)
+		e = f.expectOne(serviceaccount.ActionPermissionCreate, a.ID, &p.ID)
+		assert.Equal(t, map[string]any{
+			"id": p.ID.String(), "resourceType": "study", "resourceKey": "tekenradar", "action": "get-responses",
+			"limiter": []any{map[string]any{"surveyKey": "intake"}},
+		}, details(t, e)["after"])
+
+		_, err = f.m.SetLimiter(ctx, a.ID, p.ID, json.RawMessage(`[{"surveyKey":["intake","weekly"]}]`))
+		require.NoError(t, err)
+		e = f.expectOne(serviceaccount.ActionPermissionUpdate, a.ID, &p.ID)
+		d := details(t, e)
+		assert.Equal(t, []any{map[string]any{"surveyKey": "intake"}}, d["before"].(map[string]any)["limiter"])
+		assert.Equal(t, []any{map[string]any{"surveyKey": []any{"intake", "weekly"}}}, d["after"].(map[string]any)["limiter"])
+
+		require.NoError(t, f.m.DeletePermission(ctx, a.ID, p.ID))
+		e = f.expectOne(serviceaccount.ActionPermissionDelete, a.ID, &p.ID)
+		assert.Nil(t, details(t, e)["after"])
+		assert.Equal(t, "get-responses", details(t, e)["before"].(map[string]any)["action"])
+
+		require.NoError(t, f.m.DeleteKey(ctx, a.ID, k1.Key.ID))
+		e = f.expectOne(serviceaccount.ActionKeyDelete, a.ID, &k1.Key.ID)
+		assert.Equal(t, k1.Key.Hint, details(t, e)["before"].(map[string]any)["hint"])
+
+		p2, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionPermissionCreate, a.ID, &p2.ID)
+
+		require.NoError(t, f.m.DeleteAccount(ctx, a.ID))
+		e = f.expectOne(serviceaccount.ActionAccountDelete, a.ID, nil)
+		before := details(t, e)["before"].(map[string]any)
+		assert.Equal(t, "export v2", before["label"])
+		require.Len(t, before["keys"], 1, "the key deleted with the account")
+		assert.Equal(t, k2.Key.Hint, before["keys"].([]any)[0].(map[string]any)["hint"])
+		require.Len(t, before["permissions"], 1, "the permission deleted with it")
+
+		// Every event, whole, against every secret the walk made.
+		all := f.events()
+		require.Len(t, all, 10, "the account's events outlive it")
+		for _, e := range all {
+			whole, err := json.Marshal(e)
+			require.NoError(t, err)
+			for _, secret := range secrets {
+				require.NotContains(t, string(whole), secret, "event %s", e.Action)
+			}
+		}
+	})
+}
+
+func TestAChangeWithoutAnActorRecordsNone(t *testing.T) {
+	f := newAuditFixture(t, memstore.New())
+	_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "a"})
+	require.NoError(t, err)
+	all := f.events()
+	require.Len(t, all, 1)
+	assert.Nil(t, all[0].Actor)
+}
+
+func TestAFailedOrRejectedChangeWritesNoEvent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s serviceaccount.Store) {
+		f := newAuditFixture(t, s)
+		ctx := f.ctx
+		a, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionAccountCreate, a.ID, nil)
+		other, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "other"})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionAccountCreate, other.ID, nil)
+		k, err := f.m.CreateKey(ctx, other.ID, serviceaccount.CreateKeyInput{})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionKeyCreate, other.ID, &k.Key.ID)
+		unknown := uuid.Must(uuid.NewV7())
+
+		_, err = f.m.UpdateAccount(ctx, unknown, serviceaccount.AccountInput{Label: "x"})
+		require.ErrorIs(t, err, store.ErrNotFound)
+		require.ErrorIs(t, f.m.DeleteAccount(ctx, unknown), store.ErrNotFound)
+		_, err = f.m.CreateKey(ctx, unknown, serviceaccount.CreateKeyInput{})
+		require.ErrorIs(t, err, store.ErrNotFound)
+		require.ErrorIs(t, f.m.DeleteKey(ctx, a.ID, k.Key.ID), store.ErrNotFound, "a key of another account")
+		require.ErrorIs(t, f.m.DeletePermission(ctx, a.ID, unknown), store.ErrNotFound)
+		_, err = f.m.SetLimiter(ctx, a.ID, unknown, nil)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		f.expectNone("failed changes")
+
+		var verr *serviceaccount.ValidationError
+		_, err = f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "  "})
+		require.ErrorAs(t, err, &verr)
+		_, err = f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "nope", ResourceKey: "x", Action: "y"})
+		require.ErrorAs(t, err, &verr)
+		_, err = f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{ExpiresAt: ptr(f.clock.Now().Add(-time.Hour))})
+		require.ErrorAs(t, err, &verr)
+		_, err = f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
+		require.NoError(t, err)
+		f.seen++
+		_, err = f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
+		require.Error(t, err, "the same grant again")
+		f.expectNone("rejected input")
+
+		for _, bad := range []serviceaccount.Actor{
+			{ID: ""},
+			{ID: strings.Repeat("x", serviceaccount.MaxActorIDLength+1)},
+			{ID: "a\nb"},
+			{ID: "ok", Address: "bad\xff"},
+			{ID: "ok", UserAgent: strings.Repeat("é", serviceaccount.MaxActorUserAgentLength+1)},
+		} {
+			_, err := f.m.CreateAccount(serviceaccount.WithActor(t.Context(), bad), serviceaccount.AccountInput{Label: "b"})
+			require.ErrorAs(t, err, &verr, "%+v", bad)
+			require.True(t, strings.HasPrefix(verr.Fields[0].Field, "actor."), verr.Fields[0].Field)
+		}
+		f.expectNone("an actor the log cannot hold")
+		accounts, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{})
+		require.NoError(t, err)
+		assert.Len(t, accounts.Items, 2, "and no account was created")
+	})
+}
+
+var errInjected = errors.New("injected failure after the change and its event")
+
+// failingCommits is a backend whose transactions fail after fn has
+// handed over everything (the change, then its event), as a failed commit
+// would: the event must go with the change.
+type failingCommits struct {
+	serviceaccount.Store
+	fail bool
+}
+
+func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) error {
+	return s.Store.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		if s.fail {
+			return errInjected
+		}
+		return nil
+	})
+}
+
+// TestTheEventIsCommittedWithItsChangeOrNotAtAll fails, on every
+// backend, if the Manager writes the event anywhere but in the change's
+// own transaction.
+func TestTheEventIsCommittedWithItsChangeOrNotAtAll(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s serviceaccount.Store) {
+		fs := &failingCommits{Store: s}
+		f := newAuditFixture(t, fs)
+		ctx := f.ctx
+		a, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionAccountCreate, a.ID, nil)
+		k, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionKeyCreate, a.ID, &k.Key.ID)
+		p, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionPermissionCreate, a.ID, &p.ID)
+
+		fs.fail = true
+		changes := map[string]func() error{
+			"CreateAccount": func() error {
+				_, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "b"})
+				return err
+			},
+			"UpdateAccount": func() error {
+				_, err := f.m.UpdateAccount(ctx, a.ID, serviceaccount.AccountInput{Label: "changed"})
+				return err
+			},
+			"CreateKey": func() error {
+				_, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+				return err
+			},
+			"AddPermission": func() error {
+				_, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s", Action: "*"})
+				return err
+			},
+			"SetLimiter": func() error {
+				_, err := f.m.SetLimiter(ctx, a.ID, p.ID, nil)
+				return err
+			},
+			"DeletePermission": func() error { return f.m.DeletePermission(ctx, a.ID, p.ID) },
+			"DeleteKey":        func() error { return f.m.DeleteKey(ctx, a.ID, k.Key.ID) },
+			"DeleteAccount":    func() error { return f.m.DeleteAccount(ctx, a.ID) },
+		}
+		for name, change := range changes {
+			require.ErrorIs(t, change(), errInjected, name)
+			f.expectNone(name + " failed after its event was handed over")
+		}
+
+		got, err := f.m.Account(t.Context(), a.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "a", got.Label, "and no change was kept either")
+		keys, err := f.m.Keys(t.Context(), a.ID)
+		require.NoError(t, err)
+		assert.Len(t, keys, 1)
+		perms, err := f.m.Permissions(t.Context(), a.ID)
+		require.NoError(t, err)
+		assert.Len(t, perms, 1)
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
