@@ -56,10 +56,10 @@ func newEnv(t *testing.T) *env {
 
 func newEnvWithStore(t *testing.T, s serviceaccount.Store, opts ...admin.Option) *env {
 	t.Helper()
-	return newEnvWith(t, s, serviceaccount.Policy{})
+	return newEnvWith(t, s, serviceaccount.Policy{}, opts...)
 }
 
-func newEnvWith(t *testing.T, s serviceaccount.Store, p serviceaccount.Policy) *env {
+func newEnvWith(t *testing.T, s serviceaccount.Store, p serviceaccount.Policy, opts ...admin.Option) *env {
 	t.Helper()
 	e := &env{t: t, clock: clockwork.NewFakeClockAt(start), logs: &bytes.Buffer{}}
 	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: s, Clock: e.clock, Policy: p})

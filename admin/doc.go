@@ -56,6 +56,8 @@
 //	GET    /catalog                                  200 {"resourceTypes":[…]}
 //	GET    /policy                                   200 {"maxKeysPerAccount","maxKeyLifetimeSeconds",
 //	                                                      "defaultKeyLifetimeSeconds","maxRotationGraceSeconds"} (0 = none)
+//	GET    /audit-events?serviceAccountId=&action=&actorId=&since=&until=&limit=&cursor=
+//	                                                 200 {"items":[event…],"nextCursor":string|null}
 //
 // Bodies: an account is {"label","description"} (PUT replaces both, so an
 // omitted description is cleared); an account PATCH any of {"label",
@@ -81,6 +83,17 @@
 // Times are RFC 3339 in UTC with exactly six fractional digits
 // (2026-01-31T09:00:00.000000Z): the stores keep microseconds, and a fixed
 // width sorts as text.
+//
+// An audit event is {"id","occurredAt","actor","action","serviceAccountId",
+// "targetId","details"}: actor is {"id","address","userAgent"} or null,
+// targetId the key or permission changed (null for account events), and
+// details {"before":…,"after":…} as serviceaccount.AuditDetails describes.
+// Events come newest first and outlive the account they name. Every
+// filter is optional and they combine with AND: serviceAccountId (a
+// UUID), action (one of serviceaccount.AuditActions), actorId, since
+// (inclusive) and until (exclusive), RFC 3339 times with since not after
+// until. A filter that is malformed, empty, repeated or unknown is a 400
+// naming it. Who the actor is comes from [WithActor].
 //
 // Pagination: limit is 1 to 200 (default 50); cursor is the nextCursor of
 // the previous page, opaque and URL-safe; nextCursor is null on the last
