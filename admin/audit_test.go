@@ -101,7 +101,7 @@ func TestAuditEventsPaginateAndFilter(t *testing.T) {
 	}
 	assert.Equal(t, []string{"key.create " + one, "key.create " + one, "key.create " + one, "account.create " + two, "account.create " + one}, got)
 
-	q := url.Values{"action": {"account.create"}, "since": {"2026-11-25T09:01:00Z"}, "until": {"2026-11-25T10:00:00+01:00"}}
+	q := url.Values{"action": {"account.create"}, "since": {"2026-11-25T09:01:00Z"}, "until": {"2026-11-25T11:00:00+01:00"}}
 	page := e.expect(e.do("GET", "/admin/audit-events?"+q.Encode(), ""), http.StatusOK)
 	require.Len(t, items(t, page), 1)
 	assert.Equal(t, two, items(t, page)[0]["serviceAccountId"])

@@ -67,6 +67,34 @@ func auditTime(t *time.Time) any {
 	return t.UTC().Format(auditTimeFormat)
 }
 
+// accountWithEverything is how a deleted account appears in its event:
+// its fields, and the keys and permissions deleted with it.
+func (u *unit) accountWithEverything(ctx context.Context, id uuid.UUID) (map[string]any, error) {
+	a, err := u.AccountGet(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := u.KeyList(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	perms, err := u.PermissionList(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := auditAccount(a)
+	ks := make([]map[string]any, len(keys))
+	for i, k := range keys {
+		ks[i] = auditKey(k)
+	}
+	ps := make([]map[string]any, len(perms))
+	for i, p := range perms {
+		ps[i] = auditPermission(p)
+	}
+	out["keys"], out["permissions"] = ks, ps
+	return out, nil
+}
+
 // newAuditEvent describes one change for the log, with the actor of ctx.
 func (m *Manager) newAuditEvent(ctx context.Context, action AuditAction, accountID uuid.UUID, targetID *uuid.UUID, d AuditDetails) (AuditEvent, error) {
 	details, err := json.Marshal(d)

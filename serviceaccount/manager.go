@@ -127,6 +127,7 @@ func (m *Manager) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		if err := u.AccountCreate(ctx, a); err != nil {
 			return err
 		}
+		u.audited(ActionAccountCreate, a.ID, nil, nil, auditAccount(a))
 		u.changed(Change{Kind: AccountCreated, AccountID: a.ID})
 		return nil
 	})
@@ -154,14 +155,15 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 	}
 	var a Account
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		current, err := u.AccountGet(ctx, id)
+		before, err := u.AccountGet(ctx, id)
 		if err != nil {
 			return err
 		}
-		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: current.DisabledAt, UpdatedAt: m.now()})
+		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: before.DisabledAt, UpdatedAt: m.now()})
 		if err != nil {
 			return err
 		}
+		u.audited(ActionAccountUpdate, id, nil, auditAccount(before), auditAccount(a))
 		u.changed(Change{Kind: AccountUpdated, AccountID: id})
 		return nil
 	})
@@ -176,9 +178,14 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 // middleware subscribed to this Manager.
 func (m *Manager) DeleteAccount(ctx context.Context, id uuid.UUID) error {
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		before, err := u.accountWithEverything(ctx, id)
+		if err != nil {
+			return err
+		}
 		if err := u.AccountDelete(ctx, id); err != nil {
 			return err
 		}
+		u.audited(ActionAccountDelete, id, nil, before, nil)
 		u.changed(Change{Kind: AccountDeleted, AccountID: id})
 		return nil
 	})
@@ -313,6 +320,7 @@ func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateK
 		if err := u.KeyCreate(ctx, created.Key); err != nil {
 			return err
 		}
+		u.audited(ActionKeyCreate, accountID, &created.Key.ID, nil, auditKey(created.Key))
 		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: created.Key.ID})
 		return nil
 	})
@@ -370,9 +378,14 @@ func (m *Manager) Keys(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, 
 // in every middleware subscribed to this Manager.
 func (m *Manager) DeleteKey(ctx context.Context, accountID, keyID uuid.UUID) error {
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		before, err := u.KeyGet(ctx, accountID, keyID)
+		if err != nil {
+			return err
+		}
 		if err := u.KeyDelete(ctx, accountID, keyID); err != nil {
 			return err
 		}
+		u.audited(ActionKeyDelete, accountID, &keyID, auditKey(before), nil)
 		u.changed(Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
 		return nil
 	})
@@ -439,6 +452,7 @@ func (m *Manager) AddPermission(ctx context.Context, accountID uuid.UUID, in Per
 			}
 			return err
 		}
+		u.audited(ActionPermissionCreate, accountID, &p.ID, nil, auditPermission(p))
 		u.changed(Change{Kind: PermissionCreated, AccountID: accountID, PermissionID: p.ID})
 		return nil
 	})
@@ -530,6 +544,7 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 		if err != nil {
 			return err
 		}
+		u.audited(ActionPermissionUpdate, accountID, &permissionID, auditPermission(current), auditPermission(p))
 		u.changed(Change{Kind: PermissionUpdated, AccountID: accountID, PermissionID: permissionID})
 		return nil
 	})
@@ -547,9 +562,14 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 // store.ErrNotFound if it belongs to another account.
 func (m *Manager) DeletePermission(ctx context.Context, accountID, permissionID uuid.UUID) error {
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		before, err := u.PermissionGet(ctx, accountID, permissionID)
+		if err != nil {
+			return err
+		}
 		if err := u.PermissionDelete(ctx, accountID, permissionID); err != nil {
 			return err
 		}
+		u.audited(ActionPermissionDelete, accountID, &permissionID, auditPermission(before), nil)
 		u.changed(Change{Kind: PermissionDeleted, AccountID: accountID, PermissionID: permissionID})
 		return nil
 	})

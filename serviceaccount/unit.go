@@ -3,16 +3,41 @@ package serviceaccount
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
-// unit is one change in progress: the store's transaction, and the
-// Changes it made, to be announced once it has committed.
+// unit is one change in progress: the store's transaction, the Changes it
+// made, to be announced once it has committed, and what its audit event
+// says.
 type unit struct {
 	Tx
 	changes []Change
+	audits  []pendingAudit
 }
+
+// pendingAudit is what fn says of its change; write turns it into the
+// AuditEvent.
+type pendingAudit struct {
+	action    AuditAction
+	accountID uuid.UUID
+	targetID  *uuid.UUID
+	details   AuditDetails
+}
+
+// audited says what the change's audit event records: every change calls
+// it exactly once, after its writes succeeded. before is nil for a
+// create, after nil for a delete.
+func (u *unit) audited(action AuditAction, accountID uuid.UUID, targetID *uuid.UUID, before, after map[string]any) {
+	u.audits = append(u.audits, pendingAudit{action, accountID, targetID, AuditDetails{Before: before, After: after}})
+}
+
+// errAuditMissing is a Manager bug: a change that did not say what its
+// audit event records is refused rather than made unrecorded.
+var errAuditMissing = errors.New("serviceaccount: internal error: a change did not record exactly one audit event; nothing was written")
 
 // changed records c, to be announced after the commit.
 func (u *unit) changed(c Change) {
@@ -28,6 +53,9 @@ func (u *unit) changed(c Change) {
 // with a change: records that belong to the change (an audit event, a
 // change-feed row) are written here, through u, after fn and inside the
 // same transaction, so that they are committed with it or not at all.
+// The audit event carries the actor of ctx (WithActor), which is checked
+// before the transaction begins; fn describes the event with u.audited,
+// exactly once, and a change that does not is refused.
 //
 // fn may run more than once (InTx retries a transaction that lost a race),
 // so it must only write through u and set its results afresh each time.
@@ -38,12 +66,26 @@ func (u *unit) changed(c Change) {
 // Change as "drop what you cached", and a needless drop costs one lookup
 // while a missed one would keep a revoked key working until the cache TTL.
 func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *unit) error) error {
+	if err := checkActor(ctx); err != nil {
+		return err // before the transaction: rejected input writes nothing
+	}
 	var done []Change // the changes of fn's last successful run
 	err := m.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
 		done = nil
 		u := &unit{Tx: tx}
 		if err := fn(ctx, u); err != nil {
 			return err
+		}
+		if len(u.audits) != 1 {
+			return errAuditMissing
+		}
+		a := u.audits[0]
+		e, err := m.newAuditEvent(ctx, a.action, a.accountID, a.targetID, a.details)
+		if err != nil {
+			return err
+		}
+		if err := tx.AuditAppend(ctx, e); err != nil {
+			return fmt.Errorf("write the audit event: %w", err)
 		}
 		done = u.changes
 		return nil
