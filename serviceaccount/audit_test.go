@@ -271,14 +271,18 @@ var errInjected = errors.New("injected failure after the change and its event")
 
 // failingCommits is a backend whose transactions fail after fn has
 // handed over everything (the change, then its event), as a failed commit
-// would: the event must go with the change.
+// would: the event must go with the change. With failEvents, it refuses
+// every event instead: the change must go with the event.
 type failingCommits struct {
 	serviceaccount.Store
-	fail bool
+	fail, failEvents bool
 }
 
 func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) error {
 	return s.Store.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+		if s.failEvents {
+			tx = refusingEvents{tx}
+		}
 		if err := fn(ctx, tx); err != nil {
 			return err
 		}
@@ -287,6 +291,12 @@ func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, 
 		}
 		return nil
 	})
+}
+
+type refusingEvents struct{ serviceaccount.Tx }
+
+func (refusingEvents) AuditAppend(context.Context, serviceaccount.AuditEvent) error {
+	return errInjected
 }
 
 // TestTheEventIsCommittedWithItsChangeOrNotAtAll fails, on every
@@ -307,7 +317,6 @@ func TestTheEventIsCommittedWithItsChangeOrNotAtAll(t *testing.T) {
 		require.NoError(t, err)
 		f.expectOne(serviceaccount.ActionPermissionCreate, a.ID, &p.ID)
 
-		fs.fail = true
 		changes := map[string]func() error{
 			"CreateAccount": func() error {
 				_, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "b"})
@@ -333,10 +342,20 @@ func TestTheEventIsCommittedWithItsChangeOrNotAtAll(t *testing.T) {
 			"DeleteKey":        func() error { return f.m.DeleteKey(ctx, a.ID, k.Key.ID) },
 			"DeleteAccount":    func() error { return f.m.DeleteAccount(ctx, a.ID) },
 		}
-		for name, change := range changes {
-			require.ErrorIs(t, change(), errInjected, name)
-			f.expectNone(name + " failed after its event was handed over")
+		for _, mode := range []struct {
+			name             string
+			fail, failEvents bool
+		}{
+			{"the transaction fails after the event was handed over", true, false},
+			{"the event cannot be written", false, true},
+		} {
+			fs.fail, fs.failEvents = mode.fail, mode.failEvents
+			for name, change := range changes {
+				require.ErrorIs(t, change(), errInjected, "%s: %s", mode.name, name)
+				f.expectNone(name + ": " + mode.name)
+			}
 		}
+		fs.fail, fs.failEvents = false, false
 
 		got, err := f.m.Account(t.Context(), a.ID)
 		require.NoError(t, err)
