@@ -151,9 +151,9 @@ func queryTime(q url.Values, name string, bad func(field, message string)) *time
 	if !q.Has(name) {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339, q.Get(name))
-	if err != nil {
-		bad(name, "must be an RFC 3339 date-time such as 2030-01-31T00:00:00Z (in a URL, write + in an offset as %2B)")
+	t, problem := parseTime(q.Get(name), "must be an RFC 3339 date-time such as 2030-01-31T00:00:00Z (in a URL, write + in an offset as %2B)")
+	if problem != "" {
+		bad(name, problem)
 		return nil
 	}
 	return &t

@@ -103,18 +103,28 @@ func timeField(name string, dst **time.Time) field {
 		if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
 			return msg
 		}
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return msg
-		}
-		// RFC 3339 offsets run to ±23:59; time.Parse also takes +24:00
-		// and beyond.
-		if _, offset := t.Zone(); offset <= -24*3600 || offset >= 24*3600 {
-			return "must have a UTC offset between -23:59 and +23:59"
+		t, problem := parseTime(s, msg)
+		if problem != "" {
+			return problem
 		}
 		*dst = &t
 		return ""
 	}}
+}
+
+// parseTime reads an RFC 3339 date-time, or says what is wrong with it
+// (msg when it is not one at all).
+func parseTime(s, msg string) (time.Time, string) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, msg
+	}
+	// RFC 3339 offsets run to ±23:59; time.Parse also takes +24:00
+	// and beyond.
+	if _, offset := t.Zone(); offset <= -24*3600 || offset >= 24*3600 {
+		return time.Time{}, "must have a UTC offset between -23:59 and +23:59"
+	}
+	return t, ""
 }
 
 // readBody reads a JSON object body into fields. With optional set, an empty

@@ -203,8 +203,8 @@ func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
 		if t.in == nil {
 			continue
 		}
-		if y := t.in.UTC().Year(); y < 1 || y > 9999 {
-			bad(t.field, "must lie between the years 1 and 9999 (UTC)")
+		if verr := checkTime(t.field, *t.in); verr != nil {
+			out.Fields = append(out.Fields, verr.Fields...)
 			continue
 		}
 		u := t.in.UTC()
@@ -243,7 +243,7 @@ func decodeAuditCursor(s string) (AuditPosition, bool) {
 		return AuditPosition{}, false
 	}
 	t := time.UnixMicro(int64(binary.BigEndian.Uint64(b[:8]))).UTC()
-	if y := t.Year(); y < 1 || y > 9999 {
+	if checkTime("cursor", t) != nil {
 		return AuditPosition{}, false
 	}
 	return AuditPosition{OccurredAt: t, ID: uuid.UUID(b[8:])}, true
@@ -253,8 +253,8 @@ func decodeAuditCursor(s string) (AuditPosition, bool) {
 // and returns how many it deleted: the retention of the log is the
 // application's choice (the example server's -audit-retention).
 func (m *Manager) PruneAuditEvents(ctx context.Context, before time.Time) (int64, error) {
-	if y := before.UTC().Year(); y < 1 || y > 9999 {
-		return 0, invalid("before", "must lie between the years 1 and 9999 (UTC)")
+	if verr := checkTime("before", before); verr != nil {
+		return 0, verr
 	}
 	n, err := m.store.AuditPrune(ctx, before.UTC().Truncate(time.Microsecond))
 	if err != nil {
