@@ -118,6 +118,23 @@ func walkthrough(t *testing.T, db string) {
 	c.do("GET", "/v1/whoami", key, "", http.StatusUnauthorized)
 	c.do("DELETE", "/admin/service-accounts/"+id, adminToken, "", http.StatusNoContent)
 	c.do("GET", "/admin/service-accounts/"+id, adminToken, "", http.StatusNotFound)
+
+	// The audit log shows every step, newest first, with the actor, after
+	// the account is gone; and never the key.
+	log := c.do("GET", "/admin/audit-events?serviceAccountId="+id, adminToken, "", http.StatusOK)
+	var actions []string
+	for _, it := range log["items"].([]any) {
+		e := it.(map[string]any)
+		actions = append(actions, e["action"].(string))
+		actor := e["actor"].(map[string]any)
+		assert.Equal(t, "admin-token", actor["id"])
+		assert.True(t, strings.HasPrefix(actor["address"].(string), "127.0.0.1:"), actor["address"])
+		assert.True(t, strings.HasPrefix(actor["userAgent"].(string), "Go-http-client/"), actor["userAgent"])
+		raw, err := json.Marshal(e)
+		require.NoError(t, err)
+		assert.NotContains(t, string(raw), key)
+	}
+	assert.Equal(t, []string{"account.delete", "key.delete", "permission.update", "permission.create", "key.create", "account.create"}, actions)
 	srv.stop()
 	assert.NotContains(t, srv.stderr.String(), key, "the key never reaches the log")
 }
