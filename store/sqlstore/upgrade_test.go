@@ -148,6 +148,16 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 	dup := u.perms[1]
 	dup.ID = newID(t)
 	require.ErrorIs(t, storetest.Autocommit{Store: s}.PermissionCreate(t.Context(), dup), store.ErrConflict)
+	// The audit log works on the upgraded database, and starts empty.
+	events, err := s.AuditList(t.Context(), serviceaccount.AuditListParams{Limit: 10})
+	require.NoError(t, err)
+	require.Empty(t, events)
+	e := serviceaccount.AuditEvent{ID: newID(t), OccurredAt: base, Action: serviceaccount.ActionAccountUpdate,
+		ServiceAccountID: u.accounts[0].ID, Details: []byte(`{"before":null,"after":null}`)}
+	require.NoError(t, storetest.Autocommit{Store: s}.AuditAppend(t.Context(), e))
+	events, err = s.AuditList(t.Context(), serviceaccount.AuditListParams{ServiceAccountID: u.accounts[0].ID, Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, events, 1)
 }
 
 func requireSameTime(t *testing.T, want, got *time.Time) {
