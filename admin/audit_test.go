@@ -31,6 +31,15 @@ func TestAuditEventsRecordEveryChangeWithTheActorNewestFirst(t *testing.T) {
 	e.clock.Advance(time.Second)
 	key := e.createKey(id)
 	e.clock.Advance(time.Second)
+	e.expect(e.do("PATCH", "/admin/service-accounts/"+id+"/api-keys/"+key["id"].(string), `{"disabled":true}`), http.StatusOK)
+	e.clock.Advance(time.Second)
+	e.expect(e.do("PATCH", "/admin/service-accounts/"+id+"/api-keys/"+key["id"].(string), `{"disabled":false}`), http.StatusOK)
+	e.clock.Advance(time.Second)
+	rotated := e.expect(e.do("POST", "/admin/service-accounts/"+id+"/api-keys/"+key["id"].(string)+"/rotate", `{"gracePeriodSeconds":0}`), http.StatusCreated)
+	newKey := rotated["created"].(map[string]any)
+	e.clock.Advance(time.Second)
+	e.expect(e.do("PATCH", "/admin/service-accounts/"+id, `{"disabled":true}`), http.StatusOK)
+	e.clock.Advance(time.Second)
 	perm := e.addPermission(id, `{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":"intake"}]}`)
 	permID := perm["id"].(string)
 	e.clock.Advance(time.Second)
@@ -56,24 +65,31 @@ func TestAuditEventsRecordEveryChangeWithTheActorNewestFirst(t *testing.T) {
 		actions = append(actions, ev["action"].(string))
 	}
 	assert.Equal(t, []string{
-		"account.delete", "key.delete", "permission.delete", "permission.update",
-		"permission.create", "key.create", "account.update", "account.create",
+		"account.delete", "key.delete", "permission.delete", "permission.update", "permission.create",
+		"account.disable", "key.rotate", "key.enable", "key.disable", "key.create", "account.update", "account.create",
 	}, actions, "newest first, and still there after the account was deleted")
-	assert.Equal(t, "2026-11-25T09:00:07.123456Z", events[0]["occurredAt"])
+	assert.Equal(t, "2026-11-25T09:00:11.123456Z", events[0]["occurredAt"])
 	assert.Nil(t, events[0]["targetId"], "account events have no target")
-	assert.Equal(t, key["id"], events[5]["targetId"])
+	assert.Equal(t, key["id"], events[9]["targetId"])
+	assert.Equal(t, key["id"], events[6]["targetId"], "a rotation's target is the old key")
 	assert.Equal(t, permID, events[3]["targetId"])
 	assert.Equal(t, map[string]any{
-		"before": map[string]any{"label": "nightly export", "description": ""},
-		"after":  map[string]any{"label": "export", "description": "d"},
-	}, events[6]["details"])
-	assert.Equal(t, map[string]any{"hint": key["hint"], "id": key["id"], "expiresAt": nil}, events[5]["details"].(map[string]any)["after"])
+		"before": map[string]any{"label": "nightly export", "description": "", "disabledAt": nil},
+		"after":  map[string]any{"label": "export", "description": "d", "disabledAt": nil},
+	}, events[10]["details"])
+	assert.Equal(t, map[string]any{"hint": key["hint"], "id": key["id"], "name": "", "expiresAt": nil, "disabledAt": nil, "replacedBy": nil},
+		events[9]["details"].(map[string]any)["after"])
+	rotation := events[6]["details"].(map[string]any)
+	assert.Equal(t, newKey["id"], rotation["created"].(map[string]any)["id"])
+	assert.Equal(t, newKey["hint"], rotation["created"].(map[string]any)["hint"])
+	assert.Equal(t, newKey["id"], rotation["after"].(map[string]any)["replacedBy"])
 	limiterChange := events[3]["details"].(map[string]any)
 	assert.Equal(t, []any{map[string]any{"surveyKey": "intake"}}, limiterChange["before"].(map[string]any)["limiter"])
 	assert.Nil(t, limiterChange["after"].(map[string]any)["limiter"])
 
 	raw := e.do("GET", "/admin/audit-events", "").body
 	assert.NotContains(t, string(raw), key["key"].(string), "never the key")
+	assert.NotContains(t, string(raw), newKey["key"].(string), "never the rotated key")
 }
 
 func TestAuditEventsPaginateAndFilter(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,8 @@ func (f *auditFixture) expectNone(why string) {
 	require.Len(f.t, f.events(), f.seen, why)
 }
 
+const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
 func details(t *testing.T, e serviceaccount.AuditEvent) map[string]any {
 	t.Helper()
 	var d map[string]any
@@ -125,24 +128,73 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		a, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "export", Description: "nightly"})
 		require.NoError(t, err)
 		e := f.expectOne(serviceaccount.ActionAccountCreate, a.ID, nil)
-		assert.Equal(t, map[string]any{"before": nil, "after": map[string]any{"label": "export", "description": "nightly"}}, details(t, e))
+		assert.Equal(t, map[string]any{"before": nil, "after": map[string]any{"label": "export", "description": "nightly", "disabledAt": nil}}, details(t, e))
 
 		_, err = f.m.UpdateAccount(ctx, a.ID, serviceaccount.AccountInput{Label: "export v2"})
 		require.NoError(t, err)
 		e = f.expectOne(serviceaccount.ActionAccountUpdate, a.ID, nil)
 		assert.Equal(t, map[string]any{
-			"before": map[string]any{"label": "export", "description": "nightly"},
-			"after":  map[string]any{"label": "export v2", "description": ""},
+			"before": map[string]any{"label": "export", "description": "nightly", "disabledAt": nil},
+			"after":  map[string]any{"label": "export v2", "description": "", "disabledAt": nil},
 		}, details(t, e))
 
+		disabled := true
+		_, err = f.m.PatchAccount(ctx, a.ID, serviceaccount.AccountPatch{Disabled: &disabled, Description: ptr("paused")})
+		require.NoError(t, err)
+		e = f.expectOne(serviceaccount.ActionAccountDisable, a.ID, nil)
+		d := details(t, e)
+		assert.Nil(t, d["before"].(map[string]any)["disabledAt"])
+		assert.Equal(t, f.clock.Now().Add(-time.Second).UTC().Format(timeLayout), d["after"].(map[string]any)["disabledAt"])
+		assert.Equal(t, "paused", d["after"].(map[string]any)["description"], "one event for the whole patch")
+		_, err = f.m.PatchAccount(ctx, a.ID, serviceaccount.AccountPatch{Disabled: &disabled})
+		require.NoError(t, err)
+		f.expectNone("disabling a disabled account changes nothing")
+		enabled := false
+		_, err = f.m.PatchAccount(ctx, a.ID, serviceaccount.AccountPatch{Disabled: &enabled})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionAccountEnable, a.ID, nil)
+		_, err = f.m.PatchAccount(ctx, a.ID, serviceaccount.AccountPatch{Label: ptr("export v3")})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionAccountUpdate, a.ID, nil)
+
 		expires := f.clock.Now().Add(24 * time.Hour)
-		k1, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{ExpiresAt: &expires})
+		k1, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{Name: "deploy", ExpiresAt: &expires})
 		require.NoError(t, err)
 		keep(k1)
 		e = f.expectOne(serviceaccount.ActionKeyCreate, a.ID, &k1.Key.ID)
 		after := details(t, e)["after"].(map[string]any)
-		assert.Equal(t, k1.Key.Hint, after["hint"])
-		assert.Equal(t, expires.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z07:00"), after["expiresAt"])
+		assert.Equal(t, map[string]any{
+			"id": k1.Key.ID.String(), "hint": k1.Key.Hint, "name": "deploy",
+			"expiresAt": expires.UTC().Truncate(time.Microsecond).Format(timeLayout), "disabledAt": nil, "replacedBy": nil,
+		}, after)
+
+		_, err = f.m.PatchKey(ctx, a.ID, k1.Key.ID, serviceaccount.KeyPatch{Name: ptr("deploy v2")})
+		require.NoError(t, err)
+		e = f.expectOne(serviceaccount.ActionKeyUpdate, a.ID, &k1.Key.ID)
+		assert.Equal(t, "deploy", details(t, e)["before"].(map[string]any)["name"])
+		assert.Equal(t, "deploy v2", details(t, e)["after"].(map[string]any)["name"])
+		_, err = f.m.PatchKey(ctx, a.ID, k1.Key.ID, serviceaccount.KeyPatch{Disabled: &disabled})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionKeyDisable, a.ID, &k1.Key.ID)
+		_, err = f.m.PatchKey(ctx, a.ID, k1.Key.ID, serviceaccount.KeyPatch{Name: ptr("deploy v2")})
+		require.NoError(t, err)
+		f.expectNone("a rename to the same name changes nothing")
+		_, err = f.m.PatchKey(ctx, a.ID, k1.Key.ID, serviceaccount.KeyPatch{Disabled: &enabled})
+		require.NoError(t, err)
+		f.expectOne(serviceaccount.ActionKeyEnable, a.ID, &k1.Key.ID)
+
+		rotated, err := f.m.RotateKey(ctx, a.ID, k1.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: ptr(int64(3600))})
+		require.NoError(t, err)
+		keep(rotated.Created)
+		e = f.expectOne(serviceaccount.ActionKeyRotate, a.ID, &k1.Key.ID)
+		d = details(t, e)
+		assert.Nil(t, d["before"].(map[string]any)["replacedBy"])
+		assert.Equal(t, rotated.Created.Key.ID.String(), d["after"].(map[string]any)["replacedBy"])
+		assert.Equal(t, rotated.Previous.ExpiresAt.Format(timeLayout), d["after"].(map[string]any)["expiresAt"])
+		assert.Equal(t, map[string]any{
+			"id": rotated.Created.Key.ID.String(), "hint": rotated.Created.Key.Hint, "name": "deploy v2",
+			"expiresAt": rotated.Created.Key.ExpiresAt.Format(timeLayout), "disabledAt": nil, "replacedBy": nil,
+		}, d["created"], "the new key, by its hint")
 
 		k2, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
 		require.NoError(t, err)
@@ -162,7 +214,7 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		_, err = f.m.SetLimiter(ctx, a.ID, p.ID, json.RawMessage(`[{"surveyKey":["intake","weekly"]}]`))
 		require.NoError(t, err)
 		e = f.expectOne(serviceaccount.ActionPermissionUpdate, a.ID, &p.ID)
-		d := details(t, e)
+		d = details(t, e)
 		assert.Equal(t, []any{map[string]any{"surveyKey": "intake"}}, d["before"].(map[string]any)["limiter"])
 		assert.Equal(t, []any{map[string]any{"surveyKey": []any{"intake", "weekly"}}}, d["after"].(map[string]any)["limiter"])
 
@@ -182,14 +234,20 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		require.NoError(t, f.m.DeleteAccount(ctx, a.ID))
 		e = f.expectOne(serviceaccount.ActionAccountDelete, a.ID, nil)
 		before := details(t, e)["before"].(map[string]any)
-		assert.Equal(t, "export v2", before["label"])
-		require.Len(t, before["keys"], 1, "the key deleted with the account")
-		assert.Equal(t, k2.Key.Hint, before["keys"].([]any)[0].(map[string]any)["hint"])
+		assert.Equal(t, "export v3", before["label"])
+		require.Len(t, before["keys"], 2, "the keys deleted with the account")
+		assert.Equal(t, rotated.Created.Key.Hint, before["keys"].([]any)[0].(map[string]any)["hint"], "in creation order")
+		assert.Equal(t, k2.Key.Hint, before["keys"].([]any)[1].(map[string]any)["hint"])
 		require.Len(t, before["permissions"], 1, "the permission deleted with it")
 
 		// Every event, whole, against every secret the walk made.
 		all := f.events()
-		require.Len(t, all, 10, "the account's events outlive it")
+		require.Len(t, all, 17, "the account's events outlive it")
+		var actions []serviceaccount.AuditAction
+		for _, e := range all {
+			actions = append(actions, e.Action)
+		}
+		assert.ElementsMatch(t, serviceaccount.AuditActions(), slices.Compact(slices.Sorted(slices.Values(actions))), "every action was walked")
 		for _, e := range all {
 			whole, err := json.Marshal(e)
 			require.NoError(t, err)
@@ -338,6 +396,18 @@ func TestTheEventIsCommittedWithItsChangeOrNotAtAll(t *testing.T) {
 				_, err := f.m.SetLimiter(ctx, a.ID, p.ID, nil)
 				return err
 			},
+			"PatchAccount": func() error {
+				_, err := f.m.PatchAccount(ctx, a.ID, serviceaccount.AccountPatch{Disabled: ptr(true)})
+				return err
+			},
+			"PatchKey": func() error {
+				_, err := f.m.PatchKey(ctx, a.ID, k.Key.ID, serviceaccount.KeyPatch{Disabled: ptr(true), Name: ptr("x")})
+				return err
+			},
+			"RotateKey": func() error {
+				_, err := f.m.RotateKey(ctx, a.ID, k.Key.ID, serviceaccount.RotateKeyInput{})
+				return err
+			},
 			"DeletePermission": func() error { return f.m.DeletePermission(ctx, a.ID, p.ID) },
 			"DeleteKey":        func() error { return f.m.DeleteKey(ctx, a.ID, k.Key.ID) },
 			"DeleteAccount":    func() error { return f.m.DeleteAccount(ctx, a.ID) },
@@ -360,13 +430,15 @@ func TestTheEventIsCommittedWithItsChangeOrNotAtAll(t *testing.T) {
 		got, err := f.m.Account(t.Context(), a.ID)
 		require.NoError(t, err)
 		assert.Equal(t, "a", got.Label, "and no change was kept either")
+		assert.Nil(t, got.DisabledAt)
 		keys, err := f.m.Keys(t.Context(), a.ID)
 		require.NoError(t, err)
-		assert.Len(t, keys, 1)
+		require.Len(t, keys, 1)
+		assert.Nil(t, keys[0].DisabledAt)
+		assert.Nil(t, keys[0].ReplacedBy)
+		assert.Equal(t, "", keys[0].Name)
 		perms, err := f.m.Permissions(t.Context(), a.ID)
 		require.NoError(t, err)
 		assert.Len(t, perms, 1)
 	})
 }
-
-func ptr[T any](v T) *T { return &v }

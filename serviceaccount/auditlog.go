@@ -25,25 +25,53 @@ const auditTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 // a delete's after). Each side holds every audited field of the record,
 // not only the changed ones, so one event reads on its own:
 //
-//   - account: label, description;
-//   - key: hint, expiresAt (the plaintext and the hash never appear);
-//   - permission: resourceType, resourceKey, action, limiter.
+//   - account: label, description, disabledAt;
+//   - key: id, hint, name, expiresAt, disabledAt, replacedBy (the
+//     plaintext and the hash never appear);
+//   - permission: id, resourceType, resourceKey, action, limiter.
 //
 // An account's delete also lists, in before, the keys and permissions
-// that were deleted with it.
+// that were deleted with it. A rotation (key.rotate, whose target is the
+// old key) shows the old key before and after, and the new key under
+// "created".
 type AuditDetails struct {
-	Before map[string]any `json:"before"`
-	After  map[string]any `json:"after"`
+	Before  map[string]any `json:"before"`
+	After   map[string]any `json:"after"`
+	Created map[string]any `json:"created,omitempty"`
 }
 
 func auditAccount(a Account) map[string]any {
-	return map[string]any{"label": a.Label, "description": a.Description}
+	return map[string]any{"label": a.Label, "description": a.Description, "disabledAt": auditTime(a.DisabledAt)}
 }
 
 // auditKey shows a key by its hint only. Keep it that way: the hint is
 // the one part of a key meant to be shown after its creation.
 func auditKey(k apikey.Key) map[string]any {
-	return map[string]any{"id": k.ID.String(), "hint": k.Hint, "expiresAt": auditTime(k.ExpiresAt)}
+	var replacedBy any
+	if k.ReplacedBy != nil {
+		replacedBy = k.ReplacedBy.String()
+	}
+	return map[string]any{
+		"id": k.ID.String(), "hint": k.Hint, "name": k.Name,
+		"expiresAt": auditTime(k.ExpiresAt), "disabledAt": auditTime(k.DisabledAt), "replacedBy": replacedBy,
+	}
+}
+
+// toggleAction names a change that may disable or enable a record as well
+// as edit it: one change is one event, and disabling or enabling is what
+// an auditor looks for first.
+func toggleAction(kind ChangeKind) AuditAction {
+	switch kind {
+	case AccountDisabled:
+		return ActionAccountDisable
+	case AccountEnabled:
+		return ActionAccountEnable
+	case KeyDisabled:
+		return ActionKeyDisable
+	case KeyEnabled:
+		return ActionKeyEnable
+	}
+	return ""
 }
 
 func auditPermission(p permission.Permission) map[string]any {

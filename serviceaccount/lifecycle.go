@@ -60,12 +60,15 @@ func (m *Manager) PatchAccount(ctx context.Context, id uuid.UUID, p AccountPatch
 		if err != nil {
 			return err
 		}
+		action := ActionAccountUpdate
 		if relabeled {
 			u.changed(Change{Kind: AccountUpdated, AccountID: id})
 		}
 		if kind != 0 {
 			u.changed(Change{Kind: kind, AccountID: id})
+			action = toggleAction(kind)
 		}
+		u.audited(action, id, nil, auditAccount(current), auditAccount(a))
 		return nil
 	})
 	if err != nil {
@@ -136,12 +139,15 @@ func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p Ke
 		if err != nil {
 			return err
 		}
+		action := ActionKeyUpdate
 		if renamed {
 			u.changed(Change{Kind: KeyUpdated, AccountID: accountID, KeyID: keyID})
 		}
 		if kind != 0 {
 			u.changed(Change{Kind: kind, AccountID: accountID, KeyID: keyID})
+			action = toggleAction(kind)
 		}
+		u.audited(action, accountID, &keyID, auditKey(current), auditKey(k))
 		return nil
 	})
 	if err != nil {
@@ -250,6 +256,9 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		if err != nil {
 			return err
 		}
+		u.auditedDetails(ActionKeyRotate, accountID, &keyID, AuditDetails{
+			Before: auditKey(old), After: auditKey(previous), Created: auditKey(created.Key),
+		})
 		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: created.Key.ID})
 		u.changed(Change{Kind: KeyRotated, AccountID: accountID, KeyID: keyID})
 		out = RotatedKey{Created: created, Previous: previous}

@@ -28,16 +28,32 @@ type pendingAudit struct {
 	details   AuditDetails
 }
 
-// audited says what the change's audit event records: every change calls
-// it exactly once, after its writes succeeded. before is nil for a
-// create, after nil for a delete.
+// audited says what the change's audit event records: every change that
+// writes calls it exactly once, after its writes succeeded. before is nil
+// for a create, after nil for a delete.
 func (u *unit) audited(action AuditAction, accountID uuid.UUID, targetID *uuid.UUID, before, after map[string]any) {
-	u.audits = append(u.audits, pendingAudit{action, accountID, targetID, AuditDetails{Before: before, After: after}})
+	u.auditedDetails(action, accountID, targetID, AuditDetails{Before: before, After: after})
+}
+
+func (u *unit) auditedDetails(action AuditAction, accountID uuid.UUID, targetID *uuid.UUID, d AuditDetails) {
+	u.audits = append(u.audits, pendingAudit{action, accountID, targetID, d})
 }
 
 // errAuditMissing is a Manager bug: a change that did not say what its
 // audit event records is refused rather than made unrecorded.
 var errAuditMissing = errors.New("serviceaccount: internal error: a change did not record exactly one audit event; nothing was written")
+
+// auditOf returns the one event fn described; none when fn changed
+// nothing (a patch to the current values writes and announces nothing).
+func (u *unit) auditOf() (*pendingAudit, error) {
+	switch {
+	case len(u.audits) == 1:
+		return &u.audits[0], nil
+	case len(u.audits) == 0 && len(u.changes) == 0:
+		return nil, nil
+	}
+	return nil, errAuditMissing
+}
 
 // changed records c, to be announced after the commit.
 func (u *unit) changed(c Change) {
@@ -76,16 +92,18 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 		if err := fn(ctx, u); err != nil {
 			return err
 		}
-		if len(u.audits) != 1 {
-			return errAuditMissing
-		}
-		a := u.audits[0]
-		e, err := m.newAuditEvent(ctx, a.action, a.accountID, a.targetID, a.details)
+		a, err := u.auditOf()
 		if err != nil {
 			return err
 		}
-		if err := tx.AuditAppend(ctx, e); err != nil {
-			return fmt.Errorf("write the audit event: %w", err)
+		if a != nil {
+			e, err := m.newAuditEvent(ctx, a.action, a.accountID, a.targetID, a.details)
+			if err != nil {
+				return err
+			}
+			if err := tx.AuditAppend(ctx, e); err != nil {
+				return fmt.Errorf("write the audit event: %w", err)
+			}
 		}
 		done = u.changes
 		return nil
