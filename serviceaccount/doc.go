@@ -46,6 +46,19 @@
 //     run with the account or key row locked, so concurrent changes
 //     serialize instead of both passing.
 //
+// # Audit log
+//
+// Every change writes exactly one AuditEvent in its own transaction, so an
+// event exists if and only if its change was committed; a rejected or
+// failed change writes none, and events outlive the account they name.
+// The event's actor is the one WithActor put in the context (nil when
+// there is none): the application, which knows its administrators, says
+// who acts. An actor outside the limits of Actor refuses the change before
+// anything is written. Details hold the record before and after (see
+// AuditDetails), never a key, a key hash or a token. ListAuditEvents
+// filters by account, action, actor and time, newest first;
+// PruneAuditEvents applies a retention.
+//
 // # Store
 //
 // Store is the persistence contract. It is declared here, next to the
