@@ -334,9 +334,11 @@ var errInjected = errors.New("injected failure after the change and its event")
 type failingCommits struct {
 	serviceaccount.Store
 	fail, failEvents bool
+	txs              int // transactions begun
 }
 
 func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) error {
+	s.txs++
 	return s.Store.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
 		if s.failEvents {
 			tx = refusingEvents{tx}
@@ -367,12 +369,15 @@ func TestTheEventIsCommittedWithItsChangeOrNotAtAll(t *testing.T) {
 		ctx := f.ctx
 		a, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
 		require.NoError(t, err)
+		require.Equal(t, 1, fs.txs, "one transaction holds the change and its event")
 		f.expectOne(serviceaccount.ActionAccountCreate, a.ID, nil)
 		k, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
 		require.NoError(t, err)
+		require.Equal(t, 2, fs.txs)
 		f.expectOne(serviceaccount.ActionKeyCreate, a.ID, &k.Key.ID)
 		p, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
 		require.NoError(t, err)
+		require.Equal(t, 3, fs.txs)
 		f.expectOne(serviceaccount.ActionPermissionCreate, a.ID, &p.ID)
 
 		changes := map[string]func() error{
