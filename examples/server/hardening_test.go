@@ -233,9 +233,19 @@ func TestShutdownClosesAStalledConnectionAndWritesLastUses(t *testing.T) {
 	key := c.do("POST", "/admin/service-accounts/"+id+"/api-keys", adminToken, "", http.StatusCreated)["key"].(string)
 	c.do("GET", "/v1/whoami", key, "", http.StatusOK) // a use, in memory only (flush interval 1h)
 
+	// Expect: 100-continue makes the server say when its handler starts
+	// reading the body: only then is the request surely in flight, so the
+	// SIGTERM below cannot find a connection the server has not read yet
+	// (which Shutdown would close at once, proving nothing).
 	stalled := dial(t, srv)
 	_, err := io.WriteString(stalled, "POST /admin/service-accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+adminToken+
-		"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"la")
+		"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n")
+	require.NoError(t, err)
+	require.NoError(t, stalled.SetReadDeadline(time.Now().Add(20*time.Second)))
+	status, err := bufio.NewReader(stalled).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "HTTP/1.1 100 Continue\r\n", status, "the handler is reading the body")
+	_, err = io.WriteString(stalled, "{\"la")
 	require.NoError(t, err)
 
 	srv.stop() // SIGTERM; requires exit status 0
