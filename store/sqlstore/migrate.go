@@ -52,25 +52,11 @@ func Migrate(ctx context.Context, db *bun.DB, opts ...Option) error {
 	if db == nil {
 		return errors.New("sqlstore: migrate: nil *bun.DB")
 	}
-	name := db.Dialect().Name()
-	if !supported(name) {
-		return fmt.Errorf("sqlstore: migrate: unsupported dialect %s", name)
-	}
-	migrations, err := loadMigrations(name, c)
+	migrator, _, err := newMigrator(db, c)
 	if err != nil {
-		return fmt.Errorf("sqlstore: migrate: load migrations: %w", err)
+		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
 	t := tableNames(c.prefix)
-	migrator := migrate.NewMigrator(db, migrations,
-		migrate.WithTableName(t.migrations),
-		migrate.WithLocksTableName(t.migrationLocks),
-		// A failed migration stays unapplied, so the next run retries it.
-		migrate.WithMarkAppliedOnSuccess(true),
-		// Two SQLite processes may both apply a migration; the second
-		// record then updates the first instead of duplicating it.
-		migrate.WithUpsert(true),
-		migrate.WithTemplateData(templateData{Prefix: c.prefix}),
-	)
 
 	unlock, err := lockMigrations(ctx, db, c.prefix)
 	if err != nil {
@@ -89,6 +75,31 @@ func Migrate(ctx context.Context, db *bun.DB, opts ...Option) error {
 		}
 	}
 	return nil
+}
+
+// newMigrator is bun's migrator for this store's migrations and
+// bookkeeping tables, shared by Migrate and PendingMigrations, with the
+// migrations it runs.
+func newMigrator(db *bun.DB, c config) (*migrate.Migrator, *migrate.Migrations, error) {
+	name := db.Dialect().Name()
+	if !supported(name) {
+		return nil, nil, fmt.Errorf("unsupported dialect %s", name)
+	}
+	migrations, err := loadMigrations(name, c)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load migrations: %w", err)
+	}
+	t := tableNames(c.prefix)
+	return migrate.NewMigrator(db, migrations,
+		migrate.WithTableName(t.migrations),
+		migrate.WithLocksTableName(t.migrationLocks),
+		// A failed migration stays unapplied, so the next run retries it.
+		migrate.WithMarkAppliedOnSuccess(true),
+		// Two SQLite processes may both apply a migration; the second
+		// record then updates the first instead of duplicating it.
+		migrate.WithUpsert(true),
+		migrate.WithTemplateData(templateData{Prefix: c.prefix}),
+	), migrations, nil
 }
 
 // grantKeyMigration added the permissions' grant_key column.

@@ -242,3 +242,33 @@ func TestAMigrationAppliedButNotRecordedRunsAgainCleanly(t *testing.T) {
 		require.Len(t, perms, 1)
 	})
 }
+
+func TestPendingMigrationsListsWhatMigrateWouldApplyAndWritesNothing(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
+		db := sqltest.Open(t, url)
+		prefix := sqltest.UniquePrefix()
+		opt := sqlstore.WithTablePrefix(prefix)
+		t.Cleanup(func() { require.NoError(t, sqlstore.DropTables(context.Background(), db, opt)) })
+
+		pending, err := sqlstore.PendingMigrations(t.Context(), db, opt)
+		require.NoError(t, err)
+		require.Len(t, pending, migrationFiles)
+		require.True(t, slices.IsSorted(pending))
+		s, err := sqlstore.New(db, opt)
+		require.NoError(t, err)
+		_, err = s.AccountList(t.Context(), serviceaccount.AccountListParams{Limit: 1})
+		require.Error(t, err, "PendingMigrations created the store's tables")
+
+		// A version 1 database lacks every later migration.
+		require.NoError(t, sqlstore.Migrate(t.Context(), db, opt, sqlstore.MigrateUntil("20260101000001")))
+		pending, err = sqlstore.PendingMigrations(t.Context(), db, opt)
+		require.NoError(t, err)
+		require.Len(t, pending, migrationFiles-1)
+		require.NotContains(t, pending, "20260101000001_create_tables")
+
+		require.NoError(t, sqlstore.Migrate(t.Context(), db, opt))
+		pending, err = sqlstore.PendingMigrations(t.Context(), db, opt)
+		require.NoError(t, err)
+		require.Empty(t, pending)
+	})
+}
