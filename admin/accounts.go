@@ -32,14 +32,7 @@ func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := accountPageJSON{Items: make([]accountJSON, len(page.Items))}
-	for i, a := range page.Items {
-		out.Items[i] = newAccountJSON(a)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, newAccountPageJSON(page))
 }
 
 // pageQuery reads the limit and cursor parameters of a paginated list.

@@ -177,8 +177,5 @@ func (h *handler) log() *slog.Logger {
 }
 
 func (h *handler) catalog(w http.ResponseWriter, r *http.Request) error {
-	// ResourceTypes gives [] rather than null for empty lists, which a
-	// form builder can iterate.
-	types := h.m.Catalog().ResourceTypes()
-	return writeJSON(w, http.StatusOK, catalogJSON{ResourceTypes: types})
+	return writeJSON(w, http.StatusOK, newCatalogJSON(h.m.Catalog()))
 }

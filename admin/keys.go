@@ -15,11 +15,7 @@ func (h *handler) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := keyListJSON{Items: make([]keyJSON, len(keys))}
-	for i, k := range keys {
-		out.Items[i] = newKeyJSON(k)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, newKeyListJSON(keys))
 }
 
 // createKey answers with the plaintext key, the only time it is ever
@@ -38,7 +34,7 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, createdKeyJSON{keyJSON: newKeyJSON(created.Key), Key: created.Plaintext})
+	return writeJSON(w, http.StatusCreated, newCreatedKeyJSON(created))
 }
 
 func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {

@@ -16,11 +16,7 @@ func (h *handler) listPermissions(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := permissionListJSON{Items: make([]permissionJSON, len(perms))}
-	for i, p := range perms {
-		out.Items[i] = newPermissionJSON(p)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, newPermissionListJSON(perms))
 }
 
 func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {

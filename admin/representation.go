@@ -53,6 +53,17 @@ type accountPageJSON struct {
 	NextCursor *string       `json:"nextCursor"`
 }
 
+func newAccountPageJSON(page serviceaccount.AccountPage) accountPageJSON {
+	out := accountPageJSON{Items: make([]accountJSON, len(page.Items))}
+	for i, a := range page.Items {
+		out.Items[i] = newAccountJSON(a)
+	}
+	if page.NextCursor != "" {
+		out.NextCursor = &page.NextCursor
+	}
+	return out
+}
+
 // keyJSON lists every field of apikey.Key that may be shown; the hash is
 // deliberately not one of them.
 type keyJSON struct {
@@ -91,6 +102,10 @@ type createdKeyJSON struct {
 	Key string `json:"key"`
 }
 
+func newCreatedKeyJSON(k serviceaccount.CreatedKey) createdKeyJSON {
+	return createdKeyJSON{keyJSON: newKeyJSON(k.Key), Key: k.Plaintext}
+}
+
 type keyListJSON struct {
 	Items []keyJSON `json:"items"`
 }
@@ -126,6 +141,14 @@ func newPolicyJSON(p serviceaccount.Policy) policyJSON {
 	return out
 }
 
+func newKeyListJSON(keys []apikey.Key) keyListJSON {
+	out := keyListJSON{Items: make([]keyJSON, len(keys))}
+	for i, k := range keys {
+		out.Items[i] = newKeyJSON(k)
+	}
+	return out
+}
+
 type permissionJSON struct {
 	ID               string           `json:"id"`
 	ServiceAccountID string           `json:"serviceAccountId"`
@@ -152,8 +175,22 @@ type permissionListJSON struct {
 	Items []permissionJSON `json:"items"`
 }
 
+func newPermissionListJSON(perms []permission.Permission) permissionListJSON {
+	out := permissionListJSON{Items: make([]permissionJSON, len(perms))}
+	for i, p := range perms {
+		out.Items[i] = newPermissionJSON(p)
+	}
+	return out
+}
+
 type catalogJSON struct {
 	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
+}
+
+// newCatalogJSON lists the catalog's types; ResourceTypes gives [] rather
+// than null for empty lists, which a form builder can iterate.
+func newCatalogJSON(c *permission.Catalog) catalogJSON {
+	return catalogJSON{ResourceTypes: c.ResourceTypes()}
 }
 
 // writeJSON encodes v before touching w, so an encoding failure can still
