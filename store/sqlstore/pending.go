@@ -42,7 +42,7 @@ func PendingMigrations(ctx context.Context, db *bun.DB, opts ...Option) ([]strin
 	}
 	var pending []string
 	for _, m := range ms.Unapplied() {
-		pending = append(pending, m.Name)
+		pending = append(pending, m.String()) // id_comment, as the files are named
 	}
 	return pending, nil
 }

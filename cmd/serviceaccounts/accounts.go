@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+func (a *app) accountsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "accounts",
+		Aliases: []string{"account"},
+		Short:   "List, create, change and delete service accounts",
+		Example: `  serviceaccounts accounts list
+  serviceaccounts accounts create --label "CI deploy" --description "Deploys from GitHub Actions" -o json`,
+		Args: groupArgs,
+		RunE: groupRun,
+	}
+	cmd.AddCommand(
+		a.accountsListCommand(),
+		a.accountsGetCommand(),
+		a.accountsCreateCommand(),
+		a.accountsUpdateCommand(),
+		a.accountsDisableCommand(),
+		a.accountsEnableCommand(),
+		a.accountsDeleteCommand(),
+	)
+	return cmd
+}
+
+func (a *app) accountsListCommand() *cobra.Command {
+	var limit int
+	var cursor string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List service accounts in creation order, one page at a time",
+		Long: `List service accounts in creation order. One page of --limit accounts is
+printed; when more follow, the cursor of the next page is printed too (on
+standard error for tables, as nextCursor with -o json). --all prints every page.`,
+		Example: `  serviceaccounts accounts list
+  serviceaccounts accounts list --limit 200 -o json
+  serviceaccounts accounts list --cursor AZMm7k1tdx6V9eYxwHzSwQ
+  serviceaccounts accounts list --all -o plain     # every id, one a line`,
+		Args: args(),
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			mgr, err := a.manager(ctx)
+			if err != nil {
+				return err
+			}
+			page, err := mgr.ListAccounts(ctx, serviceaccount.ListAccountsParams{Limit: limit, Cursor: cursor})
+			for all && err == nil && page.NextCursor != "" {
+				var next serviceaccount.AccountPage
+				next, err = mgr.ListAccounts(ctx, serviceaccount.ListAccountsParams{Limit: limit, Cursor: page.NextCursor})
+				page = serviceaccount.AccountPage{Items: append(page.Items, next.Items...), NextCursor: next.NextCursor}
+			}
+			if err != nil {
+				return err
+			}
+			switch a.output {
+			case formatJSON:
+				return a.printJSON(admin.AccountPageJSON(page))
+			case formatPlain:
+				for _, acc := range page.Items {
+					if err := a.printLines(acc.ID.String()); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			t := a.newTable("ID", "LABEL", "DESCRIPTION", "CREATED")
+			for _, acc := range page.Items {
+				t.row(acc.ID.String(), acc.Label, orDash(truncate(acc.Description, 50)), timeCell(acc.CreatedAt))
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
+			if page.NextCursor != "" {
+				cmd.PrintErrf("More accounts follow: run again with --cursor %s, or use --all.\n", page.NextCursor)
+			}
+			return nil
+		}),
+	}
+	cmd.Flags().IntVar(&limit, "limit", serviceaccount.DefaultPageSize, "accounts per page, 1 to 200")
+	cmd.Flags().StringVar(&cursor, "cursor", "", "start after the page that printed this cursor")
+	cmd.Flags().BoolVar(&all, "all", false, "print every page")
+	return cmd
+}
+
+func (a *app) accountsGetCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "get ACCOUNT_ID",
+		Short: "Show one service account",
+		Example: `  serviceaccounts accounts get 01a213e4-f068-755e-ae87-caee3d2d0993
+  serviceaccounts accounts get "$ACCOUNT" -o json`,
+		Args:              args("ACCOUNT_ID"),
+		ValidArgsFunction: a.completeIDs(completeAccount),
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			id, err := parseID("ACCOUNT_ID", args[0], "service account")
+			if err != nil {
+				return err
+			}
+			mgr, err := a.manager(ctx)
+			if err != nil {
+				return err
+			}
+			acc, err := mgr.Account(ctx, id)
+			if err != nil {
+				return accountNotFound(err, id)
+			}
+			return a.printAccount(acc)
+		}),
+	}
+}
+
+func (a *app) printAccount(acc serviceaccount.Account) error {
+	switch a.output {
+	case formatJSON:
+		return a.printJSON(admin.AccountJSON(acc))
+	case formatPlain:
+		return a.printLines(acc.ID.String())
+	}
+	return a.fields(
+		"ID", acc.ID.String(),
+		"Label", acc.Label,
+		"Description", orDash(acc.Description),
+		"Created at", timeCell(acc.CreatedAt),
+		"Updated at", timeCell(acc.UpdatedAt),
+	)
+}
+
+func (a *app) accountsCreateCommand() *cobra.Command {
+	var in serviceaccount.AccountInput
+	cmd := &cobra.Command{
+		Use:   "create --label LABEL [--description TEXT]",
+		Short: "Create a service account",
+		Long: `Create a service account. The label is required (1 to 100 characters, one
+line); the description is optional (up to 1,000 characters). -o plain prints
+the new id alone, for scripts.`,
+		Example: `  serviceaccounts accounts create --label "CI deploy"
+  serviceaccounts accounts create --label "Tekenradar export" --description "Nightly download of survey responses" -o json
+  ACCOUNT=$(serviceaccounts accounts create --label "CI deploy" -o plain)`,
+		Args: args(),
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			mgr, err := a.manager(ctx)
+			if err != nil {
+				return err
+			}
+			acc, err := mgr.CreateAccount(ctx, in)
+			if err != nil {
+				return err
+			}
+			return a.printAccount(acc)
+		}),
+	}
+	cmd.Flags().StringVar(&in.Label, "label", "", "what the account is for, 1 to 100 characters")
+	cmd.Flags().StringVar(&in.Description, "description", "", "more about the account, up to 1,000 characters")
+	return cmd
+}
+
+func (a *app) accountsUpdateCommand() *cobra.Command {
+	var label, description string
+	cmd := &cobra.Command{
+		Use:   "update ACCOUNT_ID [--label LABEL] [--description TEXT]",
+		Short: "Change the label or description of a service account",
+		Long: `Change the label, the description or both. A flag left out keeps its
+value; --description "" clears the description.`,
+		Example: `  serviceaccounts accounts update "$ACCOUNT" --label "CI deploy (production)"
+  serviceaccounts accounts update "$ACCOUNT" --description "" -o json`,
+		Args:              args("ACCOUNT_ID"),
+		ValidArgsFunction: a.completeIDs(completeAccount),
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			changeLabel, changeDescription := cmd.Flags().Changed("label"), cmd.Flags().Changed("description")
+			if !changeLabel && !changeDescription {
+				return usagef("%s needs --label, --description or both", cmd.CommandPath())
+			}
+			id, err := parseID("ACCOUNT_ID", args[0], "service account")
+			if err != nil {
+				return err
+			}
+			mgr, err := a.manager(ctx)
+			if err != nil {
+				return err
+			}
+			current, err := mgr.Account(ctx, id)
+			if err != nil {
+				return accountNotFound(err, id)
+			}
+			in := serviceaccount.AccountInput{Label: current.Label, Description: current.Description}
+			if changeLabel {
+				in.Label = label
+			}
+			if changeDescription {
+				in.Description = description
+			}
+			acc, err := mgr.UpdateAccount(ctx, id, in)
+			if err != nil {
+				return accountNotFound(err, id)
+			}
+			return a.printAccount(acc)
+		}),
+	}
+	cmd.Flags().StringVar(&label, "label", "", "new label, 1 to 100 characters")
+	cmd.Flags().StringVar(&description, "description", "", "new description, up to 1,000 characters")
+	return cmd
+}
+
+func (a *app) accountsDisableCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "disable ACCOUNT_ID",
+		Short: "Disable a service account: none of its keys authenticate until it is enabled",
+		Example: `  serviceaccounts accounts disable "$ACCOUNT"
+  serviceaccounts accounts disable "$ACCOUNT" -o json`,
+		Args:              args("ACCOUNT_ID"),
+		ValidArgsFunction: a.completeIDs(completeAccount),
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			return errNeedsLifecycle
+		}),
+	}
+}
+
+func (a *app) accountsEnableCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "enable ACCOUNT_ID",
+		Short: "Enable a disabled service account: its keys authenticate again",
+		Example: `  serviceaccounts accounts enable "$ACCOUNT"
+  serviceaccounts accounts enable "$ACCOUNT" -o json`,
+		Args:              args("ACCOUNT_ID"),
+		ValidArgsFunction: a.completeIDs(completeAccount),
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			return errNeedsLifecycle
+		}),
+	}
+}
+
+func (a *app) accountsDeleteCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete ACCOUNT_ID",
+		Short: "Delete a service account with all its keys and permissions, irreversibly",
+		Long: `Delete a service account with all its keys and permissions, in one
+transaction. Its keys stop authenticating: at once in this database, and in
+running servers within their cache TTL. There is no confirmation prompt.`,
+		Example: `  serviceaccounts accounts delete 01a213e4-f068-755e-ae87-caee3d2d0993`,
+		Args:              args("ACCOUNT_ID"),
+		ValidArgsFunction: a.completeIDs(completeAccount),
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			id, err := parseID("ACCOUNT_ID", args[0], "service account")
+			if err != nil {
+				return err
+			}
+			mgr, err := a.manager(ctx)
+			if err != nil {
+				return err
+			}
+			if err := mgr.DeleteAccount(ctx, id); err != nil {
+				return accountNotFound(err, id)
+			}
+			if a.output == formatTable {
+				return a.printLines("Deleted service account " + id.String() + " with its keys and permissions.")
+			}
+			return nil
+		}),
+	}
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/uptrace/bun"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+)
+
+// Output formats.
+const (
+	formatTable = "table"
+	formatJSON  = "json"
+	formatPlain = "plain"
+)
+
+// Environment variables read for flags left unset.
+const (
+	envDB          = "SA_DB"
+	envTablePrefix = "SA_TABLE_PREFIX"
+)
+
+// app is one run of the tool: its flags, its output and the database it
+// opened, if any.
+type app struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+
+	db          string
+	tablePrefix string
+	output      string
+	timeout     time.Duration
+
+	pool *bun.DB
+}
+
+// run is main without the process: the tests build the binary and run it,
+// but everything it does starts here.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	a := &app{getenv: getenv, stdout: stdout, stderr: stderr}
+	defer a.close()
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
+	}
+	var f *failure
+	if errors.As(err, &f) {
+		fmt.Fprintln(stderr, "serviceaccounts: "+a.oneLine(f.Error()))
+		return 1
+	}
+	// Everything else comes from reading the command line.
+	fmt.Fprintln(stderr, "serviceaccounts: "+a.oneLine(err.Error()))
+	if cmd != nil {
+		fmt.Fprint(stderr, "\n"+cmd.UsageString())
+	}
+	return 2
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "serviceaccounts",
+		Short: "Manage service accounts, API keys and permissions in their database",
+		Long: `Manage service accounts, their API keys and their permissions directly in
+the database, without a running server: bootstrap a deployment, rotate or
+revoke keys from a pipeline. Every change goes through the library's Manager,
+so the same validation applies as in the management API.
+
+The database is named by --db or SA_DB:
+  sqlite:PATH                                     a file, created if missing
+  postgres://user:pass@host:port/db?sslmode=…     (or postgresql://)
+  mysql://user:pass@host:port/db                  MySQL or MariaDB
+
+Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
+		Example: `  export SA_DB=sqlite:serviceaccounts.db
+  serviceaccounts migrate
+  ACCOUNT=$(serviceaccounts accounts create --label "CI deploy" -o plain)
+  serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses
+  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)`,
+		Args:          groupArgs,
+		RunE:          groupRun,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Checked here, before any command opens the database, so that a
+		// bad flag value is a usage error (exit 2).
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.complete() },
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return err })
+	root.CompletionOptions.HiddenDefaultCmd = false
+
+	f := root.PersistentFlags()
+	f.StringVar(&a.db, "db", "", "database URL: sqlite:PATH, postgres://…, mysql://user:pass@host:port/db (default $"+envDB+")")
+	f.StringVar(&a.tablePrefix, "table-prefix", "", "prefix of the store's tables, as given to sqlstore.WithTablePrefix (default $"+envTablePrefix+")")
+	f.StringVarP(&a.output, "output", "o", formatTable, "output format: table, json (the management API's JSON) or plain (ids, or a new key alone)")
+	f.DurationVar(&a.timeout, "timeout", time.Minute, "give up on the database after this long")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
+		[]string{formatTable + "\taligned columns", formatJSON + "\tthe management API's JSON", formatPlain + "\tids, or a new key alone"},
+		cobra.ShellCompDirectiveNoFileComp))
+
+	root.AddCommand(
+		a.migrateCommand(),
+		a.accountsCommand(),
+		a.keysCommand(),
+		a.permissionsCommand(),
+		a.auditCommand(),
+		a.catalogCommand(),
+	)
+	return root
+}
+
+// complete fills flags from the environment and checks them.
+func (a *app) complete() error {
+	if a.db == "" {
+		a.db = a.getenv(envDB)
+	}
+	if a.tablePrefix == "" {
+		a.tablePrefix = a.getenv(envTablePrefix)
+	}
+	switch a.output {
+	case formatTable, formatJSON, formatPlain:
+	default:
+		return fmt.Errorf("invalid --output %q: want table, json or plain", a.output)
+	}
+	if a.timeout <= 0 {
+		return fmt.Errorf("invalid --timeout %s: must be positive", a.timeout)
+	}
+	return nil
+}
+
+// open opens and pings the database once per run.
+func (a *app) open(ctx context.Context) (*bun.DB, error) {
+	if a.pool != nil {
+		return a.pool, nil
+	}
+	switch {
+	case a.db == "":
+		return nil, usagef("no database: pass --db URL or set %s (for example sqlite:serviceaccounts.db)", envDB)
+	case strings.EqualFold(a.db, "memory:") || strings.EqualFold(a.db, "sqlite::memory:"):
+		return nil, usagef("--db %s keeps nothing between commands: use sqlite:PATH, postgres://… or mysql://…", a.db)
+	}
+	pool, err := sqlstore.OpenDB(ctx, a.db)
+	if err != nil {
+		return nil, failf("%v (check --db or %s)", err, envDB)
+	}
+	a.pool = pool
+	return pool, nil
+}
+
+func (a *app) storeOptions() []sqlstore.Option {
+	return []sqlstore.Option{sqlstore.WithTablePrefix(a.tablePrefix)}
+}
+
+// manager opens the database, checks that its schema is up to date and
+// returns a Manager on it.
+func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
+	pool, err := a.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := sqlstore.PendingMigrations(ctx, pool, a.storeOptions()...)
+	if err != nil {
+		return nil, failf("%v", err)
+	}
+	if len(pending) > 0 {
+		return nil, failf("the database %s needs %d migration(s) (%s): run \"serviceaccounts migrate\" with the same --db first",
+			sqlstore.RedactURL(a.db), len(pending), strings.Join(pending, ", "))
+	}
+	st, err := sqlstore.New(pool, a.storeOptions()...)
+	if err != nil {
+		return nil, failf("%v", err)
+	}
+	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st})
+	if err != nil {
+		return nil, failf("%v", err)
+	}
+	return mgr, nil
+}
+
+func (a *app) close() {
+	if a.pool != nil {
+		_ = a.pool.Close()
+	}
+}
+
+// maxMessage bounds an error line: a driver may quote a whole statement.
+const maxMessage = 1000
+
+// oneLine makes msg one bounded line, with any password of --db masked in
+// case a driver's message quotes it (OpenDB's own messages never do).
+func (a *app) oneLine(msg string) string {
+	for _, secret := range urlSecrets(a.db) {
+		msg = strings.ReplaceAll(msg, secret, "xxxxx")
+	}
+	msg = strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
+	if len(msg) > maxMessage {
+		cut := maxMessage
+		for cut > 0 && msg[cut]&0xC0 == 0x80 { // not inside a UTF-8 sequence
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
+}
+
+// urlSecrets returns the passwords a database URL holds, raw and escaped.
+func urlSecrets(rawURL string) []string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil
+	}
+	var secrets []string
+	add := func(s string) {
+		// A one- or two-character password would mask unrelated text.
+		if len(s) >= 3 {
+			secrets = append(secrets, s, url.QueryEscape(s), url.PathEscape(s))
+		}
+	}
+	if p, ok := u.User.Password(); ok {
+		add(p)
+	}
+	for name, values := range u.Query() {
+		switch strings.ToLower(name) {
+		case "password", "passwd", "pwd", "sslpassword":
+			for _, v := range values {
+				add(v)
+			}
+		}
+	}
+	return secrets
+}
+
+// action adapts a command's work to cobra: it gives the work a context
+// bounded by --timeout, and marks its errors as failures (exit 1) rather
+// than usage errors, unless the work itself says the command line is
+// wrong.
+func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+		defer cancel()
+		err := fn(ctx, cmd, args)
+		if err == nil {
+			return nil
+		}
+		var u *usageError
+		var f *failure
+		if errors.As(err, &u) || errors.As(err, &f) {
+			return err
+		}
+		return &failure{err: describe(err, a.timeout)}
+	}
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+)
+
+// failure is a command that ran and failed: exit status 1, its message on
+// one line.
+type failure struct{ err error }
+
+func (f *failure) Error() string { return f.err.Error() }
+func (f *failure) Unwrap() error { return f.err }
+
+func failf(format string, args ...any) error {
+	return &failure{err: fmt.Errorf(format, args...)}
+}
+
+// usageError is a command line that cannot be run as written: exit status
+// 2, with the usage. Errors from cobra's parsing are usage errors too.
+type usageError struct{ msg string }
+
+func (u *usageError) Error() string { return u.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// describe turns an error of the Manager into a message that says what
+// happened and what to do. Commands give not-found errors their own
+// message (see notFound) before they get here.
+func describe(err error, timeout time.Duration) error {
+	var verr *serviceaccount.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		return invalidInput(verr.Fields)
+	case errors.Is(err, store.ErrNotFound):
+		return errors.New("not found")
+	case errors.Is(err, store.ErrConflict):
+		return fmt.Errorf("%v: the database changed under this command; run it again", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%v: the database did not answer within --timeout %s; check that it is reachable, or raise --timeout", err, timeout)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("interrupted: %v", err)
+	}
+	return err
+}
+
+// invalidInput lists the Manager's field errors under the names of the
+// flags that set them, and says that nothing was written (the Manager
+// validates before it writes).
+func invalidInput(fields []serviceaccount.FieldError) error {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = flagName(f.Field) + " " + f.Message
+	}
+	return fmt.Errorf("invalid input, nothing was written: %s", strings.Join(parts, "; "))
+}
+
+// fieldFlags maps the Manager's field names (the API's JSON names) to the
+// flags that set them.
+var fieldFlags = map[string]string{
+	"label":              "--label",
+	"description":        "--description",
+	"name":               "--name",
+	"expiresAt":          "--expires-at",
+	"gracePeriodSeconds": "--grace",
+	"resourceType":       "--type",
+	"resourceKey":        "--key",
+	"action":             "--action",
+	"limiter":            "--limiter",
+	"limit":              "--limit",
+	"cursor":             "--cursor",
+}
+
+// flagName names field as a flag; a limiter's inner path is kept:
+// limiter[0].surveyKey becomes --limiter [0].surveyKey.
+func flagName(field string) string {
+	head, rest := field, ""
+	if i := strings.IndexAny(field, "[."); i > 0 {
+		head, rest = field[:i], field[i:]
+	}
+	flag, ok := fieldFlags[head]
+	if !ok {
+		return field + ":"
+	}
+	if rest != "" {
+		return flag + " " + rest + ":"
+	}
+	return flag + ":"
+}
+
+// notFound gives a not-found error of the Manager the message msg; other
+// errors pass unchanged.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return failf(format, args...)
+	}
+	return err
+}
+
+func accountNotFound(err error, id uuid.UUID) error {
+	return notFound(err, "no service account %s: list them with \"serviceaccounts accounts list\"", id)
+}
+
+// parseID reads a positional id. Anything that is not a UUID cannot name
+// a record, so it is reported like an unknown id, with the form ids take.
+func parseID(name, s, what string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		return uuid.Nil, failf("%s %q is not an id: %s ids are UUIDs such as 01a213e4-f068-755e-ae87-caee3d2d0993", name, s, what)
+	}
+	return id, nil
+}
+
+// args requires exactly the named positional arguments.
+func args(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < len(names):
+			return usagef("%s needs %s (missing %s)", cmd.CommandPath(), strings.Join(names, " "), strings.Join(names[len(args):], " "))
+		case len(args) > len(names):
+			return usagef("%s takes %s, not %q", cmd.CommandPath(), describeArgs(names), args[len(names)])
+		}
+		return nil
+	}
+}
+
+func describeArgs(names []string) string {
+	if len(names) == 0 {
+		return "no arguments"
+	}
+	return strings.Join(names, " ")
+}
+
+// groupArgs and groupRun make a command that only groups others (accounts,
+// keys…) refuse an unknown subcommand or a missing one as a usage error,
+// where cobra would print the help and exit 0.
+func groupArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+		}
+		return usagef("%s", msg)
+	}
+	return nil
+}
+
+func groupRun(cmd *cobra.Command, args []string) error {
+	return usagef("%s needs a command", cmd.CommandPath())
+}

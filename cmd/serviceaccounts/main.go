@@ -1,0 +1,50 @@
+// Command serviceaccounts manages service accounts, their API keys and
+// their permissions directly in the database, without a running server:
+// for bootstrapping a deployment (migrate the schema, create the first
+// account and key) and for automation (rotate a key on a schedule, revoke
+// one in an emergency).
+//
+//	go install github.com/seed-c7fc2061/serviceaccounts/cmd/serviceaccounts@latest
+//
+//	export SA_DB=sqlite:serviceaccounts.db
+//	serviceaccounts migrate
+//	ACCOUNT=$(serviceaccounts accounts create --label "CI deploy" -o plain)
+//	serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses
+//	KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
+//
+// Every change goes through serviceaccount.Manager, as the management API's
+// do, so the same validation applies. The database is named by --db or
+// SA_DB, with the URLs of sqlstore.OpenDB (sqlite:PATH, postgres://…,
+// mysql://user:pass@host:port/db); --table-prefix (or SA_TABLE_PREFIX)
+// selects tables created with sqlstore.WithTablePrefix.
+//
+// # Output
+//
+// Tables for people by default; -o json prints what the management API
+// would answer (the admin package's representations), one document per
+// command; -o plain prints only ids, one a line, or, for a new key, the
+// key alone, so that KEY=$(serviceaccounts keys create … -o plain) works.
+// The plaintext of a key is printed once, on standard output, and never on
+// standard error.
+//
+// # Exit status
+//
+// 0 on success; 1 when the command failed (invalid input, something not
+// found, a database that cannot be reached), with one line on standard
+// error saying what to do; 2 for a command line that is not understood
+// (an unknown command or flag, a missing argument), with the usage.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
