@@ -243,7 +243,7 @@ func (a *app) accountsDeleteCommand() *cobra.Command {
 		Long: `Delete a service account with all its keys and permissions, in one
 transaction. Its keys stop authenticating: at once in this database, and in
 running servers within their cache TTL. There is no confirmation prompt.`,
-		Example: `  serviceaccounts accounts delete 01a213e4-f068-755e-ae87-caee3d2d0993`,
+		Example:           `  serviceaccounts accounts delete 01a213e4-f068-755e-ae87-caee3d2d0993`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {

@@ -13,9 +13,9 @@ import (
 type idKind int
 
 const (
-	completeAccount idKind = iota
-	completeKey            // of the account named by the first argument
-	completePermission     // of the account named by the first argument
+	completeAccount    idKind = iota
+	completeKey               // of the account named by the first argument
+	completePermission        // of the account named by the first argument
 )
 
 // completionTimeout keeps a slow database from hanging the shell.
