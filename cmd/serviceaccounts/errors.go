@@ -73,6 +73,7 @@ var fieldFlags = map[string]string{
 	"description":        "--description",
 	"name":               "--name",
 	"expiresAt":          "--expires-at",
+	"expiresIn":          "--expires-in", // the CLI's own
 	"gracePeriodSeconds": "--grace",
 	"resourceType":       "--type",
 	"resourceKey":        "--key",
@@ -148,6 +149,9 @@ func describeArgs(names []string) string {
 func groupArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2 // cobra's default for the root
+		}
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			msg += fmt.Sprintf(" (did you mean %q?)", s[0])
 		}

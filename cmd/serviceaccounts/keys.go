@@ -110,7 +110,9 @@ func (e *expiryFlags) value(now time.Time) (*time.Time, error) {
 			return nil, invalidInput([]serviceaccount.FieldError{{Field: "expiresAt", Message: "must be an RFC 3339 time such as 2027-01-31T00:00:00Z"}})
 		}
 		return &t, nil
-	case e.in != 0:
+	case e.in < 0:
+		return nil, invalidInput([]serviceaccount.FieldError{{Field: "expiresIn", Message: "must be positive"}})
+	case e.in > 0:
 		t := now.Add(e.in)
 		return &t, nil
 	}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+)
+
+func TestCommandLinesThatAreNotUnderstoodExit2WithUsage(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	c.ok("migrate")
+	const id = "01a213e4-f068-755e-ae87-caee3d2d0993"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate" for "serviceaccounts"`},
+		{[]string{"acounts", "list"}, `unknown command "acounts"`},
+		{[]string{"accounts", "lsit"}, `unknown command "lsit" for "serviceaccounts accounts" (did you mean "list"?)`},
+		{[]string{"accounts"}, "serviceaccounts accounts needs a command"},
+		{[]string{}, "serviceaccounts needs a command"},
+		{[]string{"accounts", "list", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"accounts", "list", "--limit", "many"}, `invalid argument "many" for "--limit"`},
+		{[]string{"accounts", "get"}, "needs ACCOUNT_ID"},
+		{[]string{"accounts", "get", id, id}, "takes ACCOUNT_ID, not"},
+		{[]string{"keys", "delete", id}, "missing KEY_ID"},
+		{[]string{"accounts", "update", id}, "needs --label, --description or both"},
+		{[]string{"permissions", "set-limiter", id, id}, `required flag(s) "limiter" not set`},
+		{[]string{"keys", "create", id, "--expires-at", "2099-01-01T00:00:00Z", "--expires-in", "1h"}, "none of the others can be"},
+		{[]string{"accounts", "list", "-o", "yaml"}, `invalid --output "yaml": want table, json or plain`},
+	} {
+		r := c.run(tc.args...)
+		assert.Equal(t, 2, r.code, "%v: %s", tc.args, r.stderr)
+		assert.Empty(t, r.stdout, "%v", tc.args)
+		first, rest, _ := strings.Cut(r.stderr, "\n")
+		assert.Contains(t, first, tc.want, "%v", tc.args)
+		assert.Contains(t, rest, "Usage:", "%v", tc.args)
+	}
+
+	// Without --db or SA_DB there is nothing to work on.
+	r := runTool(t, nil, "accounts", "list")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "no database: pass --db URL or set SA_DB")
+	r = runTool(t, nil, "--db", "memory:", "accounts", "list")
+	require.Equal(t, 2, r.code)
+	require.Contains(t, r.stderr, "keeps nothing between commands")
+
+	// SA_DB stands in for --db.
+	r = runTool(t, []string{"SA_DB=" + c.db}, "accounts", "list", "-o", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, `{"items":[],"nextCursor":null}`+"\n", r.stdout)
+}
+
+func TestUnopenableDatabaseIsOneLineWithThePasswordMasked(t *testing.T) {
+	t.Parallel()
+	for _, db := range []string{
+		"postgres://admin:s3cr3t-pw@127.0.0.1:1/app?sslmode=disable",
+		"postgres://admin@127.0.0.1:1/app?sslmode=disable&password=s3cr3t-pw",
+		"mysql://admin:s3cr3t-pw@127.0.0.1:1/app",
+		"sqlite:" + t.TempDir() + "/no/such/dir/sa.db",
+		"oracle://admin:s3cr3t-pw@db/app",
+	} {
+		c := newTool(t, db, "")
+		msg := c.fail(1, "accounts", "list")
+		assert.NotContains(t, msg, "s3cr3t-pw", db)
+		assert.Contains(t, msg, "check --db or SA_DB", db)
+		if strings.Contains(db, "s3cr3t") && !strings.HasPrefix(db, "oracle") {
+			assert.Contains(t, msg, "xxxxx", "the URL is named, masked: %s", db)
+		}
+		c.fail(1, "migrate")
+	}
+}
+
+func TestUnmigratedDatabaseSaysToMigrate(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	msg := c.fail(1, "accounts", "create", "--label", "x")
+	require.Contains(t, msg, `needs 1 migration(s) (20260101000001_create_tables): run "serviceaccounts migrate" with the same --db first`)
+	c.ok("migrate")
+	c.ok("accounts", "create", "--label", "x")
+}
+
+func TestInvalidInputShowsTheFieldErrorsAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	c.ok("migrate")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"accounts", "create"}, "--label: is required"},
+		{[]string{"accounts", "create", "--label", "   "}, "--label: is required"},
+		{[]string{"accounts", "create", "--label", strings.Repeat("x", 101), "--description", strings.Repeat("y", 1001)},
+			"--label: must be at most 100 characters; --description: must be at most 1000 characters"},
+		{[]string{"accounts", "create", "--label", "a\x01b"}, "--label: must be valid UTF-8 without control characters"},
+	} {
+		msg := c.fail(1, tc.args...)
+		assert.Contains(t, msg, "invalid input, nothing was written: "+tc.want, "%v", tc.args)
+	}
+	require.Empty(t, c.ok("accounts", "list", "-o", "plain"), "no account was written")
+
+	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI", "-o", "plain"))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"keys", "create", account, "--expires-at", "2001-01-01T00:00:00Z"}, "--expires-at: must be in the future"},
+		{[]string{"keys", "create", account, "--expires-at", "tomorrow"}, "--expires-at: must be an RFC 3339 time"},
+		{[]string{"keys", "create", account, "--expires-in", "-1h"}, "--expires-in: must be positive"},
+		{[]string{"permissions", "grant", account}, "--type: is required; --key: is required; --action: is required"},
+		{[]string{"permissions", "grant", account, "--type", "study", "--key", "s1", "--action", "get-responses", "--limiter", `[{"surveyKey":1}]`}, "--limiter [0].surveyKey:"},
+		{[]string{"permissions", "grant", account, "--type", "study", "--key", "s1", "--action", "get-responses", "--limiter", `{not json`}, "--limiter"},
+		{[]string{"permissions", "grant", account, "--type", "study", "--key", "s1", "--action", "delete-study", "--limiter", `[{"surveyKey":"a"}]`}, "--limiter"},
+		{[]string{"permissions", "grant", account, "--type", "planet", "--key", "s1", "--action", "x"}, `--type: unknown resource type "planet"`},
+	} {
+		msg := c.fail(1, tc.args...)
+		assert.Contains(t, msg, "invalid input, nothing was written: "+tc.want, "%v", tc.args)
+	}
+	require.Empty(t, c.ok("keys", "list", account, "-o", "plain"), "no key was written")
+	require.Empty(t, c.ok("permissions", "list", account, "-o", "plain"), "no permission was written")
+
+	perm := strings.TrimSpace(c.ok("permissions", "grant", account, "--type", "study", "--key", "s1", "--action", "get-responses", "--limiter", `[{"surveyKey":"a"}]`, "-o", "plain"))
+	msg := c.fail(1, "permissions", "grant", account, "--type", "study", "--key", "s1", "--action", "get-responses", "--limiter", `["a"]`)
+	assert.Contains(t, msg, "--limiter [0]")
+	msg = c.fail(1, "permissions", "set-limiter", account, perm, "--limiter", "[]")
+	assert.Contains(t, msg, "invalid input, nothing was written: --limiter")
+	require.Contains(t, c.ok("permissions", "list", account), `[{"surveyKey":"a"}]`, "the limiter is unchanged")
+	msg = c.fail(1, "permissions", "grant", account, "--type", "study", "--key", "s1", "--action", "get-responses", "--limiter", `[{"surveyKey":"a"}]`)
+	assert.Contains(t, msg, "already holds this permission")
+}
+
+func TestIdsOfAnotherAccountAreNotFound(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	c.ok("migrate")
+	mine := strings.TrimSpace(c.ok("accounts", "create", "--label", "mine", "-o", "plain"))
+	theirs := strings.TrimSpace(c.ok("accounts", "create", "--label", "theirs", "-o", "plain"))
+	key := strings.TrimSpace(c.ok("keys", "create", theirs, "-o", "plain"))
+	c.secrets = append(c.secrets, key)
+	theirKey := strings.TrimSpace(c.ok("keys", "list", theirs, "-o", "plain"))
+	theirPerm := strings.TrimSpace(c.ok("permissions", "grant", theirs, "--type", "users", "--key", "*", "--action", "*", "-o", "plain"))
+
+	msg := c.fail(1, "keys", "delete", mine, theirKey)
+	assert.Equal(t, "serviceaccounts: service account "+mine+" does not exist or has no API key "+theirKey+
+		": list its keys with \"serviceaccounts keys list "+mine+"\"\n", msg)
+	msg = c.fail(1, "permissions", "revoke", mine, theirPerm)
+	assert.Contains(t, msg, "has no permission "+theirPerm)
+	msg = c.fail(1, "permissions", "set-limiter", mine, theirPerm, "--limiter", "null")
+	assert.Contains(t, msg, "has no permission "+theirPerm)
+
+	require.Equal(t, theirKey+"\n", c.ok("keys", "list", theirs, "-o", "plain"), "their key is still there")
+	require.Equal(t, theirPerm+"\n", c.ok("permissions", "list", theirs, "-o", "plain"), "their permission is still there")
+
+	const unknown = "01a213e4-f068-755e-ae87-caee3d2d0993"
+	assert.Contains(t, c.fail(1, "keys", "create", unknown), "no service account "+unknown)
+	assert.Contains(t, c.fail(1, "accounts", "delete", unknown), "no service account "+unknown)
+	assert.Contains(t, c.fail(1, "accounts", "update", unknown, "--label", "x"), "no service account "+unknown)
+	assert.Contains(t, c.fail(1, "permissions", "grant", unknown, "--type", "users", "--key", "*", "--action", "*"), "no service account "+unknown)
+	assert.Contains(t, c.fail(1, "accounts", "get", "not-an-id"), `ACCOUNT_ID "not-an-id" is not an id`)
+	assert.Contains(t, c.fail(1, "keys", "delete", mine, "nope"), `KEY_ID "nope" is not an id`)
+}
