@@ -82,6 +82,8 @@ The database is named by --db or SA_DB:
   sqlite:PATH                                     a file, created if missing
   postgres://user:pass@host:port/db?sslmode=…     (or postgresql://)
   mysql://user:pass@host:port/db                  MySQL or MariaDB
+Prefer SA_DB for a URL with a password: other users of the machine can see
+command lines. Messages never show the password.
 
 Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 		Example: `  export SA_DB=sqlite:serviceaccounts.db
