@@ -47,6 +47,9 @@ standard error for tables, as nextCursor with -o json). --all prints every page.
   serviceaccounts accounts list --all -o plain     # every id, one a line`,
 		Args: args(),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			if err := checkLimit(limit); err != nil {
+				return err
+			}
 			mgr, err := a.manager(ctx)
 			if err != nil {
 				return err

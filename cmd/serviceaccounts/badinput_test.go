@@ -103,6 +103,10 @@ func TestInvalidInputShowsTheFieldErrorsAndWritesNothing(t *testing.T) {
 		assert.Contains(t, msg, "invalid input, nothing was written: "+tc.want, "%v", tc.args)
 	}
 	require.Empty(t, c.ok("accounts", "list", "-o", "plain"), "no account was written")
+	for _, limit := range []string{"0", "-1", "201"} {
+		assert.Contains(t, c.fail(1, "accounts", "list", "--limit", limit), "--limit: must be from 1 to 200")
+	}
+	assert.Contains(t, c.fail(1, "accounts", "list", "--cursor", "???"), "--cursor: is not a cursor")
 
 	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI", "-o", "plain"))
 	for _, tc := range []struct {

@@ -163,3 +163,12 @@ func groupArgs(cmd *cobra.Command, args []string) error {
 func groupRun(cmd *cobra.Command, args []string) error {
 	return usagef("%s needs a command", cmd.CommandPath())
 }
+
+// checkLimit refuses a page size the API would refuse; the Manager would
+// take 0 for its default.
+func checkLimit(limit int) error {
+	if limit < 1 || limit > serviceaccount.MaxPageSize {
+		return invalidInput([]serviceaccount.FieldError{{Field: "limit", Message: fmt.Sprintf("must be from 1 to %d", serviceaccount.MaxPageSize)}})
+	}
+	return nil
+}
