@@ -97,7 +97,7 @@ func TestInvalidInputShowsTheFieldErrorsAndWritesNothing(t *testing.T) {
 		{[]string{"accounts", "create", "--label", "   "}, "--label: is required"},
 		{[]string{"accounts", "create", "--label", strings.Repeat("x", 101), "--description", strings.Repeat("y", 1001)},
 			"--label: must be at most 100 characters; --description: must be at most 1000 characters"},
-		{[]string{"accounts", "create", "--label", "a\x01b"}, "--label: must be valid UTF-8 without control characters"},
+		{[]string{"accounts", "create", "--label", "a\x01b"}, "--label: must be valid UTF-8 on one line"},
 	} {
 		msg := c.fail(1, tc.args...)
 		assert.Contains(t, msg, "invalid input, nothing was written: "+tc.want, "%v", tc.args)
