@@ -167,4 +167,8 @@ func TestIdsOfAnotherAccountAreNotFound(t *testing.T) {
 	assert.Contains(t, c.fail(1, "permissions", "grant", unknown, "--type", "users", "--key", "*", "--action", "*"), "no service account "+unknown)
 	assert.Contains(t, c.fail(1, "accounts", "get", "not-an-id"), `ACCOUNT_ID "not-an-id" is not an id`)
 	assert.Contains(t, c.fail(1, "keys", "delete", mine, "nope"), `KEY_ID "nope" is not an id`)
+	// A key pasted where an id belongs is refused without being echoed
+	// (c.fail checks that no key reaches standard error).
+	assert.Contains(t, c.fail(1, "keys", "delete", mine, key), "KEY_ID (not shown: it is longer than an id, and may be a key) is not an id")
+	assert.Contains(t, c.fail(1, "accounts", "get", key), "ACCOUNT_ID (not shown")
 }

@@ -118,7 +118,13 @@ func accountNotFound(err error, id uuid.UUID) error {
 func parseID(name, s, what string) (uuid.UUID, error) {
 	id, err := uuid.Parse(s)
 	if err != nil || len(s) != 36 {
-		return uuid.Nil, failf("%s %q is not an id: %s ids are UUIDs such as 01a213e4-f068-755e-ae87-caee3d2d0993", name, s, what)
+		// Longer than an id, it may be a key pasted in the wrong place:
+		// never echo it.
+		shown := fmt.Sprintf(" %q", s)
+		if len(s) > 36 {
+			shown = " (not shown: it is longer than an id, and may be a key)"
+		}
+		return uuid.Nil, failf("%s%s is not an id: %s ids are UUIDs such as 01a213e4-f068-755e-ae87-caee3d2d0993", name, shown, what)
 	}
 	return id, nil
 }
