@@ -91,10 +91,7 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, rotatedKeyJSON{
-		Created:  createdKeyJSON{keyJSON: newKeyJSON(rotated.Created.Key), Key: rotated.Created.Plaintext},
-		Previous: newKeyJSON(rotated.Previous),
-	})
+	return writeJSON(w, http.StatusCreated, newRotatedKeyJSON(rotated))
 }
 
 // listAllKeys is the hygiene list: keys of all accounts, by id, filtered.

@@ -29,6 +29,10 @@ func KeyListJSON(keys []apikey.Key) any { return newKeyListJSON(keys) }
 // that carries the plaintext key.
 func CreatedKeyJSON(k serviceaccount.CreatedKey) any { return newCreatedKeyJSON(k) }
 
+// RotatedKeyJSON is the body of a rotation: {"created": the new key with
+// its plaintext, "previous": the old key as now stored}.
+func RotatedKeyJSON(r serviceaccount.RotatedKey) any { return newRotatedKeyJSON(r) }
+
 // PermissionJSON is the representation of a permission.
 func PermissionJSON(p permission.Permission) any { return newPermissionJSON(p) }
 

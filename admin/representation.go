@@ -120,6 +120,10 @@ type rotatedKeyJSON struct {
 	Previous keyJSON        `json:"previous"`
 }
 
+func newRotatedKeyJSON(r serviceaccount.RotatedKey) rotatedKeyJSON {
+	return rotatedKeyJSON{Created: newCreatedKeyJSON(r.Created), Previous: newKeyJSON(r.Previous)}
+}
+
 // policyJSON is the effective policy in seconds; 0 means none.
 type policyJSON struct {
 	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`

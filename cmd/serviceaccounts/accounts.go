@@ -74,9 +74,9 @@ standard error for tables, as nextCursor with -o json). --all prints every page.
 				}
 				return nil
 			}
-			t := a.newTable("ID", "LABEL", "DESCRIPTION", "CREATED")
+			t := a.newTable("ID", "LABEL", "DESCRIPTION", "CREATED", "STATUS")
 			for _, acc := range page.Items {
-				t.row(acc.ID.String(), acc.Label, orDash(truncate(acc.Description, 50)), timeCell(acc.CreatedAt))
+				t.row(acc.ID.String(), acc.Label, orDash(truncate(acc.Description, 50)), timeCell(acc.CreatedAt), accountStatus(acc))
 			}
 			if err := t.flush(); err != nil {
 				return err
@@ -132,7 +132,15 @@ func (a *app) printAccount(acc serviceaccount.Account) error {
 		"Description", orDash(acc.Description),
 		"Created at", timeCell(acc.CreatedAt),
 		"Updated at", timeCell(acc.UpdatedAt),
+		"Disabled at", optionalTimeCell(acc.DisabledAt, "-"),
 	)
+}
+
+func accountStatus(acc serviceaccount.Account) string {
+	if acc.Disabled() {
+		return "disabled"
+	}
+	return "active"
 }
 
 func (a *app) accountsCreateCommand() *cobra.Command {
@@ -180,30 +188,14 @@ value; --description "" clears the description.`,
 			if !changeLabel && !changeDescription {
 				return usagef("%s needs --label, --description or both", cmd.CommandPath())
 			}
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
-			if err != nil {
-				return err
-			}
-			current, err := mgr.Account(ctx, id)
-			if err != nil {
-				return accountNotFound(err, id)
-			}
-			in := serviceaccount.AccountInput{Label: current.Label, Description: current.Description}
+			var patch serviceaccount.AccountPatch
 			if changeLabel {
-				in.Label = label
+				patch.Label = &label
 			}
 			if changeDescription {
-				in.Description = description
+				patch.Description = &description
 			}
-			acc, err := mgr.UpdateAccount(ctx, id, in)
-			if err != nil {
-				return accountNotFound(err, id)
-			}
-			return a.printAccount(acc)
+			return a.patchAccount(ctx, args[0], patch)
 		}),
 	}
 	cmd.Flags().StringVar(&label, "label", "", "new label, 1 to 100 characters")
@@ -215,14 +207,37 @@ func (a *app) accountsDisableCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "disable ACCOUNT_ID",
 		Short: "Disable a service account: none of its keys authenticate until it is enabled",
+		Long: `Disable a service account: none of its keys authenticate, at once in this
+database and in running servers within their cache TTL, until it is enabled
+again. Its keys and permissions are kept. Disabling a disabled account
+changes nothing.`,
 		Example: `  serviceaccounts accounts disable "$ACCOUNT"
   serviceaccounts accounts disable "$ACCOUNT" -o json`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			return errNeedsLifecycle
+			disabled := true
+			return a.patchAccount(ctx, args[0], serviceaccount.AccountPatch{Disabled: &disabled})
 		}),
 	}
+}
+
+// patchAccount changes the account named by the argument id, in one
+// transaction of the Manager's, and prints it.
+func (a *app) patchAccount(ctx context.Context, id string, patch serviceaccount.AccountPatch) error {
+	accountID, err := parseID("ACCOUNT_ID", id, "service account")
+	if err != nil {
+		return err
+	}
+	mgr, err := a.manager(ctx)
+	if err != nil {
+		return err
+	}
+	acc, err := mgr.PatchAccount(ctx, accountID, patch)
+	if err != nil {
+		return accountNotFound(err, accountID)
+	}
+	return a.printAccount(acc)
 }
 
 func (a *app) accountsEnableCommand() *cobra.Command {
@@ -234,7 +249,8 @@ func (a *app) accountsEnableCommand() *cobra.Command {
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			return errNeedsLifecycle
+			enabled := false
+			return a.patchAccount(ctx, args[0], serviceaccount.AccountPatch{Disabled: &enabled})
 		}),
 	}
 }

@@ -39,6 +39,10 @@ type app struct {
 	tablePrefix string
 	output      string
 	timeout     time.Duration
+	// The key policy the application runs with; set by the keys commands'
+	// flags, the library's defaults otherwise.
+	maxKeys        int
+	maxKeyLifetime time.Duration
 
 	pool *bun.DB
 }
@@ -167,6 +171,10 @@ func (a *app) storeOptions() []sqlstore.Option {
 // manager opens the database, checks that its schema is up to date and
 // returns a Manager on it.
 func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
+	policy, err := a.policy()
+	if err != nil {
+		return nil, err
+	}
 	pool, err := a.open(ctx)
 	if err != nil {
 		return nil, err
@@ -183,11 +191,31 @@ func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
 	if err != nil {
 		return nil, failf("%v", err)
 	}
-	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st})
+	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Policy: policy})
 	if err != nil {
 		return nil, failf("%v", err)
 	}
 	return mgr, nil
+}
+
+// policy is the Policy of --max-keys and --max-key-lifetime, read as the
+// example server reads its flags of the same names (0 keys: no limit).
+func (a *app) policy() (serviceaccount.Policy, error) {
+	if a.maxKeys < 0 {
+		return serviceaccount.Policy{}, usagef("invalid --max-keys %d: must be 0 (no limit) or positive", a.maxKeys)
+	}
+	p := serviceaccount.Policy{MaxKeysPerAccount: a.maxKeys, MaxKeyLifetime: a.maxKeyLifetime}
+	if a.maxKeys == 0 {
+		p.MaxKeysPerAccount = serviceaccount.NoKeyLimit
+	}
+	if err := serviceaccount.CheckPolicy(p); err != nil {
+		var verr *serviceaccount.ValidationError
+		if errors.As(err, &verr) && len(verr.Fields) > 0 {
+			return p, usagef("invalid --max-key-lifetime %s: %s", a.maxKeyLifetime, verr.Fields[0].Message)
+		}
+		return p, usagef("invalid key policy: %v", err)
+	}
+	return p, nil
 }
 
 func (a *app) close() {

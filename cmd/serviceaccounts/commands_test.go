@@ -21,11 +21,12 @@ import (
 // decoder refuses unknown fields, so these list every field printed.
 type (
 	accountOut struct {
-		ID          string `json:"id"`
-		Label       string `json:"label"`
-		Description string `json:"description"`
-		CreatedAt   string `json:"createdAt"`
-		UpdatedAt   string `json:"updatedAt"`
+		ID          string  `json:"id"`
+		Label       string  `json:"label"`
+		Description string  `json:"description"`
+		CreatedAt   string  `json:"createdAt"`
+		UpdatedAt   string  `json:"updatedAt"`
+		DisabledAt  *string `json:"disabledAt"`
 	}
 	accountPageOut struct {
 		Items      []accountOut `json:"items"`
@@ -34,14 +35,21 @@ type (
 	keyOut struct {
 		ID               string  `json:"id"`
 		ServiceAccountID string  `json:"serviceAccountId"`
+		Name             string  `json:"name"`
 		Hint             string  `json:"hint"`
 		CreatedAt        string  `json:"createdAt"`
 		LastUsedAt       *string `json:"lastUsedAt"`
 		ExpiresAt        *string `json:"expiresAt"`
+		DisabledAt       *string `json:"disabledAt"`
+		ReplacedBy       *string `json:"replacedBy"`
 		Key              string  `json:"key"` // only when created
 	}
 	keyListOut struct {
 		Items []keyOut `json:"items"`
+	}
+	rotatedKeyOut struct {
+		Created  keyOut `json:"created"`
+		Previous keyOut `json:"previous"`
 	}
 	permissionOut struct {
 		ID               string          `json:"id"`
@@ -155,7 +163,7 @@ func everyCommand(t *testing.T, c *tool) {
 	require.Equal(t, acc.ID+"\n"+second+"\n", c.ok("accounts", "list", "--limit", "1", "--all", "-o", "plain"))
 	r := c.run("accounts", "list", "--limit", "1")
 	require.Equal(t, 0, r.code)
-	require.Regexp(t, `^ID\s+LABEL\s+DESCRIPTION\s+CREATED\n`+acc.ID+`\s+CI deploy \(production\)\s+-\s+\S+\n$`, r.stdout)
+	require.Regexp(t, `^ID\s+LABEL\s+DESCRIPTION\s+CREATED\s+STATUS\n`+acc.ID+`\s+CI deploy \(production\)\s+-\s+\S+\s+active\n$`, r.stdout)
 	require.Contains(t, r.stderr, "--cursor "+cursor, "tables say how to get the next page")
 
 	// keys create (json, plain, table), list.
@@ -191,7 +199,7 @@ func everyCommand(t *testing.T, c *tool) {
 	require.NoError(t, err)
 	require.WithinDuration(t, time.Now().Add(2160*time.Hour), expires, 10*time.Minute)
 	listing := c.ok("keys", "list", acc.ID)
-	require.Regexp(t, `(?m)^ID\s+HINT\s+CREATED\s+LAST USED\s+EXPIRES$`, listing)
+	require.Regexp(t, `(?m)^ID\s+NAME\s+HINT\s+CREATED\s+LAST USED\s+EXPIRES\s+STATUS$`, listing)
 	require.Contains(t, listing, created.Hint)
 	for _, s := range c.secrets {
 		require.NotContains(t, listing, s)

@@ -40,9 +40,12 @@ func usagef(format string, args ...any) error {
 // message (see notFound) before they get here.
 func describe(err error, timeout time.Duration) error {
 	var verr *serviceaccount.ValidationError
+	var conflict *serviceaccount.ConflictError
 	switch {
 	case errors.As(err, &verr):
 		return invalidInput(verr.Fields)
+	case errors.As(err, &conflict):
+		return fmt.Errorf("refused, nothing was written: %s", conflict.Reason)
 	case errors.Is(err, store.ErrNotFound):
 		return errors.New("not found")
 	case errors.Is(err, store.ErrConflict):

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,6 +26,10 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		Args: groupArgs,
 		RunE: groupRun,
 	}
+	// The application's key policy, for the commands that issue keys; the
+	// same flags as the example server's.
+	cmd.PersistentFlags().IntVar(&a.maxKeys, "max-keys", serviceaccount.DefaultMaxKeysPerAccount, "most unexpired keys an account may hold (0: no limit), as the application's policy says")
+	cmd.PersistentFlags().DurationVar(&a.maxKeyLifetime, "max-key-lifetime", 0, "longest a new key may live, such as 2160h (0: unlimited), as the application's policy says")
 	cmd.AddCommand(
 		a.keysListCommand(),
 		a.keysCreateCommand(),
@@ -78,13 +81,30 @@ func (a *app) keysListCommand() *cobra.Command {
 				}
 				return nil
 			}
-			t := a.newTable("ID", "HINT", "CREATED", "LAST USED", "EXPIRES")
+			now := mgr.Clock().Now()
+			t := a.newTable("ID", "NAME", "HINT", "CREATED", "LAST USED", "EXPIRES", "STATUS")
 			for _, k := range keys {
-				t.row(k.ID.String(), k.Hint, timeCell(k.CreatedAt), optionalTimeCell(k.LastUsedAt, "never"), optionalTimeCell(k.ExpiresAt, "never"))
+				t.row(k.ID.String(), orDash(truncate(k.Name, 40)), k.Hint, timeCell(k.CreatedAt),
+					optionalTimeCell(k.LastUsedAt, "never"), optionalTimeCell(k.ExpiresAt, "never"), keyStatus(k, now))
 			}
 			return t.flush()
 		}),
 	}
+}
+
+// keyStatus says in a word whether a key authenticates: disabled,
+// expired, replaced (rotated, working until its grace period ends) or
+// active.
+func keyStatus(k apikey.Key, now time.Time) string {
+	switch {
+	case k.Disabled():
+		return "disabled"
+	case k.Expired(now):
+		return "expired"
+	case k.ReplacedBy != nil:
+		return "replaced"
+	}
+	return "active"
 }
 
 // expiryFlags are --expires-at and --expires-in, one or neither.
@@ -121,16 +141,17 @@ func (e *expiryFlags) value(now time.Time) (*time.Time, error) {
 
 func (a *app) keysCreateCommand() *cobra.Command {
 	var expiry expiryFlags
+	var name string
 	cmd := &cobra.Command{
-		Use:   "create ACCOUNT_ID [--expires-at TIME | --expires-in DURATION]",
+		Use:   "create ACCOUNT_ID [--name NAME] [--expires-at TIME | --expires-in DURATION]",
 		Short: "Create an API key and print it, this once",
 		Long: `Create an API key for a service account and print it. This is the only
 time the key can be seen: store it now (only its hash is kept). With -o plain
 the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 "key" member of the management API's representation.`,
 		Example: `  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
-  serviceaccounts keys create "$ACCOUNT" --expires-at 2027-01-31T00:00:00Z -o json
-  serviceaccounts keys create "$ACCOUNT" --expires-in 2160h`,
+  serviceaccounts keys create "$ACCOUNT" --name "GitHub Actions deploy" --expires-at 2027-01-31T00:00:00Z -o json
+  serviceaccounts keys create "$ACCOUNT" --expires-in 2160h --max-key-lifetime 2160h`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
@@ -146,13 +167,14 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 			if err != nil {
 				return &failure{err: err}
 			}
-			created, err := mgr.CreateKey(ctx, id, serviceaccount.CreateKeyInput{ExpiresAt: expiresAt})
+			created, err := mgr.CreateKey(ctx, id, serviceaccount.CreateKeyInput{Name: name, ExpiresAt: expiresAt})
 			if err != nil {
 				return accountNotFound(err, id)
 			}
 			return a.printCreatedKey(cmd, created)
 		}),
 	}
+	cmd.Flags().StringVar(&name, "name", "", "which integration uses the key, up to 100 characters")
 	expiry.register(cmd)
 	return cmd
 }
@@ -175,49 +197,139 @@ func (a *app) printCreatedKey(cmd *cobra.Command, created serviceaccount.Created
 
 // printKey prints one key record as name/value lines, led by first.
 func (a *app) printKey(firstName, firstValue string, k apikey.Key) error {
-	return a.fields(
-		firstName, firstValue,
+	replacedBy := "-"
+	if k.ReplacedBy != nil {
+		replacedBy = k.ReplacedBy.String()
+	}
+	pairs := []string{
 		"ID", k.ID.String(),
 		"Service account", k.AccountID.String(),
+		"Name", orDash(k.Name),
 		"Hint", k.Hint,
 		"Created at", timeCell(k.CreatedAt),
 		"Last used at", optionalTimeCell(k.LastUsedAt, "never"),
 		"Expires at", optionalTimeCell(k.ExpiresAt, "never"),
-	)
+		"Disabled at", optionalTimeCell(k.DisabledAt, "-"),
+		"Replaced by", replacedBy,
+	}
+	if firstName != "" {
+		pairs = append([]string{firstName, firstValue}, pairs...)
+	}
+	return a.fields(pairs...)
 }
 
 func (a *app) keysRotateCommand() *cobra.Command {
 	var grace time.Duration
 	var expiry expiryFlags
+	var name string
 	cmd := &cobra.Command{
-		Use:   "rotate ACCOUNT_ID KEY_ID [--grace DURATION]",
+		Use:   "rotate ACCOUNT_ID KEY_ID [--grace DURATION] [--name NAME] [--expires-at TIME | --expires-in DURATION]",
 		Short: "Replace an API key with a new one; the old one works for a grace period",
 		Long: `Create a new key for the same account and shorten the old key's life to a
 grace period (default 24h; 0s ends it at once), in one transaction, so the
-integration can switch without downtime. The new key is printed this once.`,
+integration can switch without downtime. The new key keeps the old one's name
+and gets the lifetime the old one was created with, unless told otherwise. It
+is printed this once: with -o plain alone, with -o json as
+{"created": key with "key", "previous": the old key as now stored}. A disabled,
+expired or already rotated key cannot be rotated.`,
 		Example: `  KEY=$(serviceaccounts keys rotate "$ACCOUNT" "$KEY_ID" -o plain)
   serviceaccounts keys rotate "$ACCOUNT" "$KEY_ID" --grace 1h -o json
   serviceaccounts keys rotate "$ACCOUNT" "$KEY_ID" --grace 0s   # the old key stops now`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			return errNeedsLifecycle
+			accountID, keyID, err := keyArgs(args)
+			if err != nil {
+				return err
+			}
+			var in serviceaccount.RotateKeyInput
+			if cmd.Flags().Changed("name") {
+				in.Name = &name
+			}
+			if cmd.Flags().Changed("grace") {
+				if grace%time.Second != 0 {
+					return &failure{err: invalidInput([]serviceaccount.FieldError{{Field: "gracePeriodSeconds", Message: "must be whole seconds, such as 90s or 24h"}})}
+				}
+				seconds := int64(grace / time.Second)
+				in.GracePeriodSeconds = &seconds
+			}
+			mgr, err := a.manager(ctx)
+			if err != nil {
+				return err
+			}
+			if in.ExpiresAt, err = expiry.value(mgr.Clock().Now()); err != nil {
+				return &failure{err: err}
+			}
+			rotated, err := mgr.RotateKey(ctx, accountID, keyID, in)
+			if err != nil {
+				return keyNotFound(err, accountID, keyID)
+			}
+			switch a.output {
+			case formatJSON:
+				return a.printJSON(admin.RotatedKeyJSON(rotated))
+			case formatPlain:
+				return a.printLines(rotated.Created.Plaintext)
+			}
+			if err := a.printKey("New API key", rotated.Created.Plaintext, rotated.Created.Key); err != nil {
+				return err
+			}
+			cmd.PrintErrf("Copy the new API key now: it is shown only once. The old key %s works until %s.\n",
+				rotated.Previous.ID, optionalTimeCell(rotated.Previous.ExpiresAt, "its expiry"))
+			return nil
 		}),
 	}
-	cmd.Flags().DurationVar(&grace, "grace", 24*time.Hour, "how long the old key keeps working")
+	cmd.Flags().DurationVar(&grace, "grace", serviceaccount.DefaultRotationGrace, "how long the old key keeps working, up to 168h (0s: it stops now)")
+	cmd.Flags().StringVar(&name, "name", "", "name of the new key (default: the old key's)")
 	expiry.register(cmd)
 	return cmd
 }
 
+// keyArgs reads ACCOUNT_ID KEY_ID.
+func keyArgs(args []string) (accountID, keyID uuid.UUID, err error) {
+	if accountID, err = parseID("ACCOUNT_ID", args[0], "service account"); err != nil {
+		return
+	}
+	keyID, err = parseID("KEY_ID", args[1], "API key")
+	return
+}
+
+// patchKey changes the key named by args, in one transaction of the
+// Manager's, and prints it.
+func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.KeyPatch) error {
+	accountID, keyID, err := keyArgs(args)
+	if err != nil {
+		return err
+	}
+	mgr, err := a.manager(ctx)
+	if err != nil {
+		return err
+	}
+	k, err := mgr.PatchKey(ctx, accountID, keyID, patch)
+	if err != nil {
+		return keyNotFound(err, accountID, keyID)
+	}
+	switch a.output {
+	case formatJSON:
+		return a.printJSON(admin.KeyJSON(k))
+	case formatPlain:
+		return a.printLines(k.ID.String())
+	}
+	return a.printKey("", "", k)
+}
+
 func (a *app) keysDisableCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:               "disable ACCOUNT_ID KEY_ID",
-		Short:             "Disable an API key: it stops authenticating until enabled",
+		Use:   "disable ACCOUNT_ID KEY_ID",
+		Short: "Disable an API key: it stops authenticating until enabled",
+		Long: `Disable an API key: it stops authenticating, at once in this database and in
+running servers within their cache TTL, until it is enabled again. It still
+counts as a key of the account.`,
 		Example:           `  serviceaccounts keys disable "$ACCOUNT" "$KEY_ID"`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			return errNeedsLifecycle
+			disabled := true
+			return a.patchKey(ctx, args, serviceaccount.KeyPatch{Disabled: &disabled})
 		}),
 	}
 }
@@ -230,7 +342,8 @@ func (a *app) keysEnableCommand() *cobra.Command {
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			return errNeedsLifecycle
+			enabled := false
+			return a.patchKey(ctx, args, serviceaccount.KeyPatch{Disabled: &enabled})
 		}),
 	}
 }
@@ -246,11 +359,7 @@ another account is not found.`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			keyID, err := parseID("KEY_ID", args[1], "API key")
+			accountID, keyID, err := keyArgs(args)
 			if err != nil {
 				return err
 			}
@@ -268,7 +377,3 @@ another account is not found.`,
 		}),
 	}
 }
-
-// errNeedsLifecycle answers the commands whose Manager methods this build
-// of the library does not have yet.
-var errNeedsLifecycle = &failure{err: errors.New("this command needs the key and account lifecycle of the library, which this build does not have yet")}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+)
+
+// TestLifecycleAgainstARunningServer disables, enables and rotates with
+// the tool while the example server runs on the same file, and checks what
+// the server then accepts.
+func TestLifecycleAgainstARunningServer(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	c.ok("migrate")
+	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI deploy", "-o", "plain"))
+	var key keyOut
+	c.json(&key, "keys", "create", account, "--name", " GitHub Actions deploy ", "--expires-in", "720h")
+	c.secrets = append(c.secrets, key.Key)
+	require.Equal(t, "GitHub Actions deploy", key.Name, "trimmed by the Manager")
+	require.Nil(t, key.DisabledAt)
+	require.Nil(t, key.ReplacedBy)
+
+	srv := startExampleServer(t, c.db)
+	status := func(k string) int {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.url+"/v1/whoami", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+k)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, status(key.Key))
+
+	// accounts disable / enable.
+	var acc accountOut
+	c.json(&acc, "accounts", "disable", account)
+	require.NotNil(t, acc.DisabledAt)
+	require.Regexp(t, apiTime, *acc.DisabledAt)
+	require.Equal(t, http.StatusUnauthorized, status(key.Key), "a disabled account's keys stop")
+	require.Contains(t, c.ok("accounts", "list"), "disabled")
+	require.Contains(t, c.ok("accounts", "get", account), "Disabled at:  "+(*acc.DisabledAt)[:19])
+	c.json(&acc, "accounts", "enable", account)
+	require.Nil(t, acc.DisabledAt)
+	require.Equal(t, http.StatusOK, status(key.Key))
+
+	// keys disable / enable.
+	var k keyOut
+	c.json(&k, "keys", "disable", account, key.ID)
+	require.NotNil(t, k.DisabledAt)
+	require.Empty(t, k.Key)
+	require.Equal(t, http.StatusUnauthorized, status(key.Key))
+	require.Regexp(t, `(?m)^`+key.ID+`\s+GitHub Actions deploy\s+.*\sdisabled$`, c.ok("keys", "list", account))
+	msg := c.fail(1, "keys", "rotate", account, key.ID)
+	require.Contains(t, msg, "refused, nothing was written: the key is disabled")
+	require.Contains(t, c.ok("keys", "enable", account, key.ID), "Disabled at:      -")
+	require.Equal(t, http.StatusOK, status(key.Key))
+
+	// keys rotate: the new key works at once, the old one through its grace.
+	var rotated rotatedKeyOut
+	before := time.Now()
+	c.json(&rotated, "keys", "rotate", account, key.ID, "--grace", "1h")
+	c.secrets = append(c.secrets, rotated.Created.Key)
+	require.NotEqual(t, key.Key, rotated.Created.Key)
+	require.Equal(t, "GitHub Actions deploy", rotated.Created.Name, "the old key's name by default")
+	require.Equal(t, key.ID, rotated.Previous.ID)
+	require.Equal(t, rotated.Created.ID, *rotated.Previous.ReplacedBy)
+	require.Empty(t, rotated.Previous.Key, "never the old key")
+	oldExpiry, err := time.Parse(time.RFC3339, *rotated.Previous.ExpiresAt)
+	require.NoError(t, err)
+	require.WithinDuration(t, before.Add(time.Hour), oldExpiry, time.Minute)
+	newExpiry, err := time.Parse(time.RFC3339, *rotated.Created.ExpiresAt)
+	require.NoError(t, err)
+	require.WithinDuration(t, before.Add(720*time.Hour), newExpiry, time.Minute, "the lifetime the old key was created with")
+	require.Equal(t, http.StatusOK, status(rotated.Created.Key))
+	require.Equal(t, http.StatusOK, status(key.Key), "the old key works during its grace period")
+	require.Regexp(t, `(?m)^`+key.ID+`\s.*\sreplaced$`, c.ok("keys", "list", account))
+	msg = c.fail(1, "keys", "rotate", account, key.ID)
+	require.Contains(t, msg, "already replaced")
+
+	// --grace 0s ends the old key at once; -o plain prints the new key alone.
+	plain := c.ok("keys", "rotate", account, rotated.Created.ID, "--grace", "0s", "--name", "deploy v2", "-o", "plain")
+	require.Regexp(t, `^sa_[0-9A-Za-z]{49}\n$`, plain)
+	third := strings.TrimSpace(plain)
+	c.secrets = append(c.secrets, third)
+	require.Equal(t, http.StatusUnauthorized, status(rotated.Created.Key))
+	require.Equal(t, http.StatusOK, status(third))
+	var keys keyListOut
+	c.json(&keys, "keys", "list", account)
+	require.Equal(t, "deploy v2", keys.Items[2].Name)
+
+	r := c.run("keys", "rotate", account, keys.Items[2].ID)
+	require.Equal(t, 0, r.code, r.stderr)
+	fourth := strings.Fields(strings.SplitN(r.stdout, "\n", 2)[0])
+	require.Equal(t, "New API key:", fourth[0]+" "+fourth[1]+" "+fourth[2])
+	c.secrets = append(c.secrets, fourth[3])
+	require.Contains(t, r.stderr, "shown only once. The old key "+keys.Items[2].ID+" works until ")
+
+	// A key pasted where its id belongs is refused without being echoed
+	// (c.fail checks that no key reaches standard error).
+	assert.Contains(t, c.fail(1, "keys", "rotate", account, fourth[3]), "KEY_ID (not shown: it is longer than an id, and may be a key) is not an id")
+}
+
+func TestKeyPolicyFlags(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	c.ok("migrate")
+	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI", "-o", "plain"))
+	for range 2 {
+		c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--max-keys", "2", "-o", "plain")))
+	}
+	msg := c.fail(1, "keys", "create", account, "--max-keys", "2")
+	require.Contains(t, msg, "refused, nothing was written: ")
+	require.Contains(t, msg, "2")
+	require.Equal(t, 2, strings.Count(c.ok("keys", "list", account, "-o", "plain"), "\n"), "nothing was written")
+	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--max-keys", "0", "-o", "plain")))
+
+	msg = c.fail(1, "keys", "create", account, "--max-key-lifetime", "24h")
+	require.Contains(t, msg, "--expires-at:")
+	msg = c.fail(1, "keys", "create", account, "--max-key-lifetime", "24h", "--expires-in", "48h")
+	require.Contains(t, msg, "--expires-at:")
+	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--max-keys", "0", "--max-key-lifetime", "24h", "--expires-in", "23h", "-o", "plain")))
+
+	first := strings.Split(c.ok("keys", "list", account, "-o", "plain"), "\n")[0]
+	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "1500ms"), "--grace: must be whole seconds")
+	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "200h"), "--grace: must be between 0 and 604800")
+	require.Contains(t, c.fail(2, "keys", "create", account, "--max-keys", "-1"), "invalid --max-keys -1")
+	require.Contains(t, c.fail(2, "keys", "create", account, "--max-key-lifetime", "-1h"), "invalid --max-key-lifetime")
+}
