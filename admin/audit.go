@@ -120,14 +120,7 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := auditPageJSON{Items: make([]auditEventJSON, len(page.Items))}
-	for i, e := range page.Items {
-		out.Items[i] = newAuditEventJSON(e)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, newAuditPageJSON(page))
 }
 
 func actionNames() string {
@@ -200,4 +193,15 @@ func newAuditEventJSON(e serviceaccount.AuditEvent) auditEventJSON {
 type auditPageJSON struct {
 	Items      []auditEventJSON `json:"items"`
 	NextCursor *string          `json:"nextCursor"`
+}
+
+func newAuditPageJSON(page serviceaccount.AuditEventPage) auditPageJSON {
+	out := auditPageJSON{Items: make([]auditEventJSON, len(page.Items))}
+	for i, e := range page.Items {
+		out.Items[i] = newAuditEventJSON(e)
+	}
+	if page.NextCursor != "" {
+		out.NextCursor = &page.NextCursor
+	}
+	return out
 }

@@ -41,3 +41,6 @@ func PermissionListJSON(perms []permission.Permission) any { return newPermissio
 
 // CatalogJSON is the body of GET /catalog.
 func CatalogJSON(c *permission.Catalog) any { return newCatalogJSON(c) }
+
+// AuditEventPageJSON is the body of GET /audit-events.
+func AuditEventPageJSON(p serviceaccount.AuditEventPage) any { return newAuditPageJSON(p) }

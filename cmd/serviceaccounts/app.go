@@ -80,7 +80,8 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `Manage service accounts, their API keys and their permissions directly in
 the database, without a running server: bootstrap a deployment, rotate or
 revoke keys from a pipeline. Every change goes through the library's Manager,
-so the same validation applies as in the management API.
+so the same validation, key policy and audit log apply as in the management
+API; changes are audited as the actor cli:USER.
 
 The database is named by --db or SA_DB:
   sqlite:PATH                                     a file, created if missing
@@ -272,13 +273,15 @@ func urlSecrets(rawURL string) []string {
 }
 
 // action adapts a command's work to cobra: it gives the work a context
-// bounded by --timeout, and marks its errors as failures (exit 1) rather
+// bounded by --timeout that names the tool's actor for the audit log, and
+// marks its errors as failures (exit 1) rather
 // than usage errors, unless the work itself says the command line is
 // wrong.
 func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
 		defer cancel()
+		ctx = serviceaccount.WithActor(ctx, cliActor())
 		err := fn(ctx, cmd, args)
 		if err == nil {
 			return nil

@@ -83,6 +83,10 @@ var fieldFlags = map[string]string{
 	"action":             "--action",
 	"limiter":            "--limiter",
 	"limit":              "--limit",
+	"serviceAccountId":   "--account",
+	"actorId":            "--actor",
+	"since":              "--since",
+	"until":              "--until",
 	"cursor":             "--cursor",
 }
 

@@ -13,7 +13,10 @@
 //	KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
 //
 // Every change goes through serviceaccount.Manager, as the management API's
-// do, so the same validation applies. The database is named by --db or
+// do, so the same validation, key policy and audit log apply; the audit log
+// records the actor "cli:" and the operating-system user, with the host
+// name as its address (who can reach the database could write anything, so
+// this says who ran the tool, it proves nothing). The database is named by --db or
 // SA_DB, with the URLs of sqlstore.OpenDB (sqlite:PATH, postgres://…,
 // mysql://user:pass@host:port/db); --table-prefix (or SA_TABLE_PREFIX)
 // selects tables created with sqlstore.WithTablePrefix.
