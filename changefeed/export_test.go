@@ -1,0 +1,8 @@
+package changefeed
+
+// PollsForTest makes the Feed send its position after every poll on the
+// returned channel (blocking until read). Call it before Start.
+func (f *Feed) PollsForTest() <-chan int64 {
+	f.polled = make(chan int64)
+	return f.polled
+}
