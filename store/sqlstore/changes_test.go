@@ -12,7 +12,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount")
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
 
 func recordIn(t *testing.T, s testStore, tx *sql.Tx, account uuid.UUID) {
 	t.Helper()

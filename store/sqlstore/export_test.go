@@ -156,6 +156,7 @@ func (s *Store) InsertV1(ctx context.Context, accounts []serviceaccount.Account,
 		})
 	})
 }
+
 // ChangeRecordTx records a change in tx, as the store's Tx does, for tests
 // that decide when transactions commit.
 func (s *Store) ChangeRecordTx(ctx context.Context, tx *sql.Tx, p serviceaccount.ChangeRecordParams) error {
