@@ -117,7 +117,7 @@ type recorder struct {
 	events chan string // an account id, or "all"
 }
 
-func newRecorder() *recorder                     { return &recorder{events: make(chan string, 100)} }
+func newRecorder() *recorder                    { return &recorder{events: make(chan string, 100)} }
 func (r *recorder) AccountChanged(id uuid.UUID) { r.events <- id.String() }
 func (r *recorder) AllChanged()                 { r.events <- "all" }
 
