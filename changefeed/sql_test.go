@@ -182,3 +182,91 @@ func (s *countingStore) KeyByHash(ctx context.Context, h apikey.Hash) (serviceac
 	s.lookups.Add(1)
 	return s.Store.KeyByHash(ctx, h)
 }
+
+// The listener's connection is killed (pg_terminate_backend) while a
+// change is made, so its notification is lost: the feed reconnects at once
+// and polls as soon as it listens again, and the change arrives without a
+// single poll tick.
+func TestAChangeMadeWhileTheListenerIsKilledArrives(t *testing.T) {
+	url := sqltest.PostgresURL(t)
+	stores := sqltest.NewSharedStores(t, url, 2)
+	clock := clockwork.NewFakeClock() // never advanced: no tick polls
+	a := newInstance(t, stores[0], clock, false)
+	b := newInstance(t, stores[1], clock, true)
+	ctx := t.Context()
+	acct, err := a.mgr.CreateAccount(ctx, serviceaccount.AccountInput{Label: "pipeline"})
+	require.NoError(t, err)
+	b.expectChange(t, acct.ID)
+	key, err := a.mgr.CreateKey(ctx, acct.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	b.expectChange(t, acct.ID)
+	require.Equal(t, http.StatusOK, b.status(key.Plaintext))
+
+	// The listening session is the one whose last statement is LISTEN on
+	// this store's channel (the table prefix makes it unique).
+	db := sqltest.Open(t, url).DB
+	var listener int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT pid FROM pg_stat_activity WHERE query = $1`,
+		`LISTEN "`+stores[1].ChangeChannel()+`"`).Scan(&listener))
+
+	var terminated bool
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT pg_terminate_backend($1)", listener).Scan(&terminated))
+	require.True(t, terminated)
+	require.NoError(t, a.mgr.DeleteKey(ctx, acct.ID, key.Key.ID))
+
+	b.expectChange(t, acct.ID)
+	require.Equal(t, http.StatusUnauthorized, b.status(key.Plaintext))
+	st := b.feed.Stats()
+	require.GreaterOrEqual(t, st.ListenFailures, int64(1))
+	require.GreaterOrEqual(t, st.Listens, int64(2), "it listens again")
+}
+
+// An instance stopped while a change is in flight and started again (a
+// new feed, reading the head while the change is uncommitted) still gets
+// the change when it commits.
+func TestAFeedStartedDuringAChangeGetsIt(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect, url string) {
+		stores := sqltest.NewSharedStores(t, url, 2)
+		clock := clockwork.NewFakeClock()
+		a := newInstance(t, stores[0], clock, false)
+		b := newInstance(t, stores[1], clock, true)
+		ctx := t.Context()
+		acct, err := a.mgr.CreateAccount(ctx, serviceaccount.AccountInput{Label: "pipeline"})
+		require.NoError(t, err)
+
+		// The change takes its id and waits before committing.
+		recorded, release := make(chan struct{}), make(chan struct{})
+		committed := make(chan error, 1)
+		go func() {
+			committed <- stores[0].InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+				if err := tx.ChangeRecord(ctx, serviceaccount.ChangeRecordParams{AccountID: acct.ID, RecordedAt: clock.Now()}); err != nil {
+					return err
+				}
+				close(recorded)
+				<-release
+				return nil
+			})
+		}()
+		<-recorded
+		b.feed.Close() // stopped during the change
+
+		again := newRecorder()
+		feed, err := changefeed.New(changefeed.Config{Store: stores[1], Clock: clock, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		polls := feed.PollsForTest()
+		feed.Subscribe(again)
+		feed.Start()
+		t.Cleanup(feed.Close)
+		<-polls
+		require.Equal(t, "all", again.next(t), "a new feed drops everything")
+		if feed.Stats().ListenSupported {
+			<-polls
+		}
+		close(release)
+		require.NoError(t, <-committed)
+		if !feed.Stats().Listening {
+			clock.Advance(changefeed.DefaultPollInterval)
+		}
+		require.Equal(t, acct.ID.String(), again.next(t))
+	})
+}

@@ -293,3 +293,13 @@ func (l pgListener) ChangeListen(ctx context.Context, p serviceaccount.ChangeLis
 func (t *tx) ChangeRecord(ctx context.Context, p serviceaccount.ChangeRecordParams) error {
 	return t.s.changeRecord(ctx, t.ex, p)
 }
+
+// ChangeChannel returns the PostgreSQL channel that ChangeRecord notifies
+// (the change table's name, prefix included), for operators who want to
+// LISTEN themselves; "" on other databases.
+func (s *Store) ChangeChannel() string {
+	if s.dialect != dialect.PG {
+		return ""
+	}
+	return s.changes.channel
+}
