@@ -165,8 +165,10 @@ type Feed struct {
 	cancel    context.CancelFunc
 	done      sync.WaitGroup
 
-	// polled, when set by a test, receives the position after each poll.
+	// polled and pruned, when set by a test, receive the position after
+	// each poll and the count after each prune.
 	polled chan int64
+	pruned chan int64
 }
 
 // New checks cfg and fills in its defaults. It does no I/O.
@@ -434,13 +436,20 @@ func (f *Feed) pruneLoop(ctx context.Context, ticker clockwork.Ticker) {
 			return
 		case <-ticker.Chan():
 		}
-		f.prune(ctx)
+		n := f.prune(ctx)
+		if f.pruned != nil {
+			select {
+			case f.pruned <- n:
+			case <-ctx.Done():
+				return
+			}
+		}
 	}
 }
 
 // prune deletes the rows older than the retention window, a batch at a
 // time, for as long as batches come back non-empty (bounded).
-func (f *Feed) prune(ctx context.Context) {
+func (f *Feed) prune(ctx context.Context) (deleted int64) {
 	before := f.clock.Now().Add(-f.retention)
 	for range maxPagesPerPoll {
 		qctx, cancel := context.WithTimeout(ctx, queryTimeout)
@@ -451,13 +460,15 @@ func (f *Feed) prune(ctx context.Context) {
 				f.stats.pruneFailures.Add(1)
 				f.failed(OpPrune, err)
 			}
-			return
+			return deleted
 		}
 		f.stats.pruned.Add(n)
+		deleted += n
 		if n == 0 {
-			return
+			return deleted
 		}
 	}
+	return deleted
 }
 
 // listenLoop keeps a LISTEN in effect. After every (re)connection it wakes

@@ -324,22 +324,31 @@ func TestABacklogIsReadInOnePoll(t *testing.T) {
 
 func TestPruningDeletesRowsOlderThanTheRetention(t *testing.T) {
 	log := &fakeLog{}
-	h := newHarness(t, log, changefeed.Config{Retention: time.Minute})
-	h.poll(t)
-	start := h.clock.Now()
+	clock := clockwork.NewFakeClock()
+	f, err := changefeed.New(changefeed.Config{Store: log, Clock: clock, Retention: time.Minute, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	prunes := f.PrunesForTest()
+	start := clock.Now()
+	log.record(uuid.New(), start.Add(-2*time.Minute))
 	log.record(uuid.New(), start)
+	f.Start()
+	t.Cleanup(f.Close)
 	// The prune interval is jittered between 0.5 and 1.5 tenths of the
-	// retention: 9 s at most here. Poll ticks come along; drain them.
-	for range 9 {
-		h.tick(t)
+	// retention: 9 s at most here.
+	clock.Advance(9 * time.Second)
+	select {
+	case n := <-prunes:
+		require.EqualValues(t, 1, n)
+	case <-time.After(waitFor):
+		t.Fatal("no prune")
 	}
 	log.mu.Lock()
 	defer log.mu.Unlock()
-	require.NotEmpty(t, log.pruned)
 	cutoff := log.pruned[0]
 	require.False(t, cutoff.Before(start.Add(-time.Minute)), "cut-off %s is earlier than retention before now", cutoff)
-	require.True(t, cutoff.Before(start.Add(10*time.Second-time.Minute)), "cut-off %s is later than retention before now", cutoff)
-	require.Len(t, log.changes, 1, "the change is younger than the retention")
+	require.False(t, cutoff.After(start.Add(9*time.Second-time.Minute)), "cut-off %s is later than retention before now", cutoff)
+	require.Len(t, log.changes, 1, "the change younger than the retention is kept")
+	require.EqualValues(t, 1, f.Stats().Pruned)
 }
 
 // On a store that can push, a notification of a change not yet read polls
