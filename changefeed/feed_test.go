@@ -26,6 +26,7 @@ const waitFor = 10 * time.Second
 // optional listener driven by the test.
 type fakeLog struct {
 	mu      sync.Mutex
+	calls   map[string]int // by method
 	head    int64
 	changes []serviceaccount.RecordedChange
 	fail    error
@@ -48,15 +49,24 @@ func (l *fakeLog) setFailure(err error) {
 	l.fail = err
 }
 
+func (l *fakeLog) count(method string) {
+	if l.calls == nil {
+		l.calls = map[string]int{}
+	}
+	l.calls[method]++
+}
+
 func (l *fakeLog) ChangeHead(ctx context.Context) (int64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.count("head")
 	return l.head, l.fail
 }
 
 func (l *fakeLog) ChangeList(ctx context.Context, p serviceaccount.ChangeListParams) (serviceaccount.ChangePage, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.count("list")
 	if l.fail != nil {
 		return serviceaccount.ChangePage{}, l.fail
 	}
@@ -72,6 +82,7 @@ func (l *fakeLog) ChangeList(ctx context.Context, p serviceaccount.ChangeListPar
 func (l *fakeLog) ChangePrune(ctx context.Context, before time.Time) (int64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.count("prune")
 	l.pruned = append(l.pruned, before)
 	n := len(l.changes)
 	l.changes = slices.DeleteFunc(l.changes, func(c serviceaccount.RecordedChange) bool { return c.RecordedAt.Before(before) })
@@ -460,4 +471,39 @@ func (o *observer) failures(op changefeed.Op) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.failed[op]
+}
+
+// An idle instance asks the store one question per poll interval (and
+// prunes about ten times per retention window), whatever it caches.
+func TestAnIdleFeedQueriesOncePerInterval(t *testing.T) {
+	log := &fakeLog{}
+	clock := clockwork.NewFakeClock()
+	f, err := changefeed.New(changefeed.Config{Store: log, Clock: clock, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	polls, prunes := f.PollsForTest(), f.PrunesForTest()
+	f.Start()
+	t.Cleanup(f.Close)
+	<-polls // the start: the head, and the page after it
+	pruned := 0
+	for range 600 { // ten minutes
+		clock.Advance(time.Second)
+		for waiting := true; waiting; {
+			select {
+			case <-polls:
+				waiting = false
+			case <-prunes:
+				pruned++
+			case <-time.After(waitFor):
+				t.Fatal("no poll")
+			}
+		}
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	require.Equal(t, 1, log.calls["head"])
+	require.Equal(t, 601, log.calls["list"], "one per second, and one at the start")
+	require.Equal(t, pruned, log.calls["prune"])
+	require.GreaterOrEqual(t, pruned, 6, "every 30 to 90 s")
+	require.LessOrEqual(t, pruned, 20)
+	t.Logf("idle for 10 minutes: %d polls, %d prunes: %.3f queries a second", log.calls["list"], pruned, float64(log.calls["list"]+pruned)/600)
 }
