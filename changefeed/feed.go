@@ -149,6 +149,7 @@ type Feed struct {
 	// read the head; written by the poller only, read by the listener.
 	position atomic.Int64
 	started  bool // the poller has read the head
+	gap      gap  // the poller's only
 
 	wake chan struct{} // a buffered slot: "poll now"
 
@@ -369,23 +370,32 @@ func (f *Feed) pollPage(ctx context.Context) (full bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	switch {
-	case page.Head < after:
+	if page.Head < after {
 		// The log is behind us: the database was restored, or its
 		// tables recreated. Nothing read before can be trusted.
 		f.log.Warn("changefeed: the change log's head went back; dropping every cached entry", "position", after, "head", page.Head)
 		f.position.Store(page.Head)
+		f.gap = gap{}
 		f.resync()
 		return false, nil
-	case page.Head > after && (len(page.Changes) == 0 || page.Changes[0].ID != after+1):
-		// Ids have no gaps, so the missing ones were pruned before
-		// this instance read them.
-		f.log.Warn("changefeed: changes were pruned before this instance read them; dropping every cached entry", "position", after, "head", page.Head)
-		f.resync()
 	}
 	now := f.clock.Now()
 	subs := f.subscribers()
+	// The position advances over consecutive ids only. Changes past a
+	// missing id are delivered all the same (dropping an entry early is
+	// harmless), once.
+	pos, last := after, after
 	for _, c := range page.Changes {
+		last = c.ID
+		if c.ID == pos+1 {
+			pos = c.ID
+		}
+		if f.gap.delivered[c.ID] {
+			continue
+		}
+		if pos != c.ID {
+			f.gap.remember(c.ID)
+		}
 		for _, s := range subs {
 			s.AccountChanged(c.AccountID)
 		}
@@ -396,13 +406,66 @@ func (f *Feed) pollPage(ctx context.Context) (full bool, err error) {
 			f.observer.ChangeReceived(lag)
 		}
 	}
-	switch {
-	case len(page.Changes) > 0:
-		f.position.Store(page.Changes[len(page.Changes)-1].ID)
-	case page.Head > after:
-		f.position.Store(page.Head) // all pruned
+	full = len(page.Changes) == pageSize
+	if !full {
+		last = page.Head
 	}
-	return len(page.Changes) == pageSize, nil
+	if pos < last {
+		// Ids from pos+1 are missing below the head. Either they were
+		// pruned before this instance read them, or their transactions
+		// are committing: MySQL's InnoDB releases a transaction's locks
+		// (letting the next change take the next id and commit) a moment
+		// before its own commit is visible to new reads. So a missing id
+		// is read again after gapRecheck; missing still, it was pruned.
+		switch {
+		case !f.gap.open || f.gap.at != pos:
+			f.gap.open, f.gap.at, f.gap.since = true, pos, now
+			f.clock.AfterFunc(gapRecheck, f.pokeWake)
+			f.position.Store(pos)
+			return false, nil
+		case now.Sub(f.gap.since) < gapRecheck:
+			f.position.Store(pos)
+			return false, nil
+		}
+		f.log.Warn("changefeed: changes were pruned before this instance read them; dropping every cached entry", "position", pos, "head", page.Head)
+		f.resync()
+		pos = last
+	}
+	f.position.Store(pos)
+	f.gap.forget(pos)
+	return full, nil
+}
+
+// gapRecheck is how long a missing id is waited for before it is taken as
+// pruned: far longer than a commit takes to become visible, far shorter
+// than a poll interval.
+const gapRecheck = 100 * time.Millisecond
+
+// gap is what the poller knows of ids missing below the head.
+type gap struct {
+	open      bool
+	at        int64     // the position the missing ids follow
+	since     time.Time // when the poller first found them missing
+	delivered map[int64]bool
+}
+
+func (g *gap) remember(id int64) {
+	if g.delivered == nil {
+		g.delivered = map[int64]bool{}
+	}
+	g.delivered[id] = true
+}
+
+// forget drops what the position has passed.
+func (g *gap) forget(pos int64) {
+	if g.open && g.at < pos {
+		g.open = false
+	}
+	for id := range g.delivered {
+		if id <= pos {
+			delete(g.delivered, id)
+		}
+	}
 }
 
 func (f *Feed) subscribers() []Subscriber {

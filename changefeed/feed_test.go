@@ -243,17 +243,58 @@ func TestChangesPrunedBeforeTheyWereReadDropEverything(t *testing.T) {
 	_, err := log.ChangePrune(t.Context(), h.clock.Now().Add(-time.Minute))
 	require.NoError(t, err)
 
-	require.EqualValues(t, 3, h.tick(t))
-	require.Equal(t, "all", h.rec.next(t))
+	// 1 and 2 are missing: 3 is delivered, but the position waits for
+	// them, in case their commits are not visible yet.
+	require.EqualValues(t, 0, h.tick(t))
 	require.Equal(t, c.String(), h.rec.next(t))
+	h.rec.none(t)
+	// Still missing when read again: pruned.
+	h.clock.Advance(100 * time.Millisecond)
+	require.EqualValues(t, 3, h.poll(t))
+	require.Equal(t, "all", h.rec.next(t))
+	h.rec.none(t)
+	require.EqualValues(t, 1, h.feed.Stats().Changes, "3 was delivered once")
 
 	// All of them pruned: the head alone says so.
 	log.record(uuid.New(), old)
 	_, err = log.ChangePrune(t.Context(), h.clock.Now().Add(-time.Minute))
 	require.NoError(t, err)
-	require.EqualValues(t, 4, h.tick(t))
+	require.EqualValues(t, 3, h.tick(t))
+	h.clock.Advance(100 * time.Millisecond)
+	require.EqualValues(t, 4, h.poll(t))
 	require.Equal(t, "all", h.rec.next(t))
 	h.rec.none(t)
+}
+
+// A missing id that shows up when read again (a commit that became
+// visible after the next one, as InnoDB allows) is delivered, and nothing
+// is dropped wholesale.
+func TestAChangeVisibleLateIsDeliveredWithoutDroppingEverything(t *testing.T) {
+	log := &fakeLog{}
+	h := newHarness(t, log, changefeed.Config{})
+	h.poll(t)
+	require.Equal(t, "all", h.rec.next(t))
+
+	late, early := uuid.New(), uuid.New()
+	log.record(late, h.clock.Now())
+	log.record(early, h.clock.Now())
+	log.mu.Lock()
+	hidden := log.changes[0]
+	log.changes = log.changes[1:] // 1 is not visible yet
+	log.mu.Unlock()
+	require.EqualValues(t, 0, h.tick(t))
+	require.Equal(t, early.String(), h.rec.next(t))
+
+	log.mu.Lock()
+	log.changes = append([]serviceaccount.RecordedChange{hidden}, log.changes...)
+	log.mu.Unlock()
+	h.clock.Advance(100 * time.Millisecond)
+	require.EqualValues(t, 2, h.poll(t))
+	require.Equal(t, late.String(), h.rec.next(t))
+	h.rec.none(t)
+	st := h.feed.Stats()
+	require.EqualValues(t, 2, st.Changes)
+	require.EqualValues(t, 1, st.Resyncs, "only the start's")
 }
 
 func TestAHeadBehindThePositionDropsEverything(t *testing.T) {
@@ -502,7 +543,8 @@ func TestAnIdleFeedQueriesOncePerInterval(t *testing.T) {
 	defer log.mu.Unlock()
 	require.Equal(t, 1, log.calls["head"])
 	require.Equal(t, 601, log.calls["list"], "one per second, and one at the start")
-	require.Equal(t, pruned, log.calls["prune"])
+	// A prune that ran with the last tick may not have reported yet.
+	require.Contains(t, []int{pruned, pruned + 1}, log.calls["prune"])
 	require.GreaterOrEqual(t, pruned, 6, "every 30 to 90 s")
 	require.LessOrEqual(t, pruned, 20)
 	t.Logf("idle for 10 minutes: %d polls, %d prunes: %.3f queries a second", log.calls["list"], pruned, float64(log.calls["list"]+pruned)/600)

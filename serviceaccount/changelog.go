@@ -11,11 +11,15 @@ import (
 // change affected. Instances sharing a database read the log to drop what
 // they cached of that account (see package changefeed).
 type RecordedChange struct {
-	// ID is the change's position in the log. IDs follow commit order and
-	// leave no gaps: change n+1 is never visible before change n, and a
-	// rolled-back change leaves no hole. A reader that has seen every id
-	// up to h and is next shown an id above h+1 therefore knows that the
-	// ones between were pruned, never that they are still to come.
+	// ID is the change's position in the log. IDs are taken in commit
+	// order and leave no gaps: change n+1 takes its id only once change n
+	// has committed, and a rolled-back change leaves no hole. A reader
+	// that has seen every id up to h and is shown an id above h+1 knows
+	// that the ones between were pruned, or are committed but not yet
+	// visible to it: InnoDB lets the next change read the head (a locking
+	// read) a moment before change n is visible to plain reads, and that
+	// next change may become visible first. Reading again a moment later
+	// tells the two apart (package changefeed waits 100 ms).
 	ID         int64
 	AccountID  uuid.UUID
 	RecordedAt time.Time
@@ -40,8 +44,9 @@ type ChangeListParams struct {
 type ChangePage struct {
 	// Head is the id of the latest committed change when the log was read
 	// (0 when none was ever recorded), read in the same snapshot as
-	// Changes: every id from After+1 to Head that is not in Changes (when
-	// fewer than Limit were returned) has been pruned.
+	// Changes: an id from After+1 to Head that is not in Changes (when
+	// fewer than Limit were returned) has been pruned, or (MySQL) its
+	// commit is becoming visible; see RecordedChange.ID.
 	Head    int64
 	Changes []RecordedChange
 }
@@ -51,7 +56,7 @@ type ChangeRecorder interface {
 	// ChangeRecord appends a change of account p.AccountID to the log, in
 	// the transaction: it is committed with the change or not at all. Its
 	// id is taken when ChangeRecord runs, and the transaction holds the
-	// log's head until it ends, so changes commit in id order (SQL
+	// log's head until it ends, so ids are taken in commit order (SQL
 	// backends serialize the end of concurrent changes on one row: call
 	// it last in the transaction, just before the commit). On PostgreSQL
 	// it also sends a notification, delivered at commit, that wakes
