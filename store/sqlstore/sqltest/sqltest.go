@@ -165,6 +165,10 @@ func NewSharedStores(t testing.TB, url string, n int) []*sqlstore.Store {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
+		// Few connections each: parallel tests on a shared server must
+		// stay under its connection limit. Enough for the migration lock
+		// and its work, a listener, and a query.
+		db.SetMaxOpenConns(5)
 		if i == 0 {
 			if err := sqlstore.Migrate(ctx, db, sqlstore.WithTablePrefix(prefix)); err != nil {
 				t.Fatal(err)
