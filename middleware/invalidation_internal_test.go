@@ -92,8 +92,9 @@ func TestTheFeedsChangesDropEntries(t *testing.T) {
 	require.NotNil(t, unsubscribed)
 }
 
-// Serving a cached key allocates nothing, invalidation stripes included.
-func TestServingACachedKeyAllocatesNothing(t *testing.T) {
+// Serving a cached key allocates only what putting the principal in the
+// request costs: the invalidation stripes add nothing.
+func TestServingACachedKeyAllocatesOnlyTheRequestCopy(t *testing.T) {
 	st := newProbeStore()
 	mw, _, _, key := internalFixture(t, st, Config{}, serviceaccount.Config{})
 	h := mw.Authenticate(okHandler)
