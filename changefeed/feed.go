@@ -151,7 +151,8 @@ type Feed struct {
 	started  bool // the poller has read the head
 	gap      gap  // the poller's only
 
-	wake chan struct{} // a buffered slot: "poll now"
+	wake       chan struct{} // a buffered slot: "poll now"
+	pruneEvery time.Duration // set by Start
 
 	stats struct {
 		polls, pollFailures, changes, resyncs, notifications, malformed atomic.Int64
@@ -255,7 +256,8 @@ func (f *Feed) Start() {
 		// The tickers exist before Start returns, so that a test
 		// advancing a fake clock right after Start cannot miss a tick.
 		poll := f.clock.NewTicker(f.pollInterval)
-		prune := f.clock.NewTicker(f.pruneInterval())
+		f.pruneEvery = f.pruneInterval()
+		prune := f.clock.NewTicker(f.pruneEvery)
 		f.done.Add(2)
 		go f.pollLoop(ctx, poll)
 		go f.pruneLoop(ctx, prune)
