@@ -61,8 +61,8 @@ func freshDatabase(t *testing.T, serverURL string) string {
 }
 
 // instancesSharing runs three example servers on one database, each
-// caching lookups for a minute, and changes keys and limiters through the
-// first: the others must honour each change within a second (within
+// caching lookups for a minute, and deletes keys, edits a limiter and
+// disables and enables the account through the first: the others must honour each change within a second (within
 // 100 ms on PostgreSQL, which pushes). It prints the measured delays.
 func instancesSharing(t *testing.T, dialect, db string) {
 	args := []string{"-cache-ttl", "1m", "-poll-interval", "1s"}
@@ -89,17 +89,17 @@ func instancesSharing(t *testing.T, dialect, db string) {
 			want      int
 			change    func()
 		)
-		if i%2 == 0 { // delete a key the others have cached
+		switch i % 4 {
+		case 0: // delete a key the others have cached
 			k := admin.do("POST", "/admin/service-accounts/"+id+"/api-keys", adminToken, "", http.StatusCreated)
 			for _, o := range others {
-				waitForStatus(t, o, "/v1/whoami", k["key"].(string), http.StatusOK)
-				// Now cached for a minute.
+				waitForStatus(t, o, "/v1/whoami", k["key"].(string), http.StatusOK) // now cached for a minute
 			}
 			path, want, key = "/v1/whoami", http.StatusUnauthorized, k["key"].(string)
 			change = func() {
 				admin.do("DELETE", "/admin/service-accounts/"+id+"/api-keys/"+k["id"].(string), adminToken, "", http.StatusNoContent)
 			}
-		} else { // move the limiter to another survey
+		case 1: // move the limiter to another survey
 			next := fmt.Sprintf("s%d", i+1)
 			path, want, key = "/v1/studies/tekenradar/responses?surveyKey="+survey, http.StatusForbidden, mainKey
 			for _, o := range others {
@@ -108,6 +108,19 @@ func instancesSharing(t *testing.T, dialect, db string) {
 			survey = next
 			change = func() {
 				admin.do("PUT", limiterPath, adminToken, `{"limiter":[{"surveyKey":"`+next+`"}]}`, http.StatusOK)
+			}
+		case 2, 3: // disable the account, then enable it again
+			disable := i%4 == 2
+			before, after := http.StatusOK, http.StatusUnauthorized
+			if !disable {
+				before, after = after, before
+			}
+			path, want, key = "/v1/whoami", after, mainKey
+			for _, o := range others {
+				waitForStatus(t, o, path, key, before)
+			}
+			change = func() {
+				admin.do("PATCH", "/admin/service-accounts/"+id, adminToken, fmt.Sprintf(`{"disabled":%t}`, disable), http.StatusOK)
 			}
 		}
 		begin := time.Now()
