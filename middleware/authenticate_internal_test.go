@@ -173,16 +173,16 @@ func TestCloseKeepsTheSubscriptionUntilItReturns(t *testing.T) {
 		t.Fatal("Close did not flush")
 	}
 
-	before := mw.generation.Load()
+	before := mw.invalid.seq.Load()
 	require.NoError(t, mgr.DeleteKey(context.Background(), acct.ID, key.Key.ID))
-	require.Greater(t, mw.generation.Load(), before, "still subscribed")
+	require.Greater(t, mw.invalid.seq.Load(), before, "still subscribed")
 
 	release()
 	require.NoError(t, <-closed)
-	before = mw.generation.Load()
+	before = mw.invalid.seq.Load()
 	_, err := mgr.CreateKey(context.Background(), acct.ID, serviceaccount.CreateKeyInput{})
 	require.NoError(t, err)
-	require.Equal(t, before, mw.generation.Load(), "unsubscribed once Close returned")
+	require.Equal(t, before, mw.invalid.seq.Load(), "unsubscribed once Close returned")
 }
 
 // Turning a key away allocates nothing: the problem bodies are prebuilt

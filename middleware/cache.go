@@ -25,11 +25,8 @@ const maxSharedAttempts = 3
 // resistant. Junk of the right shape therefore costs a hash of a few dozen
 // bytes, a cache miss and a Parse, and never reaches the store.
 func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string, now time.Time) (*entry, error) {
-	// Read before anything else: an entry older than this generation may
-	// predate a change that returned before this request started.
-	generation := m.generation.Load()
 	if m.cache != nil {
-		if e, ok := m.cache.GetIfPresent(*h); ok && m.fresh(e, generation, now) {
+		if e, ok := m.cache.GetIfPresent(*h); ok && m.fresh(e, now) {
 			return e, nil
 		}
 	}
@@ -39,27 +36,33 @@ func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string, now
 	if m.cache == nil {
 		ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
 		defer cancel()
-		return m.load(ctx, *h, generation)
+		return m.load(ctx, *h)
 	}
-	return m.lookupShared(ctx, *h, generation)
+	return m.lookupShared(ctx, *h)
 }
 
-// fresh reports whether a cached entry may serve a request that read
-// generation before looking and whose clock reads now.
+// fresh reports whether a cached entry may serve a request whose clock
+// reads now: no change to its account (or, for a negative entry, no change
+// that may have created a key) has been announced since its lookup began,
+// and it is younger than the TTL.
 //
 // The age is now.Sub(e.loadedAt): on the real clock both readings carry
 // the monotonic clock, so stepping the wall clock back (NTP, an operator)
 // cannot keep an entry, perhaps of a key another process revoked, beyond
 // the TTL. A clock without monotonic readings (a fake one) can go back: a
 // negative age is then taken as stale too.
-func (m *Middleware) fresh(e *entry, generation uint64, now time.Time) bool {
+func (m *Middleware) fresh(e *entry, now time.Time) bool {
 	age := now.Sub(e.loadedAt)
-	return e.generation >= generation && age >= 0 && age < m.cacheTTL
+	return m.invalid.current(e.generation, e.stripe) && age >= 0 && age < m.cacheTTL
 }
 
 // lookupShared is the miss path, kept out of lookup so that the hot path
 // does not pay for the closure and the flight key.
-func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash, generation uint64) (*entry, error) {
+func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash) (*entry, error) {
+	// Every change announced before this point must be seen: a lookup
+	// that began after it has, and so has one whose account no change
+	// has outdated since it began.
+	seq := m.invalid.seq.Load()
 	flightKey := string(h[:])
 	for range m.sharedAttempts {
 		ch := m.flights.DoChan(flightKey, func() (any, error) {
@@ -70,36 +73,38 @@ func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash, generation
 			if res.Err != nil {
 				return nil, res.Err
 			}
-			if e := res.Val.(*entry); e.generation >= generation {
+			if e := res.Val.(*entry); e.generation >= seq || m.invalid.current(e.generation, e.stripe) {
 				return e, nil
 			}
-			// Joined a lookup that started before a change this request
-			// must see; join or start the next one.
+			// Joined a lookup that started before a change to its
+			// account that this request must see; join or start the
+			// next one.
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	}
-	// Not expected to run (a lookup that starts after this request read
-	// its generation is never older than it), but bounded all the same.
+	// Reached only while changes to the key's account keep coming faster
+	// than lookups end; bounded all the same, and this lookup's result
+	// is served even if outdated again, as any lookup racing a change
+	// may be.
 	ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
 	defer cancel()
-	return m.load(ctx, h, generation)
+	return m.load(ctx, h)
 }
 
 // loadShared runs once per key for all waiting requests. It keeps running
 // when the request that started it goes away (the others still wait for
 // it), bounded by LookupTimeout instead.
 func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, error) {
-	generation := m.generation.Load()
 	// A request that missed the cache just before the previous lookup of
 	// this key stored its result starts a new flight; it finds that result
 	// here instead of looking the key up again.
-	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, generation, m.clock.Now()) {
+	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, m.clock.Now()) {
 		return e, nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lookupTimeout)
 	defer cancel()
-	e, err := m.load(ctx, h, generation)
+	e, err := m.load(ctx, h)
 	if err != nil {
 		return nil, err
 	}
@@ -109,15 +114,18 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, err
 
 // load asks the store. Not found becomes a negative entry; any other error
 // is a store failure. The entry's age counts from before the lookup, so
-// the TTL bounds how old the data can be, not how long it has been cached.
-func (m *Middleware) load(ctx context.Context, h apikey.Hash, generation uint64) (*entry, error) {
+// the TTL bounds how old the data can be, not how long it has been cached;
+// and its sequence number is read before the lookup too, so that a change
+// announced while it ran outdates it.
+func (m *Middleware) load(ctx context.Context, h apikey.Hash) (*entry, error) {
+	seq := m.invalid.seq.Load()
 	loadedAt := m.clock.Now()
 	c, err := m.mgr.LookupKey(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
-		return &entry{mw: m, generation: generation, loadedAt: loadedAt, unknown: true}, nil
+		return &entry{mw: m, generation: seq, stripe: &m.invalid.unknown, loadedAt: loadedAt, unknown: true}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return m.newEntry(generation, loadedAt, c), nil
+	return m.newEntry(seq, loadedAt, c), nil
 }

@@ -90,12 +90,20 @@
 // A change made through the Manager the middleware was built with (a key,
 // account or permission deleted, a permission added, a limiter changed, an
 // account renamed, a key created) takes effect on the very next request:
-// the middleware subscribes to the Manager, and every change outdates every
-// entry at once. Admin changes are rare, so this costs one lookup per
-// active key per change, and no index from accounts to cached hashes has
-// to be kept. A lookup that raced with a change is never served to a
-// request that started after the change returned. A change made elsewhere
-// (another process, another Manager on the same database) is seen once the
+// the middleware subscribes to the Manager, and a change outdates the
+// entries of its account (and the negative entries, since a change may
+// create a key), not the others: one busy account does not empty every
+// cache. Accounts are spread over 4,096 invalidation stripes, each an
+// atomic counter: a hit costs two atomic loads, allocates nothing and
+// needs no index from accounts to cached hashes; a change also outdates
+// the entries of the accounts that share its stripe, which costs them one
+// lookup. A lookup that raced with a change to its account is never
+// served to a request that started after the change returned.
+//
+// A change made elsewhere (another instance on the same database) reaches
+// the cache through Config.Feed, a changefeed.Feed following the store's
+// change log: within the Feed's poll interval (1 s by default), at once on
+// PostgreSQL. Without a Feed, or while the Feed fails, it is seen once the
 // entry is older than the TTL: the TTL bounds that staleness, counted from
 // before the lookup that read the data, and measured on the monotonic
 // clock, so that setting the wall clock back does not prolong it.

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -37,8 +38,9 @@ type Config struct {
 
 	// CacheTTL bounds how long a lookup (found or not found) is reused:
 	// the longest a change made by another process (another Manager on the
-	// same database) takes to be seen here. Changes made through Manager
-	// are seen at once whatever the TTL. 0 means DefaultCacheTTL.
+	// same database) takes to be seen here, when no Feed is set or the
+	// Feed fails. Changes made through Manager are seen at once whatever
+	// the TTL. 0 means DefaultCacheTTL.
 	CacheTTL time.Duration
 	// CacheSize bounds the number of cached lookups. 0 means
 	// DefaultCacheSize.
@@ -51,6 +53,14 @@ type Config struct {
 	// request that started it does; each request still stops waiting when
 	// its own context ends. 0 means DefaultLookupTimeout.
 	LookupTimeout time.Duration
+
+	// Feed, when set, reports the changes made by other instances sharing
+	// the database (see package changefeed): the entries of a changed
+	// account are dropped within the Feed's poll interval (at once on
+	// PostgreSQL), whatever CacheTTL. The application starts and closes
+	// the Feed, which may serve several middlewares; it is unused with
+	// DisableCache.
+	Feed *changefeed.Feed
 
 	// FlushInterval is how often last-use times are written, in one batch.
 	// 0 means DefaultFlushInterval.
@@ -90,23 +100,22 @@ type Middleware struct {
 	log            *slog.Logger
 	storeErrors    storeErrorLog
 
-	// generation counts the changes made through the Manager. An entry
-	// remembers the generation read before its lookup and is served only
-	// while no change has happened since: one atomic add invalidates every
-	// entry, and a lookup that raced with a change can never be served.
-	generation atomic.Uint64
+	// invalid decides which cached entries changes have outdated: those
+	// of the changed account only (see invalidations).
+	invalid invalidations
 
 	// closing is set when Close begins: from then on Authenticate answers
 	// ErrClosed instead of serving from a cache that soon stops following
 	// the Manager's changes.
 	closing atomic.Bool
 
-	uses        usageRecorder
-	unsubscribe func()
-	stop        chan struct{}
-	stopped     chan struct{}
-	closeOnce   sync.Once
-	closeErr    error
+	uses            usageRecorder
+	unsubscribe     func()
+	unsubscribeFeed func()
+	stop            chan struct{}
+	stopped         chan struct{}
+	closeOnce       sync.Once
+	closeErr        error
 }
 
 // New checks cfg, fills in its defaults, subscribes to the Manager's
@@ -171,6 +180,9 @@ func New(cfg Config) (*Middleware, error) {
 		}
 		m.cache = c
 		m.unsubscribe = cfg.Manager.Subscribe(m.onChange)
+		if cfg.Feed != nil {
+			m.unsubscribeFeed = cfg.Feed.Subscribe(feedSubscriber{m})
+		}
 	}
 	// The ticker exists before New returns, so a test that advances a fake
 	// clock right after New cannot miss the first flush.
@@ -206,18 +218,6 @@ func (cfg *Config) validate() error {
 		return errors.New("middleware: invalid Config: " + strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-// onChange runs in the goroutine of the Manager call that made the change,
-// before that call returns, so the next request already misses the cache.
-// Admin changes are rare: dropping every entry costs one lookup per active
-// key, and needs no index from accounts to hashes that would have to be
-// kept in step with evictions.
-func (m *Middleware) onChange(c serviceaccount.Change) {
-	if c.Kind == serviceaccount.AccountCreated {
-		return // a new account has no keys yet: nothing cached can depend on it
-	}
-	m.generation.Add(1)
 }
 
 // Authenticate is the net/http middleware: mw.Authenticate has the type
@@ -353,6 +353,9 @@ func (m *Middleware) Close(ctx context.Context) error {
 			// anything may still read it.
 			if m.unsubscribe != nil {
 				m.unsubscribe()
+			}
+			if m.unsubscribeFeed != nil {
+				m.unsubscribeFeed()
 			}
 			if m.cache != nil {
 				m.cache.StopAllGoroutines()

@@ -54,10 +54,11 @@ func FromContext(ctx context.Context) (Principal, bool) {
 // their key and never change after they are built, except for the use
 // record.
 type entry struct {
-	mw         *Middleware // for Require: error handler, logger, body cap
-	generation uint64      // Middleware.generation read before the lookup
-	loadedAt   time.Time   // the Manager's clock before the lookup, monotonic reading included
-	unknown    bool        // a negative entry
+	mw         *Middleware    // for Require: error handler, logger, body cap
+	generation uint64         // the invalidation sequence number read before the lookup
+	stripe     *atomic.Uint64 // the invalidation stripe of the entry's account
+	loadedAt   time.Time      // the Manager's clock before the lookup, monotonic reading included
+	unknown    bool           // a negative entry
 	// keyDisabled and accountDisabled refuse the key while they hold; a
 	// change through the Manager drops the entry, so enabling takes
 	// effect on the next request too.
@@ -85,7 +86,7 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 		// stays expired (the clock only moves on); a disabled entry is
 		// dropped when it is enabled, like every cached entry.
 		return &entry{
-			mw: m, generation: generation, loadedAt: loadedAt, cached: m.cache != nil,
+			mw: m, generation: generation, stripe: m.invalid.stripe(c.Account.ID), loadedAt: loadedAt, cached: m.cache != nil,
 			keyDisabled: c.Key.Disabled(), accountDisabled: c.Account.Disabled(),
 			principal: Principal{ExpiresAt: *cmp.Or(c.Key.ExpiresAt, &time.Time{})},
 		}
@@ -93,6 +94,7 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 	e := &entry{
 		mw:              m,
 		generation:      generation,
+		stripe:          m.invalid.stripe(c.Account.ID),
 		loadedAt:        loadedAt,
 		permissions:     c.Permissions,
 		cached:          m.cache != nil,

@@ -513,3 +513,47 @@ func TestAddPermissionRefusesControlCharactersInTheLimiter(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, perms)
 }
+
+// Every change through the Manager leaves one row per account in the
+// change log, stamped with the Manager's clock, in its own transaction;
+// a change that fails leaves none.
+func TestEveryChangeRecordsItsAccountInTheChangeLog(t *testing.T) {
+	st := memstore.New()
+	clock := clockwork.NewFakeClockAt(start)
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock})
+	require.NoError(t, err)
+	ctx := t.Context()
+	accountsLogged := func(after int64) []uuid.UUID {
+		t.Helper()
+		page, err := st.ChangeList(ctx, serviceaccount.ChangeListParams{After: after, Limit: 100})
+		require.NoError(t, err)
+		var ids []uuid.UUID
+		for _, c := range page.Changes {
+			require.WithinDuration(t, start, c.RecordedAt, time.Microsecond)
+			ids = append(ids, c.AccountID)
+		}
+		return ids
+	}
+
+	a, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
+	require.NoError(t, err)
+	k, err := m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	p, err := m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "study", ResourceKey: "s1", Action: "get-responses"})
+	require.NoError(t, err)
+	_, err = m.SetLimiter(ctx, a.ID, p.ID, json.RawMessage(`[{"surveyKey":"s1"}]`))
+	require.NoError(t, err)
+	require.NoError(t, m.DeletePermission(ctx, a.ID, p.ID))
+	require.NoError(t, m.DeleteKey(ctx, a.ID, k.Key.ID))
+	_, err = m.UpdateAccount(ctx, a.ID, serviceaccount.AccountInput{Label: "b"})
+	require.NoError(t, err)
+	require.NoError(t, m.DeleteAccount(ctx, a.ID))
+	require.Equal(t, []uuid.UUID{a.ID, a.ID, a.ID, a.ID, a.ID, a.ID, a.ID, a.ID}, accountsLogged(0))
+
+	head, err := st.ChangeHead(ctx)
+	require.NoError(t, err)
+	require.ErrorIs(t, m.DeleteAccount(ctx, a.ID), store.ErrNotFound)
+	_, err = m.CreateKey(ctx, uuid.New(), serviceaccount.CreateKeyInput{})
+	require.Error(t, err)
+	require.Empty(t, accountsLogged(head), "failed changes record nothing")
+}

@@ -51,6 +51,7 @@ type Store interface {
 	KeyReader
 	PermissionReader
 	AuditStore
+	ChangeReader
 
 	// InTx runs fn in one transaction and commits it when fn returns nil.
 	// An error from fn, a panic (which InTx lets continue after the
@@ -92,6 +93,7 @@ type Tx interface {
 	KeyWriter
 	PermissionWriter
 	AuditWriter
+	ChangeRecorder
 
 	// KeyGet returns key keyID of account accountID; ErrNotFound if there
 	// is no such key or it belongs to another account. Like AccountGet it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -105,6 +106,11 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 				return fmt.Errorf("write the audit event: %w", err)
 			}
 		}
+		// Last, just before the commit: recording takes the change log's
+		// head, which concurrent changes then wait for until this commit.
+		if err := m.recordChanges(ctx, u); err != nil {
+			return err
+		}
 		done = u.changes
 		return nil
 	})
@@ -121,4 +127,20 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 func definite(err error) bool {
 	var verr *ValidationError
 	return errors.As(err, &verr) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)
+}
+
+// recordChanges appends one change-log row per account that u changed, so
+// that other instances sharing the store drop what they cached of it (see
+// package changefeed).
+func (m *Manager) recordChanges(ctx context.Context, u *unit) error {
+	at := m.now()
+	for i, c := range u.changes {
+		if slices.ContainsFunc(u.changes[:i], func(d Change) bool { return d.AccountID == c.AccountID }) {
+			continue // one row per account is enough
+		}
+		if err := u.ChangeRecord(ctx, ChangeRecordParams{AccountID: c.AccountID, RecordedAt: at}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

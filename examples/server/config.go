@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -19,6 +20,8 @@ type config struct {
 	tokenGenerated bool
 	flushInterval  time.Duration
 	cacheTTL       time.Duration
+	pollInterval   time.Duration
+	pollOnly       bool
 	timeouts       timeouts
 	maxKeys        int
 	maxKeyLifetime time.Duration
@@ -50,6 +53,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.timeouts.idle, "idle-timeout", 60*time.Second, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&cfg.timeouts.shutdown, "shutdown-timeout", 15*time.Second, "how long shutdown waits for requests in flight before closing their connections")
 	fs.DurationVar(&cfg.auditRetention, "audit-retention", 0, "how long audit events are kept, pruned hourly (0 keeps them forever)")
+	fs.DurationVar(&cfg.pollInterval, "poll-interval", time.Second, "how often the change log is read for changes made by other instances sharing the database")
+	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, errUsage
@@ -99,6 +104,12 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if cfg.auditRetention < 0 {
 		return fmt.Errorf("-audit-retention %s: must be 0 (keep forever) or positive", cfg.auditRetention)
+	}
+	if cfg.pollInterval <= 0 {
+		return fmt.Errorf("-poll-interval %s: must be positive", cfg.pollInterval)
+	}
+	if 10*cfg.pollInterval > changefeed.DefaultRetention {
+		return fmt.Errorf("-poll-interval %s: must be at most a tenth of the change log's retention (%s)", cfg.pollInterval, changefeed.DefaultRetention)
 	}
 	if cfg.db == "" {
 		return errors.New("-db: must not be empty (use memory: for an in-memory store)")

@@ -31,7 +31,7 @@ func TestKeyLifecycleEndToEnd(t *testing.T) {
 	t.Cleanup(closeStore)
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := newApp(st, cfg, clock, log)
+	a, err := newApp(st, cfg, clock, nil, log)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = a.mw.Close(context.Background()) })
 	srv := httptest.NewServer(a.handler)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
@@ -37,11 +38,19 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	defer closeStore()
 
-	a, err := newApp(st, cfg, nil, log)
+	feed, err := newFeed(cfg, st, log, stdout)
+	if err != nil {
+		return err
+	}
+	a, err := newApp(st, cfg, nil, feed, log)
 	if err != nil {
 		return err
 	}
 	mw := a.mw
+	if feed != nil {
+		feed.Start()
+		defer feed.Close() // after the middleware's Close: its cache follows the feed to the end
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -100,8 +109,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 }
 
 // newApp wires a Manager (on clock; nil means the real one), its
-// middleware and the routes over st. The caller closes the middleware.
-func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, log *slog.Logger) (app, error) {
+// middleware (following feed, if not nil) and the routes over st. The
+// caller closes the middleware, and starts and closes the feed.
+func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, feed *changefeed.Feed, log *slog.Logger) (app, error) {
 	policy, err := cfg.policy()
 	if err != nil {
 		return app{}, err
@@ -114,6 +124,7 @@ func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, log *slo
 		Manager:       mgr,
 		CacheTTL:      cfg.cacheTTL,
 		FlushInterval: cfg.flushInterval,
+		Feed:          feed,
 		Logger:        log,
 	})
 	if err != nil {

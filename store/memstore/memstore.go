@@ -45,6 +45,7 @@ type Store struct {
 	// the audit log, oldest first (see AuditAppend)
 	events   []serviceaccount.AuditEvent
 	eventIDs map[uuid.UUID]struct{}
+	log      changeLog
 }
 
 // grant is one account's grant, as permission.GrantKey identifies it.

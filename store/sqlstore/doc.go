@@ -46,6 +46,28 @@
 // safe on SQLite, where concurrent writers are serialized by the database
 // file's lock.
 //
+// # Change log
+//
+// Two more tables carry the change log that instances sharing the
+// database follow (package changefeed): service_account_changes (id,
+// account id, time; an index on the time, for pruning) and
+// service_account_change_head, one row holding the latest id. A change
+// takes its id by incrementing that row, which it then holds locked until
+// it commits, so ids are taken in commit order and a rollback leaves no
+// gap: a reader polling "ids above the last one I saw" can never skip a
+// change that committed late, as it could with a sequence or
+// AUTO_INCREMENT, whose ids are taken before commit. (On MySQL a commit
+// may become visible a moment after the next one; a reader that finds an
+// id missing reads again before concluding it was pruned.) The price is that the ends of
+// concurrent changes (one statement and the commit) queue on that row.
+// On PostgreSQL the same statement sends pg_notify on a channel named
+// after the change table ([Store.ChangeChannel]), and [Store.ChangeListener]
+// LISTENs on a connection of the pool. ChangeList reads the head and the
+// rows after a position in one statement, so ids missing below the head
+// were pruned (or, on MySQL, are a moment from visible); ChangePrune deletes old rows in batches of 1,000, skipping
+// rows another pruner holds (SKIP LOCKED; MySQL in a READ COMMITTED
+// transaction, so that it takes no gap locks).
+//
 // # Transactions
 //
 // [Store.InTx] runs a unit of work in one database transaction (BEGIN

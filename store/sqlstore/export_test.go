@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -155,3 +156,15 @@ func (s *Store) InsertV1(ctx context.Context, accounts []serviceaccount.Account,
 		})
 	})
 }
+
+// ChangeRecordTx records a change in tx, as the store's Tx does, for tests
+// that decide when transactions commit.
+func (s *Store) ChangeRecordTx(ctx context.Context, tx *sql.Tx, p serviceaccount.ChangeRecordParams) error {
+	return s.changeRecord(ctx, tx, p)
+}
+
+// ChangesTable returns the name of the change log's table.
+func (s *Store) ChangesTable() string { return tableNames(s.prefix).changes }
+
+// Dialect returns the store's dialect name: pg, mysql or sqlite.
+func (s *Store) Dialect() string { return s.dialect.String() }

@@ -29,6 +29,7 @@ type Store struct {
 	dialect dialect.Name
 	prefix  string
 	q       queries
+	changes changeQueries
 
 	// keyByHashStmt is KeyByHash's statement, prepared on first use, on
 	// SQLite only: there, parsing and planning is nearly half the cost of
@@ -99,6 +100,7 @@ func New(db *bun.DB, opts ...Option) (*Store, error) {
 		dialect: name,
 		prefix:  c.prefix,
 		q:       buildQueries(name, tableNames(c.prefix)),
+		changes: buildChangeQueries(name, tableNames(c.prefix)),
 	}, nil
 }
 
@@ -129,6 +131,7 @@ func supported(name dialect.Name) bool {
 type tables struct {
 	accounts, keys, permissions string
 	audit                       string
+	changes, changeHead         string
 	migrations, migrationLocks  string
 }
 
@@ -138,6 +141,8 @@ func tableNames(prefix string) tables {
 		keys:           prefix + "service_account_keys",
 		permissions:    prefix + "service_account_permissions",
 		audit:          prefix + "service_account_audit_events",
+		changes:        prefix + "service_account_changes",
+		changeHead:     prefix + "service_account_change_head",
 		migrations:     prefix + "service_account_migrations",
 		migrationLocks: prefix + "service_account_migration_locks",
 	}

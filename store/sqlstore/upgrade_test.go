@@ -158,6 +158,17 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 	events, err = s.AuditList(t.Context(), serviceaccount.AuditListParams{ServiceAccountID: u.accounts[0].ID, Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, events, 1)
+	// So does the change log, from id 1.
+	head, err := s.ChangeHead(t.Context())
+	require.NoError(t, err)
+	require.Zero(t, head)
+	require.NoError(t, s.InTx(t.Context(), func(ctx context.Context, tx serviceaccount.Tx) error {
+		return tx.ChangeRecord(ctx, serviceaccount.ChangeRecordParams{AccountID: u.accounts[0].ID, RecordedAt: base})
+	}))
+	page, err := s.ChangeList(t.Context(), serviceaccount.ChangeListParams{Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, page.Changes, 1)
+	require.EqualValues(t, 1, page.Changes[0].ID)
 }
 
 func requireSameTime(t *testing.T, want, got *time.Time) {

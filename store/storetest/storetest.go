@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Transactions", func(t *testing.T) { t.Parallel(); runTransactions(t, newStore) })
 	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); runLifecycle(t, newStore) })
 	t.Run("ListAllKeys", func(t *testing.T) { t.Parallel(); runListAllKeys(t, newStore) })
+	t.Run("Changes", func(t *testing.T) { t.Parallel(); runChanges(t, newStore) })
 }
 
 // subtests runs each case in parallel on a fresh fixture.

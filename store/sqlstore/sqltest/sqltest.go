@@ -149,6 +149,48 @@ func NewStore(t testing.TB, url string) *sqlstore.Store {
 	return s
 }
 
+// NewSharedStores returns n stores on the same new tables (a random table
+// prefix, migrated once) in the database at url, each on a pool of its own
+// as separate processes would have, for tests of several instances sharing
+// one database. The pools are closed and the tables dropped when t ends.
+func NewSharedStores(t testing.TB, url string, n int) []*sqlstore.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	prefix := UniquePrefix()
+	stores := make([]*sqlstore.Store, n)
+	for i := range stores {
+		db, err := sqlstore.OpenDB(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		// Few connections each: parallel tests on a shared server must
+		// stay under its connection limit. Enough for the migration lock
+		// and its work, a listener, and a query.
+		db.SetMaxOpenConns(5)
+		if i == 0 {
+			if err := sqlstore.Migrate(ctx, db, sqlstore.WithTablePrefix(prefix)); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				if err := sqlstore.DropTables(ctx, db, sqlstore.WithTablePrefix(prefix)); err != nil {
+					t.Errorf("drop the test's tables: %v", err)
+				}
+			})
+		}
+		s, err := sqlstore.New(db, sqlstore.WithTablePrefix(prefix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	return stores
+}
+
 type server struct {
 	name    string // for messages
 	env     string

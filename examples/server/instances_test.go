@@ -1,0 +1,183 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+)
+
+// propagationChanges is how many changes each database's test measures.
+const propagationChanges = 20
+
+func TestInstancesSharingSQLite(t *testing.T) {
+	t.Parallel()
+	instancesSharing(t, "sqlite", "sqlite:"+t.TempDir()+"/shared.db")
+}
+
+func TestInstancesSharingPostgres(t *testing.T) {
+	t.Parallel()
+	instancesSharing(t, "postgres", freshDatabase(t, sqltest.PostgresURL(t)))
+}
+
+func TestInstancesSharingMySQL(t *testing.T) {
+	t.Parallel()
+	instancesSharing(t, "mysql", freshDatabase(t, sqltest.MySQLURL(t)))
+}
+
+// freshDatabase creates a database of the test's own on the server at
+// serverURL (the example server has no table prefix flag) and drops it
+// when the test ends.
+func freshDatabase(t *testing.T, serverURL string) string {
+	t.Helper()
+	name := "sa_" + strings.TrimSuffix(sqltest.UniquePrefix(), "_")
+	db := sqltest.Open(t, serverURL).DB
+	_, err := db.ExecContext(t.Context(), "CREATE DATABASE "+name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		drop := "DROP DATABASE IF EXISTS " + name
+		if strings.HasPrefix(serverURL, "postgres") {
+			drop += " WITH (FORCE)" // the servers' pools may linger a moment
+		}
+		if _, err := db.ExecContext(ctx, drop); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(serverURL)
+	require.NoError(t, err)
+	u.Path = "/" + name
+	return u.String()
+}
+
+// instancesSharing runs three example servers on one database, each
+// caching lookups for a minute, and deletes keys, edits a limiter and
+// disables and enables the account through the first: the others must honour each change within a second (within
+// 100 ms on PostgreSQL, which pushes). It prints the measured delays.
+func instancesSharing(t *testing.T, dialect, db string) {
+	args := []string{"-cache-ttl", "1m", "-poll-interval", "1s"}
+	a := start(t, db, args...)
+	others := []*server{start(t, db, args...), start(t, db, args...)}
+	admin := client{t: t, base: a.url}
+
+	account := admin.do("POST", "/admin/service-accounts", adminToken, `{"label":"shared"}`, http.StatusCreated)
+	id := account["id"].(string)
+	perm := admin.do("POST", "/admin/service-accounts/"+id+"/permissions", adminToken,
+		`{"resourceType":"study","resourceKey":"tekenradar","action":"get-responses","limiter":[{"surveyKey":"s1"}]}`, http.StatusCreated)
+	limiterPath := "/admin/service-accounts/" + id + "/permissions/" + perm["id"].(string) + "/limiter"
+	mainKey := admin.do("POST", "/admin/service-accounts/"+id+"/api-keys", adminToken, "", http.StatusCreated)["key"].(string)
+	// Let the others' feeds deliver the set-up before they cache it.
+	for _, o := range others {
+		waitForStatus(t, o, "/v1/studies/tekenradar/responses?surveyKey=s1", mainKey, http.StatusOK)
+	}
+
+	var delays []time.Duration
+	survey := "s1"
+	for i := range propagationChanges {
+		var (
+			path, key string
+			want      int
+			change    func()
+		)
+		switch i % 4 {
+		case 0: // delete a key the others have cached
+			k := admin.do("POST", "/admin/service-accounts/"+id+"/api-keys", adminToken, "", http.StatusCreated)
+			for _, o := range others {
+				waitForStatus(t, o, "/v1/whoami", k["key"].(string), http.StatusOK) // now cached for a minute
+			}
+			path, want, key = "/v1/whoami", http.StatusUnauthorized, k["key"].(string)
+			change = func() {
+				admin.do("DELETE", "/admin/service-accounts/"+id+"/api-keys/"+k["id"].(string), adminToken, "", http.StatusNoContent)
+			}
+		case 1: // move the limiter to another survey
+			next := fmt.Sprintf("s%d", i+1)
+			path, want, key = "/v1/studies/tekenradar/responses?surveyKey="+survey, http.StatusForbidden, mainKey
+			for _, o := range others {
+				waitForStatus(t, o, path, key, http.StatusOK) // cached with the old limiter
+			}
+			survey = next
+			change = func() {
+				admin.do("PUT", limiterPath, adminToken, `{"limiter":[{"surveyKey":"`+next+`"}]}`, http.StatusOK)
+			}
+		case 2, 3: // disable the account, then enable it again
+			disable := i%4 == 2
+			before, after := http.StatusOK, http.StatusUnauthorized
+			if !disable {
+				before, after = after, before
+			}
+			path, want, key = "/v1/whoami", after, mainKey
+			for _, o := range others {
+				waitForStatus(t, o, path, key, before)
+			}
+			change = func() {
+				admin.do("PATCH", "/admin/service-accounts/"+id, adminToken, fmt.Sprintf(`{"disabled":%t}`, disable), http.StatusOK)
+			}
+		}
+		begin := time.Now()
+		change()
+		for _, o := range others {
+			waitForStatus(t, o, path, key, want)
+			delays = append(delays, time.Since(begin))
+		}
+	}
+
+	// An instance killed while a change is made, and started again,
+	// refuses the revoked key.
+	k := admin.do("POST", "/admin/service-accounts/"+id+"/api-keys", adminToken, "", http.StatusCreated)
+	waitForStatus(t, others[1], "/v1/whoami", k["key"].(string), http.StatusOK)
+	require.NoError(t, others[1].cmd.Process.Signal(syscall.SIGKILL))
+	<-others[1].done
+	admin.do("DELETE", "/admin/service-accounts/"+id+"/api-keys/"+k["id"].(string), adminToken, "", http.StatusNoContent)
+	restarted := start(t, db, args...)
+	(&client{t: t, base: restarted.url}).do("GET", "/v1/whoami", k["key"].(string), "", http.StatusUnauthorized)
+
+	slices.Sort(delays)
+	median, worst := delays[len(delays)/2], delays[len(delays)-1]
+	t.Logf("%s: %d changes seen by 2 other instances (cache TTL 1m): median %s, worst %s",
+		dialect, propagationChanges, median.Round(time.Millisecond), worst.Round(time.Millisecond))
+	// The bound is one poll interval plus the poll's query and this
+	// test's 2 ms probing; the margin is for a loaded CI machine.
+	require.Less(t, worst, 1500*time.Millisecond, "all delays: %v", delays)
+	if dialect == "postgres" {
+		require.Less(t, median, 100*time.Millisecond, "PostgreSQL pushes; all delays: %v", delays)
+	}
+	for _, s := range []*server{a, others[0], restarted} {
+		s.stop()
+	}
+}
+
+// waitForStatus probes path on s with key every 2 ms until it answers
+// want, for at most 5 s (far beyond what any database may take).
+func waitForStatus(t *testing.T, s *server, path, key string, want int) {
+	t.Helper()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Second)
+	last := 0
+	for {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if last = resp.StatusCode; last == want {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s %s answered %d, not %d, for 5 s", s.url, path, last, want)
+		}
+	}
+}
