@@ -242,7 +242,8 @@ func (h *handler) newPermissionForm(f *permissionForm) permissionForm {
 		out.Type = h.catalog.Types[0]
 	}
 	actions := out.Type.limiterActions()
-	out.ShowLimiter = len(actions) > 0
+	// A limiter typed where none applies stays visible with its error.
+	out.ShowLimiter = len(actions) > 0 || out.Limiter != "" || out.Errors["limiter"] != ""
 	if keys := h.catalog.limiterKeys(out.Type.ID, out.Action); len(keys) > 0 {
 		out.LimiterHint = limiterHint(keys)
 	} else if out.ShowLimiter {

@@ -166,13 +166,16 @@
       }
     }
 
-    function renderLimiter() {
+    function renderLimiter(event) {
       var t = currentType();
       var a = t.actions.find(function (x) { return x.id === actionSelect.value; });
       var takes = !!(a && a.limiterKeys && a.limiterKeys.length);
-      limiterField.hidden = !takes;
+      // A limiter the server refused stays visible with its error until
+      // the person changes the action.
+      var refused = !event && limiterInput.getAttribute("aria-invalid") === "true";
+      limiterField.hidden = !takes && !refused;
       // A hidden limiter must not be sent: the action would refuse it.
-      limiterInput.disabled = !takes;
+      limiterInput.disabled = limiterField.hidden;
       if (takes) {
         limiterHint.textContent = a.limiterHint + " Leave empty for none.";
       }
@@ -183,7 +186,7 @@
       clearErrors(form);
       renderKeyField(t);
       renderActions(t);
-      renderLimiter();
+      renderLimiter(true);
     });
     actionSelect.addEventListener("change", renderLimiter);
     renderLimiter();
