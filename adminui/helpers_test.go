@@ -41,11 +41,11 @@ type page struct {
 }
 
 type pageConfig struct {
-	prefix  string // where the page is mounted; "" for the root
+	prefix string // where the page is mounted; "" for the root
 	// trailingSlash strips prefix+"/", so the page sees paths without
 	// their leading slash.
 	trailingSlash bool
-	options adminui.Options
+	options       adminui.Options
 }
 
 func newPage(t *testing.T, cfg pageConfig) *page {
