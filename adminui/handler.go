@@ -57,6 +57,11 @@ type Options struct {
 	// picked in. nil: UTC.
 	Location *time.Location
 
+	// LogoutURL, when set, puts a "Log out" button in the page's header
+	// that posts to this address (the application's own sign-out, which
+	// is outside the page).
+	LogoutURL string
+
 	// Logger receives the errors answered with 503 (the page only says
 	// the store could not be reached). nil: slog.Default() at the time of
 	// the request. Lines never carry a form value, a key or a hash.

@@ -72,7 +72,7 @@ func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	data := listData{
-		layout:     layout{Base: base, Title: "Service Accounts", Notice: notice},
+		layout:     h.layout(base, "Service Accounts", notice),
 		CreateOpen: open,
 		Create:     form,
 	}
@@ -196,7 +196,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	now := h.m.Clock().Now()
 	av := newAccountView(base, a)
 	data := accountData{
-		layout:  layout{Base: base, Title: a.Label, Notice: st.notice},
+		layout:  h.layout(base, a.Label, st.notice),
 		Account: av,
 		Info:    accountForm{Label: a.Label, Description: a.Description},
 		Catalog: h.catalog,

@@ -20,6 +20,8 @@ type layout struct {
 	Base   string // escaped mount prefix, no trailing slash
 	Title  string
 	Notice string // the outcome of the change that redirected here
+	// LogoutURL is Options.LogoutURL: where the header's "Log out" posts.
+	LogoutURL string
 }
 
 type accountView struct {
@@ -223,4 +225,8 @@ func newFieldErrors(fields []serviceaccount.FieldError) fieldErrors {
 		errs[name] = msg
 	}
 	return errs
+}
+
+func (h *handler) layout(base, title, notice string) layout {
+	return layout{Base: base, Title: title, Notice: notice, LogoutURL: h.opts.LogoutURL}
 }
