@@ -16,7 +16,7 @@
       dialog.close();
     }
     dialog.showModal();
-    var focus = dialog.querySelector("[aria-invalid=true]") ||
+    var focus = dialog.querySelector("[aria-invalid=true]") || dialog.querySelector("[autofocus]") ||
       dialog.querySelector("input:not([type=hidden]):not([disabled]), select, textarea, button");
     if (focus) {
       focus.focus();
@@ -47,7 +47,9 @@
         el.textContent = el.dataset.fill === "hint" ? v + " Leave empty to remove the limiter." : v;
       }
     });
-    openDialog(dialog);
+    // Open after this event: a link opens on keydown, and the keypress of
+    // the same Enter would otherwise land in the dialog's form and submit it.
+    setTimeout(function () { openDialog(dialog); }, 0);
   }
 
   function clearErrors(root) {
@@ -210,6 +212,11 @@
   }
 
   function init() {
+    // Buttons that only serve the page without script: removed rather than
+    // hidden, so that Enter in a form never picks one as its default.
+    document.querySelectorAll(".no-js-only").forEach(function (el) {
+      el.remove();
+    });
     document.querySelectorAll("a[data-dialog]").forEach(function (link) {
       link.addEventListener("click", onDialogLink);
     });
@@ -231,6 +238,14 @@
     var replace = document.querySelector("[data-replace-url]");
     if (replace) {
       history.replaceState(null, "", replace.dataset.replaceUrl);
+      // Once closed, the key leaves the page too.
+      // (The close that turns the server's open dialog into a modal is
+      // followed by showModal, so the dialog is open again by then.)
+      replace.addEventListener("close", function () {
+        if (!replace.open) {
+          replace.remove();
+        }
+      });
     } else if (location.search.indexOf("dialog=") >= 0) {
       // A dialog opened by its link keeps no trace in the address.
       history.replaceState(null, "", location.pathname);

@@ -140,6 +140,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>Log in · Service Accounts</title>
+<link rel="icon" href="{{.Prefix}}/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{{.Prefix}}/assets/app.css">
 </head>
 <body>
