@@ -389,6 +389,13 @@ func walkSeedFlow(t *testing.T, s *session) {
 	require.Equal(t, "Service account updated.", s.text(".notice"))
 	require.Equal(t, "Nightly export of intake responses", s.value("#info-description"))
 
+	// Back to the list, where the account is a card that opens it.
+	s.navigating(chromedp.Click(chromedp.CSS(".breadcrumb a")))
+	require.Contains(t, s.text(".cards"), label)
+	s.check("list-with-account")
+	s.navigating(chromedp.Click(chromedp.CSS(fmt.Sprintf(`a.card[href$=%q]`, strings.TrimPrefix(accountURL, s.base)))))
+	require.Equal(t, label, s.text("h1"))
+
 	// The key dialog opens from the keyboard and Escape closes it.
 	// The Enter that opens it must not also submit it.
 	s.do(chromedp.Focus(chromedp.CSS(`a[aria-label="Create API key"]`)), chromedp.KeyEvent(kb.Enter))
