@@ -417,8 +417,9 @@ func TestAddPermissionErrorsAppearNextToTheirFieldWithTheInputKept(t *testing.T)
 	ok := url.Values{"resourceType": {"study"}, "resourceKey": {"*"}, "action": {"*"}}
 	require.Equal(t, http.StatusSeeOther, post(ok).StatusCode)
 	res = post(ok)
-	require.Equal(t, http.StatusBadRequest, res.StatusCode)
-	assert.Contains(t, fieldError(t, res.body, "perm-action"), "already holds this permission")
+	require.Equal(t, http.StatusConflict, res.StatusCode)
+	assert.True(t, dialogOpen(res.body, "add-permission"))
+	assert.Contains(t, res.body, `<p class="form-error" role="alert">The account already holds this permission.</p>`)
 
 	perms, err := p.mgr.Permissions(context.Background(), id)
 	require.NoError(t, err)

@@ -79,13 +79,30 @@ func truncate(s string, n int) string {
 // about the input and belongs on an error page.
 func formFailure(err error) (errs fieldErrors, general string, status int, ok bool) {
 	var verr *serviceaccount.ValidationError
+	var cerr *serviceaccount.ConflictError
 	switch {
 	case errors.As(err, &verr):
 		return newFieldErrors(verr.Fields), "", http.StatusBadRequest, true
+	case errors.As(err, &cerr):
+		// The Manager's reason is fixed text about the input ("the account
+		// already holds this permission"), fit to show.
+		return nil, sentence(cerr.Reason), http.StatusConflict, true
 	case errors.Is(err, store.ErrConflict):
 		return nil, "This conflicts with what is stored (it may exist already). Reload the page and check.", http.StatusConflict, true
 	}
 	return nil, "", 0, false
+}
+
+// sentence capitalizes s and ends it with a period.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // redirect answers a successful change with 303 See Other, so that the

@@ -177,7 +177,7 @@ func dialogOpen(body, id string) bool {
 }
 
 // recordingStore is a real memstore that can be made to fail, and records
-// the actor of each account creation.
+// the actor in the context of every change.
 type recordingStore struct {
 	serviceaccount.Store
 	mu     sync.Mutex
@@ -197,7 +197,7 @@ func (s *recordingStore) err() error {
 	return s.fail
 }
 
-func (s *recordingStore) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
+func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, serviceaccount.Tx) error) error {
 	if err := s.err(); err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (s *recordingStore) AccountCreate(ctx context.Context, a serviceaccount.Acc
 		s.actors = append(s.actors, actor)
 		s.mu.Unlock()
 	}
-	return s.Store.AccountCreate(ctx, a)
+	return s.Store.InTx(ctx, fn)
 }
 
 func (s *recordingStore) AccountList(ctx context.Context, p serviceaccount.AccountListParams) ([]serviceaccount.Account, error) {
