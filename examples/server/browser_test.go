@@ -32,6 +32,10 @@ import (
 // axe-core in the page, failing on any violation. With SA_SCREENSHOT_DIR
 // set, they save a screenshot of every step at both sizes.
 
+// pollTimeout bounds a wait for the page to react; generous, because CI
+// runs these under the race detector on two shared cores.
+const pollTimeout = 20 * time.Second
+
 // axeVersion is the pinned axe-core release in testdata/axe-core.
 const axeVersion = "4.14.1"
 
@@ -225,7 +229,7 @@ func (s *session) modal(id string) bool {
 func (s *session) waitModal(id string) {
 	s.t.Helper()
 	_, err := chromedp.Run(s.ctx, chromedp.Poll[bool](
-		fmt.Sprintf(`document.getElementById(%q).matches(":modal")`, id), chromedp.WithPollingTimeout(5*time.Second)))
+		fmt.Sprintf(`document.getElementById(%q).matches(":modal")`, id), chromedp.WithPollingTimeout(pollTimeout)))
 	require.NoError(s.t, err, "dialog %s did not open as a modal", id)
 }
 
@@ -421,7 +425,7 @@ func walkSeedFlow(t *testing.T, s *session) {
 	require.Regexp(t, `^sa_[0-9A-Za-z]{49}$`, key)
 	require.Equal(t, accountURL, eval[string](s, "location.href"), "a reload fetches the page instead of posting again")
 	s.do(chromedp.Click(chromedp.CSS(`button[aria-label="Copy API key"]`)))
-	_, err := chromedp.Run(s.ctx, chromedp.Poll[bool](`document.querySelector("[data-copy-status]").textContent !== ""`, chromedp.WithPollingTimeout(5*time.Second)))
+	_, err := chromedp.Run(s.ctx, chromedp.Poll[bool](`document.querySelector("[data-copy-status]").textContent !== ""`, chromedp.WithPollingTimeout(pollTimeout)))
 	require.NoError(t, err)
 	require.Equal(t, "Copied to the clipboard.", s.text("[data-copy-status]"))
 	clip, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
@@ -429,7 +433,7 @@ func walkSeedFlow(t *testing.T, s *session) {
 	require.Equal(t, key, clip)
 	s.check("new-key")
 	s.do(chromedp.Click(chromedp.CSS("#new-key button.primary")))
-	_, err = chromedp.Run(s.ctx, chromedp.Poll[bool](`!document.getElementById("new-key")`, chromedp.WithPollingTimeout(5*time.Second)))
+	_, err = chromedp.Run(s.ctx, chromedp.Poll[bool](`!document.getElementById("new-key")`, chromedp.WithPollingTimeout(pollTimeout)))
 	require.NoError(t, err, "closed, the key leaves the page")
 	require.Contains(t, s.text("tbody"), key[:7], "the table shows the hint")
 	require.Contains(t, s.text("tbody"), expiry.Format("2006-01-02")+" 00:00 UTC")
