@@ -367,6 +367,17 @@ func TestAddPermissionEditLimiterAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, perms[0].Limiter)
 
+	// Through another account's address: 404, and nothing changes.
+	other := p.createAccount("Other", "")
+	res = p.post("/accounts/"+other.String()+"/permissions/"+pid+"/delete", nil)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	res = p.post("/accounts/"+other.String()+"/permissions/"+pid+"/limiter", url.Values{"limiter": {""}})
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	perms, err = p.mgr.Permissions(context.Background(), id)
+	require.NoError(t, err)
+	require.Len(t, perms, 1)
+	assert.Nil(t, perms[0].Limiter)
+
 	res = p.post("/accounts/"+id.String()+"/permissions/"+pid+"/delete", nil)
 	p.seeOther(res, "/accounts/"+id.String(), "permission-deleted")
 	perms, err = p.mgr.Permissions(context.Background(), id)

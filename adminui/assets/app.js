@@ -47,9 +47,23 @@
         el.textContent = el.dataset.fill === "hint" ? v + " Leave empty to remove the limiter." : v;
       }
     });
-    // Open after this event: a link opens on keydown, and the keypress of
-    // the same Enter would otherwise land in the dialog's form and submit it.
-    setTimeout(function () { openDialog(dialog); }, 0);
+    if (event.detail > 0) {
+      openDialog(dialog);
+      return;
+    }
+    // From the keyboard a link opens on keydown of Enter: open the dialog
+    // only once that key is up, or its keypress would land in the dialog's
+    // first field and submit the form.
+    var opened = false;
+    function open() {
+      if (!opened) {
+        opened = true;
+        document.removeEventListener("keyup", open, true);
+        openDialog(dialog);
+      }
+    }
+    document.addEventListener("keyup", open, true);
+    setTimeout(open, 500);
   }
 
   function clearErrors(root) {

@@ -348,19 +348,25 @@ func TestAdminPageInABrowser(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(axe[:200]), "axe v"+axeVersion)
 	srv := start(t, "memory:")
+	var keys []string
 	for _, vp := range viewports {
 		t.Run(vp.name, func(t *testing.T) {
-			walkSeedFlow(t, newSession(t, execPath, srv.url, vp, string(axe)))
+			keys = append(keys, walkSeedFlow(t, newSession(t, execPath, srv.url, vp, string(axe))))
 		})
 	}
 	axeRuns.Lock()
 	t.Logf("axe-core %s: %d runs, %d rule passes in all, 0 violations allowed", axeVersion, axeRuns.runs, axeRuns.passes)
 	axeRuns.Unlock()
 	srv.stop()
+	for _, key := range keys {
+		if key != "" {
+			assert.NotContains(t, srv.stderr.String(), key, "a key never reaches the server's log")
+		}
+	}
 }
 
 // walkSeedFlow is the seed page's whole flow, by clicking and typing.
-func walkSeedFlow(t *testing.T, s *session) {
+func walkSeedFlow(t *testing.T, s *session) (key string) {
 	label := "Tekenradar export (" + s.vp.name + ")"
 
 	// The page asks for the admin token first.
@@ -407,6 +413,8 @@ func walkSeedFlow(t *testing.T, s *session) {
 	require.Equal(t, "set-expiry", eval[string](s, "document.activeElement.id"))
 	s.do(chromedp.KeyEvent(kb.Escape))
 	require.False(t, eval[bool](s, `document.getElementById("create-key").open`), "Escape closes the dialog")
+	require.Equal(t, accountURL, eval[string](s, "location.href"), "nothing was posted")
+	require.Contains(t, s.text("section[aria-labelledby=keys-title]"), "No API keys yet.")
 
 	// Create a key that expires on a date picked in the date input.
 	s.openDialog(`a[aria-label="Create API key"]`, "create-key")
@@ -421,7 +429,7 @@ func walkSeedFlow(t *testing.T, s *session) {
 
 	// The key is shown once, in a modal, and copies to the clipboard.
 	require.True(t, s.modal("new-key"))
-	key := s.value("#new-key-value")
+	key = s.value("#new-key-value")
 	require.Regexp(t, `^sa_[0-9A-Za-z]{49}$`, key)
 	require.Equal(t, accountURL, eval[string](s, "location.href"), "a reload fetches the page instead of posting again")
 	s.do(chromedp.Click(chromedp.CSS(`button[aria-label="Copy API key"]`)))
@@ -536,6 +544,7 @@ func walkSeedFlow(t *testing.T, s *session) {
 	s.navigating(chromedp.Navigate(s.base + "/admin/ui/"))
 	require.Equal(t, "Log in", s.text("h1"))
 	s.check("logged-out")
+	return key
 }
 
 // The same flows work with JavaScript turned off: dialogs are links to the
