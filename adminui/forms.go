@@ -177,12 +177,12 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := readForm(w, r, "setExpiry?", "expiresOn?")
+	v, err := readForm(w, r, "name?", "setExpiry?", "expiresOn?")
 	if err != nil {
 		return err
 	}
-	form := keyForm{SetExpiry: v.Has("setExpiry"), ExpiresOn: v.Get("expiresOn")}
-	var in serviceaccount.CreateKeyInput
+	form := keyForm{Name: v.Get("name"), SetExpiry: v.Has("setExpiry"), ExpiresOn: v.Get("expiresOn")}
+	in := serviceaccount.CreateKeyInput{Name: form.Name}
 	if form.SetExpiry {
 		t, msg := h.parseDate(form.ExpiresOn)
 		if msg != "" {
@@ -193,10 +193,7 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	created, err := h.m.CreateKey(h.changeContext(r), id, in)
 	if errs, general, status, ok := formFailure(err); ok {
-		if msg, ok := errs["expiresAt"]; ok {
-			errs["expiresOn"] = msg
-			delete(errs, "expiresAt")
-		}
+		renameField(errs, "expiresAt", "expiresOn")
 		form.Errors, form.Error = errs, general
 		return h.renderAccount(w, r, status, id, accountState{open: dialogCreateKey, key: form})
 	}

@@ -101,14 +101,18 @@ func (h *handler) routes() {
 	h.handle("POST /accounts/{id}/delete", h.deleteAccount)
 	h.handle("POST /accounts/{id}/keys", h.createKey)
 	h.handle("POST /accounts/{id}/keys/{keyId}/delete", h.deleteKey)
-	// Lifecycle (branch life): POST /accounts/{id}/keys/{keyId}/rotate
-	// answers like createKey; …/keys/{keyId}/disable and …/enable, and
-	// /accounts/{id}/disable and …/enable redirect like deleteKey.
+	h.handle("POST /accounts/{id}/keys/{keyId}/rotate", h.rotateKey)
+	h.handle("POST /accounts/{id}/keys/{keyId}/name", h.renameKey)
+	h.handle("POST /accounts/{id}/keys/{keyId}/disable", h.setKeyDisabled(true, "key-disabled"))
+	h.handle("POST /accounts/{id}/keys/{keyId}/enable", h.setKeyDisabled(false, "key-enabled"))
+	h.handle("POST /accounts/{id}/disable", h.setAccountDisabled(true, "account-disabled"))
+	h.handle("POST /accounts/{id}/enable", h.setAccountDisabled(false, "account-enabled"))
+	h.handle("GET /keys", h.hygienePage)
 	h.handle("POST /accounts/{id}/permissions", h.addPermission)
 	h.handle("POST /accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
 	h.handle("POST /accounts/{id}/permissions/{permissionId}/delete", h.deletePermission)
-	// Audit log (branch audit): GET /accounts/{id}/activity and the
-	// hygiene list GET /keys render pages like listPage.
+	// Audit log (branch audit): GET /accounts/{id}/activity renders a
+	// page like hygienePage.
 	h.handle("GET /assets/{name}", h.asset)
 }
 

@@ -46,13 +46,14 @@ type pageConfig struct {
 	// their leading slash.
 	trailingSlash bool
 	options       adminui.Options
+	policy        serviceaccount.Policy
 }
 
 func newPage(t *testing.T, cfg pageConfig) *page {
 	t.Helper()
 	clock := clockwork.NewFakeClockAt(start)
 	st := &recordingStore{Store: memstore.New()}
-	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock})
+	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock, Policy: cfg.policy})
 	require.NoError(t, err)
 	logs := &syncBuffer{}
 	opts := cfg.options

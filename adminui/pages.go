@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -23,6 +24,11 @@ var notices = map[string]string{
 	"permission-added":   "Permission added.",
 	"limiter-saved":      "Limiter saved.",
 	"permission-deleted": "Permission deleted.",
+	"account-disabled":   "Service account disabled: none of its keys authenticates until it is enabled.",
+	"account-enabled":    "Service account enabled.",
+	"key-disabled":       "API key disabled.",
+	"key-enabled":        "API key enabled.",
+	"key-renamed":        "API key name saved.",
 }
 
 // Dialog names, used as element ids, in ?dialog= links that open a dialog
@@ -77,7 +83,7 @@ func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int,
 		Create:     form,
 	}
 	for _, a := range page.Items {
-		data.Accounts = append(data.Accounts, newAccountView(base, a))
+		data.Accounts = append(data.Accounts, newAccountView(base, a, h.opts.Location))
 	}
 	if page.NextCursor != "" {
 		data.NextURL = base + "/?cursor=" + url.QueryEscape(page.NextCursor)
@@ -102,9 +108,13 @@ type accountData struct {
 	Permission permissionForm
 	Limiter    limiterForm
 	MinDate    string // the first date an expiry may be picked for
+	Policy     policyView
+	Rotate     rotateForm
+	Rename     renameForm
 }
 
 type keyForm struct {
+	Name      string
 	SetExpiry bool
 	ExpiresOn string
 	Errors    fieldErrors
@@ -118,6 +128,8 @@ func (f keyForm) Err(name string) string { return f.Errors[name] }
 type createdKeyView struct {
 	Plaintext string
 	Key       keyView
+	// Previous is the key a rotation replaced, with its shortened expiry.
+	Previous *keyView
 }
 
 type permissionForm struct {
@@ -152,6 +164,9 @@ type accountState struct {
 	permission *permissionForm
 	limiter    *limiterForm
 	limiterFor string // permission id whose limiter dialog is open
+	keyFor     string // key id whose rotate or rename dialog is open
+	rotate     *rotateForm
+	rename     *renameForm
 	notice     string
 }
 
@@ -174,6 +189,9 @@ func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
 	case dialogEditLimiter:
 		st.open = d
 		st.limiterFor = q.Get("permission")
+	case dialogRotateKey, dialogRenameKey:
+		st.open = d
+		st.keyFor = q.Get("key")
 	}
 	return h.renderAccount(w, r, http.StatusOK, id, st)
 }
@@ -194,7 +212,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	}
 	base := h.base(r)
 	now := h.m.Clock().Now()
-	av := newAccountView(base, a)
+	av := newAccountView(base, a, h.opts.Location)
 	data := accountData{
 		layout:  h.layout(base, a.Label, st.notice),
 		Account: av,
@@ -208,8 +226,32 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if st.info != nil {
 		data.Info = *st.info
 	}
+	data.Policy = h.newPolicyView(keys, now)
+	data.Rotate = rotateForm{Grace: "86400"}
 	for _, k := range keys {
-		data.Keys = append(data.Keys, newKeyView(av.URL, k, now, h.opts.Location))
+		kv := newKeyView(av.URL, k, now, h.opts.Location)
+		data.Keys = append(data.Keys, kv)
+		if kv.ID == st.keyFor {
+			data.Rotate.Key, data.Rename.Key = kv, kv
+			data.Rename.Name = kv.Name
+		}
+	}
+	if st.rotate != nil {
+		key := data.Rotate.Key
+		data.Rotate = *st.rotate
+		data.Rotate.Key = key
+	}
+	if st.rename != nil {
+		key := data.Rename.Key
+		data.Rename = *st.rename
+		data.Rename.Key = key
+	}
+	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey) && data.Rotate.Key.ID == "" {
+		data.Open = "" // the key is gone (or never was)
+	}
+	for i := range data.Policy.Grace {
+		g := &data.Policy.Grace[i]
+		g.Selected = strconv.FormatInt(g.Seconds, 10) == data.Rotate.Grace
 	}
 	for _, p := range perms {
 		pv := h.catalog.newPermissionView(av.URL, p)

@@ -29,10 +29,14 @@ type accountView struct {
 	Label       string
 	Description string
 	URL         string
+	Disabled    *timeView // when the account was disabled; nil while enabled
 }
 
-func newAccountView(base string, a serviceaccount.Account) accountView {
-	return accountView{ID: a.ID.String(), Label: a.Label, Description: a.Description, URL: base + "/accounts/" + a.ID.String()}
+func newAccountView(base string, a serviceaccount.Account, loc *time.Location) accountView {
+	return accountView{
+		ID: a.ID.String(), Label: a.Label, Description: a.Description, URL: base + "/accounts/" + a.ID.String(),
+		Disabled: newTimeView(a.DisabledAt, loc),
+	}
 }
 
 // timeView is a time as a person reads it and as <time datetime> holds it.
@@ -51,23 +55,36 @@ func newTimeView(t *time.Time, loc *time.Location) *timeView {
 type keyView struct {
 	ID         string
 	Hint       string
+	Name       string
 	CreatedAt  *timeView
 	LastUsedAt *timeView
 	ExpiresAt  *timeView
 	Expired    bool
-	DeleteURL  string
+	Disabled   bool
+	Replaced   bool // rotated: a newer key replaces it, this one lives out its grace
+	// CanRotate: rotation needs a key that is enabled, unexpired and not
+	// replaced yet.
+	CanRotate bool
+	URL       string // the key's address; actions are under it
+	DeleteURL string
 }
 
 func newKeyView(accountURL string, k apikey.Key, now time.Time, loc *time.Location) keyView {
-	return keyView{
+	v := keyView{
 		ID:         k.ID.String(),
 		Hint:       k.Hint,
+		Name:       k.Name,
 		CreatedAt:  newTimeView(&k.CreatedAt, loc),
 		LastUsedAt: newTimeView(k.LastUsedAt, loc),
 		ExpiresAt:  newTimeView(k.ExpiresAt, loc),
 		Expired:    k.Expired(now),
-		DeleteURL:  accountURL + "/keys/" + k.ID.String() + "/delete",
+		Disabled:   k.Disabled(),
+		Replaced:   k.ReplacedBy != nil,
+		URL:        accountURL + "/keys/" + k.ID.String(),
 	}
+	v.CanRotate = !v.Expired && !v.Disabled && !v.Replaced
+	v.DeleteURL = v.URL + "/delete"
+	return v
 }
 
 type permissionView struct {

@@ -34,13 +34,19 @@
     event.preventDefault();
     var form = dialog.querySelector("form[method=post]");
     if (link.dataset.action && form) {
+      // One dialog serves every row: the link says which.
       form.action = link.dataset.action;
-    }
-    if (link.dataset.limiter !== undefined) {
-      var area = dialog.querySelector("textarea");
-      area.value = link.dataset.limiter;
       clearErrors(dialog);
     }
+    if (link.dataset.limiter !== undefined) {
+      dialog.querySelector("textarea").value = link.dataset.limiter;
+    }
+    dialog.querySelectorAll("[data-fill-value]").forEach(function (el) {
+      var v = link.dataset[el.dataset.fillValue];
+      if (v !== undefined) {
+        el.value = v;
+      }
+    });
     dialog.querySelectorAll("[data-fill]").forEach(function (el) {
       var v = link.dataset[el.dataset.fill];
       if (v !== undefined) {

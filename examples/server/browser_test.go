@@ -410,7 +410,7 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 	// The Enter that opens it must not also submit it.
 	s.do(chromedp.Focus(chromedp.CSS(`a[aria-label="Create API key"]`)), chromedp.KeyEvent(kb.Enter))
 	s.waitModal("create-key")
-	require.Equal(t, "set-expiry", eval[string](s, "document.activeElement.id"))
+	require.Equal(t, "key-name", eval[string](s, "document.activeElement.id"))
 	s.do(chromedp.KeyEvent(kb.Escape))
 	require.False(t, eval[bool](s, `document.getElementById("create-key").open`), "Escape closes the dialog")
 	require.Equal(t, accountURL, eval[string](s, "location.href"), "nothing was posted")
@@ -516,6 +516,57 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 	require.Equal(t, "Limiter saved.", s.text(".notice"))
 	require.Contains(t, s.text("section[aria-labelledby=permissions-title] tbody"), `[{"surveyKey":["intake","weekly"]}]`)
 	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/studies/tekenradar/responses?surveyKey=weekly", key))
+
+	// Name the key with its pencil, then rotate it: the new key is shown
+	// once, and the old one keeps working through its grace period.
+	s.openDialog(`a[aria-label^="Edit name of API key"]`, "rename-key")
+	s.do(chromedp.SendKeys(chromedp.ID("rename-name"), "Nightly export"))
+	s.navigating(chromedp.Click(chromedp.CSS("#rename-key button.primary")))
+	require.Equal(t, "API key name saved.", s.text(".notice"))
+	require.Contains(t, s.text("section[aria-labelledby=keys-title] tbody"), "Nightly export")
+	s.openDialog(`a[aria-label^="Rotate API key"]`, "rotate-key")
+	require.Equal(t, "Nightly export", s.value("#rotate-name"), "the new key keeps the name unless changed")
+	require.Equal(t, "86400", s.value("#rotate-grace"))
+	s.check("rotate-key-dialog")
+	s.navigating(chromedp.Click(chromedp.CSS("#rotate-key button.primary")))
+	require.True(t, s.modal("new-key"))
+	require.Equal(t, "API key rotated", s.text("#new-key-title"))
+	rotated := s.value("#new-key-value")
+	require.Regexp(t, `^sa_[0-9A-Za-z]{49}$`, rotated)
+	require.NotEqual(t, key, rotated)
+	s.check("rotated-key")
+	s.do(chromedp.Click(chromedp.CSS("#new-key button.primary")))
+	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/whoami", rotated))
+	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/whoami", key), "the old key works through its grace period")
+	require.Contains(t, s.text("section[aria-labelledby=keys-title] tbody"), "Replaced")
+
+	// Disable and enable the new key, then the whole account.
+	rotatedHint := rotated[:7]
+	s.navigating(chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label^="Disable API key %s"]`, rotatedHint))))
+	require.Equal(t, "API key disabled.", s.text(".notice"))
+	require.Equal(t, http.StatusUnauthorized, apiStatus(t, s.base, "/v1/whoami", rotated))
+	s.check("key-disabled")
+	s.navigating(chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label^="Enable API key %s"]`, rotatedHint))))
+	require.Equal(t, "API key enabled.", s.text(".notice"))
+	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/whoami", rotated))
+	s.navigating(chromedp.Click(chromedp.CSS(`form[action$="/disable"] button.secondary`)))
+	require.Contains(t, s.text(".notice"), "Service account disabled")
+	require.Equal(t, http.StatusUnauthorized, apiStatus(t, s.base, "/v1/whoami", rotated))
+	s.check("account-disabled")
+	s.navigating(chromedp.Click(chromedp.CSS(`form[action$="/enable"] button.secondary`)))
+	require.Equal(t, "Service account enabled.", s.text(".notice"))
+	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/whoami", rotated))
+
+	// The hygiene list finds the keys across accounts.
+	s.navigating(chromedp.Click(chromedp.CSS(".nav-link")))
+	require.Equal(t, "API key hygiene", s.text("h1"))
+	require.Contains(t, s.text("main"), rotatedHint)
+	s.do(chromedp.SendKeys(chromedp.ID("expires-within"), "2"))
+	s.navigating(chromedp.Click(chromedp.CSS(".filters button.primary")))
+	require.Contains(t, s.text("main"), key[:7], "the replaced key expires within its grace")
+	require.NotContains(t, s.text("main"), rotatedHint)
+	s.check("hygiene")
+	s.navigating(chromedp.Navigate(accountURL))
 
 	// Delete the permission and the key with their trash icons.
 	s.navigating(chromedp.Click(chromedp.CSS(`button[aria-label^="Delete permission"]`)))
