@@ -342,7 +342,8 @@ func apiStatus(t *testing.T, base, path, key string) int {
 }
 
 func TestAdminPageInABrowser(t *testing.T) {
-	t.Parallel()
+	// Not parallel: Chromium takes both cores of the machine, and the
+	// timing tests of this package must not run beside it.
 	execPath := browserPath(t)
 	axe, err := os.ReadFile(filepath.Join("testdata", "axe-core", "axe.min.js"))
 	require.NoError(t, err)
@@ -601,7 +602,8 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 // The same flows work with JavaScript turned off: dialogs are links to the
 // page rendered with the dialog open, and every form posts and redirects.
 func TestAdminPageWithoutJavaScript(t *testing.T) {
-	t.Parallel()
+	// Not parallel: Chromium takes both cores of the machine, and the
+	// timing tests of this package must not run beside it.
 	execPath := browserPath(t)
 	axe, err := os.ReadFile(filepath.Join("testdata", "axe-core", "axe.min.js"))
 	require.NoError(t, err)
