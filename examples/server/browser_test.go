@@ -444,14 +444,14 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 	s.do(chromedp.Click(chromedp.CSS("#new-key button.primary")))
 	_, err = chromedp.Run(s.ctx, chromedp.Poll[bool](`!document.getElementById("new-key")`, chromedp.WithPollingTimeout(pollTimeout)))
 	require.NoError(t, err, "closed, the key leaves the page")
-	require.Contains(t, s.text("tbody"), key[:7], "the table shows the hint")
-	require.Contains(t, s.text("tbody"), expiry.Format("2006-01-02")+" 00:00 UTC")
+	require.Contains(t, s.text("section[aria-labelledby=keys-title] tbody"), key[:7], "the table shows the hint")
+	require.Contains(t, s.text("section[aria-labelledby=keys-title] tbody"), expiry.Format("2006-01-02")+" 00:00 UTC")
 	require.False(t, eval[bool](s, fmt.Sprintf(`document.documentElement.outerHTML.includes(%q)`, key)), "the page keeps no trace of the key once closed")
 	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/whoami", key))
 	// Reloading shows the account, not the key again, and posts nothing.
 	s.navigating(chromedp.Reload())
 	require.False(t, eval[bool](s, `!!document.getElementById("new-key")`))
-	require.Equal(t, 1, eval[int](s, `document.querySelectorAll("tbody tr").length`))
+	require.Equal(t, 1, eval[int](s, `document.querySelectorAll("section[aria-labelledby=keys-title] tbody tr").length`))
 
 	// Add a permission: the form follows the chosen type and action.
 	s.openDialog(`a[data-dialog="add-permission"]`, "add-permission")
@@ -630,7 +630,7 @@ func TestAdminPageWithoutJavaScript(t *testing.T) {
 	s.do(chromedp.SetValue(chromedp.ID("perm-key"), "sms-templates"))
 	s.navigating(chromedp.Click(chromedp.CSS("#add-permission button.primary")))
 	require.Equal(t, "Permission added.", s.text(".notice"))
-	require.Contains(t, s.text("tbody"), "messaging sms-templates")
+	require.Contains(t, s.text("section[aria-labelledby=permissions-title] tbody"), "messaging sms-templates")
 
 	// A key without script: the page shows it once.
 	href, err := chromedp.Run(s.ctx, chromedp.AttributeValue(chromedp.CSS(`a[aria-label="Create API key"]`), "href"))
