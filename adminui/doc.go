@@ -12,8 +12,8 @@
 // built from that prefix (recovered from the request, or Options.Prefix).
 //
 //	page := adminui.New(manager, adminui.Options{
-//		Actor: func(r *http.Request) adminui.Actor {
-//			return adminui.Actor{ID: currentUser(r), Address: r.RemoteAddr, UserAgent: r.UserAgent()}
+//		Actor: func(r *http.Request) (serviceaccount.Actor, bool) {
+//			return serviceaccount.Actor{ID: currentUser(r), Address: r.RemoteAddr, UserAgent: r.UserAgent()}, true
 //		},
 //	})
 //	mux.Handle("/admin/ui/", requireAdmin(http.StripPrefix("/admin/ui", page)))

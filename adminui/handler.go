@@ -21,20 +21,6 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // limiter, is far smaller; anything bigger is a mistake or an attack.
 const maxFormBytes = 64 << 10
 
-// Actor identifies the administrator making a change, for the audit log:
-// who (an id the application chooses: a user name, "admin-token"), from
-// where and with what client.
-//
-// It has the fields of the audit log's actor ({"id","address","userAgent"}
-// in DESIGN.md); once serviceaccount gains its own Actor type this field
-// will take that type, and an Options.Actor function that returns a
-// composite literal keeps compiling.
-type Actor struct {
-	ID        string
-	Address   string
-	UserAgent string
-}
-
 // Options configures the page. Every field is optional.
 type Options struct {
 	// Prefix is the escaped path the handler is mounted at, such as
@@ -44,9 +30,10 @@ type Options struct {
 	// mux.Handle("/admin/ui/", http.StripPrefix("/admin/ui", h)).
 	Prefix string
 
-	// Actor says who makes a change, from the request the application has
-	// already authenticated. nil: the actor is unknown (null in the log).
-	Actor func(*http.Request) Actor
+	// Actor says who makes a change, for the audit log, from the request
+	// the application has already authenticated; false or nil: unknown
+	// (null in the log). admin.RequestActor has the same shape.
+	Actor func(*http.Request) (serviceaccount.Actor, bool)
 
 	// CrossOriginProtection checks every POST. nil: a fresh
 	// http.NewCrossOriginProtection(), which refuses requests that a
@@ -111,8 +98,7 @@ func (h *handler) routes() {
 	h.handle("POST /accounts/{id}/permissions", h.addPermission)
 	h.handle("POST /accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
 	h.handle("POST /accounts/{id}/permissions/{permissionId}/delete", h.deletePermission)
-	// Audit log (branch audit): GET /accounts/{id}/activity renders a
-	// page like hygienePage.
+	h.handle("GET /accounts/{id}/activity", h.activityPage)
 	h.handle("GET /assets/{name}", h.asset)
 }
 
@@ -212,24 +198,15 @@ func (h *handler) log() *slog.Logger {
 	return slog.Default()
 }
 
-type actorKey struct{}
-
 // changeContext is the context a change runs in: it carries the actor for
 // the audit log.
 func (h *handler) changeContext(r *http.Request) context.Context {
-	ctx := r.Context()
 	if h.opts.Actor == nil {
-		return ctx
+		return r.Context()
 	}
-	// Until serviceaccount.WithActor exists the actor travels under this
-	// package's key; the audit log will read it from there through the
-	// Manager once it lands.
-	return context.WithValue(ctx, actorKey{}, h.opts.Actor(r))
-}
-
-// ActorFromContext returns the actor New's Options.Actor derived for the
-// change running in ctx.
-func ActorFromContext(ctx context.Context) (Actor, bool) {
-	a, ok := ctx.Value(actorKey{}).(Actor)
-	return a, ok
+	actor, ok := h.opts.Actor(r)
+	if !ok {
+		return r.Context()
+	}
+	return serviceaccount.WithActor(r.Context(), actor)
 }

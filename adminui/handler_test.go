@@ -3,9 +3,12 @@ package adminui_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/adminui"
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -220,11 +224,11 @@ func TestStoreFailureIsA503PageWithTheCauseOnlyInTheLog(t *testing.T) {
 	assert.Contains(t, res.body, "temporarily unavailable")
 }
 
-func TestActorOptionTravelsWithEveryChange(t *testing.T) {
+func TestActorOptionTravelsWithEveryChangeIntoTheActivity(t *testing.T) {
 	t.Parallel()
 	p := newPage(t, pageConfig{prefix: "/admin/ui", options: adminui.Options{
-		Actor: func(r *http.Request) adminui.Actor {
-			return adminui.Actor{ID: "admin-token", Address: "from-test", UserAgent: r.UserAgent()}
+		Actor: func(r *http.Request) (serviceaccount.Actor, bool) {
+			return serviceaccount.Actor{ID: "admin-token", Address: "192.0.2.7:5555", UserAgent: r.UserAgent()}, true
 		},
 	}})
 	req, err := http.NewRequest(http.MethodPost, p.srv.URL+"/admin/ui/accounts", strings.NewReader("label=Audited"))
@@ -234,7 +238,47 @@ func TestActorOptionTravelsWithEveryChange(t *testing.T) {
 	res := p.do(req)
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	require.Len(t, p.store.actors, 1)
-	assert.Equal(t, adminui.Actor{ID: "admin-token", Address: "from-test", UserAgent: "actor-test/1"}, p.store.actors[0])
+	assert.Equal(t, serviceaccount.Actor{ID: "admin-token", Address: "192.0.2.7:5555", UserAgent: "actor-test/1"}, p.store.actors[0])
+
+	accountPath := strings.TrimPrefix(strings.Split(res.Header.Get("Location"), "?")[0], "/admin/ui")
+	res = p.post(accountPath+"/keys", url.Values{})
+	require.Equal(t, http.StatusCreated, res.StatusCode)
+	key := regexp.MustCompile(`readonly value="([^"]+)"`).FindStringSubmatch(res.body)[1]
+	res = p.post(accountPath+"/permissions", url.Values{"resourceType": {"study"}, "resourceKey": {"tekenradar"}, "action": {"get-reports"}, "limiter": {`[{"reportKey":"r1"}]`}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+
+	body := p.get(accountPath).body
+	assert.Contains(t, body, `<h2 id="activity-title">Activity</h2>`)
+	for _, text := range []string{"Account created", "API key created", apikey.Hint(key), "Permission added",
+		`study tekenradar · get-reports [{&#34;reportKey&#34;:&#34;r1&#34;}]`, "admin-token", "(192.0.2.7:5555)"} {
+		assert.Contains(t, body, text)
+	}
+	assert.NotContains(t, body, key, "the activity never shows a key")
+	// Newest first.
+	assert.Less(t, strings.Index(body, "Permission added"), strings.Index(body, "Account created"))
+}
+
+func TestActivityPagePagesThroughAllEvents(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, pageConfig{prefix: "/admin/ui"})
+	id := p.createAccount("Busy", "")
+	for i := range 60 {
+		_, err := p.mgr.UpdateAccount(context.Background(), id, serviceaccount.AccountInput{Label: fmt.Sprintf("Busy %d", i)})
+		require.NoError(t, err)
+	}
+	body := p.get("/accounts/" + id.String()).body
+	assert.Equal(t, 10, strings.Count(body, "<td>Account updated</td>"))
+	assert.Contains(t, body, `<a href="/admin/ui/accounts/`+id.String()+`/activity">All activity</a>`)
+	res := p.get("/accounts/" + id.String() + "/activity")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, serviceaccount.DefaultPageSize, strings.Count(res.body, "<td>Account updated</td>"))
+	next := regexp.MustCompile(`<a href="(/admin/ui/accounts/[^"]+/activity\?cursor=[^"]+)">Older changes</a>`).FindStringSubmatch(res.body)
+	require.NotNil(t, next)
+	res = p.get(strings.TrimPrefix(html.UnescapeString(next[1]), "/admin/ui"))
+	assert.Equal(t, 10, strings.Count(res.body, "<td>Account updated</td>"))
+	assert.Contains(t, res.body, "<td>Account created</td>")
+	assert.Equal(t, http.StatusOK, p.get("/accounts/"+id.String()+"/activity?cursor=bogus").StatusCode)
+	assert.Equal(t, http.StatusNotFound, p.get("/accounts/00000000-0000-0000-0000-000000000000/activity").StatusCode)
 }
 
 func TestNewPanicsWithoutAManager(t *testing.T) {

@@ -183,7 +183,7 @@ type recordingStore struct {
 	serviceaccount.Store
 	mu     sync.Mutex
 	fail   error
-	actors []adminui.Actor
+	actors []serviceaccount.Actor
 }
 
 func (s *recordingStore) failWith(err error) {
@@ -202,7 +202,7 @@ func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, serv
 	if err := s.err(); err != nil {
 		return err
 	}
-	if actor, ok := adminui.ActorFromContext(ctx); ok {
+	if actor, ok := serviceaccount.ActorFrom(ctx); ok {
 		s.mu.Lock()
 		s.actors = append(s.actors, actor)
 		s.mu.Unlock()

@@ -111,6 +111,8 @@ type accountData struct {
 	Policy     policyView
 	Rotate     rotateForm
 	Rename     renameForm
+	Events     []eventView // the newest of the account's audit events
+	MoreEvents string      // the activity page, when there are more
 }
 
 type keyForm struct {
@@ -269,6 +271,9 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		data.Open = ""
 	}
 	data.Permission = h.newPermissionForm(st.permission)
+	if data.Events, data.MoreEvents, err = h.recentEvents(r, id); err != nil {
+		return err
+	}
 	h.render(w, r, status, "account", data)
 	return nil
 }

@@ -25,6 +25,9 @@ var pages = func() map[string]*template.Template {
 		out[name] = template.Must(template.New(name).ParseFS(templateFS,
 			"templates/layout.html", "templates/icons.html", "templates/"+name+".html"))
 	}
+	// The activity page shares the account page's event table.
+	out["activity"] = template.Must(template.Must(template.New("activity").ParseFS(templateFS,
+		"templates/layout.html", "templates/icons.html", "templates/account.html")).ParseFS(templateFS, "templates/activity.html"))
 	return out
 }()
 

@@ -568,6 +568,12 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 	require.NotContains(t, s.text("main"), rotatedHint)
 	s.check("hygiene")
 	s.navigating(chromedp.Navigate(accountURL))
+	// The account's activity records each change, by the token's holder.
+	activity := s.text("section[aria-labelledby=activity-title]")
+	for _, text := range []string{"API key rotated", "API key disabled", "API key enabled", "Account disabled", "Account enabled", "Limiter changed", "admin-token", "All activity"} {
+		require.Contains(t, activity, text)
+	}
+	require.NotContains(t, activity, key)
 
 	// Delete the permission and the key with their trash icons.
 	s.navigating(chromedp.Click(chromedp.CSS(`button[aria-label^="Delete permission"]`)))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/adminui"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -41,9 +42,8 @@ func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, adminToken string,
 			Prefix:    uiPrefix,
 			LogoutURL: uiPrefix + "/logout",
 			Logger:    log,
-			Actor: func(r *http.Request) adminui.Actor {
-				return adminui.Actor{ID: "admin-token", Address: r.RemoteAddr, UserAgent: r.UserAgent()}
-			},
+			// The same actor as the JSON API: whoever holds the token.
+			Actor: admin.RequestActor(adminActorID),
 		}),
 	}
 	mux.HandleFunc(uiPrefix, func(w http.ResponseWriter, r *http.Request) {
