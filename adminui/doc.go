@@ -25,8 +25,8 @@
 //
 // Every change is an HTML form that posts to the page and is answered with
 // 303 See Other, so a reload never posts again. The one exception is
-// creating a key: its answer is the account page showing the new key, once,
-// because a redirect would have to carry the key in its URL. Dialogs are
+// creating or rotating a key: the answer is the account page showing the
+// new key, once, because a redirect would have to carry the key in its URL. Dialogs are
 // <dialog> elements that a ?dialog= link renders open, so they work
 // without JavaScript; the embedded script (assets/app.js, plain
 // JavaScript, no build step) opens them as modals in place, copies keys to
@@ -55,12 +55,18 @@
 //	GET  /accounts/{id}                                   the account page
 //	POST /accounts/{id}                                   update (label, description)
 //	POST /accounts/{id}/delete                            delete the account
-//	POST /accounts/{id}/keys                              create a key (setExpiry, expiresOn); 201 page with the key
+//	POST /accounts/{id}/keys                              create a key (name, setExpiry, expiresOn); 201 page with the key
 //	POST /accounts/{id}/keys/{keyId}/delete               delete a key
 //	POST /accounts/{id}/permissions                       add (resourceType, resourceKey, action, limiter)
 //	POST /accounts/{id}/permissions/{permissionId}/limiter  set the limiter (empty removes it)
 //	POST /accounts/{id}/permissions/{permissionId}/delete   delete a permission
-//	GET  /assets/{name}                                   app.css, app.js
+//	POST /accounts/{id}/disable, /enable                  disable or enable the account
+//	POST /accounts/{id}/keys/{keyId}/rotate               rotate (name, setExpiry, expiresOn, grace); 201 page with the new key
+//	POST /accounts/{id}/keys/{keyId}/name                 rename a key (empty removes the name)
+//	POST /accounts/{id}/keys/{keyId}/disable, /enable     disable or enable a key
+//	GET  /accounts/{id}/activity                          the account's audit events, newest first
+//	GET  /keys?expiresWithinDays=&unusedForDays=          the hygiene list across accounts
+//	GET  /assets/{name}                                   app.css, app.js, favicon.svg
 //
 // An expiry date picked in the form means the start of that day in
 // Options.Location (UTC by default), the zone times are shown in.
