@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/mount"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -68,7 +68,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", mountPrefix(r)+"/service-accounts/"+a.ID.String())
+	w.Header().Set("Location", mount.Prefix(r)+"/service-accounts/"+a.ID.String())
 	return writeJSON(w, http.StatusCreated, newAccountJSON(a))
 }
 
@@ -112,24 +112,4 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// mountPrefix recovers the escaped path prefix that http.StripPrefix (or
-// a router that strips the same way) removed, from the request line that
-// the server received, so a Location header points inside the mount point.
-// It is "" when the handler is not mounted under a prefix or the request
-// did not come from a server.
-func mountPrefix(r *http.Request) string {
-	if r.RequestURI == "" {
-		return ""
-	}
-	u, err := url.ParseRequestURI(r.RequestURI)
-	if err != nil {
-		return ""
-	}
-	prefix, ok := strings.CutSuffix(u.EscapedPath(), r.URL.EscapedPath())
-	if !ok {
-		return ""
-	}
-	return prefix
 }

@@ -1,5 +1,6 @@
 // Command server is the example application: the management API under
-// /admin behind an admin token, and demonstration routes of a research
+// /admin behind an admin token, the admin page at /admin/ui/ behind a
+// login with the same token, and demonstration routes of a research
 // platform protected by service-account keys.
 //
 //	go run ./examples/server

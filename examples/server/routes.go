@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
@@ -14,11 +16,13 @@ import (
 // the example server has one administrator, whoever holds the token.
 const adminActorID = "admin-token"
 
-// routes wires the management API and the demonstration routes. The
-// demonstration handlers return canned data: what matters is who gets in.
+// routes wires the management API, the admin page and the demonstration
+// routes. The demonstration handlers return canned data: what matters is
+// who gets in.
 func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken string, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(adminToken, admin.New(mgr, admin.WithLogger(log), admin.WithActor(admin.RequestActor(adminActorID))))))
+	mountUI(mux, mgr, adminToken, log, clockwork.NewRealClock())
 
 	study := middleware.PathValue("studyKey")
 	protect := func(pattern string, require func(http.Handler) http.Handler, h http.HandlerFunc) {

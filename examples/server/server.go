@@ -70,6 +70,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 
 	fmt.Fprintf(stdout, "serviceaccounts example server listening on http://%s (database %s)\n", ln.Addr(), sqlstore.RedactURL(cfg.db))
+	fmt.Fprintf(stdout, "admin page: http://%s%s/ (log in with the admin token)\n", ln.Addr(), uiPrefix)
 	if cfg.tokenGenerated {
 		fmt.Fprintf(stdout, "admin token (generated, shown once; set -admin-token or ADMIN_TOKEN to choose one): %s\n", cfg.adminToken)
 	}

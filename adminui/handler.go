@@ -1,0 +1,212 @@
+package adminui
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/mount"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// ContentSecurityPolicy is sent with every response. Scripts and styles
+// come only from the page's own embedded files, so an injected tag or
+// attribute cannot run; forms post only to the page's own origin.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+// maxFormBytes bounds a form body. The largest form, a permission with its
+// limiter, is far smaller; anything bigger is a mistake or an attack.
+const maxFormBytes = 64 << 10
+
+// Options configures the page. Every field is optional.
+type Options struct {
+	// Prefix is the escaped path the handler is mounted at, such as
+	// "/admin/ui", used to build every link, form action and redirect.
+	// Empty: recovered from each request as the part of the request line
+	// that http.StripPrefix removed, which is right for the usual
+	// mux.Handle("/admin/ui/", http.StripPrefix("/admin/ui", h)).
+	Prefix string
+
+	// Actor says who makes a change, for the audit log, from the request
+	// the application has already authenticated; false or nil: unknown
+	// (null in the log). admin.RequestActor has the same shape.
+	Actor func(*http.Request) (serviceaccount.Actor, bool)
+
+	// CrossOriginProtection checks every POST. nil: a fresh
+	// http.NewCrossOriginProtection(), which refuses requests that a
+	// browser marks as cross-site. Pass your own to trust further origins.
+	CrossOriginProtection *http.CrossOriginProtection
+
+	// Location is the time zone times are shown in and expiry dates are
+	// picked in. nil: UTC.
+	Location *time.Location
+
+	// LogoutURL, when set, puts a "Log out" button in the page's header
+	// that posts to this address (the application's own sign-out, which
+	// is outside the page).
+	LogoutURL string
+
+	// Logger receives the errors answered with 503 (the page only says
+	// the store could not be reached). nil: slog.Default() at the time of
+	// the request. Lines never carry a form value, a key or a hash.
+	Logger *slog.Logger
+}
+
+// New returns the admin page for m. Its routes are relative to where it is
+// mounted (see the package documentation). It panics if m is nil, a
+// programming error that should fail at start.
+func New(m *serviceaccount.Manager, opts Options) http.Handler {
+	if m == nil {
+		panic("adminui: New needs a non-nil *serviceaccount.Manager")
+	}
+	if opts.CrossOriginProtection == nil {
+		opts.CrossOriginProtection = http.NewCrossOriginProtection()
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	h := &handler{m: m, opts: opts, mux: http.NewServeMux(), catalog: newCatalogView(m.Catalog().ResourceTypes())}
+	h.routes()
+	return h
+}
+
+type handler struct {
+	m       *serviceaccount.Manager
+	opts    Options
+	mux     *http.ServeMux
+	catalog catalogView
+}
+
+func (h *handler) routes() {
+	h.handle("GET /{$}", h.listPage)
+	h.handle("POST /accounts", h.createAccount)
+	h.handle("GET /accounts/{id}", h.accountPage)
+	h.handle("POST /accounts/{id}", h.updateAccount)
+	h.handle("POST /accounts/{id}/delete", h.deleteAccount)
+	h.handle("POST /accounts/{id}/keys", h.createKey)
+	h.handle("POST /accounts/{id}/keys/{keyId}/delete", h.deleteKey)
+	h.handle("POST /accounts/{id}/keys/{keyId}/rotate", h.rotateKey)
+	h.handle("POST /accounts/{id}/keys/{keyId}/name", h.renameKey)
+	h.handle("POST /accounts/{id}/keys/{keyId}/disable", h.setKeyDisabled(true, "key-disabled"))
+	h.handle("POST /accounts/{id}/keys/{keyId}/enable", h.setKeyDisabled(false, "key-enabled"))
+	h.handle("POST /accounts/{id}/disable", h.setAccountDisabled(true, "account-disabled"))
+	h.handle("POST /accounts/{id}/enable", h.setAccountDisabled(false, "account-enabled"))
+	h.handle("GET /keys", h.hygienePage)
+	h.handle("POST /accounts/{id}/permissions", h.addPermission)
+	h.handle("POST /accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
+	h.handle("POST /accounts/{id}/permissions/{permissionId}/delete", h.deletePermission)
+	h.handle("GET /accounts/{id}/activity", h.activityPage)
+	h.handle("GET /assets/{name}", h.asset)
+}
+
+// handle registers fn; its error becomes an error page.
+func (h *handler) handle(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+// ServeHTTP sets the security headers on every response, refuses
+// cross-origin POSTs, and answers 404 rather than redirecting a path that
+// needs cleaning: a redirect computed behind http.StripPrefix would point
+// outside the mount point, and a redirected POST would be replayed as GET.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", ContentSecurityPolicy)
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+
+	p := r.URL.Path
+	if p == "" || p[0] != '/' {
+		// Mounted with http.StripPrefix("/admin/ui/", …): the path lost
+		// its leading slash, which mount.Prefix accounts for.
+		p = "/" + p
+	}
+	if path.Clean(p) != p {
+		h.errorPage(w, r, http.StatusNotFound, "There is no page at this address.")
+		return
+	}
+	if p != r.URL.Path {
+		r2 := *r
+		u := *r.URL
+		u.Path, u.RawPath = p, ""
+		r2.URL = &u
+		r = &r2
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if err := h.opts.CrossOriginProtection.Check(r); err != nil {
+			h.errorPage(w, r, http.StatusForbidden,
+				"This form was sent from another site, so it was refused. Open the page itself and try again.")
+			return
+		}
+	}
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		rec := &statusRecorder{header: http.Header{}}
+		h.mux.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			hd.Set("Allow", rec.header.Get("Allow"))
+			h.errorPage(w, r, http.StatusMethodNotAllowed, "This page cannot be used with "+r.Method+".")
+			return
+		}
+		h.errorPage(w, r, http.StatusNotFound, "There is no page at this address.")
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// statusRecorder keeps the status and headers of the ServeMux's own 404 or
+// 405 answer and drops its plain-text body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (rec *statusRecorder) Header() http.Header { return rec.header }
+
+func (rec *statusRecorder) WriteHeader(status int) {
+	if rec.status == 0 {
+		rec.status = status
+	}
+}
+
+func (rec *statusRecorder) Write(b []byte) (int, error) {
+	rec.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+// base is the escaped mount prefix without a trailing slash, so that
+// base+"/accounts/…" is always a well-formed absolute path.
+func (h *handler) base(r *http.Request) string {
+	prefix := h.opts.Prefix
+	if prefix == "" {
+		prefix = mount.Prefix(r)
+	}
+	return strings.TrimRight(prefix, "/")
+}
+
+func (h *handler) log() *slog.Logger {
+	if h.opts.Logger != nil {
+		return h.opts.Logger
+	}
+	return slog.Default()
+}
+
+// changeContext is the context a change runs in: it carries the actor for
+// the audit log.
+func (h *handler) changeContext(r *http.Request) context.Context {
+	if h.opts.Actor == nil {
+		return r.Context()
+	}
+	actor, ok := h.opts.Actor(r)
+	if !ok {
+		return r.Context()
+	}
+	return serviceaccount.WithActor(r.Context(), actor)
+}

@@ -1,0 +1,347 @@
+package adminui
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
+)
+
+// notices are the outcomes a redirect reports through ?done=; only these
+// fixed texts are ever shown, so the query cannot inject a message.
+var notices = map[string]string{
+	"account-created":    "Service account created.",
+	"account-updated":    "Service account updated.",
+	"account-deleted":    "Service account deleted.",
+	"key-deleted":        "API key deleted.",
+	"permission-added":   "Permission added.",
+	"limiter-saved":      "Limiter saved.",
+	"permission-deleted": "Permission deleted.",
+	"account-disabled":   "Service account disabled: none of its keys authenticates until it is enabled.",
+	"account-enabled":    "Service account enabled.",
+	"key-disabled":       "API key disabled.",
+	"key-enabled":        "API key enabled.",
+	"key-renamed":        "API key name saved.",
+}
+
+// Dialog names, used as element ids, in ?dialog= links that open a dialog
+// without JavaScript, and by app.js.
+const (
+	dialogCreateAccount = "create-account"
+	dialogCreateKey     = "create-key"
+	dialogNewKey        = "new-key"
+	dialogAddPermission = "add-permission"
+	dialogEditLimiter   = "edit-limiter"
+	dialogDeleteAccount = "delete-account"
+)
+
+type listData struct {
+	layout
+	Accounts   []accountView
+	NextURL    string
+	CreateOpen bool
+	Create     accountForm
+}
+
+// accountForm is the label and description as typed, with what is wrong
+// with them.
+type accountForm struct {
+	Label       string
+	Description string
+	Errors      fieldErrors
+	Error       string // a problem that belongs to no one field
+}
+
+func (f accountForm) Err(name string) string { return f.Errors[name] }
+
+func (h *handler) listPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	return h.renderList(w, r, http.StatusOK, q.Get("cursor"), q.Get("dialog") == dialogCreateAccount, accountForm{}, notices[q.Get("done")])
+}
+
+func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int, cursor string, open bool, form accountForm, notice string) error {
+	base := h.base(r)
+	page, err := h.m.ListAccounts(r.Context(), serviceaccount.ListAccountsParams{Cursor: cursor})
+	var verr *serviceaccount.ValidationError
+	if errors.As(err, &verr) {
+		// A cursor that is not ours: show the first page rather than an error.
+		page, err = h.m.ListAccounts(r.Context(), serviceaccount.ListAccountsParams{})
+	}
+	if err != nil {
+		return err
+	}
+	data := listData{
+		layout:     h.layout(base, "Service Accounts", notice),
+		CreateOpen: open,
+		Create:     form,
+	}
+	for _, a := range page.Items {
+		data.Accounts = append(data.Accounts, newAccountView(base, a, h.opts.Location))
+	}
+	if page.NextCursor != "" {
+		data.NextURL = base + "/?cursor=" + url.QueryEscape(page.NextCursor)
+	}
+	h.render(w, r, status, "list", data)
+	return nil
+}
+
+type accountData struct {
+	layout
+	Account     accountView
+	Info        accountForm
+	Keys        []keyView
+	Permissions []permissionView
+	Catalog     catalogView
+
+	// Open names the dialog shown open when the page loads: asked for by
+	// a ?dialog= link (no JavaScript), or holding errors or a new key.
+	Open       string
+	KeyForm    keyForm
+	NewKey     *createdKeyView
+	Permission permissionForm
+	Limiter    limiterForm
+	MinDate    string // the first date an expiry may be picked for
+	Policy     policyView
+	Rotate     rotateForm
+	Rename     renameForm
+	Events     []eventView // the newest of the account's audit events
+	MoreEvents string      // the activity page, when there are more
+}
+
+type keyForm struct {
+	Name      string
+	SetExpiry bool
+	ExpiresOn string
+	Errors    fieldErrors
+	Error     string
+}
+
+func (f keyForm) Err(name string) string { return f.Errors[name] }
+
+// createdKeyView is a key just created, with its plaintext: rendered into one
+// response, never stored, logged or put in a URL.
+type createdKeyView struct {
+	Plaintext string
+	Key       keyView
+	// Previous is the key a rotation replaced, with its shortened expiry.
+	Previous *keyView
+}
+
+type permissionForm struct {
+	Type        typeView
+	ResourceKey string
+	Action      string
+	Limiter     string
+	ShowLimiter bool
+	LimiterHint string
+	Errors      fieldErrors
+	Error       string
+}
+
+func (f permissionForm) Err(name string) string { return f.Errors[name] }
+
+type limiterForm struct {
+	Permission permissionView
+	Limiter    string
+	Errors     fieldErrors
+	Error      string
+}
+
+func (f limiterForm) Err(name string) string { return f.Errors[name] }
+
+// accountState is what a request adds to the stored account when the page
+// is rendered: input to show again, errors, a dialog to open.
+type accountState struct {
+	open       string
+	info       *accountForm
+	key        keyForm
+	newKey     *createdKeyView
+	permission *permissionForm
+	limiter    *limiterForm
+	limiterFor string // permission id whose limiter dialog is open
+	keyFor     string // key id whose rotate or rename dialog is open
+	rotate     *rotateForm
+	rename     *renameForm
+	notice     string
+}
+
+func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	st := accountState{notice: notices[q.Get("done")]}
+	switch d := q.Get("dialog"); d {
+	case dialogCreateKey, dialogDeleteAccount:
+		st.open = d
+	case dialogAddPermission:
+		// Without JavaScript, choosing a resource type reloads the form
+		// through this GET, with what was typed so far.
+		st.open = d
+		st.permission = &permissionForm{ResourceKey: q.Get("resourceKey"), Action: q.Get("action"), Limiter: q.Get("limiter")}
+		st.permission.Type, _ = h.catalog.typeByID(q.Get("resourceType"))
+	case dialogEditLimiter:
+		st.open = d
+		st.limiterFor = q.Get("permission")
+	case dialogRotateKey, dialogRenameKey:
+		st.open = d
+		st.keyFor = q.Get("key")
+	}
+	return h.renderAccount(w, r, http.StatusOK, id, st)
+}
+
+func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, st accountState) error {
+	ctx := r.Context()
+	a, err := h.m.Account(ctx, id)
+	if err != nil {
+		return err
+	}
+	keys, err := h.m.Keys(ctx, id)
+	if err != nil {
+		return err
+	}
+	perms, err := h.m.Permissions(ctx, id)
+	if err != nil {
+		return err
+	}
+	base := h.base(r)
+	now := h.m.Clock().Now()
+	av := newAccountView(base, a, h.opts.Location)
+	data := accountData{
+		layout:  h.layout(base, a.Label, st.notice),
+		Account: av,
+		Info:    accountForm{Label: a.Label, Description: a.Description},
+		Catalog: h.catalog,
+		Open:    st.open,
+		KeyForm: st.key,
+		NewKey:  st.newKey,
+		MinDate: now.In(h.opts.Location).AddDate(0, 0, 1).Format(dateLayout),
+	}
+	if st.info != nil {
+		data.Info = *st.info
+	}
+	data.Policy = h.newPolicyView(keys, now)
+	data.Rotate = rotateForm{Grace: "86400"}
+	for _, k := range keys {
+		kv := newKeyView(av.URL, k, now, h.opts.Location)
+		data.Keys = append(data.Keys, kv)
+		if kv.ID == st.keyFor {
+			data.Rotate.Key, data.Rename.Key = kv, kv
+			data.Rename.Name = kv.Name
+		}
+	}
+	if st.rotate != nil {
+		key := data.Rotate.Key
+		data.Rotate = *st.rotate
+		data.Rotate.Key = key
+	}
+	if st.rename != nil {
+		key := data.Rename.Key
+		data.Rename = *st.rename
+		data.Rename.Key = key
+	}
+	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey) && data.Rotate.Key.ID == "" {
+		data.Open = "" // the key is gone (or never was)
+	}
+	for i := range data.Policy.Grace {
+		g := &data.Policy.Grace[i]
+		g.Selected = strconv.FormatInt(g.Seconds, 10) == data.Rotate.Grace
+	}
+	for _, p := range perms {
+		pv := h.catalog.newPermissionView(av.URL, p)
+		data.Permissions = append(data.Permissions, pv)
+		if pv.ID == st.limiterFor {
+			data.Limiter = limiterForm{Permission: pv, Limiter: pv.Limiter}
+		}
+	}
+	if st.limiter != nil {
+		// The limiter as typed, with its errors, for the stored permission.
+		data.Limiter.Limiter, data.Limiter.Errors, data.Limiter.Error = st.limiter.Limiter, st.limiter.Errors, st.limiter.Error
+	}
+	if data.Open == dialogEditLimiter && data.Limiter.Permission.ID == "" {
+		// The permission is gone (or never was): nothing to edit.
+		data.Open = ""
+	}
+	data.Permission = h.newPermissionForm(st.permission)
+	if data.Events, data.MoreEvents, err = h.recentEvents(r, id); err != nil {
+		return err
+	}
+	h.render(w, r, status, "account", data)
+	return nil
+}
+
+// newPermissionForm fills the add-permission form for its resource type,
+// the first of the catalog when none (or an unknown one) was chosen.
+func (h *handler) newPermissionForm(f *permissionForm) permissionForm {
+	var out permissionForm
+	if f != nil {
+		out = *f
+	}
+	if out.Type.ID == "" {
+		out.Type = h.catalog.Types[0]
+	}
+	actions := out.Type.limiterActions()
+	// A limiter typed where none applies stays visible with its error.
+	out.ShowLimiter = len(actions) > 0 || out.Limiter != "" || out.Errors["limiter"] != ""
+	if keys := h.catalog.limiterKeys(out.Type.ID, out.Action); len(keys) > 0 {
+		out.LimiterHint = limiterHint(keys)
+	} else if out.ShowLimiter {
+		out.LimiterHint = "Only for the actions " + strings.Join(actions, ", ") + "."
+	}
+	return out
+}
+
+// pathID parses the path value name as a UUID. Anything else cannot name a
+// stored record, so it is answered like an unknown id.
+func pathID(r *http.Request, name string) (uuid.UUID, error) {
+	s := r.PathValue(name)
+	if len(s) != 36 {
+		return uuid.Nil, store.ErrNotFound
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, store.ErrNotFound
+	}
+	return id, nil
+}
+
+// writeError answers an error no form can show: a request the page could
+// not have sent (400), something deleted meanwhile (404), or a store that
+// did not answer (503, logged; the page never shows the cause, which may
+// describe internals).
+func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var bad *badFormError
+	switch {
+	case errors.As(err, &bad):
+		h.errorPage(w, r, http.StatusBadRequest, bad.message)
+	case errors.Is(err, store.ErrNotFound):
+		h.errorPage(w, r, http.StatusNotFound, notFoundMessage(r))
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		h.log().WarnContext(r.Context(), "adminui: request not completed",
+			"method", r.Method, "pattern", r.Pattern, "path", r.URL.Path, "error", err.Error())
+		h.errorPage(w, r, http.StatusServiceUnavailable, "The service is temporarily unavailable. Try again in a moment.")
+	default:
+		h.log().ErrorContext(r.Context(), "adminui: request failed",
+			"method", r.Method, "pattern", r.Pattern, "path", r.URL.Path, "error", err.Error())
+		h.errorPage(w, r, http.StatusServiceUnavailable, "The service could not reach its store. Try again in a moment.")
+	}
+}
+
+func notFoundMessage(r *http.Request) string {
+	switch {
+	case r.PathValue("keyId") != "":
+		return "This API key does not exist any more; it may have been deleted meanwhile."
+	case r.PathValue("permissionId") != "":
+		return "This permission does not exist any more; it may have been deleted meanwhile."
+	default:
+		return "This service account does not exist; it may have been deleted meanwhile."
+	}
+}

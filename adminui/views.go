@@ -1,0 +1,249 @@
+package adminui
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// The views hold what the templates print, already formatted, so that the
+// templates only lay it out.
+
+// layout is what every page shares.
+type layout struct {
+	Base   string // escaped mount prefix, no trailing slash
+	Title  string
+	Notice string // the outcome of the change that redirected here
+	// LogoutURL is Options.LogoutURL: where the header's "Log out" posts.
+	LogoutURL string
+}
+
+type accountView struct {
+	ID          string
+	Label       string
+	Description string
+	URL         string
+	Disabled    *timeView // when the account was disabled; nil while enabled
+}
+
+func newAccountView(base string, a serviceaccount.Account, loc *time.Location) accountView {
+	return accountView{
+		ID: a.ID.String(), Label: a.Label, Description: a.Description, URL: base + "/accounts/" + a.ID.String(),
+		Disabled: newTimeView(a.DisabledAt, loc),
+	}
+}
+
+// timeView is a time as a person reads it and as <time datetime> holds it.
+type timeView struct {
+	ISO  string
+	Text string
+}
+
+func newTimeView(t *time.Time, loc *time.Location) *timeView {
+	if t == nil {
+		return nil
+	}
+	return &timeView{ISO: t.UTC().Format(time.RFC3339), Text: t.In(loc).Format("2006-01-02 15:04 MST")}
+}
+
+type keyView struct {
+	ID         string
+	Hint       string
+	Name       string
+	CreatedAt  *timeView
+	LastUsedAt *timeView
+	ExpiresAt  *timeView
+	Expired    bool
+	Disabled   bool
+	Replaced   bool // rotated: a newer key replaces it, this one lives out its grace
+	// CanRotate: rotation needs a key that is enabled, unexpired and not
+	// replaced yet.
+	CanRotate bool
+	URL       string // the key's address; actions are under it
+	DeleteURL string
+}
+
+func newKeyView(accountURL string, k apikey.Key, now time.Time, loc *time.Location) keyView {
+	v := keyView{
+		ID:         k.ID.String(),
+		Hint:       k.Hint,
+		Name:       k.Name,
+		CreatedAt:  newTimeView(&k.CreatedAt, loc),
+		LastUsedAt: newTimeView(k.LastUsedAt, loc),
+		ExpiresAt:  newTimeView(k.ExpiresAt, loc),
+		Expired:    k.Expired(now),
+		Disabled:   k.Disabled(),
+		Replaced:   k.ReplacedBy != nil,
+		URL:        accountURL + "/keys/" + k.ID.String(),
+	}
+	v.CanRotate = !v.Expired && !v.Disabled && !v.Replaced
+	v.DeleteURL = v.URL + "/delete"
+	return v
+}
+
+type permissionView struct {
+	ID       string
+	Resource string // "study tekenradar", as the seed shows it
+	Action   string
+	Limiter  string // canonical JSON, "" for none
+	// LimiterKeys are the keys the action's limiter may use; empty when
+	// the action takes no limiter, and then there is nothing to edit.
+	LimiterKeys []string
+	LimiterHint string
+	LimiterURL  string
+	DeleteURL   string
+}
+
+func (c catalogView) newPermissionView(accountURL string, p permission.Permission) permissionView {
+	v := permissionView{
+		ID:          p.ID.String(),
+		Resource:    p.ResourceType + " " + p.ResourceKey,
+		Action:      p.Action,
+		LimiterKeys: c.limiterKeys(p.ResourceType, p.Action),
+		LimiterHint: limiterHint(c.limiterKeys(p.ResourceType, p.Action)),
+		LimiterURL:  accountURL + "/permissions/" + p.ID.String() + "/limiter",
+		DeleteURL:   accountURL + "/permissions/" + p.ID.String() + "/delete",
+	}
+	if p.Limiter != nil {
+		v.Limiter = p.Limiter.String()
+	}
+	return v
+}
+
+// catalogView is the Manager's catalog as the add-permission form needs it,
+// in Go for the server-rendered form and as JSON for the script that
+// narrows the form to the chosen type and action.
+type catalogView struct {
+	Types []typeView
+	JSON  string
+}
+
+type typeView struct {
+	ID          string       `json:"id"`
+	DisplayName string       `json:"displayName"`
+	Keys        []string     `json:"keys"`
+	OpenKeys    bool         `json:"openKeys"`
+	KeyHint     string       `json:"keyHint"`
+	Actions     []actionView `json:"actions"`
+}
+
+type actionView struct {
+	ID          string   `json:"id"`
+	Label       string   `json:"label"`
+	LimiterKeys []string `json:"limiterKeys"`
+	LimiterHint string   `json:"limiterHint"`
+}
+
+func newCatalogView(types []permission.ResourceType) catalogView {
+	var c catalogView
+	for _, rt := range types {
+		tv := typeView{ID: rt.ID, DisplayName: rt.DisplayName, Keys: rt.Keys, OpenKeys: rt.OpenKeys, KeyHint: keyHint(rt)}
+		if tv.DisplayName == "" {
+			tv.DisplayName = rt.ID
+		}
+		for _, a := range rt.Actions {
+			av := actionView{ID: a.ID, Label: a.ID, LimiterKeys: a.LimiterKeys, LimiterHint: limiterHint(a.LimiterKeys)}
+			if a.ID == permission.Any {
+				av.Label = "* (all actions)"
+			}
+			tv.Actions = append(tv.Actions, av)
+		}
+		c.Types = append(c.Types, tv)
+	}
+	b, err := json.Marshal(c.Types)
+	if err != nil {
+		panic(err) // only strings and bools
+	}
+	c.JSON = string(b)
+	return c
+}
+
+// keyHint tells, in the seed's words, what the resource key of a type may be.
+func keyHint(rt permission.ResourceType) string {
+	name := strings.ToLower(rt.DisplayName)
+	if name == "" {
+		name = rt.ID
+	}
+	hasAny := slices.Contains(rt.Keys, permission.Any)
+	switch {
+	case rt.OpenKeys && hasAny:
+		return fmt.Sprintf("Enter a %s key, or use \"*\" for all.", name)
+	case rt.OpenKeys:
+		return fmt.Sprintf("Enter a %s key.", name)
+	case len(rt.Keys) == 1 && hasAny:
+		return fmt.Sprintf("Only * is available (applies to all %s).", name)
+	default:
+		return "Select a resource ID."
+	}
+}
+
+func limiterHint(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Optional. JSON that restricts this permission, using %s; for example [{\"%s\": \"value\"}].",
+		strings.Join(keys, ", "), keys[0])
+}
+
+func (c catalogView) typeByID(id string) (typeView, bool) {
+	for _, t := range c.Types {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return typeView{}, false
+}
+
+func (c catalogView) limiterKeys(typeID, action string) []string {
+	t, _ := c.typeByID(typeID)
+	for _, a := range t.Actions {
+		if a.ID == action {
+			return a.LimiterKeys
+		}
+	}
+	return nil
+}
+
+// limiterActions lists the actions of t that take a limiter, so the form
+// without JavaScript shows the Limiter field only where it can apply and
+// says for which actions.
+func (t typeView) limiterActions() []string {
+	var ids []string
+	for _, a := range t.Actions {
+		if len(a.LimiterKeys) > 0 {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+// fieldErrors maps a form field to its message; a limiter path such as
+// limiter[0].surveyKey belongs to the limiter field.
+type fieldErrors map[string]string
+
+func newFieldErrors(fields []serviceaccount.FieldError) fieldErrors {
+	errs := fieldErrors{}
+	for _, f := range fields {
+		name := f.Field
+		msg := f.Message
+		if rest, ok := strings.CutPrefix(name, "limiter"); ok && rest != "" {
+			name = "limiter"
+			msg = "at " + strings.TrimPrefix(rest, ".") + ": " + msg
+		}
+		if prev, ok := errs[name]; ok {
+			msg = prev + "; " + msg
+		}
+		errs[name] = msg
+	}
+	return errs
+}
+
+func (h *handler) layout(base, title, notice string) layout {
+	return layout{Base: base, Title: title, Notice: notice, LogoutURL: h.opts.LogoutURL}
+}
