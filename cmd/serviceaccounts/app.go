@@ -62,11 +62,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	var f *failure
 	if errors.As(err, &f) {
-		fmt.Fprintln(stderr, "serviceaccounts: "+a.oneLine(f.Error()))
+		fmt.Fprintln(stderr, "serviceaccounts: "+a.oneLine(hideKeyLike(f.Error(), args)))
 		return 1
 	}
 	// Everything else comes from reading the command line.
-	fmt.Fprintln(stderr, "serviceaccounts: "+a.oneLine(err.Error()))
+	fmt.Fprintln(stderr, "serviceaccounts: "+a.oneLine(hideKeyLike(err.Error(), args)))
 	if cmd != nil {
 		fmt.Fprint(stderr, "\n"+cmd.UsageString())
 	}

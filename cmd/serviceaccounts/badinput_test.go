@@ -172,3 +172,33 @@ func TestIdsOfAnotherAccountAreNotFound(t *testing.T) {
 	assert.Contains(t, c.fail(1, "keys", "delete", mine, key), "KEY_ID (not shown: it is longer than an id, and may be a key) is not an id")
 	assert.Contains(t, c.fail(1, "accounts", "get", key), "ACCOUNT_ID (not shown")
 }
+
+// A key pasted anywhere on the command line, not only where an id
+// belongs, is never echoed: cobra's own messages (unknown command, unknown
+// flag, bad flag value) and the surplus-argument message quote what they
+// refuse.
+func TestAKeyPastedAnywhereOnTheCommandLineIsNeverEchoed(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	c.ok("migrate")
+	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "ci", "-o", "plain"))
+	key := strings.TrimSpace(c.ok("keys", "create", account, "-o", "plain"))
+	c.secrets = append(c.secrets, key, key[:len(key)-1], key[3:])
+	for _, args := range [][]string{
+		{key},
+		{"keys", key},
+		{"accounts", "get", account, key},
+		{"keys", "list", account, key},
+		{"keys", "list", account, "--" + key},
+		{"keys", "list", account, "--" + key + "=x"},
+		{"accounts", "list", "--limit", key},
+		{"accounts", "list", "--limit=" + key},
+		{"keys", "create", account, "--expires-in", key},
+		{"accounts", "get", account, key[:len(key)-1]}, // a truncated paste is still most of the key
+		{"accounts", "get", account, key[3:]},          // and so is one without its prefix
+	} {
+		r := c.run(args...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "not shown", "%v: says that something was left out", args)
+	}
+}

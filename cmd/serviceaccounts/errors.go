@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,11 +130,36 @@ func parseID(name, s, what string) (uuid.UUID, error) {
 		// never echo it.
 		shown := fmt.Sprintf(" %q", s)
 		if len(s) > 36 {
-			shown = " (not shown: it is longer than an id, and may be a key)"
+			shown = " " + notShown
 		}
 		return uuid.Nil, failf("%s%s is not an id: %s ids are UUIDs such as 01a213e4-f068-755e-ae87-caee3d2d0993", name, shown, what)
 	}
 	return id, nil
+}
+
+// notShown stands for an argument left out of a message: it may be a key.
+const notShown = "(not shown: it is longer than an id, and may be a key)"
+
+// hideKeyLike replaces in msg every command-line argument, or flag name
+// or value within one, that could be a key or most of one: longer than an
+// id and made only of a key's characters. Cobra's messages quote the
+// command, flag or value they refuse, as does args; a key pasted in the
+// wrong place must not reach standard error, which logs keep.
+func hideKeyLike(msg string, cmdline []string) string {
+	var parts []string
+	for _, arg := range cmdline {
+		for _, p := range strings.Split(strings.TrimLeft(arg, "-"), "=") {
+			if len(p) > 36 && strings.Trim(p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_") == "" {
+				parts = append(parts, p)
+			}
+		}
+	}
+	// Longest first: a truncated paste may be part of a whole one.
+	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
+	for _, p := range parts {
+		msg = strings.ReplaceAll(msg, p, notShown)
+	}
+	return msg
 }
 
 // args requires exactly the named positional arguments.
