@@ -65,3 +65,16 @@ func TestShellCompletion(t *testing.T) {
 	require.Equal(t, 0, r.code)
 	require.Equal(t, ":4\n", strings.SplitAfter(r.stdout, "\n")[0], "ShellCompDirectiveNoFileComp")
 }
+
+// A rotated key without --expires-at or --expires-in gets the old key's
+// lifetime, not no expiry: the flag's help must not say "default never".
+func TestRotateHelpStatesTheInheritedExpiry(t *testing.T) {
+	t.Parallel()
+	rotate := runTool(t, nil, "keys", "rotate", "--help")
+	require.Equal(t, 0, rotate.code)
+	assert.NotContains(t, rotate.stdout, "default never")
+	assert.Contains(t, rotate.stdout, "default: the lifetime the old key was created with")
+	create := runTool(t, nil, "keys", "create", "--help")
+	require.Equal(t, 0, create.code)
+	assert.Contains(t, create.stdout, "default never")
+}

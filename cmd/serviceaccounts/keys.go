@@ -113,8 +113,10 @@ type expiryFlags struct {
 	in time.Duration
 }
 
-func (e *expiryFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&e.at, "expires-at", "", "when the key stops working, RFC 3339 (2027-01-31T00:00:00Z); default never")
+// register adds the flags; byDefault says what an expiry given by neither
+// is.
+func (e *expiryFlags) register(cmd *cobra.Command, byDefault string) {
+	cmd.Flags().StringVar(&e.at, "expires-at", "", "when the key stops working, RFC 3339 (2027-01-31T00:00:00Z); "+byDefault)
 	cmd.Flags().DurationVar(&e.in, "expires-in", 0, "when the key stops working, from now (2160h for 90 days)")
 	cmd.MarkFlagsMutuallyExclusive("expires-at", "expires-in")
 }
@@ -175,7 +177,7 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 		}),
 	}
 	cmd.Flags().StringVar(&name, "name", "", "which integration uses the key, up to 100 characters")
-	expiry.register(cmd)
+	expiry.register(cmd, "default never")
 	return cmd
 }
 
@@ -280,7 +282,7 @@ expired or already rotated key cannot be rotated.`,
 	}
 	cmd.Flags().DurationVar(&grace, "grace", serviceaccount.DefaultRotationGrace, "how long the old key keeps working, up to 168h (0s: it stops now)")
 	cmd.Flags().StringVar(&name, "name", "", "name of the new key (default: the old key's)")
-	expiry.register(cmd)
+	expiry.register(cmd, "default: the lifetime the old key was created with, from now")
 	return cmd
 }
 
