@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
@@ -174,6 +176,28 @@ func BenchmarkAuthenticateWarm(b *testing.B) {
 	}
 	b.Cleanup(func() { mw.Close(context.Background()) })
 	serveBench(b, benchChain(b, mw), benchRequest(s.key), http.StatusOK)
+}
+
+// BenchmarkAuthenticateWarmMetrics is Warm with an OpenTelemetry SDK
+// provider installed and a reader collecting from it, as in production.
+func BenchmarkAuthenticateWarmMetrics(b *testing.B) {
+	s := newBenchSetup(b, memstore.New())
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	b.Cleanup(func() { mp.Shutdown(context.Background()) })
+	mw, err := New(Config{Manager: s.mgr, MeterProvider: mp})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { mw.Close(context.Background()) })
+	serveBench(b, benchChain(b, mw), benchRequest(s.key), http.StatusOK)
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		b.Fatal(err)
+	}
+	if len(rm.ScopeMetrics) == 0 {
+		b.Fatal("no metrics collected")
+	}
 }
 
 func BenchmarkAuthenticateUnknownKey(b *testing.B) {

@@ -24,21 +24,29 @@ const maxSharedAttempts = 3
 // since only well-formed keys are ever looked up, and SHA-256 is preimage
 // resistant. Junk of the right shape therefore costs a hash of a few dozen
 // bytes, a cache miss and a Parse, and never reaches the store.
-func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string, now time.Time) (*entry, error) {
+func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string, now time.Time) (*entry, cacheResult, error) {
 	if m.cache != nil {
 		if e, ok := m.cache.GetIfPresent(*h); ok && m.fresh(e, now) {
-			return e, nil
+			if e.unknown {
+				return e, cacheNegativeHit, nil
+			}
+			return e, cacheHit, nil
 		}
 	}
-	if apikey.Parse(key, m.keyPrefix) != nil {
-		return nil, ErrMalformedKey
-	}
 	if m.cache == nil {
+		if apikey.Parse(key, m.keyPrefix) != nil {
+			return nil, cacheNone, ErrMalformedKey
+		}
 		ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
 		defer cancel()
-		return m.load(ctx, *h)
+		e, err := m.load(ctx, *h)
+		return e, cacheNone, err
 	}
-	return m.lookupShared(ctx, *h)
+	if apikey.Parse(key, m.keyPrefix) != nil {
+		return nil, cacheMiss, ErrMalformedKey
+	}
+	e, err := m.lookupShared(ctx, *h)
+	return e, cacheMiss, err
 }
 
 // fresh reports whether a cached entry may serve a request whose clock
@@ -121,11 +129,15 @@ func (m *Middleware) load(ctx context.Context, h apikey.Hash) (*entry, error) {
 	seq := m.invalid.seq.Load()
 	loadedAt := m.clock.Now()
 	c, err := m.mgr.LookupKey(ctx, h)
+	took := m.clock.Since(loadedAt)
 	if errors.Is(err, store.ErrNotFound) {
+		m.metrics.lookedUp(took, lookupNotFound)
 		return &entry{mw: m, generation: seq, stripe: &m.invalid.unknown, loadedAt: loadedAt, unknown: true}, nil
 	}
 	if err != nil {
+		m.metrics.lookedUp(took, lookupError)
 		return nil, err
 	}
+	m.metrics.lookedUp(took, lookupFound)
 	return m.newEntry(seq, loadedAt, c), nil
 }

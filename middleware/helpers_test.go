@@ -44,6 +44,8 @@ type countingStore struct {
 
 	lookups     atomic.Int64
 	failLookups atomic.Bool
+	// onLookup, when set, runs at the start of every KeyByHash.
+	onLookup func()
 	// When holdLookups is set, KeyByHash reads the store, then reports on
 	// lookupHeld and waits for release before returning what it read.
 	holdLookups atomic.Bool
@@ -71,6 +73,9 @@ func newCountingStore(st serviceaccount.Store) *countingStore {
 
 func (s *countingStore) KeyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Credential, error) {
 	s.lookups.Add(1)
+	if s.onLookup != nil {
+		s.onLookup()
+	}
 	if s.failLookups.Load() {
 		return serviceaccount.Credential{}, errStoreDown
 	}

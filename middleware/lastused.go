@@ -102,7 +102,9 @@ func (m *Middleware) flush(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	if err := m.mgr.TouchKeys(ctx, batch); err != nil {
+	err := m.mgr.TouchKeys(ctx, batch)
+	m.metrics.flushed(len(batch), err)
+	if err != nil {
 		m.uses.giveBack(batch)
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"github.com/maypok86/otter/v2"
+	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
@@ -77,6 +78,11 @@ type Config struct {
 	// Logger receives store failures and failed flushes. nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// MeterProvider receives the middleware's metrics (see the package
+	// documentation, section Metrics). nil means the global provider,
+	// otel.GetMeterProvider(), which records nothing until the
+	// application installs one.
+	MeterProvider metric.MeterProvider
 }
 
 // Middleware authenticates API keys and carries what Require needs. Build
@@ -99,6 +105,7 @@ type Middleware struct {
 	onError        func(http.ResponseWriter, *http.Request, error)
 	log            *slog.Logger
 	storeErrors    storeErrorLog
+	metrics        *metrics
 
 	// invalid decides which cached entries changes have outdated: those
 	// of the changed account only (see invalidations).
@@ -152,7 +159,12 @@ func New(cfg Config) (*Middleware, error) {
 	if err != nil {
 		return nil, fmt.Errorf("middleware: the Manager's key prefix: %w", err)
 	}
+	mt, err := newMetrics(cfg.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
 	m := &Middleware{
+		metrics:        mt,
 		mgr:            cfg.Manager,
 		clock:          cfg.Manager.Clock(),
 		keyPrefix:      cfg.Manager.KeyPrefix(),
@@ -176,6 +188,7 @@ func New(cfg Config) (*Middleware, error) {
 			Clock: stoppedClock{},
 		})
 		if err != nil {
+			mt.close()
 			return nil, fmt.Errorf("middleware: build cache: %w", err)
 		}
 		m.cache = c
@@ -229,7 +242,8 @@ func (cfg *Config) validate() error {
 // has begun it answers every request 503 (ErrClosed).
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e, err := m.authenticate(r)
+		e, cr, err := m.authenticate(r)
+		m.metrics.authenticated(cr, err)
 		if err != nil {
 			m.fail(w, r, err)
 			return
@@ -238,50 +252,52 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	})
 }
 
-func (m *Middleware) authenticate(r *http.Request) (*entry, error) {
+// authenticate returns the entry of the request's key, or why there is
+// none, and what the cache did, for the metrics.
+func (m *Middleware) authenticate(r *http.Request) (*entry, cacheResult, error) {
 	if m.closing.Load() {
-		return nil, ErrClosed
+		return nil, cacheNone, ErrClosed
 	}
 	key, err := presentedKey(r.Header)
 	if err != nil {
-		return nil, err
+		return nil, cacheNone, err
 	}
 	// The shape before any hashing: a string of the wrong length or prefix
 	// (up to the server's header limit) costs a comparison, not a SHA-256.
 	// The full check (alphabet, checksum) runs on a cache miss, in lookup.
 	if !m.keyShaped(key) {
-		return nil, ErrMalformedKey
+		return nil, cacheNone, ErrMalformedKey
 	}
 	// One clock reading serves the cache's TTL, the key's expiry and the
 	// use record.
 	now := m.clock.Now()
 	h := apikey.HashKey(key)
-	e, err := m.lookup(r.Context(), &h, key, now)
+	e, cr, err := m.lookup(r.Context(), &h, key, now)
 	if err != nil {
 		if err == ErrMalformedKey {
-			return nil, err
+			return nil, cr, err
 		}
 		m.logStoreError(r, err)
-		return nil, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+		return nil, cr, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 	}
 	if e.unknown {
-		return nil, ErrUnknownKey
+		return nil, cr, ErrUnknownKey
 	}
 	// The account first: disabling an account is the broader decision,
 	// and its code tells the caller that no key of it will work.
 	if e.accountDisabled {
-		return nil, ErrDisabledAccount
+		return nil, cr, ErrDisabledAccount
 	}
 	if e.keyDisabled {
-		return nil, ErrDisabledKey
+		return nil, cr, ErrDisabledKey
 	}
 	// Expiry is judged on every request, cached or not, as
 	// apikey.Key.Expired judges it: the expiry instant itself is expired.
 	if !e.principal.ExpiresAt.IsZero() && !now.Before(e.principal.ExpiresAt) {
-		return nil, ErrExpiredKey
+		return nil, cr, ErrExpiredKey
 	}
 	m.uses.touch(e, now)
-	return e, nil
+	return e, cr, nil
 }
 
 // keyShaped reports whether key has the length and the prefix of this
@@ -360,6 +376,7 @@ func (m *Middleware) Close(ctx context.Context) error {
 			if m.cache != nil {
 				m.cache.StopAllGoroutines()
 			}
+			m.metrics.close()
 		}()
 		close(m.stop)
 		select {

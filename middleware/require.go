@@ -250,6 +250,7 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 	if rq.needsBody {
 		var err error
 		if body, err = readBody(r, e.mw.maxBodyBytes); err != nil {
+			e.mw.metrics.authorized(err)
 			e.mw.fail(w, r, err)
 			return
 		}
@@ -263,10 +264,13 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		}
 	}
 	if ok && e.principal.Permissions.Allows(rq.resourceType, key, rq.action, attrs) {
+		e.mw.metrics.authorized(nil)
 		next.ServeHTTP(w, r)
 		return
 	}
-	e.mw.fail(w, r, rq.forbidden(e, key, attrs))
+	err := rq.forbidden(e, key, attrs)
+	e.mw.metrics.authorized(err)
+	e.mw.fail(w, r, err)
 }
 
 // forbidden explains a denial. It runs only on the deny path, so it may

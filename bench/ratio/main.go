@@ -1,0 +1,205 @@
+// Command ratio measures the request path's benchmark ratios the way the
+// performance targets are stated: it builds the middleware's test binary
+// once, runs every benchmark once per round (in a rotated order, so that
+// no benchmark always runs first or last), repeats for several rounds, and
+// prints the median of the per-round ratios. On a shared, noisy machine
+// absolute times drift by more than the differences being measured, and
+// two benchmarks run minutes apart (as -count=N does) compare the drift;
+// two benchmarks of one round compare the code.
+//
+//	go run ./bench/ratio                  # five rounds of one second each
+//	go run ./bench/ratio -rounds 7 -benchtime 2s
+//
+// It exits 1 when a median ratio exceeds its target or an allocation bound
+// is broken.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// target is one ratio the request path must keep: the median over the
+// rounds of num's ns/op over den's, at most max; and num's allocations
+// per operation at most maxAllocs (-1: not bounded).
+type target struct {
+	num, den  string
+	max       float64
+	maxAllocs int
+}
+
+var targets = []target{
+	{"AuthenticateWarm", "FloorWithContext", 1.3, 2},
+	{"AuthenticateWarmMetrics", "FloorWithContext", 1.5, 2},
+	{"AuthenticateUnknownKey", "Floor", 2.0, -1},
+}
+
+// result is one benchmark's figures in one round.
+type result struct {
+	nsPerOp float64
+	allocs  int
+}
+
+func main() {
+	rounds := flag.Int("rounds", 5, "number of `rounds`; each runs every benchmark once")
+	benchtime := flag.String("benchtime", "1s", "-test.benchtime of each run")
+	pkg := flag.String("pkg", "./middleware", "the `package` holding the benchmarks")
+	flag.Parse()
+	if *rounds < 1 {
+		fmt.Fprintln(os.Stderr, "ratio: -rounds must be at least 1")
+		os.Exit(2)
+	}
+	if err := run(os.Stdout, *pkg, *rounds, *benchtime); err != nil {
+		fmt.Fprintln(os.Stderr, "ratio:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out io.Writer, pkg string, rounds int, benchtime string) error {
+	dir, err := os.MkdirTemp("", "bench-ratio-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "bench.test")
+	build := exec.Command("go", "test", "-c", "-o", bin, pkg)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go test -c %s: %w", pkg, err)
+	}
+
+	var names []string
+	for _, t := range targets {
+		for _, n := range []string{t.num, t.den} {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	fmt.Fprintf(out, "%s, %d rounds of %s per benchmark, %s\n", pkg, rounds, benchtime, machine())
+	perRound := make([]map[string]result, rounds)
+	for r := range rounds {
+		perRound[r] = map[string]result{}
+		// Rotate the order so that each benchmark runs at each position.
+		order := append(slices.Clone(names[r%len(names):]), names[:r%len(names)]...)
+		var line []string
+		for _, n := range order {
+			res, err := runOnce(bin, n, benchtime)
+			if err != nil {
+				return err
+			}
+			perRound[r][n] = res
+			line = append(line, fmt.Sprintf("%s %.0f ns/op %d allocs", n, res.nsPerOp, res.allocs))
+		}
+		fmt.Fprintf(out, "round %d: %s\n", r+1, strings.Join(line, "; "))
+	}
+
+	failed := false
+	fmt.Fprintln(out)
+	for _, n := range names {
+		var ns []float64
+		for _, pr := range perRound {
+			ns = append(ns, pr[n].nsPerOp)
+		}
+		fmt.Fprintf(out, "%-26s median %7.1f ns/op\n", n, median(ns))
+	}
+	for _, t := range targets {
+		var ratios []float64
+		maxAllocs := 0
+		for _, pr := range perRound {
+			ratios = append(ratios, pr[t.num].nsPerOp/pr[t.den].nsPerOp)
+			maxAllocs = max(maxAllocs, pr[t.num].allocs)
+		}
+		verdict := "ok"
+		if m := median(ratios); m > t.max {
+			verdict = fmt.Sprintf("ABOVE the target %.2f", t.max)
+			failed = true
+		}
+		if t.maxAllocs >= 0 && maxAllocs > t.maxAllocs {
+			verdict += fmt.Sprintf("; %d allocs, above %d", maxAllocs, t.maxAllocs)
+			failed = true
+		}
+		fmt.Fprintf(out, "%s / %s: median %.2f (target <= %.2f) rounds %s: %s\n",
+			t.num, t.den, median(ratios), t.max, formatRatios(ratios), verdict)
+	}
+	if failed {
+		return errors.New("a target is missed")
+	}
+	return nil
+}
+
+var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ B/op\s+(\d+) allocs/op)?`)
+
+// runOnce runs one benchmark once and returns its figures.
+func runOnce(bin, name, benchtime string) (result, error) {
+	cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", "^Benchmark"+name+"$",
+		"-test.benchmem", "-test.benchtime", benchtime)
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+	cmd.Dir = filepath.Dir(bin)
+	if err := cmd.Run(); err != nil {
+		return result{}, fmt.Errorf("Benchmark%s: %w\n%s", name, err, stdout.String())
+	}
+	sc := bufio.NewScanner(&stdout)
+	for sc.Scan() {
+		m := benchLine.FindStringSubmatch(sc.Text())
+		if m == nil || m[1] != name {
+			continue
+		}
+		ns, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			return result{}, err
+		}
+		allocs, _ := strconv.Atoi(m[3])
+		return result{nsPerOp: ns, allocs: allocs}, nil
+	}
+	return result{}, fmt.Errorf("Benchmark%s printed no result:\n%s", name, stdout.String())
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+func formatRatios(rs []float64) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = strconv.FormatFloat(r, 'f', 2, 64)
+	}
+	return strings.Join(parts, " ")
+}
+
+// machine describes where the figures were taken: the date, the CPU, and
+// the load average, which says how busy the shared machine was.
+func machine() string {
+	desc := time.Now().UTC().Format("2006-01-02 15:04 UTC")
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for l := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				desc += ", " + strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		desc += ", load average " + strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	return desc
+}
