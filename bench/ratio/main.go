@@ -28,7 +28,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/seed-c7fc2061/serviceaccounts/bench/internal/rounds"
 )
 
 // target is one ratio the request path must keep: the median over the
@@ -53,21 +54,21 @@ type result struct {
 }
 
 func main() {
-	rounds := flag.Int("rounds", 5, "number of `rounds`; each runs every benchmark once")
+	numRounds := flag.Int("rounds", 5, "number of `rounds`; each runs every benchmark once")
 	benchtime := flag.String("benchtime", "1s", "-test.benchtime of each run")
 	pkg := flag.String("pkg", "./middleware", "the `package` holding the benchmarks")
 	flag.Parse()
-	if *rounds < 1 {
+	if *numRounds < 1 {
 		fmt.Fprintln(os.Stderr, "ratio: -rounds must be at least 1")
 		os.Exit(2)
 	}
-	if err := run(os.Stdout, *pkg, *rounds, *benchtime); err != nil {
+	if err := run(os.Stdout, *pkg, *numRounds, *benchtime); err != nil {
 		fmt.Fprintln(os.Stderr, "ratio:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out io.Writer, pkg string, rounds int, benchtime string) error {
+func run(out io.Writer, pkg string, numRounds int, benchtime string) error {
 	dir, err := os.MkdirTemp("", "bench-ratio-")
 	if err != nil {
 		return err
@@ -88,12 +89,11 @@ func run(out io.Writer, pkg string, rounds int, benchtime string) error {
 			}
 		}
 	}
-	fmt.Fprintf(out, "%s, %d rounds of %s per benchmark, %s\n", pkg, rounds, benchtime, machine())
-	perRound := make([]map[string]result, rounds)
-	for r := range rounds {
+	fmt.Fprintf(out, "%s, %d rounds of %s per benchmark, %s\n", pkg, numRounds, benchtime, rounds.Machine())
+	perRound := make([]map[string]result, numRounds)
+	for r := range numRounds {
 		perRound[r] = map[string]result{}
-		// Rotate the order so that each benchmark runs at each position.
-		order := append(slices.Clone(names[r%len(names):]), names[:r%len(names)]...)
+		order := rounds.Rotate(names, r)
 		var line []string
 		for _, n := range order {
 			res, err := runOnce(bin, n, benchtime)
@@ -113,7 +113,7 @@ func run(out io.Writer, pkg string, rounds int, benchtime string) error {
 		for _, pr := range perRound {
 			ns = append(ns, pr[n].nsPerOp)
 		}
-		fmt.Fprintf(out, "%-26s median %7.1f ns/op\n", n, median(ns))
+		fmt.Fprintf(out, "%-26s median %7.1f ns/op\n", n, rounds.Median(ns))
 	}
 	for _, t := range targets {
 		var ratios []float64
@@ -123,7 +123,7 @@ func run(out io.Writer, pkg string, rounds int, benchtime string) error {
 			maxAllocs = max(maxAllocs, pr[t.num].allocs)
 		}
 		verdict := "ok"
-		if m := median(ratios); m > t.max {
+		if m := rounds.Median(ratios); m > t.max {
 			verdict = fmt.Sprintf("ABOVE the target %.2f", t.max)
 			failed = true
 		}
@@ -132,7 +132,7 @@ func run(out io.Writer, pkg string, rounds int, benchtime string) error {
 			failed = true
 		}
 		fmt.Fprintf(out, "%s / %s: median %.2f (target <= %.2f) rounds %s: %s\n",
-			t.num, t.den, median(ratios), t.max, formatRatios(ratios), verdict)
+			t.num, t.den, rounds.Median(ratios), t.max, rounds.Format(ratios, 2), verdict)
 	}
 	if failed {
 		return errors.New("a target is missed")
@@ -166,40 +166,4 @@ func runOnce(bin, name, benchtime string) (result, error) {
 		return result{nsPerOp: ns, allocs: allocs}, nil
 	}
 	return result{}, fmt.Errorf("Benchmark%s printed no result:\n%s", name, stdout.String())
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-}
-
-func formatRatios(rs []float64) string {
-	parts := make([]string, len(rs))
-	for i, r := range rs {
-		parts[i] = strconv.FormatFloat(r, 'f', 2, 64)
-	}
-	return strings.Join(parts, " ")
-}
-
-// machine describes where the figures were taken: the date, the CPU, and
-// the load average, which says how busy the shared machine was.
-func machine() string {
-	desc := time.Now().UTC().Format("2006-01-02 15:04 UTC")
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for l := range strings.Lines(string(b)) {
-			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
-				desc += ", " + strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		desc += ", load average " + strings.Join(strings.Fields(string(b))[:3], " ")
-	}
-	return desc
 }

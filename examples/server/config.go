@@ -20,6 +20,7 @@ type config struct {
 	tokenGenerated bool
 	flushInterval  time.Duration
 	cacheTTL       time.Duration
+	accessLog      bool
 	pollInterval   time.Duration
 	pollOnly       bool
 	timeouts       timeouts
@@ -44,6 +45,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&cfg.db, "db", "sqlite:serviceaccounts.db", "database: memory:, sqlite:PATH, postgres://…, mysql://user:pass@host:port/db")
 	fs.StringVar(&cfg.adminToken, "admin-token", "", "bearer `token` for /admin (default $ADMIN_TOKEN; if both are empty, a random token is generated and printed)")
 	fs.DurationVar(&cfg.flushInterval, "flush-interval", time.Minute, "how often last-used times are written")
+	fs.BoolVar(&cfg.accessLog, "access-log", true, "log one line per request to standard error (written in batches, off the request's path)")
 	fs.DurationVar(&cfg.cacheTTL, "cache-ttl", 10*time.Second, "how long a key lookup is reused (changes made by other processes take this long to be seen)")
 	fs.IntVar(&cfg.maxKeys, "max-keys", serviceaccount.DefaultMaxKeysPerAccount, "most unexpired keys an account may hold (0: no limit); a rotation is allowed at the limit")
 	fs.DurationVar(&cfg.maxKeyLifetime, "max-key-lifetime", 0, "longest a new key may live, such as 2160h (0: unlimited); when set, every new key needs an expiry within it")

@@ -15,6 +15,19 @@
 //	-flush-interval  how often last-used times are written (default 1m)
 //	-cache-ttl       how long a key lookup is reused (default 10s)
 //	-audit-retention how long audit events are kept, pruned hourly (default 0: forever)
+//	-access-log      log one line per request (default true; -access-log=false turns it off)
+//
+// Operations endpoints, without authentication (they hold counts, never a
+// key or a label):
+//
+//	GET /metrics  the middleware's OpenTelemetry metrics in the Prometheus text format
+//	GET /healthz  200 while the process serves
+//	GET /readyz   200 when the store answers a ping within 1 s, else 503 (problem+json)
+//
+// The access log never holds a request up: a request queues a record, and
+// one goroutine formats the lines and writes them in batches, at least
+// every second and at shutdown. When the queue is full, lines are dropped
+// and counted (serviceaccounts.example.accesslog.dropped).
 //
 // Every connection is bounded, so that slow or idle clients cannot exhaust
 // the file descriptors:

@@ -16,11 +16,13 @@ import (
 // the example server has one administrator, whoever holds the token.
 const adminActorID = "admin-token"
 
-// routes wires the management API, the admin page and the demonstration
-// routes. The demonstration handlers return canned data: what matters is
-// who gets in.
-func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken string, log *slog.Logger) http.Handler {
+// routes wires the management API, the admin page, the operations
+// endpoints and the demonstration routes, on one mux (a second mux in
+// front would match every request twice). The demonstration handlers
+// return canned data: what matters is who gets in.
+func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken string, log *slog.Logger, ops operations) http.Handler {
 	mux := http.NewServeMux()
+	ops.register(mux, log)
 	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(adminToken, admin.New(mgr, admin.WithLogger(log), admin.WithActor(admin.RequestActor(adminActorID))))))
 	mountUI(mux, mgr, adminToken, log, clockwork.NewRealClock())
 

@@ -32,21 +32,38 @@ const maxHeaderBytes = 64 << 10
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	st, closeStore, err := openStore(ctx, cfg.db)
+	st, ping, closeStore, err := openStore(ctx, cfg.db)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
 
+	mp, metricsHandler, err := newMetrics()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = mp.Shutdown(context.Background()) }()
+
 	feed, err := newFeed(cfg, st, log, stdout)
 	if err != nil {
 		return err
 	}
-	a, err := newApp(st, cfg, nil, feed, log)
+	a, err := newApp(st, cfg, nil, feed, log, operations{metrics: metricsHandler, ping: ping, meterProvider: mp})
 	if err != nil {
 		return err
 	}
 	mw := a.mw
+	handler := a.handler
+	var accessLines *accessLog
+	if cfg.accessLog {
+		accessLines = newAccessLog(stderr)
+		defer accessLines.Close() // on the early returns; after Shutdown otherwise
+		if err := countDrops(mp, accessLines); err != nil {
+			_ = mw.Close(ctx)
+			return err
+		}
+		handler = accessLines.wrap(handler)
+	}
 	if feed != nil {
 		feed.Start()
 		defer feed.Close() // after the middleware's Close: its cache follows the feed to the end
@@ -60,7 +77,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	// Every connection is bounded in time, so that slow or idle clients
 	// cannot hold file descriptors until the server stops answering.
 	srv := &http.Server{
-		Handler:           accessLog(log, a.handler),
+		Handler:           handler,
 		ReadHeaderTimeout: cfg.timeouts.readHeader,
 		ReadTimeout:       cfg.timeouts.read,
 		WriteTimeout:      cfg.timeouts.write,
@@ -97,6 +114,10 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 
 	fmt.Fprintln(stdout, "shutting down: finishing requests and writing last-used times")
 	shutdown(srv, cfg.timeouts.shutdown, log)
+	// Every request has queued its access log line: write them.
+	if accessLines != nil {
+		accessLines.Close()
+	}
 	// Close after the connections are gone: every request that was served
 	// has recorded its use. Its context is its own, never one a stalled
 	// client has used up.
@@ -110,9 +131,10 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 }
 
 // newApp wires a Manager (on clock; nil means the real one), its
-// middleware (following feed, if not nil) and the routes over st. The
-// caller closes the middleware, and starts and closes the feed.
-func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, feed *changefeed.Feed, log *slog.Logger) (app, error) {
+// middleware (following feed when not nil, recording into
+// ops.meterProvider) and the routes over st, with the operations
+// endpoints. The caller closes the middleware.
+func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, feed *changefeed.Feed, log *slog.Logger, ops operations) (app, error) {
 	policy, err := cfg.policy()
 	if err != nil {
 		return app{}, err
@@ -127,11 +149,12 @@ func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, feed *ch
 		FlushInterval: cfg.flushInterval,
 		Feed:          feed,
 		Logger:        log,
+		MeterProvider: ops.meterProvider,
 	})
 	if err != nil {
 		return app{}, err
 	}
-	return app{handler: routes(mgr, mw, cfg.adminToken, log), mw: mw, mgr: mgr}, nil
+	return app{handler: routes(mgr, mw, cfg.adminToken, log, ops), mw: mw, mgr: mgr}, nil
 }
 
 // app is the server's parts that serve needs after building them.
@@ -159,50 +182,32 @@ func shutdown(srv *http.Server, timeout time.Duration, log *slog.Logger) {
 }
 
 // openStore opens the store the -db flag names and migrates SQL schemas.
-func openStore(ctx context.Context, db string) (serviceaccount.Store, func(), error) {
+// ping checks that the store answers, for /readyz.
+func openStore(ctx context.Context, db string) (st serviceaccount.Store, ping func(context.Context) error, closeStore func(), err error) {
 	if db == "memory:" {
-		return memstore.New(), func() {}, nil
+		return memstore.New(), func(context.Context) error { return nil }, func() {}, nil
 	}
 	sqlDB, err := sqlstore.OpenDB(ctx, db)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	closeDB := func() { _ = sqlDB.Close() }
 	if err := sqlstore.Migrate(ctx, sqlDB); err != nil {
 		closeDB()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	st, err := sqlstore.New(sqlDB)
+	st, err = sqlstore.New(sqlDB)
 	if err != nil {
 		closeDB()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return st, closeDB, nil
+	return st, sqlDB.PingContext, closeDB, nil
 }
 
 // maxLoggedField bounds each request-supplied field of an access log line:
 // a path may be as long as maxHeaderBytes, and twenty of them must not
 // grow the log by megabytes.
 const maxLoggedField = 256
-
-// accessLog logs one line per request: never headers, so never a key or
-// the admin token. The method and path are cut to maxLoggedField bytes;
-// pathBytes gives the path's full length when it was cut.
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		start := time.Now()
-		next.ServeHTTP(rec, r)
-		attrs := []slog.Attr{
-			slog.String("method", clipField(r.Method)), slog.String("path", clipField(r.URL.Path)),
-			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
-		}
-		if len(r.URL.Path) > maxLoggedField {
-			attrs = append(attrs, slog.Int("pathBytes", len(r.URL.Path)))
-		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
-	})
-}
 
 // clipField cuts s to maxLoggedField bytes, on a character boundary, and
 // marks the cut.
@@ -216,15 +221,3 @@ func clipField(s string) string {
 	}
 	return s[:cut] + "…"
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
