@@ -7,9 +7,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
 )
 
 // meterName is the instrumentation scope of the middleware's instruments:
@@ -102,10 +103,7 @@ var lookupOutcomeNames = [numLookupOutcomes]string{lookupFound: "found", lookupN
 // newMetrics creates the instruments on mp (nil: the global provider) and
 // registers the callback that reports the counters.
 func newMetrics(mp metric.MeterProvider) (*metrics, error) {
-	if mp == nil {
-		mp = otel.GetMeterProvider()
-	}
-	meter := mp.Meter(meterName)
+	meter := telemetry.Provider(mp).Meter(meterName)
 	mt := &metrics{authorizations: make([]atomic.Int64, len(authzCodes))}
 	for i := range mt.authentications {
 		mt.authentications[i] = make([]atomic.Int64, len(authCodes))

@@ -1,0 +1,60 @@
+package telemetry_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
+)
+
+func TestFeedInstrumentsMove(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { require.NoError(t, mp.Shutdown(context.Background())) })
+	f, err := telemetry.NewFeed(mp, "example.com/feed")
+	require.NoError(t, err)
+
+	f.Received(3)
+	f.Received(0) // nothing
+	f.Lag(40 * time.Millisecond)
+	f.Lag(-time.Second) // clock disagreement: 0
+	f.Failed(telemetry.FeedPoll)
+	f.Failed(telemetry.FeedListen)
+	f.Failed(telemetry.FeedListen)
+
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	require.Len(t, rm.ScopeMetrics, 1)
+	require.Equal(t, "example.com/feed", rm.ScopeMetrics[0].Scope.Name)
+	got := map[string]any{}
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		switch d := m.Data.(type) {
+		case metricdata.Sum[int64]:
+			for _, dp := range d.DataPoints {
+				op, _ := dp.Attributes.Value("operation")
+				got[m.Name+" "+op.AsString()] = dp.Value
+			}
+		case metricdata.Histogram[float64]:
+			require.Len(t, d.DataPoints, 1)
+			got[m.Name] = [2]float64{float64(d.DataPoints[0].Count), d.DataPoints[0].Sum}
+		}
+	}
+	require.Equal(t, map[string]any{
+		"serviceaccounts.feed.changes ":        int64(3),
+		"serviceaccounts.feed.lag":             [2]float64{2, 0.04},
+		"serviceaccounts.feed.failures poll":   int64(1),
+		"serviceaccounts.feed.failures listen": int64(2),
+	}, got)
+}
+
+func TestANilFeedRecordsNothing(t *testing.T) {
+	var f *telemetry.Feed
+	f.Received(1)
+	f.Lag(time.Second)
+	f.Failed(telemetry.FeedPoll)
+}
