@@ -2,10 +2,14 @@ package embed_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
@@ -15,10 +19,13 @@ import (
 
 // Example embeds the library in an application's own server: accounts in
 // an SQLite file, the management API under /admin behind a token, and one
-// route that needs study/{studyKey}/get-responses, limited by survey.
-// (Compiled, not run: it serves forever.)
+// route that needs study/{studyKey}/get-responses, limited by survey. On
+// SIGINT or SIGTERM it finishes the requests in flight, then closes the
+// middleware, which writes the last uses still in memory. (Compiled, not
+// run: it serves until signalled.)
 func Example() {
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	db, err := sqlstore.OpenDB(ctx, "sqlite:accounts.db")
 	if err != nil {
 		log.Fatal(err)
@@ -38,7 +45,6 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer mw.Close(ctx) // writes the last-used times still in memory
 
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", http.StripPrefix("/admin",
@@ -47,7 +53,22 @@ func Example() {
 		middleware.Require("study", middleware.PathValue("studyKey"), "get-responses",
 			middleware.Attr("surveyKey", middleware.Query("surveyKey")),
 		)(http.HandlerFunc(listResponses))))
-	log.Fatal(http.ListenAndServe("127.0.0.1:8080", mux))
+	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			log.Fatal(err)
+		}
+	}()
+
+	<-ctx.Done() // a signal: stop accepting, finish, then write the last uses
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		log.Print(err)
+	}
+	if err := mw.Close(shutdown); err != nil {
+		log.Print(err)
+	}
 }
 
 func listResponses(w http.ResponseWriter, r *http.Request) {
