@@ -13,13 +13,15 @@ import (
 
 // Bounds of the access log.
 const (
-	// accessLogQueue is how many lines may wait for the writer; a request
-	// that finds the queue full drops its line (counted) rather than wait.
-	accessLogQueue = 4096
-	// accessLogBuffer is how many bytes of formatted lines are gathered
-	// before one write.
-	accessLogBuffer = 64 << 10
-	// accessLogFlushEvery bounds how long a line waits in the buffer.
+	// accessLogQueue is how many records may wait for the writer; a
+	// request that finds the queue full drops its line (counted) rather
+	// than wait.
+	accessLogQueue = 8192
+	// accessLogWakeAt is the queue length at which a request wakes the
+	// writer before its next tick, so that a busy server writes in batches
+	// long before the queue fills, and an idle one is not woken per line.
+	accessLogWakeAt = accessLogQueue / 4
+	// accessLogFlushEvery bounds how long a line waits to be written.
 	accessLogFlushEvery = time.Second
 )
 
@@ -34,17 +36,22 @@ type accessRecord struct {
 }
 
 // accessLog writes one line per request without holding any request up:
-// the request puts a record on a bounded queue (or counts a drop when it is
-// full); one goroutine formats the records and writes them in batches of
-// whole lines, at least every second, when the buffer fills, and on
-// Close. Lines hold no header, so never a key or the admin token.
+// the request appends a record to a bounded queue under a mutex (or counts
+// a drop when it is full); one goroutine takes the whole queue at once,
+// formats it and writes it in one write, every second, when the queue is
+// a quarter full, and on Close. Lines hold no header, so never a key or
+// the admin token.
 type accessLog struct {
 	out     io.Writer
-	records chan accessRecord
+	mu      sync.Mutex
+	pending []accessRecord // the queue; swapped with the writer's spare slice
+	closed  bool
+	wake    chan struct{} // capacity 1: a wake-up is pending or not
 	dropped atomic.Int64
 	done    chan struct{}
-	once    sync.Once
+
 	// Used by the writer goroutine only.
+	spare  []accessRecord
 	buf    bytes.Buffer
 	format slog.Handler
 }
@@ -52,7 +59,9 @@ type accessLog struct {
 func newAccessLog(out io.Writer) *accessLog {
 	l := &accessLog{
 		out:     out,
-		records: make(chan accessRecord, accessLogQueue),
+		pending: make([]accessRecord, 0, accessLogQueue),
+		spare:   make([]accessRecord, 0, accessLogQueue),
+		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
 	l.format = slog.NewTextHandler(&l.buf, nil)
@@ -66,18 +75,42 @@ func (l *accessLog) wrap(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r)
-		select {
-		case l.records <- accessRecord{at: start, method: r.Method, path: r.URL.Path, status: rec.status, duration: time.Since(start)}:
-		default:
-			l.dropped.Add(1)
-		}
+		l.add(accessRecord{at: start, method: r.Method, path: r.URL.Path, status: rec.status, duration: time.Since(start)})
 	})
 }
 
-// Close writes every line queued so far. Call it once the HTTP server has
-// shut down, so that every request has queued its line.
+func (l *accessLog) add(rec accessRecord) {
+	l.mu.Lock()
+	if l.closed || len(l.pending) == cap(l.pending) {
+		l.mu.Unlock()
+		l.dropped.Add(1)
+		return
+	}
+	l.pending = append(l.pending, rec)
+	n := len(l.pending)
+	l.mu.Unlock()
+	if n == accessLogWakeAt {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Close writes every line queued so far and stops the writer. Call it
+// once the HTTP server has shut down, so that every request has queued its
+// line; a line queued later is dropped.
 func (l *accessLog) Close() {
-	l.once.Do(func() { close(l.records) })
+	l.mu.Lock()
+	already := l.closed
+	l.closed = true
+	l.mu.Unlock()
+	if !already {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
 	<-l.done
 }
 
@@ -88,19 +121,23 @@ func (l *accessLog) write() {
 	var reportedDrops int64
 	for {
 		select {
-		case rec, ok := <-l.records:
-			if !ok {
-				reportedDrops = l.reportDrops(reportedDrops)
-				l.flush()
-				return
-			}
-			l.append(rec)
-			if l.buf.Len() >= accessLogBuffer {
-				l.flush()
-			}
+		case <-l.wake:
 		case <-ticker.C:
-			reportedDrops = l.reportDrops(reportedDrops)
-			l.flush()
+		}
+		l.mu.Lock()
+		batch := l.pending
+		l.pending, l.spare = l.spare[:0], nil
+		closed := l.closed
+		l.mu.Unlock()
+		for _, rec := range batch {
+			l.append(rec)
+		}
+		reportedDrops = l.reportDrops(reportedDrops)
+		l.flush()
+		clear(batch) // drop the references to request paths
+		l.spare = batch[:0]
+		if closed {
+			return
 		}
 	}
 }
@@ -130,7 +167,7 @@ func (l *accessLog) reportDrops(reported int64) int64 {
 	return n
 }
 
-// flush writes the buffered lines in one write.
+// flush writes the formatted lines in one write.
 func (l *accessLog) flush() {
 	if l.buf.Len() == 0 {
 		return
