@@ -7,7 +7,7 @@
 //
 //	mux := http.NewServeMux()
 //	mux.Handle("GET /v1/studies/{studyKey}/responses",
-//		middleware.Require("study", middleware.PathValue("studyKey"), "get-responses",
+//		mw.Require("study", middleware.PathValue("studyKey"), "get-responses",
 //			middleware.Attr("surveyKey", middleware.Query("surveyKey")))(responses))
 //	http.ListenAndServe(addr, mw.Authenticate(mux))
 //
@@ -21,7 +21,8 @@
 // store work, checks its expiry, records the use and puts the [Principal]
 // in the request context, where handlers find it with [FromContext].
 //
-// [Require] then checks one permission: a resource type and action written
+// [Middleware.Require] (or the package-level [Require], which cannot check
+// the route against the Manager's catalog) then checks one permission: a resource type and action written
 // in the route, and a resource key and limiter attributes taken from the
 // request as [Source] values say: [Fixed], [PathValue], [Query], [Header]
 // or [JSONBody]. A value that is absent or empty is missing: a missing

@@ -50,7 +50,7 @@ func Example() {
 	mux.Handle("/admin/", http.StripPrefix("/admin",
 		admin.RequireBearerToken(os.Getenv("ADMIN_TOKEN"), admin.New(mgr))))
 	mux.Handle("GET /v1/studies/{studyKey}/responses", mw.Authenticate(
-		middleware.Require("study", middleware.PathValue("studyKey"), "get-responses",
+		mw.Require("study", middleware.PathValue("studyKey"), "get-responses",
 			middleware.Attr("surveyKey", middleware.Query("surveyKey")),
 		)(http.HandlerFunc(listResponses))))
 	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -34,7 +34,7 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken s
 
 	protect("GET /v1/whoami", anyKey, whoami)
 	protect("GET /v1/studies/{studyKey}/responses",
-		middleware.Require("study", study, "get-responses", middleware.Attr("surveyKey", middleware.Query("surveyKey"))),
+		mw.Require("study", study, "get-responses", middleware.Attr("surveyKey", middleware.Query("surveyKey"))),
 		func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{
 				"studyKey":  r.PathValue("studyKey"),
@@ -43,7 +43,7 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken s
 			})
 		})
 	protect("GET /v1/studies/{studyKey}/reports",
-		middleware.Require("study", study, "get-reports", middleware.Attr("reportKey", middleware.Query("reportKey"))),
+		mw.Require("study", study, "get-reports", middleware.Attr("reportKey", middleware.Query("reportKey"))),
 		func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{
 				"studyKey":  r.PathValue("studyKey"),
@@ -52,7 +52,7 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken s
 			})
 		})
 	protect("POST /v1/studies/{studyKey}/surveys/{surveyKey}/unpublish",
-		middleware.Require("study", study, "unpublish-survey", middleware.Attr("surveyKey", middleware.PathValue("surveyKey"))),
+		mw.Require("study", study, "unpublish-survey", middleware.Attr("surveyKey", middleware.PathValue("surveyKey"))),
 		func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{
 				"studyKey":    r.PathValue("studyKey"),
