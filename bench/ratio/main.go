@@ -150,7 +150,7 @@ func runOnce(bin, name, benchtime string) (result, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
 	cmd.Dir = filepath.Dir(bin)
 	if err := cmd.Run(); err != nil {
-		return result{}, fmt.Errorf("Benchmark%s: %w\n%s", name, err, stdout.String())
+		return result{}, fmt.Errorf("run of benchmark %s: %w\n%s", name, err, stdout.String())
 	}
 	sc := bufio.NewScanner(&stdout)
 	for sc.Scan() {
@@ -165,5 +165,5 @@ func runOnce(bin, name, benchtime string) (result, error) {
 		allocs, _ := strconv.Atoi(m[3])
 		return result{nsPerOp: ns, allocs: allocs}, nil
 	}
-	return result{}, fmt.Errorf("Benchmark%s printed no result:\n%s", name, stdout.String())
+	return result{}, fmt.Errorf("benchmark %s printed no result:\n%s", name, stdout.String())
 }
