@@ -63,7 +63,12 @@ func main() {
 type target struct {
 	name string
 	url  string
+	pid  int
 	rps  []float64
+	// cpu is the server's CPU time per request (user and system, from
+	// /proc), in microseconds: unlike requests per second, it barely moves
+	// with what else the machine runs.
+	cpu []float64
 }
 
 func run(numRounds int, duration time.Duration, connections int, minRatio float64) error {
@@ -121,9 +126,9 @@ func run(numRounds int, duration time.Duration, connections int, minRatio float6
 	}
 
 	targets := []*target{
-		{name: "bare net/http", url: bareURL},
-		{name: "example, access log off", url: offURL},
-		{name: "example, access log on", url: onURL},
+		{name: "bare net/http", url: bareURL, pid: bare.Process.Pid},
+		{name: "example, access log off", url: offURL, pid: off.Process.Pid},
+		{name: "example, access log on", url: onURL, pid: on.Process.Pid},
 	}
 	fmt.Printf("wrk -t1 -c%d -d%s, %d rounds, %s\n", connections, duration, numRounds, rounds.Machine())
 	for r := range numRounds {
@@ -134,24 +139,36 @@ func run(numRounds int, duration time.Duration, connections int, minRatio float6
 			if key == "" {
 				key = keys[offURL] // the bare server reads no header; the request bytes are the same
 			}
-			rps, err := runWrk(t.url+route, key, connections, duration)
+			cpuBefore, err := cpuTime(t.pid)
+			if err != nil {
+				return err
+			}
+			rps, requests, err := runWrk(t.url+route, key, connections, duration)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
+			cpuAfter, err := cpuTime(t.pid)
+			if err != nil {
+				return err
+			}
+			cpu := float64((cpuAfter - cpuBefore).Microseconds()) / requests
 			t.rps = append(t.rps, rps)
-			line = append(line, fmt.Sprintf("%s %.0f req/s", t.name, rps))
+			t.cpu = append(t.cpu, cpu)
+			line = append(line, fmt.Sprintf("%s %.0f req/s %.1f µs CPU/req", t.name, rps, cpu))
 		}
 		fmt.Printf("round %d: %s\n", r+1, strings.Join(line, "; "))
 	}
 	fmt.Println()
 	for _, t := range targets {
-		fmt.Printf("%-26s median %8.0f req/s\n", t.name, rounds.Median(t.rps))
+		fmt.Printf("%-26s median %8.0f req/s, %5.1f µs of server CPU per request\n", t.name, rounds.Median(t.rps), rounds.Median(t.cpu))
 	}
 	failed := false
 	for _, t := range targets[1:] {
 		ratios := make([]float64, numRounds)
+		cpuRatios := make([]float64, numRounds)
 		for i := range ratios {
 			ratios[i] = t.rps[i] / targets[0].rps[i]
+			cpuRatios[i] = t.cpu[i] / targets[0].cpu[i]
 		}
 		verdict := ""
 		if t.name == "example, access log off" {
@@ -161,7 +178,8 @@ func run(numRounds int, duration time.Duration, connections int, minRatio float6
 				failed = true
 			}
 		}
-		fmt.Printf("%s / bare: median %.3f, rounds %s%s\n", t.name, rounds.Median(ratios), rounds.Format(ratios, 3), verdict)
+		fmt.Printf("%s / bare: req/s median %.3f, rounds %s%s\n", t.name, rounds.Median(ratios), rounds.Format(ratios, 3), verdict)
+		fmt.Printf("%s / bare: server CPU per request median %.3f, rounds %s\n", t.name, rounds.Median(cpuRatios), rounds.Format(cpuRatios, 3))
 	}
 	if failed {
 		return errors.New("the load target is missed")
@@ -280,10 +298,14 @@ func admin(base, path, body string, out any) error {
 	return json.Unmarshal(raw, out)
 }
 
-var requestsPerSec = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+var (
+	requestsPerSec = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	requestsDone   = regexp.MustCompile(`(\d+) requests in`)
+)
 var non2xx = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
 
-func runWrk(url, key string, connections int, duration time.Duration) (float64, error) {
+// runWrk returns the requests per second and the number of requests.
+func runWrk(url, key string, connections int, duration time.Duration) (float64, float64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), duration+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "wrk", "-t1", "-c"+strconv.Itoa(connections),
@@ -291,16 +313,42 @@ func runWrk(url, key string, connections int, duration time.Duration) (float64, 
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("wrk: %w\n%s", err, out.String())
+		return 0, 0, fmt.Errorf("wrk: %w\n%s", err, out.String())
 	}
 	if m := non2xx.FindStringSubmatch(out.String()); m != nil {
-		return 0, fmt.Errorf("wrk saw %s responses other than 200:\n%s", m[1], out.String())
+		return 0, 0, fmt.Errorf("wrk saw %s responses other than 200:\n%s", m[1], out.String())
 	}
-	m := requestsPerSec.FindStringSubmatch(out.String())
-	if m == nil {
-		return 0, fmt.Errorf("no Requests/sec in wrk's output:\n%s", out.String())
+	rps := requestsPerSec.FindStringSubmatch(out.String())
+	done := requestsDone.FindStringSubmatch(out.String())
+	if rps == nil || done == nil {
+		return 0, 0, fmt.Errorf("no Requests/sec in wrk's output:\n%s", out.String())
 	}
-	return strconv.ParseFloat(m[1], 64)
+	r, err := strconv.ParseFloat(rps[1], 64)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := strconv.ParseFloat(done[1], 64)
+	return r, n, err
+}
+
+// cpuTime is the user and system CPU time process pid has used, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, field 2, is in parentheses and may hold spaces.
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 func freeAddr() (string, error) {
