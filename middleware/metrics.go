@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -40,8 +41,10 @@ const codeOK = "ok"
 // first collection on, at 0 until they happen, so that a rate over them
 // needs no series to appear first.
 var (
-	authCodes  = []string{codeOK, "no_credentials", "malformed_key", "unknown_key", "expired_key", "unavailable"}
-	authzCodes = []string{codeOK, "forbidden", "body_too_large", "unreadable_body", "ambiguous_body", "internal"}
+	authCodes = []string{codeOK, "no_credentials", "malformed_key", "ambiguous_credentials",
+		"unknown_key", "expired_key", "disabled_key", "disabled_account", "unavailable", "internal"}
+	authzCodes = []string{codeOK, "forbidden", "body_too_large", "unreadable_body", "ambiguous_body",
+		"malformed_query", "ambiguous_header", "internal"}
 )
 
 // cacheResult is what the cache did for one authentication.
@@ -199,6 +202,12 @@ func (mt *metrics) authorized(err error) {
 	mt.authorizations[codeIndex(authzCodes, err)].Add(1)
 }
 
+// refuse answers a request Require refused, and counts the refusal.
+func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	m.metrics.authorized(err)
+	m.fail(w, r, err)
+}
+
 // lookedUp records the duration of one store lookup.
 func (mt *metrics) lookedUp(d time.Duration, o lookupOutcome) {
 	mt.lookupDuration.Record(context.Background(), d.Seconds(), mt.lookupOutcomes[o]...)
@@ -221,53 +230,17 @@ func (mt *metrics) close() {
 }
 
 // codeIndex is the index of err's code in codes; a code missing from
-// codes is counted as the last one ("unavailable" or "internal"), which a
-// test keeps from happening.
+// codes is counted as the last one, "internal", which a test keeps from
+// happening.
 func codeIndex(codes []string, err error) int {
 	if err == nil {
 		return 0
 	}
-	c := codeOf(err)
+	c := CodeOf(err)
 	for i := 1; i < len(codes); i++ {
 		if codes[i] == c {
 			return i
 		}
 	}
 	return len(codes) - 1
-}
-
-// codeOf is the problem code of err.
-func codeOf(err error) string {
-	switch err {
-	case ErrNoCredentials:
-		return "no_credentials"
-	case ErrMalformedKey, errTwoKeys:
-		return "malformed_key"
-	case ErrUnknownKey:
-		return "unknown_key"
-	case ErrExpiredKey:
-		return "expired_key"
-	}
-	var fe *ForbiddenError
-	switch {
-	case errors.Is(err, ErrNoCredentials):
-		return "no_credentials"
-	case errors.Is(err, ErrMalformedKey):
-		return "malformed_key"
-	case errors.Is(err, ErrUnknownKey):
-		return "unknown_key"
-	case errors.Is(err, ErrExpiredKey):
-		return "expired_key"
-	case errors.As(err, &fe):
-		return "forbidden"
-	case errors.Is(err, ErrStoreUnavailable), errors.Is(err, ErrClosed):
-		return "unavailable"
-	case errors.Is(err, ErrBodyTooLarge):
-		return "body_too_large"
-	case errors.Is(err, ErrUnreadableBody):
-		return "unreadable_body"
-	case errors.Is(err, ErrAmbiguousBody):
-		return "ambiguous_body"
-	}
-	return "internal"
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -122,8 +123,9 @@ func TestMetricsCountAuthenticationsByCodeAndCacheResult(t *testing.T) {
 
 	// Every code is reported before anything happened, at 0.
 	require.Equal(t, map[string]int64{
-		"code=ok": 0, "code=no_credentials": 0, "code=malformed_key": 0,
-		"code=unknown_key": 0, "code=expired_key": 0, "code=unavailable": 0,
+		"code=ok": 0, "code=no_credentials": 0, "code=malformed_key": 0, "code=ambiguous_credentials": 0,
+		"code=unknown_key": 0, "code=expired_key": 0, "code=disabled_key": 0, "code=disabled_account": 0,
+		"code=unavailable": 0, "code=internal": 0,
 	}, mr.sums("serviceaccounts.authentications"))
 
 	require.Equal(t, http.StatusOK, get(h, "/whoami", f.key).Code)                      // miss
@@ -135,6 +137,11 @@ func TestMetricsCountAuthenticationsByCodeAndCacheResult(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, get(h, "/whoami", "sa_short").Code)       // no cache
 	require.Equal(t, http.StatusUnauthorized, get(h, "/whoami", malformed(f.key)).Code) // miss, then Parse fails
 
+	twice := httptest.NewRequest(http.MethodGet, "/whoami", nil)
+	twice.Header.Add("Authorization", "Bearer "+f.key)
+	twice.Header.Add("Authorization", "Bearer "+f.key)
+	require.Equal(t, http.StatusBadRequest, serve(h, twice).Code) // no cache
+
 	expires := t0.Add(time.Second)
 	expiring := f.createKey(f.account, &expires)
 	require.Equal(t, http.StatusOK, get(h, "/whoami", expiring.Plaintext).Code) // miss
@@ -145,9 +152,9 @@ func TestMetricsCountAuthenticationsByCodeAndCacheResult(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, get(h, "/whoami", otherKey(t)).Code) // miss, store down
 
 	require.Equal(t, map[string]int64{
-		"code=ok": 3, "code=no_credentials": 1, "code=malformed_key": 2,
+		"code=ok": 3, "code=no_credentials": 1, "code=malformed_key": 2, "code=ambiguous_credentials": 1,
 		"code=unknown_key": 2, "code=expired_key": 1, "code=unavailable": 1,
-	}, mr.sums("serviceaccounts.authentications"))
+	}, nonZero(mr.sums("serviceaccounts.authentications")))
 	require.Equal(t, map[string]int64{
 		"result=hit": 2, "result=negative_hit": 1, "result=miss": 5,
 	}, mr.sums("serviceaccounts.cache.lookups"))
@@ -168,10 +175,11 @@ func TestMetricsCountAuthorizationDecisions(t *testing.T) {
 	require.Equal(t, http.StatusOK, get(h, "/studies/tekenradar/responses?surveyKey=s2", f.key).Code)
 	require.Equal(t, http.StatusForbidden, get(h, "/studies/tekenradar/responses?surveyKey=s3", f.key).Code)
 	require.Equal(t, http.StatusForbidden, get(h, "/studies/other/responses?surveyKey=s1", f.key).Code)
+	require.Equal(t, http.StatusBadRequest, get(h, "/studies/tekenradar/responses?surveyKey=s1;x=1", f.key).Code)
 	// Refused by Authenticate: Require never decides.
 	require.Equal(t, http.StatusUnauthorized, get(h, "/studies/tekenradar/responses?surveyKey=s1", "").Code)
 
-	require.Equal(t, map[string]int64{"code=ok": 2, "code=forbidden": 2},
+	require.Equal(t, map[string]int64{"code=ok": 2, "code=forbidden": 2, "code=malformed_query": 1},
 		nonZero(mr.sums("serviceaccounts.authorizations")))
 }
 

@@ -243,15 +243,14 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		return
 	}
 	if err := rq.unambiguous(r); err != nil {
-		e.mw.fail(w, r, err)
+		e.mw.refuse(w, r, err)
 		return
 	}
 	var body []byte
 	if rq.needsBody {
 		var err error
 		if body, err = readBody(r, e.mw.maxBodyBytes); err != nil {
-			e.mw.metrics.authorized(err)
-			e.mw.fail(w, r, err)
+			e.mw.refuse(w, r, err)
 			return
 		}
 	}
@@ -268,9 +267,7 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		next.ServeHTTP(w, r)
 		return
 	}
-	err := rq.forbidden(e, key, attrs)
-	e.mw.metrics.authorized(err)
-	e.mw.fail(w, r, err)
+	e.mw.refuse(w, r, rq.forbidden(e, key, attrs))
 }
 
 // forbidden explains a denial. It runs only on the deny path, so it may
