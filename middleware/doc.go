@@ -125,4 +125,49 @@
 // begun, Authenticate answers every request 503 ([ErrClosed]). Requests
 // with rejected keys (unknown, expired, deleted) record nothing. The stored
 // last use therefore lags real use by up to one interval.
+//
+// # Metrics
+//
+// The middleware records OpenTelemetry metrics through the metric API on
+// Config.MeterProvider (default: the global provider, which records
+// nothing until the application installs an SDK). The instrumentation
+// scope is this package's import path. No attribute ever holds a key, a
+// hash, an account, a label or a path: every attribute value comes from the
+// fixed lists below.
+//
+//	serviceaccounts.authentications          counter {request}  code: ok, no_credentials, malformed_key,
+//	                                                            ambiguous_credentials, unknown_key,
+//	                                                            expired_key, disabled_key,
+//	                                                            disabled_account, unavailable, internal
+//	serviceaccounts.authorizations           counter {request}  code: ok (allowed), forbidden (denied),
+//	                                                            body_too_large, unreadable_body,
+//	                                                            ambiguous_body, malformed_query,
+//	                                                            ambiguous_header, internal
+//	serviceaccounts.cache.lookups            counter {lookup}   result: hit, negative_hit, miss
+//	serviceaccounts.store.lookup.duration    histogram s        outcome: found, not_found, error
+//	serviceaccounts.lastused.flushes         counter {batch}    batches of last uses written
+//	serviceaccounts.lastused.keys            counter {key}      keys whose last use was written
+//	serviceaccounts.lastused.flush.failures  counter {batch}    batches that failed, kept for the next interval
+//
+// The codes are those of the problem bodies ([CodeOf]); each is reported
+// from the first collection on, at 0 until it happens. Through the
+// OpenTelemetry Prometheus exporter the names become
+// serviceaccounts_authentications_total,
+// serviceaccounts_store_lookup_duration_seconds and so on.
+//
+// The change feed adds serviceaccounts.feed.changes (changes received from
+// other instances), serviceaccounts.feed.lag (histogram, seconds from a
+// change's commit elsewhere to its being applied here) and
+// serviceaccounts.feed.failures (by operation: poll, listen, prune).
+//
+// Recording costs a request one atomic add in Authenticate and one in
+// Require, and never a call into the SDK: the first three counters are
+// asynchronous instruments whose totals are read when the SDK collects
+// (each authentication increments one cell of a small table indexed by
+// code and cache result, and the exported counters are sums over it). So
+// installing an SDK does not slow requests down, and nothing is allocated
+// per request for metrics. The lookup duration and the flushes are
+// recorded synchronously, with precomputed attribute sets: they happen on
+// a cache miss and once per flush interval. The counters stop being
+// reported when Close returns.
 package middleware
