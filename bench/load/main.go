@@ -205,7 +205,13 @@ func serveBare(addr string) {
 			"responses": []any{},
 		})
 	})
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// The example server's limits and timeouts (its defaults), so that
+	// the two differ only in what the comparison is about.
+	srv := &http.Server{
+		Addr: addr, Handler: mux, MaxHeaderBytes: 64 << 10,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
+	}
 	if err := srv.ListenAndServe(); err != nil {
 		fmt.Fprintln(os.Stderr, "bare server:", err)
 		os.Exit(1)
