@@ -8,7 +8,7 @@
 // two benchmarks of one round compare the code.
 //
 //	go run ./bench/ratio                  # five rounds of one second each
-//	go run ./bench/ratio -rounds 7 -benchtime 2s
+//	go run ./bench/ratio -rounds 15 -benchtime 300ms   # on a loaded machine: more, shorter rounds
 //
 // It exits 1 when a median ratio exceeds its target or an allocation bound
 // is broken.
@@ -133,11 +133,22 @@ func run(out io.Writer, pkg string, numRounds int, benchtime string) error {
 		}
 		fmt.Fprintf(out, "%s / %s: median %.2f (target <= %.2f) rounds %s: %s\n",
 			t.num, t.den, rounds.Median(ratios), t.max, rounds.Format(ratios, 2), verdict)
+		fmt.Fprintf(out, "    fastest runs: %.2f (%.1f / %.1f ns/op; the least disturbed run of each, for a loaded machine)\n",
+			fastest(perRound, t.num)/fastest(perRound, t.den), fastest(perRound, t.num), fastest(perRound, t.den))
 	}
 	if failed {
 		return errors.New("a target is missed")
 	}
 	return nil
+}
+
+// fastest is the lowest ns/op of benchmark name over the rounds.
+func fastest(perRound []map[string]result, name string) float64 {
+	best := perRound[0][name].nsPerOp
+	for _, pr := range perRound[1:] {
+		best = min(best, pr[name].nsPerOp)
+	}
+	return best
 }
 
 var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ B/op\s+(\d+) allocs/op)?`)
