@@ -158,7 +158,8 @@
 // The change feed adds serviceaccounts.feed.changes (changes received from
 // other instances), serviceaccounts.feed.lag (histogram, seconds from a
 // change's commit elsewhere to its being applied here) and
-// serviceaccounts.feed.failures (by operation: poll, listen, prune).
+// serviceaccounts.feed.failures (by operation: poll, listen, prune,
+// other), through internal/telemetry.Feed.
 //
 // Recording costs a request one atomic add in Authenticate and one in
 // Require, and never a call into the SDK: the first three counters are

@@ -4,17 +4,20 @@
 // exporters are the application's choice.
 //
 // The change feed (changes received from other instances, how late they
-// arrive, failed polls) records through [Feed]: the feed's package creates
-// one with the MeterProvider its configuration was given and calls
-// [Feed.Received], [Feed.Lag] and [Feed.Failed]. The instruments are
-// documented with the middleware's, in the middleware package's
-// documentation, section Metrics.
+// arrive, failed polls) records through [Feed]: whoever starts the feed
+// creates one with the application's MeterProvider and calls
+// [Feed.ChangeReceived] and [Feed.Failed], which have the shape of the
+// feed's observer (ChangeReceived(lag), Failed(op, err)), so an adapter of
+// one line per method connects them. The instruments are documented with
+// the middleware's, in the middleware package's documentation, section
+// Metrics.
 package telemetry
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -33,20 +36,9 @@ func Provider(mp metric.MeterProvider) metric.MeterProvider {
 	return mp
 }
 
-// FeedOperation is what failed in the change feed.
-type FeedOperation uint8
-
-const (
-	// FeedPoll is a poll for changes (a query).
-	FeedPoll FeedOperation = iota
-	// FeedListen is the PostgreSQL LISTEN connection (connect or receive).
-	FeedListen
-	// FeedPrune is the deletion of expired change rows.
-	FeedPrune
-	numFeedOperations
-)
-
-var feedOperationNames = [numFeedOperations]string{FeedPoll: "poll", FeedListen: "listen", FeedPrune: "prune"}
+// feedOperations are the values of the operation attribute of
+// serviceaccounts.feed.failures; anything else is counted as "other".
+var feedOperations = []string{"poll", "listen", "prune", "other"}
 
 // Feed records what the change feed does. Its methods allocate nothing and
 // may be called from any goroutine; a nil *Feed records nothing.
@@ -54,7 +46,7 @@ type Feed struct {
 	changes  metric.Int64Counter
 	lag      metric.Float64Histogram
 	failures metric.Int64Counter
-	opSets   [numFeedOperations][]metric.AddOption
+	opSets   [][]metric.AddOption // by index in feedOperations
 }
 
 // NewFeed creates the feed's instruments on mp (nil: the global provider)
@@ -72,38 +64,40 @@ func NewFeed(mp metric.MeterProvider, scope string) (*Feed, error) {
 		metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 	f.failures, errs[2] = meter.Int64Counter("serviceaccounts.feed.failures",
-		metric.WithDescription("Failed operations of the change feed, by operation: poll, listen or prune"),
+		metric.WithDescription("Failed operations of the change feed, by operation: poll, listen, prune or other"),
 		metric.WithUnit("{failure}"))
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("telemetry: create feed instruments: %w", err)
 	}
-	for op := range numFeedOperations {
-		f.opSets[op] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", feedOperationNames[op])))}
+	for _, op := range feedOperations {
+		f.opSets = append(f.opSets, []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", op)))})
 	}
 	return f, nil
 }
 
-// Received counts n changes received from other instances.
-func (f *Feed) Received(n int) {
-	if f == nil || n <= 0 {
-		return
-	}
-	f.changes.Add(context.Background(), int64(n))
-}
-
-// Lag records how long after its commit a change was applied here. A
-// negative lag (clocks of two database sessions disagree) is recorded as 0.
-func (f *Feed) Lag(d time.Duration) {
+// ChangeReceived counts one change made by another instance and records
+// its lag: from its commit there to its being applied here. A negative lag
+// (the two clocks disagree) is recorded as 0.
+func (f *Feed) ChangeReceived(lag time.Duration) {
 	if f == nil {
 		return
 	}
-	f.lag.Record(context.Background(), max(d, 0).Seconds())
+	ctx := context.Background()
+	f.changes.Add(ctx, 1)
+	f.lag.Record(ctx, max(lag, 0).Seconds())
 }
 
-// Failed counts one failed operation of the feed.
-func (f *Feed) Failed(op FeedOperation) {
-	if f == nil || op >= numFeedOperations {
+// Failed counts one failed operation of the feed: "poll", "listen",
+// "prune", or any other name, counted as "other" so that the attribute's
+// values stay a fixed set. The error is for the feed's log, not for
+// metrics.
+func (f *Feed) Failed(op string) {
+	if f == nil {
 		return
 	}
-	f.failures.Add(context.Background(), 1, f.opSets[op]...)
+	i := slices.Index(feedOperations, op)
+	if i < 0 {
+		i = len(feedOperations) - 1
+	}
+	f.failures.Add(context.Background(), 1, f.opSets[i]...)
 }

@@ -19,13 +19,13 @@ func TestFeedInstrumentsMove(t *testing.T) {
 	f, err := telemetry.NewFeed(mp, "example.com/feed")
 	require.NoError(t, err)
 
-	f.Received(3)
-	f.Received(0) // nothing
-	f.Lag(40 * time.Millisecond)
-	f.Lag(-time.Second) // clock disagreement: 0
-	f.Failed(telemetry.FeedPoll)
-	f.Failed(telemetry.FeedListen)
-	f.Failed(telemetry.FeedListen)
+	f.ChangeReceived(40 * time.Millisecond)
+	f.ChangeReceived(-time.Second) // the clocks disagree: 0
+	f.ChangeReceived(0)
+	f.Failed("poll")
+	f.Failed("listen")
+	f.Failed("listen")
+	f.Failed("a table name, say") // never an unbounded attribute
 
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(context.Background(), &rm))
@@ -46,15 +46,15 @@ func TestFeedInstrumentsMove(t *testing.T) {
 	}
 	require.Equal(t, map[string]any{
 		"serviceaccounts.feed.changes ":        int64(3),
-		"serviceaccounts.feed.lag":             [2]float64{2, 0.04},
+		"serviceaccounts.feed.lag":             [2]float64{3, 0.04},
 		"serviceaccounts.feed.failures poll":   int64(1),
 		"serviceaccounts.feed.failures listen": int64(2),
+		"serviceaccounts.feed.failures other":  int64(1),
 	}, got)
 }
 
 func TestANilFeedRecordsNothing(t *testing.T) {
 	var f *telemetry.Feed
-	f.Received(1)
-	f.Lag(time.Second)
-	f.Failed(telemetry.FeedPoll)
+	f.ChangeReceived(time.Second)
+	f.Failed("poll")
 }
