@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -194,12 +195,12 @@ func (mt *metrics) observe(o metric.Observer, authentications, authorizations, c
 
 // authenticated counts one authentication.
 func (mt *metrics) authenticated(r cacheResult, err error) {
-	mt.authentications[r][codeIndex(authCodes, err)].Add(1)
+	mt.authentications[r][codeIndex(authCodes, authIndex, err)].Add(1)
 }
 
 // authorized counts one decision of Require.
 func (mt *metrics) authorized(err error) {
-	mt.authorizations[codeIndex(authzCodes, err)].Add(1)
+	mt.authorizations[codeIndex(authzCodes, authzIndex, err)].Add(1)
 }
 
 // refuse answers a request Require refused, and counts the refusal.
@@ -229,18 +230,39 @@ func (mt *metrics) close() {
 	_ = mt.registration.Unregister()
 }
 
-// codeIndex is the index of err's code in codes; a code missing from
-// codes is counted as the last one, "internal", which a test keeps from
-// happening.
-func codeIndex(codes []string, err error) int {
+// authIndex and authzIndex hold, for each entry of outcomes, the index of
+// its code in authCodes and authzCodes, so that counting a refusal by one
+// of the sentinels costs the comparisons CodeOf makes and no string
+// comparison.
+var (
+	authIndex  = codeIndexes(authCodes)
+	authzIndex = codeIndexes(authzCodes)
+)
+
+func codeIndexes(codes []string) []int {
+	idx := make([]int, len(outcomes))
+	for i, o := range outcomes {
+		if idx[i] = slices.Index(codes, o.code); idx[i] < 0 {
+			idx[i] = len(codes) - 1
+		}
+	}
+	return idx
+}
+
+// codeIndex is the index of err's code in codes, whose indexes by entry
+// of outcomes are index; a code missing from codes is counted as the last
+// one, "internal", which a test keeps from happening.
+func codeIndex(codes []string, index []int, err error) int {
 	if err == nil {
 		return 0
 	}
-	c := CodeOf(err)
-	for i := 1; i < len(codes); i++ {
-		if codes[i] == c {
-			return i
+	for i := range outcomes {
+		if err == outcomes[i].err {
+			return index[i]
 		}
+	}
+	if i := slices.Index(codes, CodeOf(err)); i > 0 {
+		return i
 	}
 	return len(codes) - 1
 }
