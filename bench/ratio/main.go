@@ -9,6 +9,13 @@
 //
 //	go run ./bench/ratio                  # five rounds of one second each
 //	go run ./bench/ratio -rounds 15 -benchtime 300ms   # on a loaded machine: more, shorter rounds
+//	go run ./bench/ratio -base main       # also each benchmark against the same one built from main
+//
+// With -base, every round also runs each benchmark in the test binary of
+// that git revision, right after this tree's, and the median of the
+// per-round ratios (this tree / base) says what a change costs: the same
+// benchmark run twice in a row compares far better on a loaded machine
+// than two different ones.
 //
 // It exits 1 when a median ratio exceeds its target or an allocation bound
 // is broken.
@@ -57,28 +64,39 @@ func main() {
 	numRounds := flag.Int("rounds", 5, "number of `rounds`; each runs every benchmark once")
 	benchtime := flag.String("benchtime", "1s", "-test.benchtime of each run")
 	pkg := flag.String("pkg", "./middleware", "the `package` holding the benchmarks")
+	base := flag.String("base", "", "a git `revision` to compare every benchmark with (run from the repository)")
 	flag.Parse()
 	if *numRounds < 1 {
 		fmt.Fprintln(os.Stderr, "ratio: -rounds must be at least 1")
 		os.Exit(2)
 	}
-	if err := run(os.Stdout, *pkg, *numRounds, *benchtime); err != nil {
+	if err := run(os.Stdout, *pkg, *numRounds, *benchtime, *base); err != nil {
 		fmt.Fprintln(os.Stderr, "ratio:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out io.Writer, pkg string, numRounds int, benchtime string) error {
+func run(out io.Writer, pkg string, numRounds int, benchtime, base string) error {
 	dir, err := os.MkdirTemp("", "bench-ratio-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "bench.test")
-	build := exec.Command("go", "test", "-c", "-o", bin, pkg)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go test -c %s: %w", pkg, err)
+	if err := buildTest(".", pkg, bin); err != nil {
+		return err
+	}
+	baseBin := ""
+	if base != "" {
+		src := filepath.Join(dir, "base")
+		baseBin = filepath.Join(dir, "base.test")
+		archive := fmt.Sprintf("mkdir -p %q && git archive %q | tar -x -C %q", src, base, src)
+		if b, err := exec.Command("sh", "-c", archive).CombinedOutput(); err != nil {
+			return fmt.Errorf("git archive %s: %w\n%s", base, err, b)
+		}
+		if err := buildTest(src, pkg, baseBin); err != nil {
+			return err
+		}
 	}
 
 	var names []string
@@ -102,6 +120,13 @@ func run(out io.Writer, pkg string, numRounds int, benchtime string) error {
 			}
 			perRound[r][n] = res
 			line = append(line, fmt.Sprintf("%s %.0f ns/op %d allocs", n, res.nsPerOp, res.allocs))
+			if baseBin != "" {
+				// A benchmark the base does not have is left out.
+				if res, err := runOnce(baseBin, n, benchtime); err == nil {
+					perRound[r]["base:"+n] = res
+					line = append(line, fmt.Sprintf("(base %.0f)", res.nsPerOp))
+				}
+			}
 		}
 		fmt.Fprintf(out, "round %d: %s\n", r+1, strings.Join(line, "; "))
 	}
@@ -136,8 +161,33 @@ func run(out io.Writer, pkg string, numRounds int, benchtime string) error {
 		fmt.Fprintf(out, "    fastest runs: %.2f (%.1f / %.1f ns/op; the least disturbed run of each, for a loaded machine)\n",
 			fastest(perRound, t.num)/fastest(perRound, t.den), fastest(perRound, t.num), fastest(perRound, t.den))
 	}
+	if baseBin != "" {
+		fmt.Fprintln(out)
+		for _, n := range names {
+			var ratios []float64
+			for _, pr := range perRound {
+				if b, ok := pr["base:"+n]; ok {
+					ratios = append(ratios, pr[n].nsPerOp/b.nsPerOp)
+				}
+			}
+			if len(ratios) > 0 {
+				fmt.Fprintf(out, "%s, this tree / %s: median %.3f, rounds %s\n", n, base, rounds.Median(ratios), rounds.Format(ratios, 2))
+			}
+		}
+	}
 	if failed {
 		return errors.New("a target is missed")
+	}
+	return nil
+}
+
+// buildTest builds the test binary of pkg, in the module at dir, to bin.
+func buildTest(dir, pkg, bin string) error {
+	build := exec.Command("go", "test", "-c", "-o", bin, pkg)
+	build.Dir = dir
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go test -c %s in %s: %w", pkg, dir, err)
 	}
 	return nil
 }
