@@ -17,6 +17,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
 // metricsReader collects the middleware's metrics through the SDK, as an
@@ -272,4 +273,24 @@ func TestMetricsWithoutCacheCountNoCacheLookups(t *testing.T) {
 	require.Equal(t, map[string]int64{"code=ok": 2}, nonZero(mr.sums("serviceaccounts.authentications")))
 	require.Empty(t, nonZero(mr.sums("serviceaccounts.cache.lookups")))
 	require.Equal(t, float64(2), mr.histogram("serviceaccounts.store.lookup.duration")["outcome=found"][0])
+}
+
+func TestMetricsCountDisabledKeysAndAccounts(t *testing.T) {
+	mr, configure := withMetrics(t)
+	f := newFixture(t, configure)
+	h := f.handler()
+	ctx := context.Background()
+	disabled := true
+	_, err := f.mgr.PatchKey(ctx, f.account.ID, f.keyID, serviceaccount.KeyPatch{Disabled: &disabled})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusUnauthorized, get(h, "/whoami", f.key).Code)
+
+	other := f.createAccount("Other pipeline")
+	key := f.createKey(other, nil)
+	_, err = f.mgr.PatchAccount(ctx, other.ID, serviceaccount.AccountPatch{Disabled: &disabled})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusUnauthorized, get(h, "/whoami", key.Plaintext).Code)
+
+	require.Equal(t, map[string]int64{"code=disabled_key": 1, "code=disabled_account": 1},
+		nonZero(mr.sums("serviceaccounts.authentications")))
 }
