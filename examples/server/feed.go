@@ -6,7 +6,10 @@ import (
 	"log/slog"
 	"strings"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -15,15 +18,20 @@ import (
 // this instance's cache within -poll-interval (at once on PostgreSQL,
 // unless -poll-only); nil for memory: and sqlite::memory:, which no other
 // process can reach. The caller starts and closes it.
-func newFeed(cfg config, st serviceaccount.Store, log *slog.Logger, stdout io.Writer) (*changefeed.Feed, error) {
+func newFeed(cfg config, st serviceaccount.Store, mp metric.MeterProvider, log *slog.Logger, stdout io.Writer) (*changefeed.Feed, error) {
 	if cfg.db == "memory:" || strings.EqualFold(cfg.db, "sqlite::memory:") {
 		return nil, nil
+	}
+	instruments, err := telemetry.NewFeed(mp, "github.com/seed-c7fc2061/serviceaccounts/changefeed")
+	if err != nil {
+		return nil, err
 	}
 	feed, err := changefeed.New(changefeed.Config{
 		Store:        st,
 		PollInterval: cfg.pollInterval,
 		PollOnly:     cfg.pollOnly,
 		Logger:       log,
+		Observer:     feedMetrics{instruments},
 	})
 	if err != nil {
 		return nil, err
@@ -35,3 +43,9 @@ func newFeed(cfg config, st serviceaccount.Store, log *slog.Logger, stdout io.Wr
 	fmt.Fprintf(stdout, "following changes made by other instances: %s\n", how)
 	return feed, nil
 }
+
+// feedMetrics records what the change feed observes into its instruments
+// (serviceaccounts.feed.changes, .lag and .failures, served on /metrics).
+type feedMetrics struct{ *telemetry.Feed }
+
+func (m feedMetrics) Failed(op changefeed.Op, _ error) { m.Feed.Failed(string(op)) }

@@ -44,7 +44,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	defer func() { _ = mp.Shutdown(context.Background()) }()
 
-	feed, err := newFeed(cfg, st, log, stdout)
+	feed, err := newFeed(cfg, st, mp, log, stdout)
 	if err != nil {
 		return err
 	}
