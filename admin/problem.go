@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
@@ -141,7 +142,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		// is not a bug in the request or the server: say so and log lower.
 		h.log().LogAttrs(r.Context(), slog.LevelWarn, "admin: request not completed",
 			slog.String("method", r.Method), slog.String("pattern", r.Pattern),
-			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+			slog.String("path", apikey.RedactKeyLike(r.URL.Path)), slog.String("error", err.Error()))
 		p = newProblem(http.StatusServiceUnavailable, "The service is temporarily unavailable; try again later.")
 	default:
 		// Every other error the Manager returns comes from the store (a
@@ -149,7 +150,7 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		// 503 so clients and load balancers retry, and log the cause.
 		h.log().LogAttrs(r.Context(), slog.LevelError, "admin: request failed",
 			slog.String("method", r.Method), slog.String("pattern", r.Pattern),
-			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+			slog.String("path", apikey.RedactKeyLike(r.URL.Path)), slog.String("error", err.Error()))
 		p = newProblem(http.StatusServiceUnavailable, "The service could not reach its store; try again later.")
 	}
 	writeProblem(w, p)

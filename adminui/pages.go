@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
@@ -326,11 +327,11 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		h.errorPage(w, r, http.StatusNotFound, notFoundMessage(r))
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		h.log().WarnContext(r.Context(), "adminui: request not completed",
-			"method", r.Method, "pattern", r.Pattern, "path", r.URL.Path, "error", err.Error())
+			"method", r.Method, "pattern", r.Pattern, "path", apikey.RedactKeyLike(r.URL.Path), "error", err.Error())
 		h.errorPage(w, r, http.StatusServiceUnavailable, "The service is temporarily unavailable. Try again in a moment.")
 	default:
 		h.log().ErrorContext(r.Context(), "adminui: request failed",
-			"method", r.Method, "pattern", r.Pattern, "path", r.URL.Path, "error", err.Error())
+			"method", r.Method, "pattern", r.Pattern, "path", apikey.RedactKeyLike(r.URL.Path), "error", err.Error())
 		h.errorPage(w, r, http.StatusServiceUnavailable, "The service could not reach its store. Try again in a moment.")
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 )
 
 // The errors Authenticate and Require hand to the ErrorHandler. Test for
@@ -418,7 +420,7 @@ type storeErrorLog struct {
 func (m *Middleware) logStoreError(r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		// The client left while we waited: not the store's fault.
-		m.log.DebugContext(r.Context(), "middleware: API key check abandoned by the client", "path", r.URL.Path, "err", err)
+		m.log.DebugContext(r.Context(), "middleware: API key check abandoned by the client", "path", apikey.RedactKeyLike(r.URL.Path), "err", err)
 		return
 	}
 	now := m.clock.Now()
@@ -433,5 +435,5 @@ func (m *Middleware) logStoreError(r *http.Request, err error) {
 	l.last, l.suppressed = now, 0
 	l.mu.Unlock()
 	m.log.ErrorContext(r.Context(), "middleware: API key could not be checked; answering 503",
-		"method", r.Method, "path", r.URL.Path, "err", err, "similarFailuresNotLogged", suppressed)
+		"method", r.Method, "path", apikey.RedactKeyLike(r.URL.Path), "err", err, "similarFailuresNotLogged", suppressed)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 )
 
@@ -107,7 +108,7 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 	e, ok := r.Context().Value(ctxKey{}).(*entry)
 	if !ok {
 		slog.Default().ErrorContext(r.Context(), "middleware: Require without Authenticate: wrap the route (or the mux) with Authenticate; answering 500",
-			"method", r.Method, "path", r.URL.Path, "permission", rq.resourceType+"/"+rq.action)
+			"method", r.Method, "path", apikey.RedactKeyLike(r.URL.Path), "permission", rq.resourceType+"/"+rq.action)
 		WriteProblem(w, r, ErrNotAuthenticated)
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 )
 
 // Bounds of the access log.
@@ -145,8 +147,8 @@ func (l *accessLog) write() {
 func (l *accessLog) append(rec accessRecord) {
 	r := slog.NewRecord(rec.at, slog.LevelInfo, "request", 0)
 	r.AddAttrs(
-		slog.String("method", clipField(rec.method)),
-		slog.String("path", clipField(rec.path)),
+		slog.String("method", clipField(apikey.RedactKeyLike(rec.method))),
+		slog.String("path", clipField(apikey.RedactKeyLike(rec.path))),
 		slog.Int("status", rec.status),
 		slog.Duration("duration", rec.duration),
 	)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 )
 
 // blockingWriter holds every write until released, as a stalled stderr
@@ -81,4 +83,26 @@ func TestAccessLogBoundsThePathAndRecordsTheStatus(t *testing.T) {
 	require.Contains(t, lines[0], "status=418")
 	require.Less(t, len(lines[0]), maxLoggedField+200)
 	require.Contains(t, lines[1], `path="/x\n\"y"`, "quoted: a path cannot forge a line")
+}
+
+// A key pasted where an id belongs (GET /admin/service-accounts/sa_…)
+// must not reach the log with the path.
+func TestAccessLogNeverHoldsAKeyPastedIntoThePath(t *testing.T) {
+	key, err := apikey.Generate(apikey.DefaultPrefix)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	l := newAccessLog(&out)
+	h := l.wrap(http.NotFoundHandler())
+	for _, p := range []string{
+		"/admin/service-accounts/" + key,
+		"/admin/service-accounts/01a22426-e988-799e-bc99-73741a00ae42/api-keys/" + key + "/rotate",
+		"/v1/" + key[3:45],
+	} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", p, nil))
+	}
+	l.Close()
+	require.Equal(t, 3, strings.Count(out.String(), "path="))
+	require.Equal(t, 3, strings.Count(out.String(), apikey.Redacted))
+	require.NotContains(t, out.String(), key[3:45])
+	require.Contains(t, out.String(), "01a22426-e988-799e-bc99-73741a00ae42", "ids stay readable")
 }
