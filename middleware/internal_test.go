@@ -84,8 +84,10 @@ func FuzzQueryValue(f *testing.F) {
 }
 
 func TestQueryValueAllocatesNothingForAPlainPair(t *testing.T) {
+	most := strings.Repeat("x=1&", smallQuery-1) + "x=1"
 	allocs := testing.AllocsPerRun(100, func() {
 		cleanQuery("x=1&surveyKey=s%31")
+		cleanQuery(most)
 		queryValue("x=1&surveyKey=s1", "surveyKey")
 	})
 	require.Zero(t, allocs)
@@ -132,7 +134,7 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // handler cannot see (a limiter bypass). The setting can change while the
 // process runs (os.Setenv), so it is set here, in the middle of the test.
 func TestQueryValueFollowsALowGODEBUGParameterLimit(t *testing.T) {
-	for _, limit := range []string{"1", "5", "20", "64", "65", "0"} {
+	for _, limit := range []string{"1", "5", "20", "64", "65", "0", "-1", "x"} {
 		t.Run(limit, func(t *testing.T) {
 			t.Setenv("GODEBUG", "urlmaxqueryparams="+limit)
 			for _, raw := range queryCorpus {
