@@ -211,3 +211,16 @@ func TestRejectingAKeyAllocatesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A refused key's cached entry is aged with time.Since on the real clock
+// (cheaper than clockwork's Since, which reads time.Now), and with the
+// Manager's clock otherwise, so that a fake clock still drives the TTL.
+func TestAgeReadsTheManagersClockUnlessItIsTheRealOne(t *testing.T) {
+	rc, _, _, _ := internalFixture(t, newProbeStore(), Config{}, serviceaccount.Config{Clock: clockwork.NewRealClock()})
+	require.True(t, rc.realClock)
+	fake := clockwork.NewFakeClockAt(t0)
+	mw, _, _, _ := internalFixture(t, newProbeStore(), Config{}, serviceaccount.Config{Clock: fake})
+	require.False(t, mw.realClock)
+	fake.Advance(time.Minute)
+	require.Equal(t, time.Minute, mw.age(&entry{loadedAt: t0}))
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,6 +93,7 @@ type Config struct {
 type Middleware struct {
 	mgr           *serviceaccount.Manager
 	clock         clockwork.Clock
+	realClock     bool // clock is clockwork's real clock: age reads time.Since
 	keyPrefix     string
 	keyLen        int                               // the length of every key with keyPrefix
 	cache         *otter.Cache[apikey.Hash, *entry] // nil: DisableCache
@@ -167,6 +169,7 @@ func New(cfg Config) (*Middleware, error) {
 		metrics:        mt,
 		mgr:            cfg.Manager,
 		clock:          cfg.Manager.Clock(),
+		realClock:      reflect.TypeOf(cfg.Manager.Clock()) == realClockType,
 		keyPrefix:      cfg.Manager.KeyPrefix(),
 		keyLen:         len(sample),
 		cacheTTL:       cfg.CacheTTL,
@@ -269,10 +272,9 @@ func (m *Middleware) authenticate(r *http.Request) (*entry, cacheResult, error) 
 		return nil, cacheNone, ErrMalformedKey
 	}
 	// One clock reading serves the cache's TTL, the key's expiry and the
-	// use record.
-	now := m.clock.Now()
+	// use record (lookup reads it); a cached refusal needs only its age.
 	h := apikey.HashKey(key)
-	e, cr, err := m.lookup(r.Context(), &h, key, now)
+	e, cr, now, err := m.lookup(r.Context(), &h, key)
 	if err != nil {
 		if err == ErrMalformedKey {
 			return nil, cr, err
