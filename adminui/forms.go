@@ -1,6 +1,7 @@
 package adminui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
@@ -221,23 +223,24 @@ func (h *handler) parseDate(s string) (time.Time, string) {
 	return t, ""
 }
 
-func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+// deleteChild deletes a key or permission, named by the path value param
+// under the account {id}, and returns to the account page with done as
+// its notice.
+func (h *handler) deleteChild(param string, del func(ctx context.Context, id, childID uuid.UUID) error, done string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, childID, err := childPath(r, param)
+		if err != nil {
+			return err
+		}
+		if _, err := readForm(w, r); err != nil {
+			return err
+		}
+		if err := del(h.changeContext(r), id, childID); err != nil {
+			return err
+		}
+		redirect(w, r, h.base(r)+"/accounts/"+id.String(), done)
+		return nil
 	}
-	keyID, err := pathID(r, "keyId")
-	if err != nil {
-		return err
-	}
-	if _, err := readForm(w, r); err != nil {
-		return err
-	}
-	if err := h.m.DeleteKey(h.changeContext(r), id, keyID); err != nil {
-		return err
-	}
-	redirect(w, r, h.base(r)+"/accounts/"+id.String(), "key-deleted")
-	return nil
 }
 
 // limiterJSON turns the limiter field into what the Manager takes: empty
@@ -283,11 +286,7 @@ func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	permissionID, err := pathID(r, "permissionId")
+	id, permissionID, err := childPath(r, "permissionId")
 	if err != nil {
 		return err
 	}
@@ -304,24 +303,5 @@ func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	redirect(w, r, h.base(r)+"/accounts/"+id.String(), "limiter-saved")
-	return nil
-}
-
-func (h *handler) deletePermission(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	permissionID, err := pathID(r, "permissionId")
-	if err != nil {
-		return err
-	}
-	if _, err := readForm(w, r); err != nil {
-		return err
-	}
-	if err := h.m.DeletePermission(h.changeContext(r), id, permissionID); err != nil {
-		return err
-	}
-	redirect(w, r, h.base(r)+"/accounts/"+id.String(), "permission-deleted")
 	return nil
 }

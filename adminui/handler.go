@@ -87,7 +87,7 @@ func (h *handler) routes() {
 	h.handle("POST /accounts/{id}", h.updateAccount)
 	h.handle("POST /accounts/{id}/delete", h.deleteAccount)
 	h.handle("POST /accounts/{id}/keys", h.createKey)
-	h.handle("POST /accounts/{id}/keys/{keyId}/delete", h.deleteKey)
+	h.handle("POST /accounts/{id}/keys/{keyId}/delete", h.deleteChild("keyId", h.m.DeleteKey, "key-deleted"))
 	h.handle("POST /accounts/{id}/keys/{keyId}/rotate", h.rotateKey)
 	h.handle("POST /accounts/{id}/keys/{keyId}/name", h.renameKey)
 	h.handle("POST /accounts/{id}/keys/{keyId}/disable", h.setKeyDisabled(true, "key-disabled"))
@@ -97,7 +97,7 @@ func (h *handler) routes() {
 	h.handle("GET /keys", h.hygienePage)
 	h.handle("POST /accounts/{id}/permissions", h.addPermission)
 	h.handle("POST /accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
-	h.handle("POST /accounts/{id}/permissions/{permissionId}/delete", h.deletePermission)
+	h.handle("POST /accounts/{id}/permissions/{permissionId}/delete", h.deleteChild("permissionId", h.m.DeletePermission, "permission-deleted"))
 	h.handle("GET /accounts/{id}/activity", h.activityPage)
 	h.handle("GET /assets/{name}", h.asset)
 }

@@ -135,7 +135,7 @@ func (h *handler) setAccountDisabled(disabled bool, done string) func(http.Respo
 
 func (h *handler) setKeyDisabled(disabled bool, done string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, keyID, err := keyPath(r)
+		id, keyID, err := childPath(r, "keyId")
 		if err != nil {
 			return err
 		}
@@ -150,17 +150,19 @@ func (h *handler) setKeyDisabled(disabled bool, done string) func(http.ResponseW
 	}
 }
 
-func keyPath(r *http.Request) (uuid.UUID, uuid.UUID, error) {
-	id, err := pathID(r, "id")
+// childPath reads the account {id} and the id of the key or permission
+// under it, named by the path value param.
+func childPath(r *http.Request, param string) (id, childID uuid.UUID, err error) {
+	id, err = pathID(r, "id")
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
-	keyID, err := pathID(r, "keyId")
-	return id, keyID, err
+	childID, err = pathID(r, param)
+	return id, childID, err
 }
 
 func (h *handler) renameKey(w http.ResponseWriter, r *http.Request) error {
-	id, keyID, err := keyPath(r)
+	id, keyID, err := childPath(r, "keyId")
 	if err != nil {
 		return err
 	}
@@ -183,7 +185,7 @@ func (h *handler) renameKey(w http.ResponseWriter, r *http.Request) error {
 
 // rotateKey answers like createKey: the page showing the new key, once.
 func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
-	id, keyID, err := keyPath(r)
+	id, keyID, err := childPath(r, "keyId")
 	if err != nil {
 		return err
 	}
