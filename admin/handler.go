@@ -6,6 +6,7 @@ import (
 	"path"
 	"reflect"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/mount"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -123,10 +124,7 @@ func serveNoRedirect(mux *http.ServeMux, w http.ResponseWriter, r *http.Request)
 		return
 	}
 	if pattern == "" {
-		rec := &headerRecorder{header: http.Header{}}
-		h.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			allow := rec.header.Get("Allow")
+		if allow, ok := mount.MethodNotAllowed(h, r); ok {
 			w.Header().Set("Allow", allow)
 			writeProblem(w, newProblem(http.StatusMethodNotAllowed,
 				"The method "+r.Method+" is not allowed on this resource; allowed: "+allow+"."))
@@ -147,26 +145,6 @@ func cleanPath(p string) bool {
 	}
 	c := path.Clean(p)
 	return c == p || c+"/" == p
-}
-
-// headerRecorder keeps the status and headers of the ServeMux's own 404 or
-// 405 answer and drops its plain-text body.
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (rec *headerRecorder) Header() http.Header { return rec.header }
-
-func (rec *headerRecorder) WriteHeader(status int) {
-	if rec.status == 0 {
-		rec.status = status
-	}
-}
-
-func (rec *headerRecorder) Write(b []byte) (int, error) {
-	rec.WriteHeader(http.StatusOK)
-	return len(b), nil
 }
 
 func (h *handler) log() *slog.Logger {

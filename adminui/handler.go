@@ -148,10 +148,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
-		rec := &statusRecorder{header: http.Header{}}
-		h.mux.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			hd.Set("Allow", rec.header.Get("Allow"))
+		if allow, ok := mount.MethodNotAllowed(h.mux, r); ok {
+			hd.Set("Allow", allow)
 			h.errorPage(w, r, http.StatusMethodNotAllowed, "This page cannot be used with "+r.Method+".")
 			return
 		}
@@ -159,26 +157,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.mux.ServeHTTP(w, r)
-}
-
-// statusRecorder keeps the status and headers of the ServeMux's own 404 or
-// 405 answer and drops its plain-text body.
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (rec *statusRecorder) Header() http.Header { return rec.header }
-
-func (rec *statusRecorder) WriteHeader(status int) {
-	if rec.status == 0 {
-		rec.status = status
-	}
-}
-
-func (rec *statusRecorder) Write(b []byte) (int, error) {
-	rec.WriteHeader(http.StatusOK)
-	return len(b), nil
 }
 
 // base is the escaped mount prefix without a trailing slash, so that

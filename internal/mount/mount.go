@@ -1,6 +1,8 @@
 // Package mount recovers where a handler was mounted, so handlers that are
 // mounted behind http.StripPrefix can build links and Location headers that
-// stay inside their mount point.
+// stay inside their mount point, and reads how an http.ServeMux would
+// answer a request it has no route for, so such handlers can answer it
+// in their own format.
 package mount
 
 import (
