@@ -36,15 +36,17 @@ func RequestActor(id string) func(r *http.Request) (serviceaccount.Actor, bool) 
 	return func(r *http.Request) (serviceaccount.Actor, bool) {
 		return serviceaccount.Actor{
 			ID:        id,
-			Address:   fitText(r.RemoteAddr, serviceaccount.MaxActorAddressLength),
-			UserAgent: fitText(r.UserAgent(), serviceaccount.MaxActorUserAgentLength),
+			Address:   FitActorText(r.RemoteAddr, serviceaccount.MaxActorAddressLength),
+			UserAgent: FitActorText(r.UserAgent(), serviceaccount.MaxActorUserAgentLength),
 		}, true
 	}
 }
 
-// fitText makes header text storable as one line of at most limit
-// characters.
-func fitText(s string, limit int) string {
+// FitActorText makes text from outside (a request header, a host or
+// user name) storable in an Actor field: valid UTF-8, one line (control
+// characters become U+FFFD), at most limit characters. It is exported so
+// that every producer of actors (the admin API, the CLI) fits them alike.
+func FitActorText(s string, limit int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {

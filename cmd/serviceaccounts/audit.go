@@ -6,8 +6,6 @@ import (
 	"os/user"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -168,25 +166,8 @@ func cliActor() serviceaccount.Actor {
 	}
 	host, _ := os.Hostname()
 	return serviceaccount.Actor{
-		ID:        fitActorText(id, serviceaccount.MaxActorIDLength),
-		Address:   fitActorText(host, serviceaccount.MaxActorAddressLength),
+		ID:        admin.FitActorText(id, serviceaccount.MaxActorIDLength),
+		Address:   admin.FitActorText(host, serviceaccount.MaxActorAddressLength),
 		UserAgent: "serviceaccounts-cli",
 	}
-}
-
-// fitActorText makes s storable: valid UTF-8, one line, at most limit
-// characters (a Windows user name may hold a backslash, never a control
-// character, but a host name is whatever the system says).
-func fitActorText(s string, limit int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) > limit {
-		s = string([]rune(s)[:limit])
-	}
-	return s
 }
