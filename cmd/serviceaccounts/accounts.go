@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
@@ -67,12 +68,7 @@ standard error for tables, as nextCursor with -o json). --all prints every page.
 			case formatJSON:
 				return a.printJSON(admin.AccountPageJSON(page))
 			case formatPlain:
-				for _, acc := range page.Items {
-					if err := a.printLines(acc.ID.String()); err != nil {
-						return err
-					}
-				}
-				return nil
+				return printIDs(a, page.Items, func(acc serviceaccount.Account) uuid.UUID { return acc.ID })
 			}
 			t := a.newTable("ID", "LABEL", "DESCRIPTION", "CREATED", "STATUS")
 			for _, acc := range page.Items {

@@ -102,12 +102,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 			case formatJSON:
 				return a.printJSON(admin.AuditEventPageJSON(page))
 			case formatPlain:
-				for _, e := range page.Items {
-					if err := a.printLines(e.ID.String()); err != nil {
-						return err
-					}
-				}
-				return nil
+				return printIDs(a, page.Items, func(e serviceaccount.AuditEvent) uuid.UUID { return e.ID })
 			}
 			t := a.newTable("OCCURRED", "ACTION", "ACCOUNT", "TARGET", "ACTOR", "DETAILS")
 			for _, e := range page.Items {

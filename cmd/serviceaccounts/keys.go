@@ -54,17 +54,9 @@ func (a *app) keysListCommand() *cobra.Command {
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
+			mgr, id, err := a.existingAccount(ctx, args[0])
 			if err != nil {
 				return err
-			}
-			mgr, err := a.manager(ctx)
-			if err != nil {
-				return err
-			}
-			// An unknown account has no keys; say it does not exist instead.
-			if _, err := mgr.Account(ctx, id); err != nil {
-				return accountNotFound(err, id)
 			}
 			keys, err := mgr.Keys(ctx, id)
 			if err != nil {
@@ -74,12 +66,7 @@ func (a *app) keysListCommand() *cobra.Command {
 			case formatJSON:
 				return a.printJSON(admin.KeyListJSON(keys))
 			case formatPlain:
-				for _, k := range keys {
-					if err := a.printLines(k.ID.String()); err != nil {
-						return err
-					}
-				}
-				return nil
+				return printIDs(a, keys, func(k apikey.Key) uuid.UUID { return k.ID })
 			}
 			now := mgr.Clock().Now()
 			t := a.newTable("ID", "NAME", "HINT", "CREATED", "LAST USED", "EXPIRES", "STATUS")
@@ -284,6 +271,24 @@ expired or already rotated key cannot be rotated.`,
 	cmd.Flags().StringVar(&name, "name", "", "name of the new key (default: the old key's)")
 	expiry.register(cmd, "default: the lifetime the old key was created with, from now")
 	return cmd
+}
+
+// existingAccount reads the ACCOUNT_ID argument and opens the Manager.
+// An unknown account has no keys or permissions; the lists of them say it
+// does not exist instead of printing nothing.
+func (a *app) existingAccount(ctx context.Context, arg string) (*serviceaccount.Manager, uuid.UUID, error) {
+	id, err := parseID("ACCOUNT_ID", arg, "service account")
+	if err != nil {
+		return nil, uuid.Nil, err
+	}
+	mgr, err := a.manager(ctx)
+	if err != nil {
+		return nil, uuid.Nil, err
+	}
+	if _, err := mgr.Account(ctx, id); err != nil {
+		return nil, uuid.Nil, accountNotFound(err, id)
+	}
+	return mgr, id, nil
 }
 
 // keyArgs reads ACCOUNT_ID KEY_ID.

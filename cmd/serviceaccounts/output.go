@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 )
 
 // printJSON writes v as the management API would send it: compact, one
@@ -31,6 +33,16 @@ func (a *app) printLines(lines ...string) error {
 		}
 	}
 	return nil
+}
+
+// printIDs prints the id of each item, one a line: what every list
+// prints with -o plain, for scripts.
+func printIDs[T any](a *app, items []T, id func(T) uuid.UUID) error {
+	lines := make([]string, len(items))
+	for i, item := range items {
+		lines[i] = id(item).String()
+	}
+	return a.printLines(lines...)
 }
 
 // table collects rows and writes them with aligned columns.

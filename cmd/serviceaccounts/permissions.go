@@ -50,16 +50,9 @@ func (a *app) permissionsListCommand() *cobra.Command {
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
+			mgr, id, err := a.existingAccount(ctx, args[0])
 			if err != nil {
 				return err
-			}
-			mgr, err := a.manager(ctx)
-			if err != nil {
-				return err
-			}
-			if _, err := mgr.Account(ctx, id); err != nil {
-				return accountNotFound(err, id)
 			}
 			perms, err := mgr.Permissions(ctx, id)
 			if err != nil {
@@ -69,12 +62,7 @@ func (a *app) permissionsListCommand() *cobra.Command {
 			case formatJSON:
 				return a.printJSON(admin.PermissionListJSON(perms))
 			case formatPlain:
-				for _, p := range perms {
-					if err := a.printLines(p.ID.String()); err != nil {
-						return err
-					}
-				}
-				return nil
+				return printIDs(a, perms, func(p permission.Permission) uuid.UUID { return p.ID })
 			}
 			t := a.newTable("ID", "TYPE", "KEY", "ACTION", "LIMITER", "CREATED")
 			for _, p := range perms {
@@ -197,6 +185,15 @@ func (a *app) completeCatalog(cmd *cobra.Command) {
 	})
 }
 
+// permissionArgs reads ACCOUNT_ID PERMISSION_ID.
+func permissionArgs(args []string) (accountID, permissionID uuid.UUID, err error) {
+	if accountID, err = parseID("ACCOUNT_ID", args[0], "service account"); err != nil {
+		return
+	}
+	permissionID, err = parseID("PERMISSION_ID", args[1], "permission")
+	return
+}
+
 func (a *app) permissionsSetLimiterCommand() *cobra.Command {
 	var limiterJSON string
 	cmd := &cobra.Command{
@@ -209,11 +206,7 @@ objects, or null to remove the limiter (which widens the permission).`,
 		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			permissionID, err := parseID("PERMISSION_ID", args[1], "permission")
+			accountID, permissionID, err := permissionArgs(args)
 			if err != nil {
 				return err
 			}
@@ -241,11 +234,7 @@ func (a *app) permissionsRevokeCommand() *cobra.Command {
 		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			permissionID, err := parseID("PERMISSION_ID", args[1], "permission")
+			accountID, permissionID, err := permissionArgs(args)
 			if err != nil {
 				return err
 			}
