@@ -102,7 +102,7 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 	if q.Has("action") && !p.Action.Valid() {
 		// Checked here as well as by the Manager, so that one answer lists
 		// every bad parameter.
-		bad("action", fmt.Sprintf("must be one of %s", actionNames()))
+		bad("action", fmt.Sprintf("must be one of %s", AuditActionNames()))
 	}
 	p.ActorID = q.Get("actorId")
 	p.Since = queryTime(q, "since", bad)
@@ -125,7 +125,9 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusOK, newAuditPageJSON(page))
 }
 
-func actionNames() string {
+// AuditActionNames lists the valid audit actions, comma-separated: what
+// a bad action filter is told to choose from, here and in the CLI.
+func AuditActionNames() string {
 	var names []string
 	for _, a := range serviceaccount.AuditActions() {
 		names = append(names, string(a))

@@ -98,11 +98,7 @@ func (a *app) accountsGetCommand() *cobra.Command {
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
+			mgr, id, err := a.accountArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -113,6 +109,20 @@ func (a *app) accountsGetCommand() *cobra.Command {
 			return a.printAccount(acc)
 		}),
 	}
+}
+
+// accountArg reads the ACCOUNT_ID argument and opens the Manager, in
+// that order: a malformed id is reported without touching the database.
+func (a *app) accountArg(ctx context.Context, arg string) (*serviceaccount.Manager, uuid.UUID, error) {
+	id, err := parseID("ACCOUNT_ID", arg, "service account")
+	if err != nil {
+		return nil, uuid.Nil, err
+	}
+	mgr, err := a.manager(ctx)
+	if err != nil {
+		return nil, uuid.Nil, err
+	}
+	return mgr, id, nil
 }
 
 func (a *app) printAccount(acc serviceaccount.Account) error {
@@ -221,11 +231,7 @@ changes nothing.`,
 // patchAccount changes the account named by the argument id, in one
 // transaction of the Manager's, and prints it.
 func (a *app) patchAccount(ctx context.Context, id string, patch serviceaccount.AccountPatch) error {
-	accountID, err := parseID("ACCOUNT_ID", id, "service account")
-	if err != nil {
-		return err
-	}
-	mgr, err := a.manager(ctx)
+	mgr, accountID, err := a.accountArg(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -262,11 +268,7 @@ running servers within their cache TTL. There is no confirmation prompt.`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
+			mgr, id, err := a.accountArg(ctx, args[0])
 			if err != nil {
 				return err
 			}

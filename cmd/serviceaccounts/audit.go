@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/user"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,11 +59,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 			p.Action = serviceaccount.AuditAction(action)
 			if action != "" && !p.Action.Valid() {
 				// Checked here too, so that one message lists every bad flag.
-				names := make([]string, 0, len(serviceaccount.AuditActions()))
-				for _, act := range serviceaccount.AuditActions() {
-					names = append(names, string(act))
-				}
-				fields = append(fields, serviceaccount.FieldError{Field: "action", Message: "must be one of " + strings.Join(names, ", ")})
+				fields = append(fields, serviceaccount.FieldError{Field: "action", Message: "must be one of " + admin.AuditActionNames()})
 			}
 			for _, t := range []struct {
 				field, value string

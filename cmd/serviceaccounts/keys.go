@@ -144,11 +144,7 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
+			mgr, id, err := a.accountArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -277,11 +273,7 @@ expired or already rotated key cannot be rotated.`,
 // An unknown account has no keys or permissions; the lists of them say it
 // does not exist instead of printing nothing.
 func (a *app) existingAccount(ctx context.Context, arg string) (*serviceaccount.Manager, uuid.UUID, error) {
-	id, err := parseID("ACCOUNT_ID", arg, "service account")
-	if err != nil {
-		return nil, uuid.Nil, err
-	}
-	mgr, err := a.manager(ctx)
+	mgr, id, err := a.accountArg(ctx, arg)
 	if err != nil {
 		return nil, uuid.Nil, err
 	}

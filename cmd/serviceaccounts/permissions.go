@@ -119,11 +119,7 @@ fails.`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
+			mgr, id, err := a.accountArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
