@@ -121,6 +121,35 @@ func accountNotFound(err error, id uuid.UUID) error {
 	return notFound(err, "no service account %s: list them with \"serviceaccounts accounts list\"", id)
 }
 
+// accountRecord is a kind of record that belongs to a service account (an
+// API key, a permission), named on the command line by ACCOUNT_ID and its
+// own id, and listed by "serviceaccounts GROUP list ACCOUNT_ID".
+type accountRecord struct {
+	arg   string // the argument naming it, such as KEY_ID
+	what  string // what it is called, such as API key
+	group string // its command group, such as keys
+}
+
+var (
+	keyRecord        = accountRecord{arg: "KEY_ID", what: "API key", group: "keys"}
+	permissionRecord = accountRecord{arg: "PERMISSION_ID", what: "permission", group: "permissions"}
+)
+
+// args reads ACCOUNT_ID and the record's id.
+func (r accountRecord) args(args []string) (accountID, id uuid.UUID, err error) {
+	if accountID, err = parseID("ACCOUNT_ID", args[0], "service account"); err != nil {
+		return
+	}
+	id, err = parseID(r.arg, args[1], r.what)
+	return
+}
+
+// notFound says which of the two ids may be unknown and how to list the
+// account's records.
+func (r accountRecord) notFound(err error, accountID, id uuid.UUID) error {
+	return notFound(err, "service account %s does not exist or has no %s %s: list its %s with \"serviceaccounts %s list %s\"", accountID, r.what, id, r.group, r.group, accountID)
+}
+
 // parseID reads a positional id. Anything that is not a UUID cannot name
 // a record, so it is reported like an unknown id, with the form ids take.
 func parseID(name, s, what string) (uuid.UUID, error) {

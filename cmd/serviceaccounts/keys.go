@@ -41,10 +41,6 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 	return cmd
 }
 
-func keyNotFound(err error, accountID, keyID uuid.UUID) error {
-	return notFound(err, "service account %s does not exist or has no API key %s: list its keys with \"serviceaccounts keys list %s\"", accountID, keyID, accountID)
-}
-
 func (a *app) keysListCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list ACCOUNT_ID",
@@ -223,7 +219,7 @@ expired or already rotated key cannot be rotated.`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, keyID, err := keyArgs(args)
+			accountID, keyID, err := keyRecord.args(args)
 			if err != nil {
 				return err
 			}
@@ -247,7 +243,7 @@ expired or already rotated key cannot be rotated.`,
 			}
 			rotated, err := mgr.RotateKey(ctx, accountID, keyID, in)
 			if err != nil {
-				return keyNotFound(err, accountID, keyID)
+				return keyRecord.notFound(err, accountID, keyID)
 			}
 			switch a.output {
 			case formatJSON:
@@ -283,19 +279,10 @@ func (a *app) existingAccount(ctx context.Context, arg string) (*serviceaccount.
 	return mgr, id, nil
 }
 
-// keyArgs reads ACCOUNT_ID KEY_ID.
-func keyArgs(args []string) (accountID, keyID uuid.UUID, err error) {
-	if accountID, err = parseID("ACCOUNT_ID", args[0], "service account"); err != nil {
-		return
-	}
-	keyID, err = parseID("KEY_ID", args[1], "API key")
-	return
-}
-
 // patchKey changes the key named by args, in one transaction of the
 // Manager's, and prints it.
 func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.KeyPatch) error {
-	accountID, keyID, err := keyArgs(args)
+	accountID, keyID, err := keyRecord.args(args)
 	if err != nil {
 		return err
 	}
@@ -305,7 +292,7 @@ func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.
 	}
 	k, err := mgr.PatchKey(ctx, accountID, keyID, patch)
 	if err != nil {
-		return keyNotFound(err, accountID, keyID)
+		return keyRecord.notFound(err, accountID, keyID)
 	}
 	switch a.output {
 	case formatJSON:
@@ -358,7 +345,7 @@ another account is not found.`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, keyID, err := keyArgs(args)
+			accountID, keyID, err := keyRecord.args(args)
 			if err != nil {
 				return err
 			}
@@ -367,7 +354,7 @@ another account is not found.`,
 				return err
 			}
 			if err := mgr.DeleteKey(ctx, accountID, keyID); err != nil {
-				return keyNotFound(err, accountID, keyID)
+				return keyRecord.notFound(err, accountID, keyID)
 			}
 			if a.output == formatTable {
 				return a.printLines("Deleted API key " + keyID.String() + " of service account " + accountID.String() + ".")

@@ -37,10 +37,6 @@ lists what may be granted.`,
 	return cmd
 }
 
-func permissionNotFound(err error, accountID, permissionID uuid.UUID) error {
-	return notFound(err, "service account %s does not exist or has no permission %s: list its permissions with \"serviceaccounts permissions list %s\"", accountID, permissionID, accountID)
-}
-
 func (a *app) permissionsListCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list ACCOUNT_ID",
@@ -181,15 +177,6 @@ func (a *app) completeCatalog(cmd *cobra.Command) {
 	})
 }
 
-// permissionArgs reads ACCOUNT_ID PERMISSION_ID.
-func permissionArgs(args []string) (accountID, permissionID uuid.UUID, err error) {
-	if accountID, err = parseID("ACCOUNT_ID", args[0], "service account"); err != nil {
-		return
-	}
-	permissionID, err = parseID("PERMISSION_ID", args[1], "permission")
-	return
-}
-
 func (a *app) permissionsSetLimiterCommand() *cobra.Command {
 	var limiterJSON string
 	cmd := &cobra.Command{
@@ -202,7 +189,7 @@ objects, or null to remove the limiter (which widens the permission).`,
 		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, permissionID, err := permissionArgs(args)
+			accountID, permissionID, err := permissionRecord.args(args)
 			if err != nil {
 				return err
 			}
@@ -212,7 +199,7 @@ objects, or null to remove the limiter (which widens the permission).`,
 			}
 			p, err := mgr.SetLimiter(ctx, accountID, permissionID, json.RawMessage(limiterJSON))
 			if err != nil {
-				return permissionNotFound(err, accountID, permissionID)
+				return permissionRecord.notFound(err, accountID, permissionID)
 			}
 			return a.printPermission(p)
 		}),
@@ -230,7 +217,7 @@ func (a *app) permissionsRevokeCommand() *cobra.Command {
 		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, permissionID, err := permissionArgs(args)
+			accountID, permissionID, err := permissionRecord.args(args)
 			if err != nil {
 				return err
 			}
@@ -239,7 +226,7 @@ func (a *app) permissionsRevokeCommand() *cobra.Command {
 				return err
 			}
 			if err := mgr.DeletePermission(ctx, accountID, permissionID); err != nil {
-				return permissionNotFound(err, accountID, permissionID)
+				return permissionRecord.notFound(err, accountID, permissionID)
 			}
 			if a.output == formatTable {
 				return a.printLines("Revoked permission " + permissionID.String() + " of service account " + accountID.String() + ".")
