@@ -144,6 +144,18 @@ func (r accountRecord) args(args []string) (accountID, id uuid.UUID, err error) 
 	return
 }
 
+// openRecord reads ACCOUNT_ID and the record's id, then opens the
+// Manager: a malformed id is reported without touching the database.
+func (a *app) openRecord(ctx context.Context, r accountRecord, args []string) (mgr *serviceaccount.Manager, accountID, id uuid.UUID, err error) {
+	if accountID, id, err = r.args(args); err != nil {
+		return nil, uuid.Nil, uuid.Nil, err
+	}
+	if mgr, err = a.manager(ctx); err != nil {
+		return nil, uuid.Nil, uuid.Nil, err
+	}
+	return mgr, accountID, id, nil
+}
+
 // notFound says which of the two ids may be unknown and how to list the
 // account's records.
 func (r accountRecord) notFound(err error, accountID, id uuid.UUID) error {

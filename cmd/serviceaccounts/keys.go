@@ -282,11 +282,7 @@ func (a *app) existingAccount(ctx context.Context, arg string) (*serviceaccount.
 // patchKey changes the key named by args, in one transaction of the
 // Manager's, and prints it.
 func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.KeyPatch) error {
-	accountID, keyID, err := keyRecord.args(args)
-	if err != nil {
-		return err
-	}
-	mgr, err := a.manager(ctx)
+	mgr, accountID, keyID, err := a.openRecord(ctx, keyRecord, args)
 	if err != nil {
 		return err
 	}
@@ -345,11 +341,7 @@ another account is not found.`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, keyID, err := keyRecord.args(args)
-			if err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
+			mgr, accountID, keyID, err := a.openRecord(ctx, keyRecord, args)
 			if err != nil {
 				return err
 			}

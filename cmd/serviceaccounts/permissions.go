@@ -189,11 +189,7 @@ objects, or null to remove the limiter (which widens the permission).`,
 		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, permissionID, err := permissionRecord.args(args)
-			if err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
+			mgr, accountID, permissionID, err := a.openRecord(ctx, permissionRecord, args)
 			if err != nil {
 				return err
 			}
@@ -217,11 +213,7 @@ func (a *app) permissionsRevokeCommand() *cobra.Command {
 		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			accountID, permissionID, err := permissionRecord.args(args)
-			if err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
+			mgr, accountID, permissionID, err := a.openRecord(ctx, permissionRecord, args)
 			if err != nil {
 				return err
 			}
