@@ -292,7 +292,14 @@ func problemDetail(err error, status int) string {
 	return http.StatusText(status)
 }
 
-func encodeProblem(err error) []byte {
+// problemResponse is the status and body WriteProblem answers an error
+// with.
+type problemResponse struct {
+	status int
+	body   []byte
+}
+
+func encodeProblem(err error) problemResponse {
 	oc := outcomeOf(err)
 	status := oc.status
 	var body bytes.Buffer
@@ -307,11 +314,12 @@ func encodeProblem(err error) []byte {
 	}); mErr != nil { // strings and an int always marshal
 		panic(mErr)
 	}
-	return body.Bytes()
+	return problemResponse{status, body.Bytes()}
 }
 
-// Problem bodies of the errors that carry no data, built once so that
-// rejecting a bad key runs no encoding/json.
+// Problem responses of the errors that carry no data, built once so that
+// rejecting a bad key runs no encoding/json and looks its status up only
+// once.
 var (
 	problemNoCredentials    = encodeProblem(ErrNoCredentials)
 	problemMalformedKey     = encodeProblem(ErrMalformedKey)
@@ -327,34 +335,34 @@ var (
 	problemAmbiguousHeader  = encodeProblem(ErrAmbiguousHeader)
 )
 
-func staticProblem(err error) []byte {
+func staticProblem(err error) (problemResponse, bool) {
 	switch err {
 	case ErrNoCredentials:
-		return problemNoCredentials
+		return problemNoCredentials, true
 	case ErrMalformedKey:
-		return problemMalformedKey
+		return problemMalformedKey, true
 	case errTwoKeys:
-		return problemTwoKeys
+		return problemTwoKeys, true
 	case ErrUnknownKey:
-		return problemUnknownKey
+		return problemUnknownKey, true
 	case ErrExpiredKey:
-		return problemExpiredKey
+		return problemExpiredKey, true
 	case ErrDisabledKey:
-		return problemDisabledKey
+		return problemDisabledKey, true
 	case ErrDisabledAccount:
-		return problemDisabledAccount
+		return problemDisabledAccount, true
 	case ErrNotAuthenticated:
-		return problemNotAuthenticated
+		return problemNotAuthenticated, true
 	case ErrClosed:
-		return problemClosed
+		return problemClosed, true
 	case ErrAmbiguousCredentials:
-		return problemAmbiguousCreds
+		return problemAmbiguousCreds, true
 	case ErrMalformedQuery:
-		return problemMalformedQuery
+		return problemMalformedQuery, true
 	case ErrAmbiguousHeader:
-		return problemAmbiguousHeader
+		return problemAmbiguousHeader, true
 	}
-	return nil
+	return problemResponse{}, false
 }
 
 // Header values shared by all error responses, so that rejecting a key
@@ -375,15 +383,15 @@ var (
 // an ErrorHandler runs. Applications with their own ErrorHandler can call
 // it for the errors they leave alone.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
-	body := staticProblem(err)
-	if body == nil {
-		body = encodeProblem(err)
+	p, ok := staticProblem(err)
+	if !ok {
+		p = encodeProblem(err)
 	}
 	h := w.Header()
 	h["Content-Type"] = headerProblemJSON
 	h["X-Content-Type-Options"] = headerNoSniff
-	w.WriteHeader(StatusOf(err))
-	w.Write(body) //nolint:errcheck // the client may be gone; nothing to do
+	w.WriteHeader(p.status)
+	w.Write(p.body) //nolint:errcheck // the client may be gone; nothing to do
 }
 
 // fail hands err to the ErrorHandler after setting what every 401 must
