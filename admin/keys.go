@@ -3,6 +3,7 @@ package admin
 import (
 	"net/http"
 
+	"github.com/google/uuid"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -37,12 +38,20 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, newCreatedKeyJSON(created))
 }
 
-func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
-	accountID, err := pathID(r, "id")
-	if err != nil {
-		return err
+// keyPathIDs is the account and key ids of a /{id}/keys/{keyId} path;
+// either one not a UUID is 404, as for pathID.
+func keyPathIDs(r *http.Request) (accountID, keyID uuid.UUID, err error) {
+	if accountID, err = pathID(r, "id"); err != nil {
+		return uuid.Nil, uuid.Nil, err
 	}
-	keyID, err := pathID(r, "keyId")
+	if keyID, err = pathID(r, "keyId"); err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	return accountID, keyID, nil
+}
+
+func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
+	accountID, keyID, err := keyPathIDs(r)
 	if err != nil {
 		return err
 	}

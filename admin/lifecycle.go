@@ -43,11 +43,7 @@ func emptyPatch(fields []field) *problem {
 // patchKey changes the members the body has (name, disabled), at least
 // one.
 func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
-	accountID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	keyID, err := pathID(r, "keyId")
+	accountID, keyID, err := keyPathIDs(r)
 	if err != nil {
 		return err
 	}
@@ -70,11 +66,7 @@ func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 // the old key as now stored. The body is optional; null for name or
 // expiresAt means the default, as an absent member does.
 func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
-	accountID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	keyID, err := pathID(r, "keyId")
+	accountID, keyID, err := keyPathIDs(r)
 	if err != nil {
 		return err
 	}
