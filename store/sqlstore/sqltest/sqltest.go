@@ -131,6 +131,18 @@ func NewStore(t testing.TB, url string) *sqlstore.Store {
 	prefix := UniquePrefix()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	migrate(ctx, t, db, prefix)
+	s, err := sqlstore.New(db, sqlstore.WithTablePrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// migrate creates the tables of prefix in db, and drops them when t ends.
+func migrate(ctx context.Context, t testing.TB, db *bun.DB, prefix string) {
+	t.Helper()
 	if err := sqlstore.Migrate(ctx, db, sqlstore.WithTablePrefix(prefix)); err != nil {
 		t.Fatal(err)
 	}
@@ -141,12 +153,6 @@ func NewStore(t testing.TB, url string) *sqlstore.Store {
 			t.Errorf("drop the test's tables: %v", err)
 		}
 	})
-	s, err := sqlstore.New(db, sqlstore.WithTablePrefix(prefix))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 // NewSharedStores returns n stores on the same new tables (a random table
@@ -170,16 +176,7 @@ func NewSharedStores(t testing.TB, url string, n int) []*sqlstore.Store {
 		// and its work, a listener, and a query.
 		db.SetMaxOpenConns(5)
 		if i == 0 {
-			if err := sqlstore.Migrate(ctx, db, sqlstore.WithTablePrefix(prefix)); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				if err := sqlstore.DropTables(ctx, db, sqlstore.WithTablePrefix(prefix)); err != nil {
-					t.Errorf("drop the test's tables: %v", err)
-				}
-			})
+			migrate(ctx, t, db, prefix)
 		}
 		s, err := sqlstore.New(db, sqlstore.WithTablePrefix(prefix))
 		if err != nil {
