@@ -52,20 +52,21 @@ func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string) (*e
 
 // lookupMiss is lookup without a fresh cached entry.
 func (m *Middleware) lookupMiss(ctx context.Context, h *apikey.Hash, key string) (*entry, cacheResult, error) {
+	cr := cacheMiss
 	if m.cache == nil {
-		if apikey.Parse(key, m.keyPrefix) != nil {
-			return nil, cacheNone, ErrMalformedKey
-		}
+		cr = cacheNone
+	}
+	if apikey.Parse(key, m.keyPrefix) != nil {
+		return nil, cr, ErrMalformedKey
+	}
+	if m.cache == nil {
 		ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
 		defer cancel()
 		e, err := m.load(ctx, *h)
-		return e, cacheNone, err
-	}
-	if apikey.Parse(key, m.keyPrefix) != nil {
-		return nil, cacheMiss, ErrMalformedKey
+		return e, cr, err
 	}
 	e, err := m.lookupShared(ctx, *h)
-	return e, cacheMiss, err
+	return e, cr, err
 }
 
 // fresh reports whether a cached entry of the given age may serve a
