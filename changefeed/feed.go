@@ -259,8 +259,8 @@ func (f *Feed) Start() {
 		f.pruneEvery = f.pruneInterval()
 		prune := f.clock.NewTicker(f.pruneEvery)
 		f.done.Add(2)
-		go f.pollLoop(ctx, poll)
-		go f.pruneLoop(ctx, prune)
+		go f.loop(ctx, poll, f.wake, f.pollStep, f.polled)
+		go f.loop(ctx, prune, nil, f.prune, f.pruned)
 		if f.listener != nil {
 			f.done.Add(1)
 			go f.listenLoop(ctx)
@@ -308,8 +308,10 @@ func (f *Feed) pokeWake() {
 	}
 }
 
-// pollLoop polls on every tick and every wake-up, one poll at a time.
-func (f *Feed) pollLoop(ctx context.Context, ticker clockwork.Ticker) {
+// loop runs step on every tick and every wake-up (a nil wake never
+// fires), one step at a time, until ctx ends. A test's report channel,
+// when not nil, receives each step's result.
+func (f *Feed) loop(ctx context.Context, ticker clockwork.Ticker, wake <-chan struct{}, step func(context.Context) int64, report chan<- int64) {
 	defer f.done.Done()
 	defer ticker.Stop()
 	for {
@@ -317,17 +319,24 @@ func (f *Feed) pollLoop(ctx context.Context, ticker clockwork.Ticker) {
 		case <-ctx.Done():
 			return
 		case <-ticker.Chan():
-		case <-f.wake:
+		case <-wake:
 		}
-		f.poll(ctx)
-		if f.polled != nil {
+		n := step(ctx)
+		if report != nil {
 			select {
-			case f.polled <- f.position.Load():
+			case report <- n:
 			case <-ctx.Done():
 				return
 			}
 		}
 	}
+}
+
+// pollStep polls, for loop: on every tick and every wake-up. It returns
+// the position reached.
+func (f *Feed) pollStep(ctx context.Context) int64 {
+	f.poll(ctx)
+	return f.position.Load()
 }
 
 // poll reads the log after the position and delivers what it finds. It
@@ -490,26 +499,6 @@ func (f *Feed) resync() {
 func (f *Feed) pruneInterval() time.Duration {
 	base := f.retention / 10
 	return base/2 + time.Duration(rand.Int64N(int64(base)))
-}
-
-func (f *Feed) pruneLoop(ctx context.Context, ticker clockwork.Ticker) {
-	defer f.done.Done()
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.Chan():
-		}
-		n := f.prune(ctx)
-		if f.pruned != nil {
-			select {
-			case f.pruned <- n:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
 }
 
 // prune deletes the rows older than the retention window, a batch at a
