@@ -6,12 +6,25 @@ import "github.com/seed-c7fc2061/serviceaccounts/limiter"
 // immutable and safe for concurrent use; build a new one when the
 // permissions change.
 //
-// Allows does at most four map lookups (exact and wildcard key, times exact
-// and wildcard action) however many permissions the account holds, and
-// does not allocate.
+// Allows does not allocate. On a small set (most accounts hold a handful
+// of permissions) it compares each grant's strings; on a larger one it
+// does at most four map lookups (exact and wildcard key, times exact and
+// wildcard action) however many permissions the account holds.
 type Set struct {
+	// few holds the grants of a set of at most smallSet grants, and
+	// grants those of a larger one: hashing three strings per lookup
+	// costs more than comparing them with a few grants.
+	few    []keyedGrant
 	grants map[grantKey]grant
 	size   int
+}
+
+// smallSet is the number of grants up to which a Set scans a slice.
+const smallSet = 8
+
+type keyedGrant struct {
+	grantKey
+	grant
 }
 
 type grantKey struct {
@@ -40,6 +53,12 @@ func NewSet(perms []Permission) *Set {
 		}
 		s.grants[k] = g
 	}
+	if len(s.grants) <= smallSet {
+		for k, g := range s.grants {
+			s.few = append(s.few, keyedGrant{k, g})
+		}
+		s.grants = nil
+	}
 	return s
 }
 
@@ -54,7 +73,19 @@ func (s *Set) Len() int {
 // Allows reports whether any permission in the set grants the request. A nil
 // or empty set allows nothing.
 func (s *Set) Allows(resourceType, resourceKey, action string, attrs limiter.Attributes) bool {
-	if s == nil || len(s.grants) == 0 {
+	if s == nil {
+		return false
+	}
+	if s.grants == nil {
+		for i := range s.few {
+			g := &s.few[i]
+			if g.resourceType == resourceType &&
+				(g.resourceKey == resourceKey || g.resourceKey == Any) &&
+				(g.action == action || g.action == Any) &&
+				g.allows(attrs) {
+				return true
+			}
+		}
 		return false
 	}
 	return s.allowsKey(resourceType, resourceKey, action, attrs) ||
@@ -68,9 +99,10 @@ func (s *Set) allowsKey(resourceType, resourceKey, action string, attrs limiter.
 
 func (s *Set) allowsExactly(k grantKey, attrs limiter.Attributes) bool {
 	g, ok := s.grants[k]
-	if !ok {
-		return false
-	}
+	return ok && g.allows(attrs)
+}
+
+func (g *grant) allows(attrs limiter.Attributes) bool {
 	if g.unconditional {
 		return true
 	}

@@ -1,6 +1,7 @@
 package permission_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -26,15 +27,32 @@ func attrs(kv ...string) limiter.Attributes {
 	return a
 }
 
+// fillers are grants no test request matches: added to a set, they take
+// it past the size up to which Allows scans a slice, to its map.
+func fillers() []permission.Permission {
+	var perms []permission.Permission
+	for i := range 9 {
+		perms = append(perms, perm("users", fmt.Sprint("u", i), "delete-users", ""))
+	}
+	return perms
+}
+
+// sizes runs a test on a small set of perms (a slice) and on perms with
+// fillers (a map).
+func sizes(t *testing.T, perms []permission.Permission, test func(t *testing.T, set *permission.Set)) {
+	t.Run("small", func(t *testing.T) { test(t, permission.NewSet(perms)) })
+	t.Run("large", func(t *testing.T) { test(t, permission.NewSet(append(fillers(), perms...))) })
+}
+
 func TestSetAllows(t *testing.T) {
-	set := permission.NewSet([]permission.Permission{
+	perms := []permission.Permission{
 		perm("study", "tekenradar", "get-responses", `[{"surveyKey":["intake","weekly"]}]`),
 		perm("study", "tekenradar", "get-reports", ""),
 		perm("study", "*", "read-study-config", ""),
 		perm("study", "covid", "*", ""),
 		perm("study", "*", "*", `[{"reportKey":"public"}]`),
 		perm("messaging", "sms-templates", "*", `[{"studyKey":"tekenradar"}]`),
-	})
+	}
 	tests := []struct {
 		name                              string
 		resourceType, resourceKey, action string
@@ -57,11 +75,13 @@ func TestSetAllows(t *testing.T) {
 		{"messaging other resource", "messaging", "scheduled-emails", "send", attrs("studyKey", "tekenradar"), false},
 		{"empty request names nothing", "", "", "", nil, false},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, set.Allows(tc.resourceType, tc.resourceKey, tc.action, tc.attrs))
-		})
-	}
+	sizes(t, perms, func(t *testing.T, set *permission.Set) {
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				assert.Equal(t, tc.want, set.Allows(tc.resourceType, tc.resourceKey, tc.action, tc.attrs))
+			})
+		}
+	})
 }
 
 func TestSetAgreesWithGrantsOfEachPermission(t *testing.T) {
@@ -72,22 +92,23 @@ func TestSetAgreesWithGrantsOfEachPermission(t *testing.T) {
 		perm("study", "b", "*", `[{"k":"3"}]`),
 		perm("study", "b", "*", ""),
 	}
-	set := permission.NewSet(perms)
-	for _, key := range []string{"a", "b", "c", "*"} {
-		for _, action := range []string{"x", "y", "z", "*"} {
-			for _, v := range []string{"", "1", "2", "3"} {
-				var a limiter.Attributes
-				if v != "" {
-					a = attrs("k", v)
+	sizes(t, perms, func(t *testing.T, set *permission.Set) {
+		for _, key := range []string{"a", "b", "c", "*"} {
+			for _, action := range []string{"x", "y", "z", "*"} {
+				for _, v := range []string{"", "1", "2", "3"} {
+					var a limiter.Attributes
+					if v != "" {
+						a = attrs("k", v)
+					}
+					want := false
+					for i := range perms {
+						want = want || perms[i].Grants("study", key, action, a)
+					}
+					assert.Equal(t, want, set.Allows("study", key, action, a), "key=%s action=%s k=%s", key, action, v)
 				}
-				want := false
-				for i := range perms {
-					want = want || perms[i].Grants("study", key, action, a)
-				}
-				assert.Equal(t, want, set.Allows("study", key, action, a), "key=%s action=%s k=%s", key, action, v)
 			}
 		}
-	}
+	})
 }
 
 func TestEmptySetAllowsNothing(t *testing.T) {
@@ -98,15 +119,28 @@ func TestEmptySetAllowsNothing(t *testing.T) {
 }
 
 func BenchmarkAllows(b *testing.B) {
-	var perms []permission.Permission
-	for _, study := range []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "tekenradar"} {
-		perms = append(perms,
-			perm("study", study, "get-reports", `[{"reportKey":["r1","r2"]}]`),
-			perm("study", study, "read-study-config", ""),
-		)
-	}
-	perms = append(perms, perm("study", "tekenradar", "get-responses", `[{"surveyKey":"a"},{"surveyKey":["b","c","weekly"]}]`))
-	set := permission.NewSet(perms)
+	b.Run("small", func(b *testing.B) {
+		set := permission.NewSet([]permission.Permission{
+			perm("study", "tekenradar", "get-reports", `[{"reportKey":["r1","r2"]}]`),
+			perm("study", "*", "read-study-config", ""),
+			perm("study", "tekenradar", "get-responses", `[{"surveyKey":"a"},{"surveyKey":["b","c","weekly"]}]`),
+		})
+		benchmarkAllows(b, set)
+	})
+	b.Run("large", func(b *testing.B) {
+		var perms []permission.Permission
+		for _, study := range []string{"s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "tekenradar"} {
+			perms = append(perms,
+				perm("study", study, "get-reports", `[{"reportKey":["r1","r2"]}]`),
+				perm("study", study, "read-study-config", ""),
+			)
+		}
+		perms = append(perms, perm("study", "tekenradar", "get-responses", `[{"surveyKey":"a"},{"surveyKey":["b","c","weekly"]}]`))
+		benchmarkAllows(b, permission.NewSet(perms))
+	})
+}
+
+func benchmarkAllows(b *testing.B, set *permission.Set) {
 	a := limiter.Attributes{{Key: "surveyKey", Value: "weekly"}}
 	b.ReportAllocs()
 	for b.Loop() {
