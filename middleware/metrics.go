@@ -256,10 +256,8 @@ func codeIndex(codes []string, index []int, err error) int {
 	if err == nil {
 		return 0
 	}
-	for i := range outcomes {
-		if err == outcomes[i].err {
-			return index[i]
-		}
+	if s, ok := err.(*sentinel); ok && s.outcome >= 0 {
+		return index[s.outcome]
 	}
 	if i := slices.Index(codes, CodeOf(err)); i > 0 {
 		return i
