@@ -38,7 +38,7 @@ func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string) (*e
 				if m.fresh(e, m.age(e)) {
 					return e, cacheNegativeHit, time.Time{}, nil
 				}
-			} else if now = m.clock.Now(); m.fresh(e, now.Sub(e.loadedAt)) {
+			} else if now = m.now(e); m.fresh(e, now.Sub(e.loadedAt)) {
 				return e, cacheHit, now, nil
 			}
 		}
@@ -98,6 +98,21 @@ func (m *Middleware) age(e *entry) time.Duration {
 		return time.Since(e.loadedAt)
 	}
 	return m.clock.Since(e.loadedAt)
+}
+
+// now reads the clock for a request served from e. On the real clock it
+// is e.loadedAt moved on by the monotonic time since, one monotonic
+// reading (time.Since: 38 ns on the benchmark machine) instead of
+// time.Now's wall and monotonic ones (70 ns). The wall time it gives
+// differs from time.Now only by a step of the wall clock (an operator,
+// NTP stepping rather than slewing) since the lookup, which is younger
+// than the TTL: judging expiry by the elapsed time is the more faithful of
+// the two then.
+func (m *Middleware) now(e *entry) time.Time {
+	if m.realClock {
+		return e.loadedAt.Add(time.Since(e.loadedAt))
+	}
+	return m.clock.Now()
 }
 
 // lookupShared is the miss path, kept out of lookup so that the hot path

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -170,4 +171,51 @@ func TestEveryProblemCarriesAStableCode(t *testing.T) {
 		})
 	}
 	require.ErrorIs(t, &middleware.ForbiddenError{}, middleware.ErrForbidden)
+}
+
+// A GODEBUG urlmaxqueryparams lowered while the process runs is followed
+// within a tenth of a second of the Manager's clock: Require then refuses
+// a query the handler's r.URL.Query() would drop whole, which it let
+// through under the default limit.
+func TestRequireFollowsAGODEBUGChangeWhileRunning(t *testing.T) {
+	t.Setenv("GODEBUG", "")
+	f := newFixture(t)
+	h := f.handler()
+	target := "/studies/tekenradar/responses?surveyKey=s1&a=1&b=2"
+	require.Equal(t, http.StatusOK, get(h, target, f.key).Code)
+
+	t.Setenv("GODEBUG", "urlmaxqueryparams=3") // three parameters are now too many
+	f.clock.Advance(100 * time.Millisecond)
+	requireCode(t, get(h, target, f.key), http.StatusBadRequest, "malformed_query")
+	require.Equal(t, http.StatusOK, get(h, "/studies/tekenradar/responses?surveyKey=s1&a=1", f.key).Code)
+
+	t.Setenv("GODEBUG", "urlmaxqueryparams=0") // no limit
+	f.clock.Advance(100 * time.Millisecond)
+	require.Equal(t, http.StatusOK, get(h, target, f.key).Code)
+}
+
+// The resource key and an attribute read from the query, and a second
+// attribute reading the resource key's parameter again, are read in one
+// pass, each getting its parameter's first value as r.URL.Query() does.
+func TestRequireReadsSeveralQueryParameters(t *testing.T) {
+	f := newFixture(t)
+	f.addPermission(f.account, "study", "s9", "get-reports", `[{"reportKey":["r1"]}]`)
+	h := routed(f, "GET /reports",
+		middleware.Require("study", middleware.Query("study"), "get-reports",
+			middleware.Attr("reportKey", middleware.Query("reportKey")),
+			middleware.Attr("studyAgain", middleware.Query("study"))), ok)
+	for target, want := range map[string]int{
+		"/reports?study=s9&reportKey=r1":              http.StatusOK,
+		"/reports?reportKey=r%31&x=1&study=s%39":      http.StatusOK,
+		"/reports?study=s9&reportKey=r1&reportKey=r2": http.StatusOK,
+		"/reports?study=s9&reportKey=r2&reportKey=r1": http.StatusForbidden,
+		"/reports?study=s9&reportKey=&reportKey=r1":   http.StatusForbidden,
+		"/reports?study=&study=s9&reportKey=r1":       http.StatusForbidden,
+		"/reports?study=s9":                           http.StatusForbidden,
+		"/reports?study=s8&reportKey=r1":              http.StatusForbidden,
+		"/reports?study=s9&reportKey=r1;":             http.StatusBadRequest,
+		"/reports?study=s9&reportKey=r1&x=%zz":        http.StatusBadRequest,
+	} {
+		require.Equal(t, want, serve(h, request(http.MethodGet, target, f.key, nil)).Code, target)
+	}
 }

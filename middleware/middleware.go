@@ -108,6 +108,9 @@ type Middleware struct {
 	log            *slog.Logger
 	storeErrors    storeErrorLog
 	metrics        *metrics
+	// queryLimit is the query parameter limit Require last read from
+	// GODEBUG, and when (see smallQueryLimit).
+	queryLimit atomic.Pointer[paramLimit]
 
 	// invalid decides which cached entries changes have outdated: those
 	// of the changed account only (see invalidations).
@@ -245,31 +248,32 @@ func (cfg *Config) validate() error {
 // has begun it answers every request 503 (ErrClosed).
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e, cr, err := m.authenticate(r)
+		e, now, cr, err := m.authenticate(r)
 		m.metrics.authenticated(cr, err)
 		if err != nil {
 			m.fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, e)))
+		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, now: now}))
 	})
 }
 
-// authenticate returns the entry of the request's key, or why there is
-// none, and what the cache did, for the metrics.
-func (m *Middleware) authenticate(r *http.Request) (*entry, cacheResult, error) {
+// authenticate returns the entry of the request's key and the clock
+// reading that judged it, or why there is none, and what the cache did,
+// for the metrics.
+func (m *Middleware) authenticate(r *http.Request) (*entry, time.Time, cacheResult, error) {
 	if m.closing.Load() {
-		return nil, cacheNone, ErrClosed
+		return nil, time.Time{}, cacheNone, ErrClosed
 	}
 	key, err := presentedKey(r.Header)
 	if err != nil {
-		return nil, cacheNone, err
+		return nil, time.Time{}, cacheNone, err
 	}
 	// The shape before any hashing: a string of the wrong length or prefix
 	// (up to the server's header limit) costs a comparison, not a SHA-256.
 	// The full check (alphabet, checksum) runs on a cache miss, in lookup.
 	if !m.keyShaped(key) {
-		return nil, cacheNone, ErrMalformedKey
+		return nil, time.Time{}, cacheNone, ErrMalformedKey
 	}
 	// One clock reading serves the cache's TTL, the key's expiry and the
 	// use record (lookup reads it); a cached refusal needs only its age.
@@ -277,29 +281,29 @@ func (m *Middleware) authenticate(r *http.Request) (*entry, cacheResult, error) 
 	e, cr, now, err := m.lookup(r.Context(), &h, key)
 	if err != nil {
 		if err == ErrMalformedKey {
-			return nil, cr, err
+			return nil, now, cr, err
 		}
 		m.logStoreError(r, err)
-		return nil, cr, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+		return nil, now, cr, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 	}
 	if e.unknown {
-		return nil, cr, ErrUnknownKey
+		return nil, now, cr, ErrUnknownKey
 	}
 	// The account first: disabling an account is the broader decision,
 	// and its code tells the caller that no key of it will work.
 	if e.accountDisabled {
-		return nil, cr, ErrDisabledAccount
+		return nil, now, cr, ErrDisabledAccount
 	}
 	if e.keyDisabled {
-		return nil, cr, ErrDisabledKey
+		return nil, now, cr, ErrDisabledKey
 	}
 	// Expiry is judged on every request, cached or not, as
 	// apikey.Key.Expired judges it: the expiry instant itself is expired.
 	if !e.principal.ExpiresAt.IsZero() && !now.Before(e.principal.ExpiresAt) {
-		return nil, cr, ErrExpiredKey
+		return nil, now, cr, ErrExpiredKey
 	}
 	m.uses.touch(e, now)
-	return e, cr, nil
+	return e, now, cr, nil
 }
 
 // keyShaped reports whether key has the length and the prefix of this

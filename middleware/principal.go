@@ -3,6 +3,8 @@ package middleware
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +39,44 @@ func (p *Principal) Allows(resourceType, resourceKey, action string, attrs limit
 }
 
 type ctxKey struct{}
+
+// authContext is the context Authenticate hands on: the request's context,
+// the entry of its key and the clock reading that judged the key. It is
+// the one allocation context.WithValue would make, of the same size, and
+// it lets Require (directly behind Authenticate, as usual) take both with
+// a type assertion: no walk of the context chain, and no second clock
+// reading. Value answers ctxKey{} as context.WithValue would, so
+// FromContext works on any context derived from it.
+type authContext struct {
+	context.Context
+	e   *entry
+	now time.Time
+}
+
+func (c *authContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c.e
+	}
+	return c.Context.Value(key)
+}
+
+func (c *authContext) String() string {
+	return fmt.Sprint(c.Context) + ".WithValue(middleware principal)"
+}
+
+// requestEntry returns the entry Authenticate put in r's context, and the
+// clock reading that judged it: read again when a handler between
+// Authenticate and Require replaced the context.
+func requestEntry(r *http.Request) (*entry, time.Time, bool) {
+	if c, ok := r.Context().(*authContext); ok {
+		return c.e, c.now, true
+	}
+	e, ok := r.Context().Value(ctxKey{}).(*entry)
+	if !ok {
+		return nil, time.Time{}, false
+	}
+	return e, e.mw.clock.Now(), true
+}
 
 // FromContext returns the principal that Authenticate put in ctx. It
 // returns a copy, so a handler cannot change what later requests of the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
@@ -17,8 +18,10 @@ type requirement struct {
 	action       string
 	attrs        []Attribute
 	needsBody    bool
-	needsQuery   bool
-	headers      []string // the names of the Header sources
+	// queryNames are the distinct parameters the Query sources read, each
+	// at its Source's slot: serve reads them all in one pass.
+	queryNames []string
+	headers    []string // the names of the Header sources
 }
 
 // attrBufSize attributes fit in the stack array Require collects them in.
@@ -61,9 +64,12 @@ func (rq *requirement) check() error {
 		return fmt.Errorf("resourceKey: %w", err)
 	}
 	rq.needsBody = rq.resourceKey.kind == sourceJSONBody
-	rq.note(rq.resourceKey)
+	if err := rq.note(&rq.resourceKey); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
-	for i, a := range rq.attrs {
+	for i := range rq.attrs {
+		a := &rq.attrs[i]
 		if a.key == "" {
 			return fmt.Errorf("attribute %d has an empty key", i)
 		}
@@ -75,27 +81,52 @@ func (rq *requirement) check() error {
 			return fmt.Errorf("attribute %q: %w", a.key, err)
 		}
 		rq.needsBody = rq.needsBody || a.from.kind == sourceJSONBody
-		rq.note(a.from)
+		if err := rq.note(&a.from); err != nil {
+			return fmt.Errorf("attribute %q: %w", a.key, err)
+		}
 	}
 	return nil
 }
 
-// note records what the request must be checked for before s is read.
-func (rq *requirement) note(s Source) {
+// note records what the request must be checked for before s is read, and
+// gives a Query source its slot.
+func (rq *requirement) note(s *Source) error {
 	switch s.kind {
 	case sourceQuery:
-		rq.needsQuery = true
+		slot := slices.Index(rq.queryNames, s.arg)
+		if slot < 0 {
+			if len(rq.queryNames) == maxQuerySources {
+				return fmt.Errorf("a route reads at most %d query parameters", maxQuerySources)
+			}
+			slot = len(rq.queryNames)
+			rq.queryNames = append(rq.queryNames, s.arg)
+		}
+		s.slot = uint8(slot)
 	case sourceHeader:
 		rq.headers = append(rq.headers, s.arg)
 	}
+	return nil
 }
 
-// unambiguous refuses a request whose query or headers the handler might
-// read differently from the sources.
-func (rq *requirement) unambiguous(r *http.Request) error {
-	if rq.needsQuery && !cleanQuery(r.URL.RawQuery) {
-		return ErrMalformedQuery
+// readQuery reads the route's query parameters into buf, or a slice of its
+// own when they do not fit, and refuses a query the handler's
+// r.URL.Query() might read differently.
+func (rq *requirement) readQuery(r *http.Request, limit int, buf []string) ([]string, error) {
+	var vals []string
+	if n := len(rq.queryNames); n <= len(buf) {
+		vals = buf[:n]
+	} else {
+		vals = make([]string, n)
 	}
+	if _, clean := readQuery(r.URL.RawQuery, limit, rq.queryNames, vals); !clean {
+		return nil, ErrMalformedQuery
+	}
+	return vals, nil
+}
+
+// unambiguousHeaders refuses a request that repeats a header a source
+// reads: a proxy or the handler might read another of its values.
+func (rq *requirement) unambiguousHeaders(r *http.Request) error {
 	for _, name := range rq.headers {
 		if len(r.Header[name]) > 1 {
 			return ErrAmbiguousHeader
@@ -105,14 +136,23 @@ func (rq *requirement) unambiguous(r *http.Request) error {
 }
 
 func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	e, ok := r.Context().Value(ctxKey{}).(*entry)
+	e, now, ok := requestEntry(r)
 	if !ok {
 		slog.Default().ErrorContext(r.Context(), "middleware: Require without Authenticate: wrap the route (or the mux) with Authenticate; answering 500",
 			"method", r.Method, "path", apikey.RedactKeyLike(r.URL.Path), "permission", rq.resourceType+"/"+rq.action)
 		WriteProblem(w, r, ErrNotAuthenticated)
 		return
 	}
-	if err := rq.unambiguous(r); err != nil {
+	var queryBuf [attrBufSize]string
+	var query []string
+	if len(rq.queryNames) > 0 {
+		var err error
+		if query, err = rq.readQuery(r, e.mw.smallQueryLimit(now), queryBuf[:]); err != nil {
+			e.mw.refuse(w, r, err)
+			return
+		}
+	}
+	if err := rq.unambiguousHeaders(r); err != nil {
 		e.mw.refuse(w, r, err)
 		return
 	}
@@ -124,11 +164,11 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 			return
 		}
 	}
-	key, ok := rq.resourceKey.value(r, body)
+	key, ok := rq.resourceKey.value(r, body, query)
 	var buf [attrBufSize]limiter.Attribute
 	attrs := buf[:0]
 	for i := range rq.attrs {
-		if v, ok := rq.attrs[i].from.value(r, body); ok {
+		if v, ok := rq.attrs[i].from.value(r, body, query); ok {
 			attrs = append(attrs, limiter.Attribute{Key: rq.attrs[i].key, Value: v})
 		}
 	}

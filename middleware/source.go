@@ -27,14 +27,17 @@ const (
 type Source struct {
 	kind sourceKind
 	arg  string
+	// slot is where a Query source's value is among the values Require
+	// reads from the query in one pass (see requirement.check).
+	slot uint8
 }
 
 // Fixed is a value written in the route, such as a study key.
-func Fixed(value string) Source { return Source{sourceFixed, value} }
+func Fixed(value string) Source { return Source{kind: sourceFixed, arg: value} }
 
 // PathValue is a wildcard of the route's ServeMux pattern, as
 // r.PathValue(name) returns it.
-func PathValue(name string) Source { return Source{sourcePath, name} }
+func PathValue(name string) Source { return Source{kind: sourcePath, arg: name} }
 
 // Query is the first value of a URL query parameter, decoded as
 // r.URL.Query().Get(name) would decode it. A route that reads a Query
@@ -44,13 +47,13 @@ func PathValue(name string) Source { return Source{sourcePath, name} }
 // percent escape. ParseQuery drops such pairs, or the whole query past the
 // limit, so the handler's r.URL.Query() would not hold the value the
 // permission was checked on.
-func Query(name string) Source { return Source{sourceQuery, name} }
+func Query(name string) Source { return Source{kind: sourceQuery, arg: name} }
 
 // Header is the value of a request header. A route that reads a Header
 // answers 400 (ErrAmbiguousHeader) when the request repeats it, so that no
 // proxy or handler can read another value than the one checked.
 func Header(name string) Source {
-	return Source{sourceHeader, textproto.CanonicalMIMEHeaderKey(name)}
+	return Source{kind: sourceHeader, arg: textproto.CanonicalMIMEHeaderKey(name)}
 }
 
 // JSONBody is the string found at a gjson path (such as "survey.key") in a
@@ -68,7 +71,7 @@ func Header(name string) Source {
 // takes the last and also fills a field from a key spelled in another
 // case: {"reportKey":"r1","REPORTKEY":"secret"} would have the permission
 // checked on "r1" and the handler act on "secret".
-func JSONBody(path string) Source { return Source{sourceJSONBody, path} }
+func JSONBody(path string) Source { return Source{kind: sourceJSONBody, arg: path} }
 
 func (s Source) String() string {
 	switch s.kind {
@@ -97,8 +100,9 @@ func (s Source) check() error {
 }
 
 // value reads s from r; body is the request body when some source of the
-// route needs it.
-func (s Source) value(r *http.Request, body []byte) (string, bool) {
+// route needs it, and query the values readQuery found for the route's
+// Query sources.
+func (s Source) value(r *http.Request, body []byte, query []string) (string, bool) {
 	var v string
 	switch s.kind {
 	case sourceFixed:
@@ -106,7 +110,7 @@ func (s Source) value(r *http.Request, body []byte) (string, bool) {
 	case sourcePath:
 		v = r.PathValue(s.arg)
 	case sourceQuery:
-		v, _ = queryValue(r.URL.RawQuery, s.arg)
+		v = query[s.slot]
 	case sourceHeader:
 		if h := r.Header[s.arg]; len(h) > 0 {
 			v = h[0]
