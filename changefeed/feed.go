@@ -262,10 +262,16 @@ func (f *Feed) Start() {
 		go f.loop(ctx, poll, f.wake, f.pollStep, f.polled)
 		go f.loop(ctx, prune, nil, f.prune, f.pruned)
 		if f.listener != nil {
+			// The listener's first attempt wakes the poller (listenLoop):
+			// once LISTEN is in effect, so that one poll both reads the
+			// head and catches up, or at once if the attempt fails. A
+			// poke here as well would coalesce with the listener's or
+			// not, as timing goes, making one poll or two.
 			f.done.Add(1)
 			go f.listenLoop(ctx)
+		} else {
+			f.pokeWake() // the first poll at once, not after an interval
 		}
-		f.pokeWake() // the first poll at once, not after an interval
 	})
 }
 
@@ -527,13 +533,14 @@ func (f *Feed) prune(ctx context.Context) (deleted int64) {
 
 // listenLoop keeps a LISTEN in effect. After every (re)connection it wakes
 // the poller, which catches up with whatever was committed while nobody
-// listened. A connection that fails before LISTEN took effect is retried
+// listened; the first attempt wakes it even when it fails, for the
+// Feed's first poll. A connection that fails before LISTEN took effect is retried
 // after a growing, jittered pause; one that was listening is retried at
 // once.
 func (f *Feed) listenLoop(ctx context.Context) {
 	defer f.done.Done()
 	delay := minReconnectDelay
-	for {
+	for first := true; ; first = false {
 		listened := false
 		err := f.listener.ChangeListen(ctx, serviceaccount.ChangeListenParams{
 			Listening: func() {
@@ -556,6 +563,9 @@ func (f *Feed) listenLoop(ctx context.Context) {
 		}
 		f.stats.listenFailures.Add(1)
 		f.failed(OpListen, err)
+		if first && !listened {
+			f.pokeWake() // Start's first poll, which waited for this attempt
+		}
 		if listened {
 			delay = minReconnectDelay
 			continue

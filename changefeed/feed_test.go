@@ -409,13 +409,16 @@ func TestPruningDeletesRowsOlderThanTheRetention(t *testing.T) {
 func TestListening(t *testing.T) {
 	log := &fakeLog{listener: &fakeListener{calls: make(chan listenCall)}}
 	h := newHarness(t, log, changefeed.Config{})
-	h.poll(t) // the first poll, at start
-	require.Equal(t, "all", h.rec.next(t))
 	require.True(t, h.feed.Stats().ListenSupported)
-
 	call := <-log.listener.calls
+	select {
+	case <-h.polls:
+		t.Fatal("polled before the first LISTEN took effect")
+	default:
+	}
 	call.p.Listening()
-	h.poll(t) // a poll after listening began
+	h.poll(t) // the first poll, once listening began: one poll reads the head and catches up
+	require.Equal(t, "all", h.rec.next(t))
 	require.True(t, h.feed.Stats().Listening)
 
 	a := uuid.New()
@@ -455,6 +458,17 @@ func TestListening(t *testing.T) {
 	call = <-log.listener.calls
 	call.p.Listening()
 	h.poll(t)
+}
+
+// A listener whose first attempt fails does not hold the first poll back.
+func TestAFirstListenThatFailsStillPollsAtOnce(t *testing.T) {
+	log := &fakeLog{listener: &fakeListener{calls: make(chan listenCall)}}
+	h := newHarness(t, log, changefeed.Config{})
+	call := <-log.listener.calls
+	call.done <- errors.New("connection refused")
+	h.poll(t)
+	require.Equal(t, "all", h.rec.next(t))
+	require.False(t, h.feed.Stats().Listening)
 }
 
 func TestPollOnlyNeverListens(t *testing.T) {
