@@ -224,3 +224,26 @@ func TestAgeReadsTheManagersClockUnlessItIsTheRealOne(t *testing.T) {
 	fake.Advance(time.Minute)
 	require.Equal(t, time.Minute, mw.age(&entry{loadedAt: t0}))
 }
+
+// On the real clock, a cached key that expires is judged against the
+// clock itself, never against its lookup time moved on by the monotonic
+// time since: a wall clock set forward after the lookup (NTP correcting a
+// clock that was behind, a machine resumed from suspend) must not keep an
+// expired key working. Here the clock is swapped for a fake one an hour
+// ahead, which is what such a step looks like to the middleware; a key
+// that never expires may take the cheaper reading.
+func TestAnExpiringKeyIsJudgedAgainstTheClockItself(t *testing.T) {
+	mw, _, _, _ := internalFixture(t, newProbeStore(), Config{}, serviceaccount.Config{Clock: clockwork.NewRealClock()})
+	require.True(t, mw.realClock)
+	loadedAt := time.Now()
+	ahead := clockwork.NewFakeClockAt(loadedAt.Add(time.Hour))
+	mw.clock = ahead
+
+	expiring := &entry{loadedAt: loadedAt, principal: Principal{ExpiresAt: loadedAt.Add(time.Minute)}}
+	now := mw.now(expiring)
+	require.Equal(t, ahead.Now(), now)
+	require.False(t, now.Before(expiring.principal.ExpiresAt), "expired by the clock")
+
+	lasting := &entry{loadedAt: loadedAt}
+	require.WithinDuration(t, time.Now(), mw.now(lasting), time.Minute, "lookup time plus the monotonic time since")
+}

@@ -100,16 +100,19 @@ func (m *Middleware) age(e *entry) time.Duration {
 	return m.clock.Since(e.loadedAt)
 }
 
-// now reads the clock for a request served from e. On the real clock it
-// is e.loadedAt moved on by the monotonic time since, one monotonic
-// reading (time.Since: 38 ns on the benchmark machine) instead of
-// time.Now's wall and monotonic ones (70 ns). The wall time it gives
-// differs from time.Now only by a step of the wall clock (an operator,
-// NTP stepping rather than slewing) since the lookup, which is younger
-// than the TTL: judging expiry by the elapsed time is the more faithful of
-// the two then.
+// now reads the clock for a request served from e. A key that expires is
+// judged against the Manager's clock itself (time.Now on the real clock),
+// so that a wall clock set forward (NTP correcting a clock that was
+// behind, a machine resumed from suspend, which the monotonic clock does
+// not count) cannot keep an expired key working. For a key that never
+// expires, the reading serves only the cache's age (monotonic either way)
+// and the use record, so on the real clock it is e.loadedAt moved on by
+// the monotonic time since: one monotonic reading (time.Since, 38 ns on
+// the benchmark machine) instead of time.Now's wall and monotonic ones
+// (70 ns). Its wall time then lags a step of the wall clock made since the
+// lookup, which is younger than the TTL, in the use record only.
 func (m *Middleware) now(e *entry) time.Time {
-	if m.realClock {
+	if m.realClock && e.principal.ExpiresAt.IsZero() {
 		return e.loadedAt.Add(time.Since(e.loadedAt))
 	}
 	return m.clock.Now()
