@@ -15,9 +15,10 @@
 // figures; the ratios of one round share it. wrk must be on PATH (Debian:
 // apt-get install wrk).
 //
-// The first bare server is the target's reference: a program of its own,
-// as small as net/http allows. The second is the same route in a program
-// of the example server's size (see serveBareInProgram): Go's collector
+// The first bare server is the target's reference: this program, which
+// links net/http and nothing of the library. The second is the same route
+// in a program of the example server's size (./bench/load/bareprogram),
+// built like the example server: Go's collector
 // costs more per request in a program with more live heap, whatever its
 // request path, and the ratio against it isolates the request path.
 package main
@@ -41,6 +42,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed-c7fc2061/serviceaccounts/bench/internal/bareroute"
 	"github.com/seed-c7fc2061/serviceaccounts/bench/internal/rounds"
 )
 
@@ -51,11 +53,9 @@ const (
 
 func main() {
 	if len(os.Args) == 3 && os.Args[1] == "bare" {
-		serveBare(os.Args[2])
-		return
-	}
-	if len(os.Args) == 3 && os.Args[1] == "bare-in-program" {
-		serveBareInProgram(os.Args[2])
+		// This program links net/http and nothing of the library (see
+		// package bareroute), so that this reference stays small.
+		bareroute.Serve(os.Args[2])
 		return
 	}
 	numRounds := flag.Int("rounds", 5, "number of `rounds`; each runs wrk once against every server")
@@ -91,10 +91,13 @@ func run(numRounds int, duration time.Duration, connections int, minRatio float6
 	}
 	defer os.RemoveAll(dir)
 	server := filepath.Join(dir, "server")
-	build := exec.Command("go", "build", "-o", server, "./examples/server")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build ./examples/server (run from the module root): %w", err)
+	bareProgram := filepath.Join(dir, "bareprogram")
+	for bin, pkg := range map[string]string{server: "./examples/server", bareProgram: "./bench/load/bareprogram"} {
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("go build %s (run from the module root): %w", pkg, err)
+		}
 	}
 
 	self, err := os.Executable()
@@ -106,7 +109,7 @@ func run(numRounds int, duration time.Duration, connections int, minRatio float6
 		return err
 	}
 	defer stop(bare)
-	inProgram, inProgramURL, err := startBare(self, "bare-in-program")
+	inProgram, inProgramURL, err := startBare(bareProgram)
 	if err != nil {
 		return err
 	}
@@ -198,37 +201,6 @@ func run(numRounds int, duration time.Duration, connections int, minRatio float6
 	return nil
 }
 
-// serveBare is the reference: the same route and the same JSON as the
-// example server, with no authentication, no permission check and no log.
-func serveBare(addr string) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {})
-	mux.HandleFunc("GET /v1/studies/{studyKey}/responses", func(w http.ResponseWriter, r *http.Request) {
-		surveyKey := any(nil)
-		if s := r.URL.Query().Get("surveyKey"); s != "" {
-			surveyKey = s
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"studyKey":  r.PathValue("studyKey"),
-			"surveyKey": surveyKey,
-			"responses": []any{},
-		})
-	})
-	// The example server's limits and timeouts (its defaults), so that
-	// the two differ only in what the comparison is about.
-	srv := &http.Server{
-		Addr: addr, Handler: mux, MaxHeaderBytes: 64 << 10,
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second,
-	}
-	if err := srv.ListenAndServe(); err != nil {
-		fmt.Fprintln(os.Stderr, "bare server:", err)
-		os.Exit(1)
-	}
-}
-
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
 func startServer(bin string, args ...string) (*exec.Cmd, string, error) {
@@ -253,14 +225,14 @@ func startServer(bin string, args ...string) (*exec.Cmd, string, error) {
 	return nil, "", errors.New("the example server did not start")
 }
 
-// startBare starts this program as a bare server (mode "bare" or
-// "bare-in-program") and waits until it answers.
-func startBare(self, mode string) (*exec.Cmd, string, error) {
+// startBare starts a bare server, bin with args and the address to
+// listen on, and waits until it answers.
+func startBare(bin string, args ...string) (*exec.Cmd, string, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.Command(self, mode, addr)
+	cmd := exec.Command(bin, append(args, addr)...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, "", err
