@@ -168,6 +168,74 @@ func BenchmarkFloorWithContext(b *testing.B) {
 	}
 }
 
+// BenchmarkFloorWithPermission is the least a middleware can do to
+// authorize Warm's route by hand: BenchmarkFloorWithContext plus the key's
+// expiry (only when it has one), the path value, the first surveyKey of
+// the query split on '&' and '=', and a scan of the principal's grants
+// with the limiter's values. It has none of what Warm adds for safety and
+// operations: no bounded cache (a map that grows and never goes stale), no
+// cache age or invalidation, no refusal of a second credential header or
+// of a query that url.ParseQuery would read differently, no use record, no
+// metrics. It is a reference for the targets, not one of them: what the
+// same permission check costs with nothing else.
+func BenchmarkFloorWithPermission(b *testing.B) {
+	key := strings.Repeat("k", 52)
+	r := benchRequest(key)
+	type grant struct {
+		resourceType, resourceKey, action string
+		surveys                           []string
+	}
+	type principal struct {
+		expiresAt time.Time
+		grants    []grant
+	}
+	// Copies, so that the comparisons below compare bytes, as they do
+	// between a route's strings and strings read from a store.
+	grants := []grant{{strings.Clone("study"), strings.Clone("tekenradar"), strings.Clone("get-responses"), []string{"s1", "s2"}}}
+	m := map[[sha256.Size]byte]*principal{sha256.Sum256([]byte(key)): {grants: grants}}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Context().Value(ctxKey{}) == nil {
+			b.Fatal("no principal")
+		}
+	})
+	w := &discardWriter{header: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			b.Fatal("no bearer")
+		}
+		p := m[apikey.HashKey(token)]
+		if p == nil {
+			b.Fatal("not found")
+		}
+		if !p.expiresAt.IsZero() && !time.Now().Before(p.expiresAt) {
+			b.Fatal("expired")
+		}
+		study := r.PathValue("studyKey")
+		var survey string
+		for q := r.URL.RawQuery; q != ""; {
+			var pair string
+			pair, q, _ = strings.Cut(q, "&")
+			if k, v, _ := strings.Cut(pair, "="); k == "surveyKey" {
+				survey = v
+				break
+			}
+		}
+		allowed := false
+		for _, g := range p.grants {
+			if g.resourceType == "study" && g.resourceKey == study && g.action == "get-responses" && slices.Contains(g.surveys, survey) {
+				allowed = true
+				break
+			}
+		}
+		if !allowed {
+			b.Fatal("denied")
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)))
+	}
+}
+
 func BenchmarkAuthenticateWarm(b *testing.B) {
 	s := newBenchSetup(b, memstore.New())
 	mw, err := New(Config{Manager: s.mgr})

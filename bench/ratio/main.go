@@ -54,6 +54,15 @@ var targets = []target{
 	{"AuthenticateUnknownKey", "Floor", 2.0, -1},
 }
 
+// references are ratios printed for reading the targets, with no target of
+// their own: FloorWithPermission against FloorWithContext is what the
+// route's permission check costs when written by hand with nothing else
+// (see its doc comment), and Warm against it is the price of the rest.
+var references = [][2]string{
+	{"FloorWithPermission", "FloorWithContext"},
+	{"AuthenticateWarm", "FloorWithPermission"},
+}
+
 // result is one benchmark's figures in one round.
 type result struct {
 	nsPerOp float64
@@ -101,11 +110,10 @@ func run(out io.Writer, pkg string, numRounds int, benchtime, base string) error
 
 	var names []string
 	for _, t := range targets {
-		for _, n := range []string{t.num, t.den} {
-			if !slices.Contains(names, n) {
-				names = append(names, n)
-			}
-		}
+		names = addNames(names, t.num, t.den)
+	}
+	for _, r := range references {
+		names = addNames(names, r[0], r[1])
 	}
 	fmt.Fprintf(out, "%s, %d rounds of %s per benchmark, %s\n", pkg, numRounds, benchtime, rounds.Machine())
 	perRound := make([]map[string]result, numRounds)
@@ -161,6 +169,14 @@ func run(out io.Writer, pkg string, numRounds int, benchtime, base string) error
 		fmt.Fprintf(out, "    fastest runs: %.2f (%.1f / %.1f ns/op; the least disturbed run of each, for a loaded machine)\n",
 			fastest(perRound, t.num)/fastest(perRound, t.den), fastest(perRound, t.num), fastest(perRound, t.den))
 	}
+	for _, r := range references {
+		var ratios []float64
+		for _, pr := range perRound {
+			ratios = append(ratios, pr[r[0]].nsPerOp/pr[r[1]].nsPerOp)
+		}
+		fmt.Fprintf(out, "%s / %s: median %.2f (reference, no target) rounds %s\n",
+			r[0], r[1], rounds.Median(ratios), rounds.Format(ratios, 2))
+	}
 	if baseBin != "" {
 		fmt.Fprintln(out)
 		for _, n := range names {
@@ -179,6 +195,16 @@ func run(out io.Writer, pkg string, numRounds int, benchtime, base string) error
 		return errors.New("a target is missed")
 	}
 	return nil
+}
+
+// addNames appends to names those of more it does not hold yet.
+func addNames(names []string, more ...string) []string {
+	for _, n := range more {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // buildTest builds the test binary of pkg, in the module at dir, to bin.
