@@ -212,17 +212,23 @@ func TestRejectingAKeyAllocatesNothing(t *testing.T) {
 	}
 }
 
-// A refused key's cached entry is aged with time.Since on the real clock
-// (cheaper than clockwork's Since, which reads time.Now), and with the
-// Manager's clock otherwise, so that a fake clock still drives the TTL.
+// Ages are read with time.Since on the real clock (cheaper than
+// clockwork's Since, which reads time.Now), and with the Manager's clock
+// otherwise, so that a fake clock still drives the TTL.
 func TestAgeReadsTheManagersClockUnlessItIsTheRealOne(t *testing.T) {
 	rc, _, _, _ := internalFixture(t, newProbeStore(), Config{}, serviceaccount.Config{Clock: clockwork.NewRealClock()})
 	require.True(t, rc.realClock)
 	fake := clockwork.NewFakeClockAt(t0)
 	mw, _, _, _ := internalFixture(t, newProbeStore(), Config{}, serviceaccount.Config{Clock: fake})
 	require.False(t, mw.realClock)
+	e := &entry{mw: mw}
+	e.setLoadedAt(t0)
 	fake.Advance(time.Minute)
-	require.Equal(t, time.Minute, mw.age(&entry{loadedAt: t0}))
+	require.Equal(t, time.Minute, reading{mono: mw.sinceEpoch()}.age(e))
+
+	// The use record of a monotonic reading is the lookup's wall time moved
+	// on by the monotonic time since.
+	require.Equal(t, t0.Add(time.Minute).UnixMicro(), reading{mono: mw.sinceEpoch()}.unixMicro(e))
 }
 
 // On the real clock, a cached key that expires is judged against the
@@ -239,11 +245,19 @@ func TestAnExpiringKeyIsJudgedAgainstTheClockItself(t *testing.T) {
 	ahead := clockwork.NewFakeClockAt(loadedAt.Add(time.Hour))
 	mw.clock = ahead
 
-	expiring := &entry{loadedAt: loadedAt, principal: Principal{ExpiresAt: loadedAt.Add(time.Minute)}}
-	now := mw.now(expiring)
-	require.Equal(t, ahead.Now(), now)
-	require.False(t, now.Before(expiring.principal.ExpiresAt), "expired by the clock")
+	expiring := &entry{mw: mw, principal: Principal{ExpiresAt: loadedAt.Add(time.Minute)}}
+	expiring.setLoadedAt(loadedAt)
+	at := mw.readClock(expiring)
+	require.Equal(t, ahead.Now(), at.now)
+	require.True(t, at.expired(expiring), "expired by the clock")
 
-	lasting := &entry{loadedAt: loadedAt}
-	require.WithinDuration(t, time.Now(), mw.now(lasting), time.Minute, "lookup time plus the monotonic time since")
+	lasting := &entry{mw: mw}
+	lasting.setLoadedAt(loadedAt)
+	at = mw.readClock(lasting)
+	require.True(t, at.now.IsZero(), "the monotonic reading alone")
+	require.False(t, at.expired(lasting))
+	require.WithinDuration(t, time.Now(), time.UnixMicro(at.unixMicro(lasting)), time.Minute, "lookup time plus the monotonic time since")
+
+	// A reading without the wall clock cannot judge an expiry: it refuses.
+	require.True(t, reading{mono: at.mono}.expired(expiring))
 }

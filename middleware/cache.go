@@ -3,10 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
-	"reflect"
 	"time"
-
-	"github.com/jonboulle/clockwork"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
@@ -29,25 +26,22 @@ const maxSharedAttempts = 3
 // since only well-formed keys are ever looked up, and SHA-256 is preimage
 // resistant. Junk of the right shape therefore costs a hash of a few dozen
 // bytes, a cache miss and a Parse, and never reaches the store.
-func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string) (*entry, cacheResult, time.Time, error) {
-	var now time.Time
+func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string) (*entry, cacheResult, reading, error) {
 	if m.cache != nil {
 		if e, ok := m.cache.GetIfPresent(*h); ok {
 			if e.unknown {
 				// A refused key needs only the entry's age.
-				if m.fresh(e, m.age(e)) {
-					return e, cacheNegativeHit, time.Time{}, nil
+				if at := (reading{mono: m.sinceEpoch()}); m.fresh(e, at.age(e)) {
+					return e, cacheNegativeHit, at, nil
 				}
-			} else if now = m.now(e); m.fresh(e, now.Sub(e.loadedAt)) {
-				return e, cacheHit, now, nil
+			} else if at := m.readClock(e); m.fresh(e, at.age(e)) {
+				return e, cacheHit, at, nil
 			}
 		}
 	}
-	if now.IsZero() {
-		now = m.clock.Now()
-	}
+	at := m.fullReading()
 	e, cr, err := m.lookupMiss(ctx, h, key)
-	return e, cr, now, err
+	return e, cr, at, err
 }
 
 // lookupMiss is lookup without a fresh cached entry.
@@ -74,48 +68,13 @@ func (m *Middleware) lookupMiss(ctx context.Context, h *apikey.Hash, key string)
 // that may have created a key) has been announced since its lookup began,
 // and it is younger than the TTL.
 //
-// The age is now.Sub(e.loadedAt) or clock.Since(e.loadedAt): on the real
-// clock both readings carry
-// the monotonic clock, so stepping the wall clock back (NTP, an operator)
-// cannot keep an entry, perhaps of a key another process revoked, beyond
-// the TTL. A clock without monotonic readings (a fake one) can go back: a
-// negative age is then taken as stale too.
+// The age is a difference of monotonic readings on the real clock (see
+// reading), so stepping the wall clock back (NTP, an operator) cannot
+// keep an entry, perhaps of a key another process revoked, beyond the TTL.
+// A clock without monotonic readings (a fake one) can go back: a negative
+// age is then taken as stale too.
 func (m *Middleware) fresh(e *entry, age time.Duration) bool {
 	return m.invalid.current(e.generation, e.stripe) && age >= 0 && age < m.cacheTTL
-}
-
-// realClockType is the type of clockwork's real clock, whose Since reads
-// time.Now, wall clock and all.
-var realClockType = reflect.TypeOf(clockwork.NewRealClock())
-
-// age is how long ago e's lookup began. On the real clock it is
-// time.Since, which reads the monotonic clock alone where time.Now (and
-// clockwork's Since, which calls it) reads the wall clock as well: 28
-// against 49 ns on this machine, on every request with a refused key.
-// Both measure the same monotonic interval.
-func (m *Middleware) age(e *entry) time.Duration {
-	if m.realClock {
-		return time.Since(e.loadedAt)
-	}
-	return m.clock.Since(e.loadedAt)
-}
-
-// now reads the clock for a request served from e. A key that expires is
-// judged against the Manager's clock itself (time.Now on the real clock),
-// so that a wall clock set forward (NTP correcting a clock that was
-// behind, a machine resumed from suspend, which the monotonic clock does
-// not count) cannot keep an expired key working. For a key that never
-// expires, the reading serves only the cache's age (monotonic either way)
-// and the use record, so on the real clock it is e.loadedAt moved on by
-// the monotonic time since: one monotonic reading (time.Since, 38 ns on
-// the benchmark machine) instead of time.Now's wall and monotonic ones
-// (70 ns). Its wall time then lags a step of the wall clock made since the
-// lookup, which is younger than the TTL, in the use record only.
-func (m *Middleware) now(e *entry) time.Time {
-	if m.realClock && e.principal.ExpiresAt.IsZero() {
-		return e.loadedAt.Add(time.Since(e.loadedAt))
-	}
-	return m.clock.Now()
 }
 
 // lookupShared is the miss path, kept out of lookup so that the hot path
@@ -161,7 +120,7 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, err
 	// A request that missed the cache just before the previous lookup of
 	// this key stored its result starts a new flight; it finds that result
 	// here instead of looking the key up again.
-	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, m.age(e)) {
+	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, m.sinceEpoch()-e.loadedMono) {
 		return e, nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lookupTimeout)
@@ -186,7 +145,9 @@ func (m *Middleware) load(ctx context.Context, h apikey.Hash) (*entry, error) {
 	took := m.clock.Since(loadedAt)
 	if errors.Is(err, store.ErrNotFound) {
 		m.metrics.lookedUp(took, lookupNotFound)
-		return &entry{mw: m, generation: seq, stripe: &m.invalid.unknown, loadedAt: loadedAt, unknown: true}, nil
+		e := &entry{mw: m, generation: seq, stripe: &m.invalid.unknown, unknown: true}
+		e.setLoadedAt(loadedAt)
+		return e, nil
 	}
 	if err != nil {
 		m.metrics.lookedUp(took, lookupError)

@@ -107,8 +107,8 @@ func TestQueryValueAllocatesNothingForAPlainPair(t *testing.T) {
 func TestTouchNeverMovesBackwards(t *testing.T) {
 	var u usageRecorder
 	e := &entry{cached: true, principal: Principal{KeyID: uuid.New()}}
-	u.touch(e, t0.Add(2*time.Second))
-	u.touch(e, t0.Add(time.Second)) // a request that read the clock earlier
+	u.touch(e, t0.Add(2*time.Second).UnixMicro())
+	u.touch(e, t0.Add(time.Second).UnixMicro()) // a request that read the clock earlier
 	require.Len(t, u.queued, 1, "queued once per interval")
 
 	batch := u.take()
@@ -116,10 +116,10 @@ func TestTouchNeverMovesBackwards(t *testing.T) {
 
 	// A failed batch merged with later uses keeps the later time, and an
 	// older failed time does not overwrite a newer use.
-	u.touch(e, t0.Add(3*time.Second))
+	u.touch(e, t0.Add(3*time.Second).UnixMicro())
 	u.giveBack([]serviceaccount.KeyTouch{{KeyID: e.principal.KeyID, UsedAt: t0.Add(4 * time.Second)}})
 	require.Equal(t, t0.Add(4*time.Second), u.take()[0].UsedAt)
-	u.touch(e, t0.Add(6*time.Second))
+	u.touch(e, t0.Add(6*time.Second).UnixMicro())
 	u.giveBack([]serviceaccount.KeyTouch{{KeyID: e.principal.KeyID, UsedAt: t0.Add(5 * time.Second)}})
 	require.Equal(t, t0.Add(6*time.Second), u.take()[0].UsedAt)
 	require.Empty(t, u.take())
@@ -128,7 +128,7 @@ func TestTouchNeverMovesBackwards(t *testing.T) {
 func TestTakeOrdersTheBatchByKeyID(t *testing.T) {
 	var u usageRecorder
 	for range 20 {
-		u.touch(&entry{cached: true, principal: Principal{KeyID: uuid.New()}}, t0)
+		u.touch(&entry{cached: true, principal: Principal{KeyID: uuid.New()}}, t0.UnixMicro())
 	}
 	batch := u.take()
 	require.Len(t, batch, 20)

@@ -25,11 +25,10 @@ type usageRecorder struct {
 	carried map[uuid.UUID]int64
 }
 
-// touch records that e was used at now. On the hot path (a cached key
-// already queued in this interval) it costs an atomic load, at most one
-// compare-and-swap, and another atomic load.
-func (u *usageRecorder) touch(e *entry, now time.Time) {
-	t := now.UnixMicro()
+// touch records that e was used at t, in Unix microseconds. On the hot
+// path (a cached key already queued in this interval) it costs an atomic
+// load, at most one compare-and-swap, and another atomic load.
+func (u *usageRecorder) touch(e *entry, t int64) {
 	if !e.cached {
 		u.mu.Lock()
 		u.carryLocked(e.principal.KeyID, t)

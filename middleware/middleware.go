@@ -93,7 +93,8 @@ type Config struct {
 type Middleware struct {
 	mgr           *serviceaccount.Manager
 	clock         clockwork.Clock
-	realClock     bool // clock is clockwork's real clock: age reads time.Since
+	realClock     bool      // clock is clockwork's real clock: see sinceEpoch
+	epoch         time.Time // a reading of clock at New, which reading.mono counts from
 	keyPrefix     string
 	keyLen        int                               // the length of every key with keyPrefix
 	cache         *otter.Cache[apikey.Hash, *entry] // nil: DisableCache
@@ -173,6 +174,7 @@ func New(cfg Config) (*Middleware, error) {
 		mgr:            cfg.Manager,
 		clock:          cfg.Manager.Clock(),
 		realClock:      reflect.TypeOf(cfg.Manager.Clock()) == realClockType,
+		epoch:          cfg.Manager.Clock().Now(),
 		keyPrefix:      cfg.Manager.KeyPrefix(),
 		keyLen:         len(sample),
 		cacheTTL:       cfg.CacheTTL,
@@ -248,62 +250,62 @@ func (cfg *Config) validate() error {
 // has begun it answers every request 503 (ErrClosed).
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e, now, cr, err := m.authenticate(r)
+		e, at, cr, err := m.authenticate(r)
 		m.metrics.authenticated(cr, err)
 		if err != nil {
 			m.fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, now: now}))
+		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, mono: at.mono}))
 	})
 }
 
 // authenticate returns the entry of the request's key and the clock
 // reading that judged it, or why there is none, and what the cache did,
 // for the metrics.
-func (m *Middleware) authenticate(r *http.Request) (*entry, time.Time, cacheResult, error) {
+func (m *Middleware) authenticate(r *http.Request) (*entry, reading, cacheResult, error) {
 	if m.closing.Load() {
-		return nil, time.Time{}, cacheNone, ErrClosed
+		return nil, reading{}, cacheNone, ErrClosed
 	}
 	key, err := presentedKey(r.Header)
 	if err != nil {
-		return nil, time.Time{}, cacheNone, err
+		return nil, reading{}, cacheNone, err
 	}
 	// The shape before any hashing: a string of the wrong length or prefix
 	// (up to the server's header limit) costs a comparison, not a SHA-256.
 	// The full check (alphabet, checksum) runs on a cache miss, in lookup.
 	if !m.keyShaped(key) {
-		return nil, time.Time{}, cacheNone, ErrMalformedKey
+		return nil, reading{}, cacheNone, ErrMalformedKey
 	}
 	// One clock reading serves the cache's TTL, the key's expiry and the
 	// use record (lookup reads it); a cached refusal needs only its age.
 	h := apikey.HashKey(key)
-	e, cr, now, err := m.lookup(r.Context(), &h, key)
+	e, cr, at, err := m.lookup(r.Context(), &h, key)
 	if err != nil {
 		if err == ErrMalformedKey {
-			return nil, now, cr, err
+			return nil, at, cr, err
 		}
 		m.logStoreError(r, err)
-		return nil, now, cr, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
+		return nil, at, cr, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
 	}
 	if e.unknown {
-		return nil, now, cr, ErrUnknownKey
+		return nil, at, cr, ErrUnknownKey
 	}
 	// The account first: disabling an account is the broader decision,
 	// and its code tells the caller that no key of it will work.
 	if e.accountDisabled {
-		return nil, now, cr, ErrDisabledAccount
+		return nil, at, cr, ErrDisabledAccount
 	}
 	if e.keyDisabled {
-		return nil, now, cr, ErrDisabledKey
+		return nil, at, cr, ErrDisabledKey
 	}
 	// Expiry is judged on every request, cached or not, as
 	// apikey.Key.Expired judges it: the expiry instant itself is expired.
-	if !e.principal.ExpiresAt.IsZero() && !now.Before(e.principal.ExpiresAt) {
-		return nil, now, cr, ErrExpiredKey
+	if at.expired(e) {
+		return nil, at, cr, ErrExpiredKey
 	}
-	m.uses.touch(e, now)
-	return e, now, cr, nil
+	m.uses.touch(e, at.unixMicro(e))
+	return e, at, cr, nil
 }
 
 // keyShaped reports whether key has the length and the prefix of this

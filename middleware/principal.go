@@ -41,16 +41,16 @@ func (p *Principal) Allows(resourceType, resourceKey, action string, attrs limit
 type ctxKey struct{}
 
 // authContext is the context Authenticate hands on: the request's context,
-// the entry of its key and the clock reading that judged the key. It is
-// the one allocation context.WithValue would make, of the same size, and
-// it lets Require (directly behind Authenticate, as usual) take both with
-// a type assertion: no walk of the context chain, and no second clock
-// reading. Value answers ctxKey{} as context.WithValue would, so
+// the entry of its key and the monotonic clock reading that judged the
+// key. It is the one allocation context.WithValue would make, of the same
+// size, and it lets Require (directly behind Authenticate, as usual) take
+// both with a type assertion: no walk of the context chain, and no second
+// clock reading. Value answers ctxKey{} as context.WithValue would, so
 // FromContext works on any context derived from it.
 type authContext struct {
 	context.Context
-	e   *entry
-	now time.Time
+	e    *entry
+	mono time.Duration
 }
 
 func (c *authContext) Value(key any) any {
@@ -65,17 +65,17 @@ func (c *authContext) String() string {
 }
 
 // requestEntry returns the entry Authenticate put in r's context, and the
-// clock reading that judged it: read again when a handler between
-// Authenticate and Require replaced the context.
-func requestEntry(r *http.Request) (*entry, time.Time, bool) {
+// monotonic clock reading that judged it (reading.mono): read again when
+// a handler between Authenticate and Require replaced the context.
+func requestEntry(r *http.Request) (*entry, time.Duration, bool) {
 	if c, ok := r.Context().(*authContext); ok {
-		return c.e, c.now, true
+		return c.e, c.mono, true
 	}
 	e, ok := r.Context().Value(ctxKey{}).(*entry)
 	if !ok {
-		return nil, time.Time{}, false
+		return nil, 0, false
 	}
-	return e, e.mw.clock.Now(), true
+	return e, e.mw.sinceEpoch(), true
 }
 
 // FromContext returns the principal that Authenticate put in ctx. It
@@ -97,8 +97,14 @@ type entry struct {
 	mw         *Middleware    // for Require: error handler, logger, body cap
 	generation uint64         // the invalidation sequence number read before the lookup
 	stripe     *atomic.Uint64 // the invalidation stripe of the entry's account
-	loadedAt   time.Time      // the Manager's clock before the lookup, monotonic reading included
-	unknown    bool           // a negative entry
+	// loadedMono and loadedMicro are the Manager's clock before the
+	// lookup: its time since the Middleware's epoch (see reading.mono),
+	// which the entry's age counts from, and its wall time in Unix
+	// microseconds, which the use record counts from (see
+	// reading.unixMicro).
+	loadedMono  time.Duration
+	loadedMicro int64
+	unknown     bool // a negative entry
 	// keyDisabled and accountDisabled refuse the key while they hold; a
 	// change through the Manager drops the entry, so enabling takes
 	// effect on the next request too.
@@ -125,17 +131,18 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 		// expired key close in time to that of an unknown one. Expired
 		// stays expired (the clock only moves on); a disabled entry is
 		// dropped when it is enabled, like every cached entry.
-		return &entry{
-			mw: m, generation: generation, stripe: m.invalid.stripe(c.Account.ID), loadedAt: loadedAt, cached: m.cache != nil,
+		e := &entry{
+			mw: m, generation: generation, stripe: m.invalid.stripe(c.Account.ID), cached: m.cache != nil,
 			keyDisabled: c.Key.Disabled(), accountDisabled: c.Account.Disabled(),
 			principal: Principal{ExpiresAt: *cmp.Or(c.Key.ExpiresAt, &time.Time{})},
 		}
+		e.setLoadedAt(loadedAt)
+		return e
 	}
 	e := &entry{
 		mw:              m,
 		generation:      generation,
 		stripe:          m.invalid.stripe(c.Account.ID),
-		loadedAt:        loadedAt,
 		permissions:     c.Permissions,
 		cached:          m.cache != nil,
 		keyDisabled:     c.Key.Disabled(),
@@ -151,5 +158,13 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 	if c.Key.ExpiresAt != nil {
 		e.principal.ExpiresAt = *c.Key.ExpiresAt
 	}
+	e.setLoadedAt(loadedAt)
 	return e
+}
+
+// setLoadedAt records that e's lookup began at t, a reading of the
+// Manager's clock.
+func (e *entry) setLoadedAt(t time.Time) {
+	e.loadedMono = t.Sub(e.mw.epoch)
+	e.loadedMicro = t.UnixMicro()
 }

@@ -136,7 +136,7 @@ func (rq *requirement) unambiguousHeaders(r *http.Request) error {
 }
 
 func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	e, now, ok := requestEntry(r)
+	e, mono, ok := requestEntry(r)
 	if !ok {
 		slog.Default().ErrorContext(r.Context(), "middleware: Require without Authenticate: wrap the route (or the mux) with Authenticate; answering 500",
 			"method", r.Method, "path", apikey.RedactKeyLike(r.URL.Path), "permission", rq.resourceType+"/"+rq.action)
@@ -147,7 +147,7 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 	var query []string
 	if len(rq.queryNames) > 0 {
 		var err error
-		if query, err = rq.readQuery(r, e.mw.smallQueryLimit(now), queryBuf[:]); err != nil {
+		if query, err = rq.readQuery(r, e.mw.smallQueryLimit(mono), queryBuf[:]); err != nil {
 			e.mw.refuse(w, r, err)
 			return
 		}
