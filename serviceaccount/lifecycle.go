@@ -186,8 +186,9 @@ type RotatedKey struct {
 // new key, so a crash leaves both changes or neither. The account's
 // permissions apply to the new key as they did to the old one (they belong
 // to the account). A disabled, expired or already replaced key is a
-// *ConflictError; the policy's key cap does not apply (the rotation
-// replaces a key). Both keys are announced (KeyCreated, KeyRotated).
+// *ConflictError, and so is a rotation that would take the account more
+// than one key over the policy's key cap (see Policy.MaxKeysPerAccount).
+// Both keys are announced (KeyCreated, KeyRotated).
 func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in RotateKeyInput) (RotatedKey, error) {
 	now := m.now()
 	grace := DefaultRotationGrace
@@ -218,7 +219,13 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 
 	var out RotatedKey
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		old, err := u.KeyGet(ctx, accountID, keyID) // locks the key: one rotation at a time
+		// The account first, as CreateKey and DeleteAccount lock it, so
+		// that the key count below cannot race a creation or another
+		// rotation; then the key: one rotation of it at a time.
+		if _, err := u.AccountGet(ctx, accountID); err != nil {
+			return err
+		}
+		old, err := u.KeyGet(ctx, accountID, keyID)
 		if err != nil {
 			return err
 		}
@@ -229,6 +236,13 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 			return &ConflictError{Reason: "the key is disabled; enable it to rotate it, or create a new key"}
 		case old.Expired(now):
 			return &ConflictError{Reason: "the key has expired; create a new key instead"}
+		}
+		keys, err := u.KeyList(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := m.checkRotationKeyCount(keys, keyID, now); err != nil {
+			return err
 		}
 		newName := old.Name
 		if name != nil {

@@ -110,6 +110,49 @@ func TestTheKeyCapCountsUnexpiredKeysDisabledOnesIncluded(t *testing.T) {
 	}
 }
 
+// A rotation at the cap is allowed (the old key leaves with its grace
+// period), but it may take the account only one key over it: rotating the
+// new key again, or another key, during that grace period would pile keys
+// up, so it is refused until the old key has expired or is deleted.
+func TestARotationGoesOneKeyOverTheCapNeverMore(t *testing.T) {
+	f := newFixtureWithPolicy(t, serviceaccount.Policy{MaxKeysPerAccount: 2})
+	a := f.account(t)
+	ctx := t.Context()
+	first := f.key(t, a.ID, serviceaccount.CreateKeyInput{})
+	second := f.key(t, a.ID, serviceaccount.CreateKeyInput{})
+	grace := ptr(int64(3600))
+
+	r, err := f.m.RotateKey(ctx, a.ID, first.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: grace})
+	require.NoError(t, err, "at the cap: one key over it")
+	before, err := f.m.Keys(ctx, a.ID)
+	require.NoError(t, err)
+	require.Len(t, before, 3)
+	f.changes = nil
+
+	_, err = f.m.RotateKey(ctx, a.ID, r.Created.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: grace})
+	requireConflict(t, err, "2 other unexpired keys (1 in the grace period of an earlier rotation)")
+	_, err = f.m.RotateKey(ctx, a.ID, second.Key.ID, serviceaccount.RotateKeyInput{})
+	requireConflict(t, err, "MaxKeysPerAccount is 2")
+	after, err := f.m.Keys(ctx, a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing written")
+	assert.Empty(t, f.changes)
+
+	f.clock.Advance(time.Hour) // the first key's grace ends
+	_, err = f.m.RotateKey(ctx, a.ID, r.Created.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: grace})
+	require.NoError(t, err)
+
+	// Without a cap, rotations chain freely.
+	f = newFixtureWithPolicy(t, serviceaccount.Policy{MaxKeysPerAccount: serviceaccount.NoKeyLimit})
+	a = f.account(t)
+	id := f.key(t, a.ID, serviceaccount.CreateKeyInput{}).Key.ID
+	for range serviceaccount.DefaultMaxKeysPerAccount + 2 {
+		r, err := f.m.RotateKey(ctx, a.ID, id, serviceaccount.RotateKeyInput{})
+		require.NoError(t, err)
+		id = r.Created.Key.ID
+	}
+}
+
 func TestNoKeyLimitLiftsTheCap(t *testing.T) {
 	f := newFixtureWithPolicy(t, serviceaccount.Policy{MaxKeysPerAccount: serviceaccount.NoKeyLimit})
 	a := f.account(t)

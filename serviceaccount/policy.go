@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 )
 
@@ -13,7 +15,11 @@ type Policy struct {
 	// MaxKeysPerAccount caps an account's keys that have not expired
 	// (disabled keys count: they can be enabled again). 0 means
 	// DefaultMaxKeysPerAccount (GCP's limit); NoKeyLimit lifts the cap. A
-	// rotation is allowed at the limit: it replaces a key.
+	// rotation may take an account one key over the cap, since the key it
+	// replaces expires with its grace period, but never more: it is
+	// refused while the account's other unexpired keys (a key still in
+	// the grace period of an earlier rotation among them) number
+	// MaxKeysPerAccount, so chained rotations cannot pile keys up.
 	MaxKeysPerAccount int
 	// MaxKeyLifetime, when positive, is the longest a key may live: every
 	// new key needs an expiry at most this far from its creation. 0 means
@@ -131,6 +137,32 @@ func (m *Manager) checkKeyCount(keys []apikey.Key, now time.Time) error {
 	}
 	if n >= limit {
 		return &ConflictError{Reason: fmt.Sprintf("the account has %d unexpired keys, the most the policy allows (MaxKeysPerAccount is %d); delete one or let it expire", n, limit)}
+	}
+	return nil
+}
+
+// checkRotationKeyCount refuses the rotation of key old when the account's
+// other unexpired keys already number the policy's maximum: the rotation
+// may take the account one key over the cap (old leaves with its grace
+// period), never more. Like checkKeyCount it runs after the account row
+// was locked.
+func (m *Manager) checkRotationKeyCount(keys []apikey.Key, old uuid.UUID, now time.Time) error {
+	limit := m.policy.MaxKeysPerAccount
+	if limit == NoKeyLimit {
+		return nil
+	}
+	others, graced := 0, 0
+	for _, k := range keys {
+		if k.ID == old || k.Expired(now) {
+			continue
+		}
+		others++
+		if k.ReplacedBy != nil {
+			graced++
+		}
+	}
+	if others >= limit {
+		return &ConflictError{Reason: fmt.Sprintf("the account has %d other unexpired keys (%d in the grace period of an earlier rotation), the most the policy allows (MaxKeysPerAccount is %d); a rotation may go one key over the limit, not more: delete a key or let it expire", others, graced, limit)}
 	}
 	return nil
 }

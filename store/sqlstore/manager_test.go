@@ -2,8 +2,10 @@ package sqlstore_test
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
@@ -68,5 +70,27 @@ func TestConcurrentChangesThatCheckBeforeWritingSerialize(t *testing.T) {
 		keys, err = m.Keys(ctx, a.ID)
 		require.NoError(t, err)
 		require.Len(t, keys, limit+1, "one replacement, not several")
+
+		// The account is locked before a rotation counts its keys: of
+		// concurrent rotations of different keys of an account at the
+		// cap, exactly one goes one key over it.
+		b, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "b"})
+		require.NoError(t, err)
+		var ids []uuid.UUID
+		for range limit {
+			k, err := m.CreateKey(ctx, b.ID, serviceaccount.CreateKeyInput{})
+			require.NoError(t, err)
+			ids = append(ids, k.Key.ID)
+		}
+		var turn atomic.Int32
+		rotated = run(func() error {
+			id := ids[int(turn.Add(1))%len(ids)]
+			_, err := m.RotateKey(ctx, b.ID, id, serviceaccount.RotateKeyInput{})
+			return err
+		})
+		require.Equal(t, 1, rotated)
+		keys, err = m.Keys(ctx, b.ID)
+		require.NoError(t, err)
+		require.Len(t, keys, limit+1, "never more than one key over the cap")
 	})
 }
