@@ -19,7 +19,11 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultPollInterval = time.Second
+	// DefaultPollInterval is short of a second by the time a poll and
+	// its delivery take, so that by default a change is seen within one
+	// second on every database (at once on PostgreSQL, which pushes): the
+	// worst case is one interval plus the poll that reads the change.
+	DefaultPollInterval = 900 * time.Millisecond
 	DefaultRetention    = 10 * time.Minute
 )
 

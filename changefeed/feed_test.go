@@ -2,6 +2,7 @@ package changefeed_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -153,17 +154,18 @@ func (r *recorder) none(t *testing.T) {
 }
 
 type harness struct {
-	log   *fakeLog
-	clock *clockwork.FakeClock
-	feed  *changefeed.Feed
-	polls <-chan int64
-	rec   *recorder
-	logs  *bytes.Buffer
+	interval time.Duration // the feed's poll interval
+	log      *fakeLog
+	clock    *clockwork.FakeClock
+	feed     *changefeed.Feed
+	polls    <-chan int64
+	rec      *recorder
+	logs     *bytes.Buffer
 }
 
 func newHarness(t *testing.T, log *fakeLog, cfg changefeed.Config) *harness {
 	t.Helper()
-	h := &harness{log: log, clock: clockwork.NewFakeClock(), rec: newRecorder(), logs: &bytes.Buffer{}}
+	h := &harness{interval: cmp.Or(cfg.PollInterval, changefeed.DefaultPollInterval), log: log, clock: clockwork.NewFakeClock(), rec: newRecorder(), logs: &bytes.Buffer{}}
 	cfg.Store = log
 	cfg.Clock = h.clock
 	cfg.Logger = slog.New(slog.NewTextHandler(&lockedWriter{w: h.logs}, nil))
@@ -192,7 +194,7 @@ func (h *harness) poll(t *testing.T) int64 {
 // tick advances the clock by one poll interval and waits for that poll.
 func (h *harness) tick(t *testing.T) int64 {
 	t.Helper()
-	h.clock.Advance(changefeed.DefaultPollInterval)
+	h.clock.Advance(h.interval)
 	return h.poll(t)
 }
 
@@ -221,7 +223,7 @@ func TestStartDropsEverythingAndStartsAtTheHead(t *testing.T) {
 	require.Equal(t, a.String(), h.rec.next(t))
 	st := h.feed.Stats()
 	require.EqualValues(t, 1, st.Changes)
-	require.Equal(t, 1300*time.Millisecond, st.LastLag, "recorded 300 ms before the tick, read 1 s later")
+	require.Equal(t, 300*time.Millisecond+changefeed.DefaultPollInterval, st.LastLag, "recorded 300 ms before the tick, read one interval later")
 	require.EqualValues(t, 1, st.Resyncs)
 	require.False(t, st.ListenSupported)
 
@@ -321,7 +323,7 @@ func TestAHeadBehindThePositionDropsEverything(t *testing.T) {
 func TestPollFailuresAreCountedLoggedSparinglyAndRecovered(t *testing.T) {
 	log := &fakeLog{}
 	obs := &observer{}
-	h := newHarness(t, log, changefeed.Config{Observer: obs})
+	h := newHarness(t, log, changefeed.Config{Observer: obs, PollInterval: time.Second}) // ticks of 1 s: 10 of them per log line
 	h.poll(t)
 	require.Equal(t, "all", h.rec.next(t))
 

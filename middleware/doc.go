@@ -103,7 +103,7 @@
 //
 // A change made elsewhere (another instance on the same database) reaches
 // the cache through Config.Feed, a changefeed.Feed following the store's
-// change log: within the Feed's poll interval (1 s by default), at once on
+// change log: within the Feed's poll interval (900 ms by default), at once on
 // PostgreSQL. Without a Feed, or while the Feed fails, it is seen once the
 // entry is older than the TTL: the TTL bounds that staleness, counted from
 // before the lookup that read the data, and measured on the monotonic

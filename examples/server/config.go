@@ -55,7 +55,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.timeouts.idle, "idle-timeout", 60*time.Second, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&cfg.timeouts.shutdown, "shutdown-timeout", 15*time.Second, "how long shutdown waits for requests in flight before closing their connections")
 	fs.DurationVar(&cfg.auditRetention, "audit-retention", 0, "how long audit events are kept, pruned hourly (0 keeps them forever)")
-	fs.DurationVar(&cfg.pollInterval, "poll-interval", time.Second, "how often the change log is read for changes made by other instances sharing the database")
+	fs.DurationVar(&cfg.pollInterval, "poll-interval", changefeed.DefaultPollInterval, "how often the change log is read for changes made by other instances sharing the database")
 	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
