@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
@@ -179,6 +181,60 @@ func waitForStatus(t *testing.T, s *server, path, key string, want int) {
 		case <-tick.C:
 		case <-deadline:
 			t.Fatalf("%s %s answered %d, not %d, for 5 s", s.url, path, last, want)
+		}
+	}
+}
+
+// TestAnInstanceCutOffFromTheDatabaseCatchesUp cuts one instance off
+// MariaDB (through a TCP proxy; the shared server keeps running for the
+// other tests) while a key it has cached is deleted through another
+// instance. Cut off, it counts its failed polls and serves the key from
+// its cache, which the TTL (a minute here) bounds while the feed fails;
+// once the database is back, its feed reads the deletion it missed and the
+// key is refused at once, long before the TTL.
+func TestAnInstanceCutOffFromTheDatabaseCatchesUp(t *testing.T) {
+	t.Parallel()
+	db := freshDatabase(t, sqltest.MySQLURL(t))
+	viaProxy, err := url.Parse(db)
+	require.NoError(t, err)
+	proxy := newProxy(t, viaProxy.Host)
+	viaProxy.Host = proxy.addr
+	a := start(t, db)
+	b := start(t, viaProxy.String(), "-cache-ttl", "1m")
+	admin := client{t: t, base: a.url}
+
+	id := admin.do("POST", "/admin/service-accounts", adminToken, `{"label":"cut off"}`, http.StatusCreated)["id"].(string)
+	k := admin.do("POST", "/admin/service-accounts/"+id+"/api-keys", adminToken, "", http.StatusCreated)
+	key := k["key"].(string)
+	waitForStatus(t, b, "/v1/whoami", key, http.StatusOK) // now cached for a minute
+
+	proxy.cut()
+	admin.do("DELETE", "/admin/service-accounts/"+id+"/api-keys/"+k["id"].(string), adminToken, "", http.StatusNoContent)
+	waitForMetric(t, b, regexp.MustCompile(`(?m)^serviceaccounts_feed_failures_total\{[^}]*operation="poll"[^}]*\} [1-9]`))
+	waitForStatus(t, b, "/v1/whoami", key, http.StatusOK) // the TTL is the bound meanwhile
+
+	proxy.restore()
+	waitForStatus(t, b, "/v1/whoami", key, http.StatusUnauthorized)
+	a.stop()
+	b.stop()
+	assert.Contains(t, b.stderr.String(), "changefeed: poll failed")
+}
+
+// waitForMetric reads s's /metrics until it matches want, for at most 5 s.
+func waitForMetric(t *testing.T, s *server, want *regexp.Regexp) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Second)
+	for {
+		_, body, _ := getRaw(t, s.url+"/metrics")
+		if want.MatchString(body) {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s/metrics did not match %s within 5 s:\n%s", s.url, want, body)
 		}
 	}
 }
