@@ -33,12 +33,8 @@ func readQuery(raw string, limit int, names, vals []string) (found uint64, clean
 	pairs := 1
 	start, eq, escaped := 0, -1, false
 	all := uint64(1)<<len(names) - 1
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if !querySyntax[c] {
-			continue
-		}
-		switch c {
+	for i := nextSyntax(raw, 0); i < len(raw); i = nextSyntax(raw, i+1) {
+		switch raw[i] {
 		case '&':
 			// ParseQuery skips an empty pair; every escape of this one is
 			// checked already.
@@ -76,6 +72,19 @@ func readQuery(raw string, limit int, names, vals []string) (found uint64, clean
 // querySyntax marks the bytes readQuery acts on; a key or a value is
 // mostly made of the others, which one table lookup skips.
 var querySyntax = [256]bool{'&': true, ';': true, '%': true, '+': true, '=': true}
+
+// nextSyntax returns the index of the first byte of raw at or after i that
+// readQuery acts on, or len(raw). A loop of its own, so that skipping the
+// ordinary bytes keeps its two values in registers: in readQuery's body
+// the compiler spilled them on every byte.
+func nextSyntax(raw string, i int) int {
+	for ; i < len(raw); i++ {
+		if querySyntax[raw[i]] {
+			return i
+		}
+	}
+	return len(raw)
+}
 
 // matchPair stores the value of pair (its first '=' at eq, or none when eq
 // is negative) in vals for the names it matches that were not found
