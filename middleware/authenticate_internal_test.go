@@ -261,3 +261,19 @@ func TestAnExpiringKeyIsJudgedAgainstTheClockItself(t *testing.T) {
 	// A reading without the wall clock cannot judge an expiry: it refuses.
 	require.True(t, reading{mono: at.mono}.expired(expiring))
 }
+
+// A fake clock moved further from the Middleware's epoch than a Duration
+// holds makes time.Time.Sub saturate, so that two readings an hour apart
+// would compare equal: such an entry is taken as stale, never as fresh.
+func TestReadingsBeyondADurationFromTheEpochAreStale(t *testing.T) {
+	fake := clockwork.NewFakeClockAt(time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC))
+	mw, _, _, _ := internalFixture(t, newProbeStore(), Config{}, serviceaccount.Config{Clock: fake})
+	far := mw.epoch.Add(maxDuration).Add(time.Hour) // about 1992: beyond what Sub can express
+	e := &entry{mw: mw, stripe: &mw.invalid.unknown}
+	e.setLoadedAt(far)
+	later := far.Add(time.Hour)
+	at := reading{mono: later.Sub(mw.epoch), now: later}
+	require.Equal(t, maxDuration, at.mono, "saturated")
+	require.Negative(t, at.age(e))
+	require.False(t, mw.fresh(e, at.age(e)))
+}

@@ -18,7 +18,8 @@ const maxSharedAttempts = 3
 // outdated, otherwise from the store through one lookup shared by all
 // requests missing the same key. A store error is returned, never cached.
 // It also returns the one clock reading that judges the TTL, the key's
-// expiry and its use (zero for a cached refusal, which needs none of it).
+// expiry and its use (monotonic alone for a cached refusal, which needs
+// only its age, and for a key that never expires: see readClock).
 //
 // Authenticate has checked the key's length and prefix before hashing it.
 // The rest of its format (apikey.Parse: alphabet, checksum) is checked

@@ -21,7 +21,10 @@ type reading struct {
 	mono time.Duration
 	// now is the full reading, which judges a key's expiry. It is zero
 	// when a key that never expires took the monotonic reading alone
-	// (see readClock).
+	// (see readClock). (A flag saying so would cost more than its
+	// byte: it takes lookup's results past the registers Go returns them
+	// in. A fake clock set to the zero time therefore reads as no wall
+	// clock at all, and expiring keys are refused: closed.)
 	now time.Time
 }
 
@@ -58,10 +61,22 @@ func (m *Middleware) fullReading() reading {
 	return reading{mono: now.Sub(m.epoch), now: now}
 }
 
-// age is how long before r the lookup of e began.
+// age is how long before r the lookup of e began: negative, and so stale
+// (see fresh), when either reading lies beyond what a Duration holds from
+// the epoch (a fake clock moved centuries), where Sub saturates and two
+// readings would compare equal however far apart.
 func (r reading) age(e *entry) time.Duration {
+	if r.mono == maxDuration || e.loadedMono == maxDuration || r.mono == minDuration || e.loadedMono == minDuration {
+		return -1
+	}
 	return r.mono - e.loadedMono
 }
+
+// The bounds at which time.Time.Sub saturates.
+const (
+	maxDuration time.Duration = 1<<63 - 1
+	minDuration time.Duration = -1 << 63
+)
 
 // unixMicro is the time of the use read at r, in Unix microseconds: the
 // wall clock, or for a monotonic reading alone, the lookup's wall time
