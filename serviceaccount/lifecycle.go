@@ -186,8 +186,10 @@ type RotatedKey struct {
 // new key, so a crash leaves both changes or neither. The account's
 // permissions apply to the new key as they did to the old one (they belong
 // to the account). A disabled, expired or already replaced key is a
-// *ConflictError, and so is a rotation that would take the account more
-// than one key over the policy's key cap (see Policy.MaxKeysPerAccount).
+// *ConflictError, and so is a rotation with a grace period that would take
+// the account more than one key over the policy's key cap (see
+// Policy.MaxKeysPerAccount); one without (GracePeriodSeconds 0) replaces
+// the key at once and is never refused for the cap.
 // Both keys are announced (KeyCreated, KeyRotated).
 func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in RotateKeyInput) (RotatedKey, error) {
 	now := m.now()
@@ -237,12 +239,20 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		case old.Expired(now):
 			return &ConflictError{Reason: "the key has expired; create a new key instead"}
 		}
-		keys, err := u.KeyList(ctx, accountID)
-		if err != nil {
-			return err
+		// The old key lives on for the grace period, never longer than
+		// it would have.
+		oldExpiry := now.Add(grace)
+		if old.ExpiresAt != nil && old.ExpiresAt.Before(oldExpiry) {
+			oldExpiry = *old.ExpiresAt
 		}
-		if err := m.checkRotationKeyCount(keys, keyID, now); err != nil {
-			return err
+		if oldExpiry.After(now) {
+			keys, err := u.KeyList(ctx, accountID)
+			if err != nil {
+				return err
+			}
+			if err := m.checkRotationKeyCount(keys, keyID, now); err != nil {
+				return err
+			}
 		}
 		newName := old.Name
 		if name != nil {
@@ -260,10 +270,6 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		}
 		if err := u.KeyCreate(ctx, created.Key); err != nil {
 			return err
-		}
-		oldExpiry := now.Add(grace)
-		if old.ExpiresAt != nil && old.ExpiresAt.Before(oldExpiry) {
-			oldExpiry = *old.ExpiresAt
 		}
 		previous, err := u.KeyUpdate(ctx, KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: old.Name,
 			ExpiresAt: &oldExpiry, DisabledAt: old.DisabledAt, ReplacedBy: &created.Key.ID})

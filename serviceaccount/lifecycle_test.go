@@ -130,13 +130,19 @@ func TestARotationGoesOneKeyOverTheCapNeverMore(t *testing.T) {
 	f.changes = nil
 
 	_, err = f.m.RotateKey(ctx, a.ID, r.Created.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: grace})
-	requireConflict(t, err, "2 other unexpired keys (1 in the grace period of an earlier rotation)")
+	requireConflict(t, err, "2 other unexpired keys besides this one (1 in the grace period of an earlier rotation)")
 	_, err = f.m.RotateKey(ctx, a.ID, second.Key.ID, serviceaccount.RotateKeyInput{})
 	requireConflict(t, err, "MaxKeysPerAccount is 2")
 	after, err := f.m.Keys(ctx, a.ID)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "nothing written")
 	assert.Empty(t, f.changes)
+
+	// A rotation without a grace period replaces the key at once: never
+	// refused for the cap, even one over it.
+	r, err = f.m.RotateKey(ctx, a.ID, r.Created.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: ptr(int64(0))})
+	require.NoError(t, err)
+	assert.True(t, r.Previous.Expired(f.now()))
 
 	f.clock.Advance(time.Hour) // the first key's grace ends
 	_, err = f.m.RotateKey(ctx, a.ID, r.Created.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: grace})

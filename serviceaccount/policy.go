@@ -15,11 +15,13 @@ type Policy struct {
 	// MaxKeysPerAccount caps an account's keys that have not expired
 	// (disabled keys count: they can be enabled again). 0 means
 	// DefaultMaxKeysPerAccount (GCP's limit); NoKeyLimit lifts the cap. A
-	// rotation may take an account one key over the cap, since the key it
-	// replaces expires with its grace period, but never more: it is
-	// refused while the account's other unexpired keys (a key still in
-	// the grace period of an earlier rotation among them) number
-	// MaxKeysPerAccount, so chained rotations cannot pile keys up.
+	// rotation with a grace period may take an account one key over the
+	// cap, since the key it replaces expires with the grace period, but
+	// never more: it is refused while the account's other unexpired keys
+	// (a key still in the grace period of an earlier rotation among them)
+	// number MaxKeysPerAccount, so chained rotations cannot pile keys up.
+	// A rotation without a grace period replaces the key at once and is
+	// never refused for the cap.
 	MaxKeysPerAccount int
 	// MaxKeyLifetime, when positive, is the longest a key may live: every
 	// new key needs an expiry at most this far from its creation. 0 means
@@ -136,16 +138,16 @@ func (m *Manager) checkKeyCount(keys []apikey.Key, now time.Time) error {
 		}
 	}
 	if n >= limit {
-		return &ConflictError{Reason: fmt.Sprintf("the account has %d unexpired keys, the most the policy allows (MaxKeysPerAccount is %d); delete one or let it expire", n, limit)}
+		return &ConflictError{Reason: fmt.Sprintf("the account has %s and MaxKeysPerAccount is %d; delete one or let one expire", countOf(n, "unexpired key"), limit)}
 	}
 	return nil
 }
 
-// checkRotationKeyCount refuses the rotation of key old when the account's
-// other unexpired keys already number the policy's maximum: the rotation
-// may take the account one key over the cap (old leaves with its grace
-// period), never more. Like checkKeyCount it runs after the account row
-// was locked.
+// checkRotationKeyCount refuses the rotation of key old, which keeps old
+// for a grace period, when the account's other unexpired keys already
+// number the policy's maximum: the rotation may take the account one key
+// over the cap (old leaves with its grace period), never more. Like
+// checkKeyCount it runs after the account row was locked.
 func (m *Manager) checkRotationKeyCount(keys []apikey.Key, old uuid.UUID, now time.Time) error {
 	limit := m.policy.MaxKeysPerAccount
 	if limit == NoKeyLimit {
@@ -162,9 +164,17 @@ func (m *Manager) checkRotationKeyCount(keys []apikey.Key, old uuid.UUID, now ti
 		}
 	}
 	if others >= limit {
-		return &ConflictError{Reason: fmt.Sprintf("the account has %d other unexpired keys (%d in the grace period of an earlier rotation), the most the policy allows (MaxKeysPerAccount is %d); a rotation may go one key over the limit, not more: delete a key or let it expire", others, graced, limit)}
+		return &ConflictError{Reason: fmt.Sprintf("the account has %s besides this one (%d in the grace period of an earlier rotation) and MaxKeysPerAccount is %d: a rotation that keeps the old key for a grace period may take the account one key over the limit, not more; rotate with no grace period, delete a key or let one expire", countOf(others, "other unexpired key"), graced, limit)}
 	}
 	return nil
+}
+
+// countOf is n and noun, in the plural unless n is 1.
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // CheckPolicy reports what NewManager would refuse in p, as a
