@@ -59,12 +59,14 @@ type listenerSource interface {
 // Config configures a Feed. Only Store is required.
 type Config struct {
 	Store Store
-	// PollInterval is how often the log is read: the longest a change
-	// takes to arrive when nothing pushes it. 0 means DefaultPollInterval.
+	// PollInterval is how often the log is read: a change arrives within
+	// it, plus the poll that reads it, when nothing pushes it. 0 means
+	// DefaultPollInterval.
 	PollInterval time.Duration
 	// PollOnly never LISTENs, even on PostgreSQL: for a database reached
 	// through PgBouncer in transaction mode, where a listening session
-	// cannot be kept. Changes then arrive within PollInterval.
+	// cannot be kept. Changes then arrive within PollInterval (plus the
+	// poll).
 	PollOnly bool
 	// Retention is how long change rows are kept before this Feed deletes
 	// them; it must exceed the longest pause of any instance's polling
