@@ -277,3 +277,29 @@ func TestReadingsBeyondADurationFromTheEpochAreStale(t *testing.T) {
 	require.Negative(t, at.age(e))
 	require.False(t, mw.fresh(e, at.age(e)))
 }
+
+// The same through Authenticate: an entry cached beyond a Duration from
+// the epoch is looked up again once the TTL has passed, by the hit path
+// and by the shared lookup that would otherwise find it in the cache.
+func TestAnEntryBeyondADurationFromTheEpochIsLookedUpAgain(t *testing.T) {
+	fake := clockwork.NewFakeClockAt(time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC))
+	st := newProbeStore()
+	// A flush interval of a century: advancing the clock by 292 years
+	// fires the flush ticker a few times, not once a minute.
+	mw, _, _, key := internalFixture(t, st, Config{FlushInterval: 100 * 365 * 24 * time.Hour}, serviceaccount.Config{Clock: fake})
+	h := mw.Authenticate(okHandler)
+	fake.Advance(maxDuration)
+	fake.Advance(time.Hour)
+	require.Equal(t, http.StatusOK, serveKey(h, "Authorization", "Bearer "+key.Plaintext).Code)
+	looked := st.lookups.Load()
+	fake.Advance(time.Hour) // far beyond the TTL
+	require.Equal(t, http.StatusOK, serveKey(h, "Authorization", "Bearer "+key.Plaintext).Code)
+	require.Equal(t, looked+1, st.lookups.Load(), "looked up again")
+}
+
+func TestAgesThatOverflowAreStale(t *testing.T) {
+	far := time.Duration(1<<62) + time.Duration(1<<61) // 1.5 × 2^62: twice that overflows
+	require.Negative(t, reading{mono: far}.age(&entry{loadedMono: -far}))
+	require.Negative(t, reading{mono: -far}.age(&entry{loadedMono: far}))
+	require.Equal(t, time.Hour, reading{mono: time.Hour + 5}.age(&entry{loadedMono: 5}))
+}

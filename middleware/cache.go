@@ -121,7 +121,7 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, err
 	// A request that missed the cache just before the previous lookup of
 	// this key stored its result starts a new flight; it finds that result
 	// here instead of looking the key up again.
-	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, m.sinceEpoch()-e.loadedMono) {
+	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, reading{mono: m.sinceEpoch()}.age(e)) {
 		return e, nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lookupTimeout)

@@ -62,14 +62,19 @@ func (m *Middleware) fullReading() reading {
 }
 
 // age is how long before r the lookup of e began: negative, and so stale
-// (see fresh), when either reading lies beyond what a Duration holds from
-// the epoch (a fake clock moved centuries), where Sub saturates and two
-// readings would compare equal however far apart.
+// (see fresh), when it cannot be told. That is when either reading lies
+// beyond what a Duration holds from the epoch (a fake clock moved
+// centuries), where Sub saturates and two readings would compare equal
+// however far apart, or when their difference overflows.
 func (r reading) age(e *entry) time.Duration {
 	if r.mono == maxDuration || e.loadedMono == maxDuration || r.mono == minDuration || e.loadedMono == minDuration {
 		return -1
 	}
-	return r.mono - e.loadedMono
+	age := r.mono - e.loadedMono
+	if (r.mono^e.loadedMono) < 0 && (age^r.mono) < 0 {
+		return -1 // operands of opposite signs, and the result's sign wrong
+	}
+	return age
 }
 
 // The bounds at which time.Time.Sub saturates.
