@@ -130,7 +130,7 @@ func TestARotationGoesOneKeyOverTheCapNeverMore(t *testing.T) {
 	f.changes = nil
 
 	_, err = f.m.RotateKey(ctx, a.ID, r.Created.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: grace})
-	requireConflict(t, err, "2 other unexpired keys besides this one (1 in the grace period of an earlier rotation)")
+	requireConflict(t, err, "2 unexpired keys besides this one (1 in the grace period of an earlier rotation)")
 	_, err = f.m.RotateKey(ctx, a.ID, second.Key.ID, serviceaccount.RotateKeyInput{})
 	requireConflict(t, err, "MaxKeysPerAccount is 2")
 	after, err := f.m.Keys(ctx, a.ID)

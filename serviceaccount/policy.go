@@ -164,7 +164,11 @@ func (m *Manager) checkRotationKeyCount(keys []apikey.Key, old uuid.UUID, now ti
 		}
 	}
 	if others >= limit {
-		return &ConflictError{Reason: fmt.Sprintf("the account has %s besides this one (%d in the grace period of an earlier rotation) and MaxKeysPerAccount is %d: a rotation that keeps the old key for a grace period may take the account one key over the limit, not more; rotate with no grace period, delete a key or let one expire", countOf(others, "other unexpired key"), graced, limit)}
+		inGrace := ""
+		if graced > 0 {
+			inGrace = fmt.Sprintf(" (%d in the grace period of an earlier rotation)", graced)
+		}
+		return &ConflictError{Reason: fmt.Sprintf("the account has %s besides this one%s and MaxKeysPerAccount is %d: a rotation that keeps the old key for a grace period may take the account one key over the limit, not more; rotate with no grace period, delete a key or let one expire", countOf(others, "unexpired key"), inGrace, limit)}
 	}
 	return nil
 }

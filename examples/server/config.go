@@ -47,7 +47,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.flushInterval, "flush-interval", time.Minute, "how often last-used times are written")
 	fs.BoolVar(&cfg.accessLog, "access-log", true, "log one line per request to standard error (written in batches, off the request's path)")
 	fs.DurationVar(&cfg.cacheTTL, "cache-ttl", 10*time.Second, "how long a key lookup is reused (changes made by other processes take this long to be seen)")
-	fs.IntVar(&cfg.maxKeys, "max-keys", serviceaccount.DefaultMaxKeysPerAccount, "most unexpired keys an account may hold (0: no limit); a rotation may go one key over it")
+	fs.IntVar(&cfg.maxKeys, "max-keys", serviceaccount.DefaultMaxKeysPerAccount, "most unexpired keys an account may hold (0: no limit); a rotation with a grace period may go one key over it")
 	fs.DurationVar(&cfg.maxKeyLifetime, "max-key-lifetime", 0, "longest a new key may live, such as 2160h (0: unlimited); when set, every new key needs an expiry within it")
 	fs.DurationVar(&cfg.timeouts.readHeader, "read-header-timeout", 10*time.Second, "how long a client may take to send a request's headers")
 	fs.DurationVar(&cfg.timeouts.read, "read-timeout", 30*time.Second, "how long a client may take to send a whole request, body included (a 1 MiB body at 35 KiB/s)")
