@@ -540,9 +540,9 @@ func (f *Feed) prune(ctx context.Context) (deleted int64) {
 // listenLoop keeps a LISTEN in effect. After every (re)connection it wakes
 // the poller, which catches up with whatever was committed while nobody
 // listened; the first attempt wakes it even when it fails, for the
-// Feed's first poll. A connection that fails before LISTEN took effect is retried
-// after a growing, jittered pause; one that was listening is retried at
-// once.
+// Feed's first poll. A connection that fails before LISTEN took effect is
+// retried after a growing, jittered pause; one that was listening is
+// retried at once.
 func (f *Feed) listenLoop(ctx context.Context) {
 	defer f.done.Done()
 	delay := minReconnectDelay

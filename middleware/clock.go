@@ -87,12 +87,14 @@ const (
 // wall clock, or for a monotonic reading alone, the lookup's wall time
 // moved on by the monotonic time since. The latter lags a step of the
 // wall clock made since the lookup (which is younger than the TTL) in the
-// use record only.
+// use record only. A monotonic reading alone serves only a cached entry
+// that lookup found fresh, whose age is therefore known to be between 0
+// and the TTL: it is not checked again here.
 func (r reading) unixMicro(e *entry) int64 {
 	if !r.now.IsZero() {
 		return r.now.UnixMicro()
 	}
-	return e.loadedMicro + int64(r.age(e)/time.Microsecond)
+	return e.loadedMicro + int64((r.mono-e.loadedMono)/time.Microsecond)
 }
 
 // expired reports whether e's key has expired at r: as apikey.Key.Expired

@@ -59,9 +59,9 @@ type Config struct {
 	// Feed, when set, reports the changes made by other instances sharing
 	// the database (see package changefeed): the entries of a changed
 	// account are dropped within the Feed's poll interval and the poll
-	// itself (at once on PostgreSQL), whatever CacheTTL. The application starts and closes
-	// the Feed, which may serve several middlewares; it is unused with
-	// DisableCache.
+	// itself (at once on PostgreSQL), whatever CacheTTL. The application
+	// starts and closes the Feed, which may serve several middlewares; it
+	// is unused with DisableCache.
 	Feed *changefeed.Feed
 
 	// FlushInterval is how often last-use times are written, in one batch.

@@ -136,9 +136,10 @@ type paramLimit struct {
 // Reading the environment costs a lock and a map lookup (35 to 85 ns on
 // the benchmark machine, a tenth of a cached request), so it is read
 // again only when the last reading is queryLimitRecheck old by the
-// request's clock reading mono (see reading.mono). GODEBUG set at start-up, or by a
-// //go:debug directive, holds from the first request; a change made with
-// os.Setenv while the process runs is followed within queryLimitRecheck.
+// request's clock reading mono (see reading.mono). GODEBUG set at
+// start-up, or by a //go:debug directive, holds from the first request; a
+// change made with os.Setenv while the process runs is followed within
+// queryLimitRecheck.
 // No check can follow it at once anyway: a request checked just before
 // the change may reach its handler just after it.
 func (m *Middleware) smallQueryLimit(mono time.Duration) int {

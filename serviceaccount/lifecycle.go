@@ -189,8 +189,8 @@ type RotatedKey struct {
 // *ConflictError, and so is a rotation with a grace period that would take
 // the account more than one key over the policy's key cap (see
 // Policy.MaxKeysPerAccount); one without (GracePeriodSeconds 0) replaces
-// the key at once and is never refused for the cap.
-// Both keys are announced (KeyCreated, KeyRotated).
+// the key at once and is never refused for the cap. Both keys are
+// announced (KeyCreated, KeyRotated).
 func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in RotateKeyInput) (RotatedKey, error) {
 	now := m.now()
 	grace := DefaultRotationGrace

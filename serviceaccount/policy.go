@@ -131,13 +131,7 @@ func (m *Manager) checkKeyCount(keys []apikey.Key, now time.Time) error {
 	if limit == NoKeyLimit {
 		return nil
 	}
-	n := 0
-	for _, k := range keys {
-		if !k.Expired(now) {
-			n++
-		}
-	}
-	if n >= limit {
+	if n, _ := unexpiredKeys(keys, uuid.Nil, now); n >= limit {
 		return &ConflictError{Reason: fmt.Sprintf("the account has %s and MaxKeysPerAccount is %d; delete one or let one expire", countOf(n, "unexpired key"), limit)}
 	}
 	return nil
@@ -153,17 +147,7 @@ func (m *Manager) checkRotationKeyCount(keys []apikey.Key, old uuid.UUID, now ti
 	if limit == NoKeyLimit {
 		return nil
 	}
-	others, graced := 0, 0
-	for _, k := range keys {
-		if k.ID == old || k.Expired(now) {
-			continue
-		}
-		others++
-		if k.ReplacedBy != nil {
-			graced++
-		}
-	}
-	if others >= limit {
+	if others, graced := unexpiredKeys(keys, old, now); others >= limit {
 		inGrace := ""
 		if graced > 0 {
 			inGrace = fmt.Sprintf(" (%d in the grace period of an earlier rotation)", graced)
@@ -171,6 +155,22 @@ func (m *Manager) checkRotationKeyCount(keys []apikey.Key, old uuid.UUID, now ti
 		return &ConflictError{Reason: fmt.Sprintf("the account has %s besides this one%s and MaxKeysPerAccount is %d: a rotation that keeps the old key for a grace period may take the account one key over the limit, not more; rotate with no grace period, delete a key or let one expire", countOf(others, "unexpired key"), inGrace, limit)}
 	}
 	return nil
+}
+
+// unexpiredKeys counts the keys, but the one with id except, that have
+// not expired at now, and of those the ones in the grace period of a
+// rotation.
+func unexpiredKeys(keys []apikey.Key, except uuid.UUID, now time.Time) (n, graced int) {
+	for _, k := range keys {
+		if k.ID == except || k.Expired(now) {
+			continue
+		}
+		n++
+		if k.ReplacedBy != nil {
+			graced++
+		}
+	}
+	return n, graced
 }
 
 // countOf is n and noun, in the plural unless n is 1.

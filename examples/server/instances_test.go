@@ -166,24 +166,33 @@ func instancesSharing(t *testing.T, dialect, db string) {
 // want, for at most 5 s (far beyond what any database may take).
 func waitForStatus(t *testing.T, s *server, path, key string, want int) {
 	t.Helper()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(5 * time.Second)
-	last := 0
-	for {
+	waitFor(t, 2*time.Millisecond, func() (bool, string) {
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+path, nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
-		if last = resp.StatusCode; last == want {
+		return resp.StatusCode == want, fmt.Sprintf("%s %s answered %d, not %d", s.url, path, resp.StatusCode, want)
+	})
+}
+
+// waitFor calls check every interval until it reports done, for at most
+// 5 s; then it fails the test with check's last explanation.
+func waitFor(t *testing.T, interval time.Duration, check func() (done bool, why string)) {
+	t.Helper()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Second)
+	for {
+		done, why := check()
+		if done {
 			return
 		}
 		select {
 		case <-tick.C:
 		case <-deadline:
-			t.Fatalf("%s %s answered %d, not %d, for 5 s", s.url, path, last, want)
+			t.Fatalf("%s, for 5 s", why)
 		}
 	}
 }
@@ -237,23 +246,13 @@ func TestAnInstanceCutOffFromTheDatabaseCatchesUp(t *testing.T) {
 // calling nudge (unless nil) every 100 ms meanwhile.
 func waitForMetric(t *testing.T, s *server, want *regexp.Regexp, nudge func()) {
 	t.Helper()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(5 * time.Second)
 	var nudged time.Time
-	for {
+	waitFor(t, 10*time.Millisecond, func() (bool, string) {
 		if nudge != nil && time.Since(nudged) >= 100*time.Millisecond {
 			nudge()
 			nudged = time.Now()
 		}
 		_, body, _ := getRaw(t, s.url+"/metrics")
-		if want.MatchString(body) {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("%s/metrics did not match %s within 5 s:\n%s", s.url, want, body)
-		}
-	}
+		return want.MatchString(body), fmt.Sprintf("%s/metrics did not match %s:\n%s", s.url, want, body)
+	})
 }
