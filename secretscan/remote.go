@@ -131,7 +131,10 @@ func (r *RemoteKeys) Refresh(ctx context.Context) error {
 
 func (r *RemoteKeys) refreshLocked(ctx context.Context, now time.Time) error {
 	r.attempted, r.attemptedAt = true, now
-	keys, err := r.fetch(ctx)
+	// A report whose sender hung up must not count as a failed fetch and
+	// hold every later report back for RetryAfter; the client's own
+	// timeout bounds the fetch.
+	keys, err := r.fetch(context.WithoutCancel(ctx))
 	if err != nil {
 		r.lastErr = err
 		r.log.WarnContext(ctx, "secret scanning: fetching public keys failed; keeping the keys held",

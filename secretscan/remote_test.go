@@ -180,3 +180,15 @@ func TestNewRemoteKeysChecksItsConfig(t *testing.T) {
 	_, err := secretscan.NewRemoteKeys(secretscan.RemoteKeysConfig{URL: secretscan.GitHubKeysURL, MaxAge: -1})
 	require.Error(t, err)
 }
+
+func TestACancelledReportDoesNotSpoilTheFetch(t *testing.T) {
+	t.Parallel()
+	gh := newSigner(t, "gh-1")
+	ks := newKeyServer(t, keysJSON(t, gh))
+	keys := newRemote(t, ks, clockwork.NewFakeClock(), &syncBuffer{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	body := []byte(sampleReport)
+	require.NoError(t, secretscan.Verify(ctx, keys, body, gh.id, gh.sign(t, body)))
+	require.Equal(t, int32(1), ks.fetches.Load())
+}

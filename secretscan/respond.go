@@ -27,10 +27,13 @@ type Result struct {
 }
 
 // Decider looks a reported token up and acts on it. found is true when the
-// token is a key that existed (the caller disables or deletes it, writes
-// the audit event and fires the webhook before returning). A Decider must
-// be idempotent: after an error the whole report is answered with an
-// error and GitHub sends it again. Its error must not contain the token.
+// token is one of our keys (the caller disables or deletes it, writes the
+// audit event and fires the webhook before returning), also when an
+// earlier report already disabled it. A Decider must be idempotent: after
+// an error the whole report is answered 503, GitHub sends it again, and
+// the tokens before the failing one are decided a second time; a token
+// reported twice in one body is decided twice. Its error must not contain
+// the token.
 type Decider func(ctx context.Context, token string, report Report) (found bool, err error)
 
 // TokenHash returns the hex SHA-256 of token, as the answer carries it.

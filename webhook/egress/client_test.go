@@ -50,13 +50,25 @@ func TestALoopbackReceiverIsRefusedUnlessPrivateAddressesAreAllowed(t *testing.T
 	secretPath := "/hooks/T0001/B0002/s3cr3tp4th?token=s3cr3tqu3ry"
 	strict := newClient(t, egress.Config{})
 
-	for _, host := range []string{"127.0.0.1", "localhost", "[::ffff:127.0.0.1]"} {
+	for host, rng := range map[string]string{
+		"127.0.0.1":          "loopback",
+		"127.0.0.2":          "loopback",
+		"localhost":          "loopback",
+		"[::ffff:127.0.0.1]": "loopback",
+		"0.0.0.0":            "unspecified", // Linux connects it to the local host
+	} {
 		url := "http://" + host + ":" + strconv.Itoa(port) + secretPath
 		resp, err := strict.Post(context.Background(), url, nil, []byte(`{}`))
 		require.Nil(t, resp, host)
 		require.ErrorIs(t, err, egress.ErrForbiddenAddress, host)
-		require.ErrorContains(t, err, "loopback", host)
+		require.ErrorContains(t, err, " "+rng+" address", host)
 		require.NotContains(t, err.Error(), "s3cr3t", host)
+	}
+	// Spellings of the loopback address that some resolvers (glibc's) turn
+	// into 127.0.0.1: whatever the resolver does, the connection is refused.
+	for _, host := range []string{"127.1", "2130706433", "0x7f000001", "017700000001", "localhost."} {
+		_, err := strict.Post(context.Background(), "http://"+host+":"+strconv.Itoa(port)+"/", nil, nil)
+		require.Error(t, err, host)
 	}
 	require.Zero(t, hits.Load(), "a refused delivery must not reach the receiver")
 

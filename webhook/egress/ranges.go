@@ -49,10 +49,14 @@ type AddressError struct {
 }
 
 func (e *AddressError) Error() string {
-	if e.Host != "" {
-		return fmt.Sprintf("egress: host %q resolves to %s, a %s address; webhooks may not deliver to it", e.Host, e.Addr, e.Range)
+	a := "a"
+	if e.Range == RangeUnspecified {
+		a = "an"
 	}
-	return fmt.Sprintf("egress: %s is a %s address; webhooks may not deliver to it", e.Addr, e.Range)
+	if e.Host != "" {
+		return fmt.Sprintf("egress: host %q resolves to %s, %s %s address; webhooks may not deliver to it", e.Host, e.Addr, a, e.Range)
+	}
+	return fmt.Sprintf("egress: %s is %s %s address; webhooks may not deliver to it", e.Addr, a, e.Range)
 }
 
 // Is makes errors.Is(err, ErrForbiddenAddress) true.
