@@ -10,8 +10,10 @@
 //
 // When Redis fails (unreachable, slow beyond Config.Timeout, or answering
 // an error), the request is decided by an in-process fallback limiter and
-// the failure is counted ([Limiter.Failures], Config.OnError): limits then
-// hold per instance until Redis answers again. A request whose own context
+// the failure is counted ([Limiter.Failures], Config.OnError); for a
+// cooldown after it, requests go to the fallback without waiting for Redis
+// ([Limiter.Fallbacks]). Limits then hold per instance until Redis answers
+// again. A request whose own context
 // ends is refused with the context's error instead, and is not counted.
 //
 // It is a package of its own so that only programs that use it link a

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seed-c7fc2061/serviceaccounts/ratelimit"
@@ -21,13 +22,16 @@ const KeyPrefix = "serviceaccounts:rl:"
 const (
 	DefaultNamespace = "key"
 	DefaultTimeout   = 200 * time.Millisecond
+	DefaultCooldown  = time.Second
 )
 
 // Bounds of Config.Timeout: a request waits at most this long for Redis
 // before the fallback decides.
 const (
-	minTimeout = time.Millisecond
-	maxTimeout = 10 * time.Second
+	minTimeout  = time.Millisecond
+	maxTimeout  = 10 * time.Second
+	minCooldown = time.Millisecond
+	maxCooldown = time.Minute
 )
 
 var namespacePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
@@ -40,8 +44,18 @@ type Config struct {
 	Namespace string
 	// Timeout bounds each Redis call, so that a hung Redis delays requests
 	// by at most this much before the fallback decides. From 1 ms to 10 s;
-	// default 200 ms.
+	// default 200 ms. go-redis honours it only on a client whose options
+	// set ContextTimeoutEnabled (NewFromURL's does); on another client its
+	// own ReadTimeout and DialTimeout (3 s and 5 s by default) bound the
+	// wait instead.
 	Timeout time.Duration
+	// Cooldown is how long after a Redis failure requests are decided by
+	// the fallback without asking Redis, so that an outage does not cost
+	// every request a Timeout (go-redis retries a refused dial for longer).
+	// From 1 ms to 1 min; default 1 s.
+	Cooldown time.Duration
+	// Clock times the cooldown; default the real clock.
+	Clock clockwork.Clock
 	// Fallback decides while Redis fails. Default: a new ratelimit.Local
 	// with its default configuration.
 	Fallback *ratelimit.Local
@@ -60,8 +74,14 @@ type Limiter struct {
 	timeout  time.Duration
 	fallback *ratelimit.Local
 	onError  func(error)
-	failures atomic.Uint64
-	owned    io.Closer // the client NewFromURL made, closed by Close
+	clock    clockwork.Clock
+	cooldown time.Duration
+	// askAt is when, in Unix nanoseconds of clock, Redis may be asked again
+	// after a failure.
+	askAt     atomic.Int64
+	failures  atomic.Uint64
+	fallbacks atomic.Uint64
+	owned     io.Closer // the client NewFromURL made, closed by Close
 }
 
 var _ ratelimit.Limiter = (*Limiter)(nil)
@@ -88,6 +108,17 @@ func New(client redis.Scripter, cfg Config) (*Limiter, error) {
 	if timeout < minTimeout || timeout > maxTimeout {
 		return nil, fmt.Errorf("redisrate: Timeout %s is outside %s…%s", cfg.Timeout, minTimeout, maxTimeout)
 	}
+	cooldown := cfg.Cooldown
+	if cooldown == 0 {
+		cooldown = DefaultCooldown
+	}
+	if cooldown < minCooldown || cooldown > maxCooldown {
+		return nil, fmt.Errorf("redisrate: Cooldown %s is outside %s…%s", cfg.Cooldown, minCooldown, maxCooldown)
+	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
 	fallback := cfg.Fallback
 	if fallback == nil {
 		var err error
@@ -99,6 +130,8 @@ func New(client redis.Scripter, cfg Config) (*Limiter, error) {
 		client:   client,
 		prefix:   KeyPrefix + ns + ":",
 		timeout:  timeout,
+		cooldown: cooldown,
+		clock:    clock,
 		fallback: fallback,
 		onError:  cfg.OnError,
 	}, nil
@@ -114,6 +147,10 @@ func (l *Limiter) Allow(ctx context.Context, key ratelimit.Key, limit ratelimit.
 	if err := ctx.Err(); err != nil {
 		return ratelimit.Decision{}, fmt.Errorf("redisrate: %w", err)
 	}
+	if l.askAt.Load() > l.clock.Now().UnixNano() {
+		l.fallbacks.Add(1)
+		return l.fallback.Allow(ctx, key, limit, now)
+	}
 	interval := int64(limit.Interval() / time.Microsecond)
 	capacity := int64(limit.Count) * interval
 	callCtx, cancel := context.WithTimeout(ctx, l.timeout)
@@ -127,7 +164,9 @@ func (l *Limiter) Allow(ctx context.Context, key ratelimit.Key, limit ratelimit.
 			// The caller gave up; Redis did not fail.
 			return ratelimit.Decision{}, fmt.Errorf("redisrate: %w", ctxErr)
 		}
+		l.askAt.Store(l.clock.Now().Add(l.cooldown).UnixNano())
 		l.failures.Add(1)
+		l.fallbacks.Add(1)
 		if l.onError != nil {
 			l.onError(fmt.Errorf("redisrate: Redis failed, deciding in process: %w", err))
 		}
@@ -142,10 +181,15 @@ func (l *Limiter) keyName(key ratelimit.Key) string {
 	return string(key.AppendHex(append(buf[:0], l.prefix...)))
 }
 
-// Failures reports how many requests Redis failed since the limiter was
-// made, each of them decided by the fallback instead.
+// Failures reports how many Redis calls failed since the limiter was made.
 func (l *Limiter) Failures() uint64 {
 	return l.failures.Load()
+}
+
+// Fallbacks reports how many requests the fallback decided: those whose
+// Redis call failed and those that came within a cooldown after one.
+func (l *Limiter) Fallbacks() uint64 {
+	return l.fallbacks.Load()
 }
 
 // Close closes the Redis client if [NewFromURL] made it; a client given

@@ -2,7 +2,9 @@ package redisrate_test
 
 import (
 	"context"
+	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -150,7 +152,11 @@ func TestRedisUnreachableFallsBackInProcessAndCountsTheFailure(t *testing.T) {
 	const password = "s3cret-redis-pass"
 	var seen []string
 	var mu sync.Mutex
+	clock := clockwork.NewFakeClockAt(t0)
 	l, err := redisrate.NewFromURL("redis://app:"+password+"@"+closedPort(t)+"/0?max_retries=-1", redisrate.Config{
+		Clock:    clock,
+		Cooldown: 10 * time.Second,
+		Timeout:  50 * time.Millisecond, // go-redis retries a refused dial until then
 		OnError: func(err error) {
 			mu.Lock()
 			seen = append(seen, err.Error())
@@ -159,7 +165,6 @@ func TestRedisUnreachableFallsBackInProcessAndCountsTheFailure(t *testing.T) {
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
-	clock := clockwork.NewFakeClockAt(t0)
 	limit := ratelimit.Limit{Count: 5, Period: time.Minute}
 	k := randomKey()
 
@@ -180,10 +185,13 @@ func TestRedisUnreachableFallsBackInProcessAndCountsTheFailure(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, d.Allowed, "and refills by the caller's clock")
 
-	assert.Equal(t, uint64(7), l.Failures())
+	// The first request found Redis failing; the next five came within the
+	// cooldown and did not wait for it; the last asked again, and failed.
+	assert.Equal(t, uint64(2), l.Failures())
+	assert.Equal(t, uint64(7), l.Fallbacks())
 	mu.Lock()
 	defer mu.Unlock()
-	require.Len(t, seen, 7)
+	require.Len(t, seen, 2)
 	for _, msg := range seen {
 		assert.NotContains(t, msg, password)
 		assert.Contains(t, msg, "deciding in process")
@@ -199,7 +207,8 @@ func TestRedisFailingMidwayFallsBack(t *testing.T) {
 	opts, err := redis.ParseURL(redisURL())
 	require.NoError(t, err)
 	client := redis.NewClient(opts)
-	l := newLimiter(t, client, redisrate.Config{Namespace: ns})
+	clock := clockwork.NewFakeClockAt(t0)
+	l := newLimiter(t, client, redisrate.Config{Namespace: ns, Clock: clock})
 	limit := ratelimit.Limit{Count: 2, Period: time.Minute}
 	k := randomKey()
 	d, err := l.Allow(context.Background(), k, limit, t0)
@@ -217,7 +226,8 @@ func TestRedisFailingMidwayFallsBack(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 2, passed, "the fallback has a budget of its own")
-	assert.Equal(t, uint64(3), l.Failures())
+	assert.Equal(t, uint64(1), l.Failures())
+	assert.Equal(t, uint64(3), l.Fallbacks())
 	n, err := shared.Exists(context.Background(), redisKey(ns, k)).Result()
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n)
@@ -230,7 +240,8 @@ func TestRedisCorruptValueFallsBack(t *testing.T) {
 	client := testRedis(t)
 	ns := namespace(t, client)
 	var hooked atomic.Int64
-	l := newLimiter(t, client, redisrate.Config{Namespace: ns, OnError: func(error) { hooked.Add(1) }})
+	clock := clockwork.NewFakeClockAt(t0)
+	l := newLimiter(t, client, redisrate.Config{Namespace: ns, Clock: clock, OnError: func(error) { hooked.Add(1) }})
 	k := randomKey()
 	require.NoError(t, client.Set(context.Background(), redisKey(ns, k), "not a number", time.Minute).Err())
 	d, err := l.Allow(context.Background(), k, ratelimit.Limit{Count: 1, Period: time.Minute}, t0)
@@ -238,6 +249,18 @@ func TestRedisCorruptValueFallsBack(t *testing.T) {
 	assert.True(t, d.Allowed)
 	assert.Equal(t, uint64(1), l.Failures())
 	assert.Equal(t, int64(1), hooked.Load())
+
+	// Once the cooldown has passed Redis is asked again, and answers.
+	clock.Advance(redisrate.DefaultCooldown)
+	require.NoError(t, client.Del(context.Background(), redisKey(ns, k)).Err())
+	d, err = l.Allow(context.Background(), k, ratelimit.Limit{Count: 1, Period: time.Minute}, t0)
+	require.NoError(t, err)
+	assert.True(t, d.Allowed)
+	assert.Equal(t, uint64(1), l.Failures())
+	assert.Equal(t, uint64(1), l.Fallbacks())
+	n, err := client.Exists(context.Background(), redisKey(ns, k)).Result()
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), n, "Redis decided and holds the budget")
 }
 
 func TestRedisCanceledRequestIsRefusedAndNotCounted(t *testing.T) {
@@ -260,4 +283,62 @@ func TestRedisRefusesAnInvalidLimitWithoutCallingRedis(t *testing.T) {
 	require.ErrorIs(t, err, ratelimit.ErrInvalidLimit)
 	assert.False(t, d.Allowed)
 	assert.Zero(t, l.Failures())
+}
+
+// A Redis that accepts connections and never answers delays a request by
+// the Timeout at most; the fallback decides.
+func TestRedisThatHangsFallsBackAfterTheTimeout(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = conn.Close() })
+		}
+	}()
+	l, err := redisrate.NewFromURL("redis://"+ln.Addr().String()+"/0?max_retries=-1", redisrate.Config{Timeout: 50 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	start := time.Now()
+	d, err := l.Allow(context.Background(), randomKey(), ratelimit.Limit{Count: 1, Period: time.Minute}, t0)
+	elapsed := time.Since(start)
+	require.NoError(t, err)
+	assert.True(t, d.Allowed)
+	assert.Equal(t, uint64(1), l.Failures())
+	assert.Less(t, elapsed, 2*time.Second, "the request waited for the timeout, not for Redis")
+}
+
+func TestNewRefusesABadConfig(t *testing.T) {
+	t.Parallel()
+	client := redis.NewClient(&redis.Options{Addr: closedPort(t)})
+	t.Cleanup(func() { _ = client.Close() })
+	tests := []struct {
+		name string
+		cfg  redisrate.Config
+		want string
+	}{
+		{"NamespaceWithAColon", redisrate.Config{Namespace: "a:b"}, "Namespace"},
+		{"NamespaceTooLong", redisrate.Config{Namespace: strings.Repeat("n", 65)}, "Namespace"},
+		{"NamespaceWithAWildcard", redisrate.Config{Namespace: "*"}, "Namespace"},
+		{"TimeoutNegative", redisrate.Config{Timeout: -time.Second}, "Timeout"},
+		{"TimeoutTooLong", redisrate.Config{Timeout: time.Minute}, "Timeout"},
+		{"CooldownTooShort", redisrate.Config{Cooldown: time.Microsecond}, "Cooldown"},
+		{"CooldownTooLong", redisrate.Config{Cooldown: time.Hour}, "Cooldown"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := redisrate.New(client, tc.cfg)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+	_, err := redisrate.New(nil, redisrate.Config{})
+	require.ErrorContains(t, err, "no Redis client")
+	_, err = redisrate.New(client, redisrate.Config{Namespace: "admin-auth.v1", Timeout: time.Second, Cooldown: time.Minute})
+	require.NoError(t, err)
 }

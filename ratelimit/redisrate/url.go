@@ -1,6 +1,7 @@
 package redisrate
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -31,8 +32,11 @@ func NewFromURL(rawURL string, cfg Config) (*Limiter, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// Not wrapped: go-redis's message is rewritten without the password.
-		return nil, fmt.Errorf("redisrate: Redis URL %s: %s", RedactURL(rawURL), maskPassword(err.Error(), u))
+		return nil, errors.New(maskPassword(fmt.Sprintf("redisrate: Redis URL %s: %s", RedactURL(rawURL), err), u))
 	}
+	// Without it go-redis ignores the context's deadline, and a hung Redis
+	// would hold requests for its ReadTimeout rather than Config.Timeout.
+	opts.ContextTimeoutEnabled = true
 	client := redis.NewClient(opts)
 	l, err := New(client, cfg)
 	if err != nil {
@@ -48,7 +52,9 @@ func NewFromURL(rawURL string, cfg Config) (*Limiter, error) {
 // "xxxxx". A URL that does not parse is reduced to its scheme.
 func RedactURL(rawURL string) string {
 	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme == "" {
+	// An opaque URL ("user:pass@host", no "//") keeps its secret where
+	// Redacted does not look.
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
 		scheme, _, found := strings.Cut(rawURL, ":")
 		if !found || strings.ContainsAny(scheme, "/@ ") {
 			return "…"
