@@ -32,6 +32,16 @@ func allow(t *testing.T, l ratelimit.Limiter, k ratelimit.Key, limit ratelimit.L
 	return d
 }
 
+// spend charges k's budget until it is refused, and checks that exactly
+// limit.Count requests passed.
+func spend(t *testing.T, l ratelimit.Limiter, k ratelimit.Key, limit ratelimit.Limit, now time.Time) {
+	t.Helper()
+	for i := range limit.Count {
+		require.True(t, allow(t, l, k, limit, now).Allowed, "request %d", i+1)
+	}
+	require.False(t, allow(t, l, k, limit, now).Allowed, "request %d", limit.Count+1)
+}
+
 func TestLocalPassesExactlyTheLimitInABurstThenRefillsOneIntervalAtATime(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -114,9 +124,7 @@ func TestLocalKeepsBudgetsApart(t *testing.T) {
 	t.Parallel()
 	l := newLocal(t, ratelimit.LocalConfig{})
 	limit := ratelimit.Limit{Count: 2, Period: time.Minute}
-	allow(t, l, key(1), limit, t0)
-	allow(t, l, key(1), limit, t0)
-	require.False(t, allow(t, l, key(1), limit, t0).Allowed)
+	spend(t, l, key(1), limit, t0)
 	d := allow(t, l, key(2), limit, t0)
 	assert.True(t, d.Allowed)
 	assert.Equal(t, 1, d.Remaining)
@@ -126,9 +134,7 @@ func TestLocalAppliesAChangedLimitToTheSameBudget(t *testing.T) {
 	t.Parallel()
 	l := newLocal(t, ratelimit.LocalConfig{})
 	small := ratelimit.Limit{Count: 2, Period: time.Minute}
-	allow(t, l, key(1), small, t0)
-	allow(t, l, key(1), small, t0)
-	require.False(t, allow(t, l, key(1), small, t0).Allowed)
+	spend(t, l, key(1), small, t0)
 	// The two requests left a backlog of 60 s, the whole period of the new
 	// limit too: it refuses until one of its one-second intervals passes.
 	large := ratelimit.Limit{Count: 60, Period: time.Minute}

@@ -36,6 +36,7 @@ func testRedis(t *testing.T) *redis.Client {
 	t.Helper()
 	opts, err := redis.ParseURL(redisURL())
 	require.NoError(t, err, "%s=%s", envRedisURL, redisrate.RedactURL(redisURL()))
+	opts.DialerRetries = 1 // a missing Redis is told at once
 	client := redis.NewClient(opts)
 	t.Cleanup(func() { _ = client.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
