@@ -32,7 +32,7 @@ func redisURL() string {
 }
 
 // testRedis returns a new client on the test Redis, closed when t ends.
-func testRedis(t *testing.T) *redis.Client {
+func testRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	opts, err := redis.ParseURL(redisURL())
 	require.NoError(t, err, "%s=%s", envRedisURL, redisrate.RedactURL(redisURL()))
