@@ -5,8 +5,9 @@
 // the Redis server's clock (TIME), so instances with skewed clocks agree,
 // and that stores one integer per key under "serviceaccounts:rl:" with a
 // TTL that ends when the budget is full again, so Redis memory stays
-// bounded by the keys used within their periods. Decisions are exactly
-// those of [ratelimit.Local] for the same arrivals.
+// bounded by the keys used within their periods. For the same arrival
+// times it takes the same decisions as [ratelimit.Local], to the
+// microsecond.
 //
 // When Redis fails (unreachable, slow beyond Config.Timeout, or answering
 // an error), the request is decided by an in-process fallback limiter and
