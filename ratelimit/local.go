@@ -38,8 +38,9 @@ type LocalConfig struct {
 	// is full again (its TAT in the past) is dropped, since it carries no
 	// state. If none is, the budget nearest to full is evicted: its key gets
 	// a full budget at its next request, which is the least state the table
-	// can lose. Only authenticated keys reach a limiter, so filling the
-	// table takes that many valid keys in use within one period.
+	// can lose. Where only authenticated keys reach the limiter (as in the
+	// middleware), filling the table takes that many valid keys in use
+	// within their periods.
 	MaxKeys int
 }
 
