@@ -1,0 +1,158 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"time"
+)
+
+// DefaultMaxKeys is how many budgets a [Local] tracks when its
+// configuration names no number. An entry costs 35 to 70 bytes, depending
+// on how full the map is (35 measured with 100,000 keys), so the default
+// table stays under 7 MB.
+const DefaultMaxKeys = 100_000
+
+// maxMaxKeys bounds LocalConfig.MaxKeys against typing errors.
+const maxMaxKeys = 100_000_000
+
+// localShards is the number of independently locked parts of a large
+// table, so that concurrent requests for different keys rarely wait for
+// each other. Tables smaller than localShards*minShardKeys use one shard,
+// so that MaxKeys is exact for small tables.
+const (
+	localShards  = 32
+	minShardKeys = 64
+)
+
+// LocalConfig configures a [Local]. The zero value is valid.
+type LocalConfig struct {
+	// MaxKeys bounds how many budgets are tracked at once (default
+	// DefaultMaxKeys, at most 100,000,000). The bound holds per shard: a
+	// table of 2,048 keys or more is split into 32 shards of MaxKeys/32
+	// keys each, so a shard may start evicting a little before MaxKeys keys
+	// are tracked in all.
+	//
+	// When a new key arrives at a full shard, every budget in the shard that
+	// is full again (its TAT in the past) is dropped, since it carries no
+	// state. If none is, the budget nearest to full is evicted: its key gets
+	// a full budget at its next request, which is the least state the table
+	// can lose. Where only authenticated keys reach the limiter (as in the
+	// middleware), filling the table takes that many valid keys in use
+	// within their periods.
+	MaxKeys int
+}
+
+// Local is the in-process GCRA limiter. Its budgets hold per process. It is
+// safe for concurrent use, and charges an already tracked key without
+// allocating.
+type Local struct {
+	seed     maphash.Seed
+	shards   []localShard
+	shardCap int
+}
+
+// localShard is one locked part of the table: a key's TAT in Unix
+// nanoseconds. A map of values (not pointers) so that charging a tracked
+// key writes in place and allocates nothing.
+type localShard struct {
+	mu  sync.Mutex
+	tat map[Key]int64
+	_   [40]byte // keeps neighbouring shards' locks off one cache line
+}
+
+var _ Limiter = (*Local)(nil)
+
+// NewLocal returns an in-process limiter, or an error naming a bad
+// configuration value.
+func NewLocal(cfg LocalConfig) (*Local, error) {
+	maxKeys := cfg.MaxKeys
+	if maxKeys == 0 {
+		maxKeys = DefaultMaxKeys
+	}
+	if maxKeys < 1 || maxKeys > maxMaxKeys {
+		return nil, fmt.Errorf("ratelimit: MaxKeys %d is outside 1…%d", cfg.MaxKeys, maxMaxKeys)
+	}
+	n := 1
+	if maxKeys >= localShards*minShardKeys {
+		n = localShards
+	}
+	l := &Local{seed: maphash.MakeSeed(), shards: make([]localShard, n), shardCap: maxKeys / n}
+	for i := range l.shards {
+		l.shards[i].tat = make(map[Key]int64)
+	}
+	return l, nil
+}
+
+// Allow charges one request to key's budget at time now; see [Limiter].
+// The context is not used: the decision takes no I/O.
+func (l *Local) Allow(_ context.Context, key Key, limit Limit, now time.Time) (Decision, error) {
+	if err := limit.Validate(); err != nil {
+		return Decision{}, err
+	}
+	allowed, backlog := l.charge(key, limit, now.UnixNano())
+	return NewDecision(limit, allowed, backlog), nil
+}
+
+// charge is GCRA on one key: it returns whether the request passes and how
+// far the TAT is ahead of now afterwards.
+func (l *Local) charge(key Key, limit Limit, now int64) (bool, time.Duration) {
+	interval := int64(limit.Interval())
+	capacity := int64(limit.capacity())
+	s := l.shard(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tat, tracked := s.tat[key]
+	if tat < now {
+		tat = now
+	}
+	next := tat + interval
+	if next-now > capacity {
+		return false, time.Duration(tat - now)
+	}
+	if !tracked && len(s.tat) >= l.shardCap {
+		s.makeRoom(now)
+	}
+	s.tat[key] = next
+	return true, time.Duration(next - now)
+}
+
+// makeRoom drops every budget that is full again, or, when there is none,
+// the one nearest to full. The caller holds the lock.
+func (s *localShard) makeRoom(now int64) {
+	var oldest Key
+	var oldestTAT int64
+	found, dropped := false, false
+	for k, tat := range s.tat {
+		if tat <= now {
+			delete(s.tat, k)
+			dropped = true
+		} else if !found || tat < oldestTAT {
+			oldest, oldestTAT, found = k, tat, true
+		}
+	}
+	if !dropped {
+		delete(s.tat, oldest)
+	}
+}
+
+func (l *Local) shard(key Key) *localShard {
+	if len(l.shards) == 1 {
+		return &l.shards[0]
+	}
+	// Seeded per table, so that callers cannot aim many keys at one shard.
+	return &l.shards[maphash.Comparable(l.seed, key)%uint64(len(l.shards))]
+}
+
+// Len reports how many budgets are tracked, for tests and metrics.
+func (l *Local) Len() int {
+	n := 0
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		n += len(s.tat)
+		s.mu.Unlock()
+	}
+	return n
+}
