@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/uptrace/bun"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
@@ -229,11 +229,10 @@ func (a *app) close() {
 const maxMessage = 1000
 
 // oneLine makes msg one bounded line, with any password of --db masked in
-// case a driver's message quotes it (OpenDB's own messages never do).
+// case a driver's message quotes it (OpenDB's own messages never do),
+// whatever form --db takes.
 func (a *app) oneLine(msg string) string {
-	for _, secret := range urlSecrets(a.db) {
-		msg = strings.ReplaceAll(msg, secret, "xxxxx")
-	}
+	msg = connstr.Hide(msg, a.db)
 	msg = strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
 	if len(msg) > maxMessage {
 		cut := maxMessage
@@ -243,33 +242,6 @@ func (a *app) oneLine(msg string) string {
 		msg = msg[:cut] + "…"
 	}
 	return msg
-}
-
-// urlSecrets returns the passwords a database URL holds, raw and escaped.
-func urlSecrets(rawURL string) []string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil
-	}
-	var secrets []string
-	add := func(s string) {
-		// A one- or two-character password would mask unrelated text.
-		if len(s) >= 3 {
-			secrets = append(secrets, s, url.QueryEscape(s), url.PathEscape(s))
-		}
-	}
-	if p, ok := u.User.Password(); ok {
-		add(p)
-	}
-	for name, values := range u.Query() {
-		switch strings.ToLower(name) {
-		case "password", "passwd", "pwd", "sslpassword":
-			for _, v := range values {
-				add(v)
-			}
-		}
-	}
-	return secrets
 }
 
 // action adapts a command's work to cobra: it gives the work a context

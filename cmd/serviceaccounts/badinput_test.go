@@ -64,6 +64,15 @@ func TestUnopenableDatabaseIsOneLineWithThePasswordMasked(t *testing.T) {
 		"mysql://admin:s3cr3t-pw@127.0.0.1:1/app",
 		"sqlite:" + t.TempDir() + "/no/such/dir/sa.db",
 		"oracle://admin:s3cr3t-pw@db/app",
+		// Not URLs, or malformed ones: masked all the same.
+		"host=127.0.0.1 port=1 user=admin password='s3cr3t-pw and more' dbname=app",
+		"password=s3cr3t-pw host=127.0.0.1",
+		"admin:s3cr3t-pw@tcp(127.0.0.1:1)/app",
+		"mysql://admin:s3cr3t-pw@tcp(127.0.0.1:1)/app",
+		"postgres:/admin:s3cr3t-pw@127.0.0.1:1/app",
+		"postgres:///admin:s3cr3t-pw@127.0.0.1:1/app",
+		"postgres://admin:s3cr3t-pw@127.0.0.1:bad port/app",
+		"password=x:s3cr3t-pw host=127.0.0.1",
 	} {
 		c := newTool(t, db, "")
 		msg := c.fail(1, "accounts", "list")
