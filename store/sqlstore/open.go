@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -46,7 +48,24 @@ import (
 // whatever form the connection string takes.
 // The caller closes the returned DB.
 func OpenDB(ctx context.Context, rawURL string) (*bun.DB, error) {
-	sqldb, dialect, err := openDB(rawURL)
+	return open(ctx, rawURL, true)
+}
+
+// OpenExistingDB is OpenDB for a caller that must not create a database:
+// an SQLite file that does not exist is an error naming its path
+// (ErrNoDatabaseFile), and is not created, so that a mistyped path in a
+// command that only reads leaves nothing behind. Other databases open as
+// with OpenDB.
+func OpenExistingDB(ctx context.Context, rawURL string) (*bun.DB, error) {
+	return open(ctx, rawURL, false)
+}
+
+// ErrNoDatabaseFile is OpenExistingDB's error for an SQLite file that does
+// not exist.
+var ErrNoDatabaseFile = errors.New("no such SQLite database file")
+
+func open(ctx context.Context, rawURL string, create bool) (*bun.DB, error) {
+	sqldb, dialect, err := openDB(rawURL, create)
 	if err != nil {
 		return nil, connstr.HideError(fmt.Errorf("sqlstore: open %s: %w", RedactURL(rawURL), err), rawURL)
 	}
@@ -62,7 +81,7 @@ func OpenDB(ctx context.Context, rawURL string) (*bun.DB, error) {
 	return bun.NewDB(sqldb, dialect), nil
 }
 
-func openDB(rawURL string) (*sql.DB, schema.Dialect, error) {
+func openDB(rawURL string, create bool) (*sql.DB, schema.Dialect, error) {
 	scheme, rest, ok := strings.Cut(rawURL, ":")
 	if !ok || !urlScheme.MatchString(scheme) {
 		// Not a URL (libpq's key=value, say): quote none of it, it may
@@ -71,7 +90,7 @@ func openDB(rawURL string) (*sql.DB, schema.Dialect, error) {
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite":
-		return openSQLite(rest)
+		return openSQLite(rest, create)
 	case "postgres", "postgresql":
 		cfg, err := pgx.ParseConfig(rawURL)
 		if err != nil {
@@ -110,12 +129,20 @@ func limitPool(db *sql.DB) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
-func openSQLite(path string) (*sql.DB, schema.Dialect, error) {
+func openSQLite(path string, create bool) (*sql.DB, schema.Dialect, error) {
 	if path == "" {
 		return nil, nil, errors.New("empty SQLite path (want sqlite:PATH or sqlite::memory:)")
 	}
 	memory := path == ":memory:"
 	q := url.Values{}
+	if !memory && !create {
+		// The check gives the clear message; mode=rw makes SQLite itself
+		// refuse to create the file, should it vanish in between.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%w: %s", ErrNoDatabaseFile, path)
+		}
+		q.Set("mode", "rw")
+	}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	if !memory {

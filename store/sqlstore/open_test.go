@@ -217,3 +217,23 @@ func TestOpenDBUsesUTF8MB4WhateverTheMySQLURLSays(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenExistingDBNeverCreatesAnSQLiteFile: a path that does not exist
+// is ErrNoDatabaseFile, naming it, and no file appears; an existing one
+// opens.
+func TestOpenExistingDBNeverCreatesAnSQLiteFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "typo.db")
+	_, err := sqlstore.OpenExistingDB(t.Context(), "sqlite:"+path)
+	require.ErrorIs(t, err, sqlstore.ErrNoDatabaseFile)
+	require.ErrorContains(t, err, path)
+	require.NoFileExists(t, path)
+
+	db, err := sqlstore.OpenDB(t.Context(), "sqlite:"+path)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	db, err = sqlstore.OpenExistingDB(t.Context(), "sqlite:"+path)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+}
