@@ -110,9 +110,11 @@ const (
 // Observer receives what a metrics exporter counts. See Stats for the
 // same figures as totals.
 type Observer interface {
-	// ChangeReceived is called for each change read from the log, with
-	// its lag: from its recording (the writer's clock) to its delivery to
-	// subscribers (this Feed's clock).
+	// ChangeReceived is called for each change made by another instance
+	// read from the log (not for this instance's own, see
+	// serviceaccount.RecordedChange.Own), with its lag: from its
+	// recording (the writer's clock) to its delivery to subscribers (this
+	// Feed's clock).
 	ChangeReceived(lag time.Duration)
 	// Failed is called for each failed poll, listen or prune.
 	Failed(op Op, err error)
@@ -122,7 +124,8 @@ type Observer interface {
 type Stats struct {
 	Polls           int64 // successful polls
 	PollFailures    int64
-	Changes         int64 // changes delivered to subscribers
+	Changes         int64 // changes delivered to subscribers, this instance's own included
+	OwnChanges      int64 // of Changes, those made through this instance's store
 	Resyncs         int64 // AllChanged deliveries
 	Notifications   int64 // valid notifications heard
 	Malformed       int64 // notifications ignored as not ours
@@ -131,7 +134,7 @@ type Stats struct {
 	Pruned          int64 // rows deleted by this instance
 	PruneFailures   int64
 	Position        int64         // the last change id delivered
-	LastLag         time.Duration // lag of the last change delivered
+	LastLag         time.Duration // lag of the last change from another instance
 	Listening       bool          // a LISTEN is in effect now
 	ListenSupported bool          // the store can push and PollOnly is off
 }
@@ -161,10 +164,10 @@ type Feed struct {
 	pruneEvery time.Duration // set by Start
 
 	stats struct {
-		polls, pollFailures, changes, resyncs, notifications, malformed atomic.Int64
-		listens, listenFailures, pruned, pruneFailures                  atomic.Int64
-		lastLag                                                         atomic.Int64
-		listening                                                       atomic.Bool
+		polls, pollFailures, changes, own, resyncs, notifications, malformed atomic.Int64
+		listens, listenFailures, pruned, pruneFailures                       atomic.Int64
+		lastLag                                                              atomic.Int64
+		listening                                                            atomic.Bool
 	}
 	logs [3]rateLimitedLog // by op: poll, listen, prune
 
@@ -299,6 +302,7 @@ func (f *Feed) Stats() Stats {
 		Polls:           s.polls.Load(),
 		PollFailures:    s.pollFailures.Load(),
 		Changes:         s.changes.Load(),
+		OwnChanges:      s.own.Load(),
 		Resyncs:         s.resyncs.Load(),
 		Notifications:   s.notifications.Load(),
 		Malformed:       s.malformed.Load(),
@@ -422,8 +426,14 @@ func (f *Feed) pollPage(ctx context.Context) (full bool, err error) {
 		for _, s := range subs {
 			s.AccountChanged(c.AccountID)
 		}
-		lag := now.Sub(c.RecordedAt)
 		f.stats.changes.Add(1)
+		if c.Own {
+			// Made through this instance's own store: the Manager told
+			// its cache already, and it is no change "received".
+			f.stats.own.Add(1)
+			continue
+		}
+		lag := now.Sub(c.RecordedAt)
 		f.stats.lastLag.Store(int64(lag))
 		if f.observer != nil {
 			f.observer.ChangeReceived(lag)

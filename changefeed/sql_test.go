@@ -281,3 +281,48 @@ func TestAFeedStartedDuringAChangeGetsIt(t *testing.T) {
 		require.Equal(t, acct.ID.String(), again.next(t))
 	})
 }
+
+// countingObserver counts what a metrics exporter would: feed.changes.
+type countingObserver struct{ received atomic.Int64 }
+
+func (o *countingObserver) ChangeReceived(time.Duration) { o.received.Add(1) }
+func (o *countingObserver) Failed(changefeed.Op, error)  {}
+
+// The Observer (the serviceaccounts.feed.changes metric, "changes made by
+// other instances") hears only other instances' changes: an instance's
+// own changes, read back from the shared log, are delivered but not
+// counted as received.
+func TestTheFeedCountsOnlyOtherInstancesChanges(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect, url string) {
+		stores := sqltest.NewSharedStores(t, url, 2)
+		clock := clockwork.NewFakeClock()
+		other := newInstance(t, stores[0], clock, false)
+		obs := &countingObserver{}
+		feed, err := changefeed.New(changefeed.Config{Store: stores[1], Clock: clock, Logger: slog.New(slog.DiscardHandler), Observer: obs})
+		require.NoError(t, err)
+		self := &instance{feed: feed, polls: feed.PollsForTest(), rec: newRecorder()}
+		feed.Subscribe(self.rec)
+		self.start(t)
+		mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: stores[1], Clock: clock})
+		require.NoError(t, err)
+		ctx := t.Context()
+
+		// Three changes of its own, two of the other instance's.
+		mine, err := mgr.CreateAccount(ctx, serviceaccount.AccountInput{Label: "mine"})
+		require.NoError(t, err)
+		_, err = mgr.CreateKey(ctx, mine.ID, serviceaccount.CreateKeyInput{})
+		require.NoError(t, err)
+		theirs, err := other.mgr.CreateAccount(ctx, serviceaccount.AccountInput{Label: "theirs"})
+		require.NoError(t, err)
+		_, err = mgr.UpdateAccount(ctx, mine.ID, serviceaccount.AccountInput{Label: "mine, renamed"})
+		require.NoError(t, err)
+		_, err = other.mgr.CreateKey(ctx, theirs.ID, serviceaccount.CreateKeyInput{})
+		require.NoError(t, err)
+		self.catchUp(t, clock, stores[0])
+
+		st := feed.Stats()
+		require.EqualValues(t, 5, st.Changes, "every change is delivered")
+		require.EqualValues(t, 3, st.OwnChanges)
+		require.EqualValues(t, 2, obs.received.Load(), "only the other instance's changes are counted as received")
+	})
+}

@@ -3,13 +3,20 @@
 //
 //	mw, err := middleware.New(middleware.Config{Manager: mgr})
 //	...
-//	defer mw.Close(ctx) // after http.Server.Shutdown: writes the last uses
-//
 //	mux := http.NewServeMux()
 //	mux.Handle("GET /v1/studies/{studyKey}/responses",
 //		mw.Require("study", middleware.PathValue("studyKey"), "get-responses",
 //			middleware.Attr("surveyKey", middleware.Query("surveyKey")))(responses))
-//	http.ListenAndServe(addr, mw.Authenticate(mux))
+//	srv := &http.Server{Addr: addr, Handler: mw.Authenticate(mux)}
+//	go srv.ListenAndServe()
+//	<-ctx.Done()
+//	srv.Shutdown(shutdownCtx) // first: every request served has recorded its use
+//	mw.Close(shutdownCtx)     // then: writes the last uses still in memory
+//
+// Not "defer mw.Close(ctx)" before "log.Fatal(http.ListenAndServe(…))":
+// log.Fatal exits without running deferred calls, and up to one flush
+// interval of last uses would be lost at every restart. The README's
+// "Embedding it in your own server" has the whole program.
 //
 // # Flow
 //

@@ -23,6 +23,11 @@ type RecordedChange struct {
 	ID         int64
 	AccountID  uuid.UUID
 	RecordedAt time.Time
+	// Own is true for a change recorded through the same Store value that
+	// lists it (this instance's own change), so that a feed can count
+	// only other instances' changes. Backends that cannot tell (a memory
+	// store, which only one process reaches) leave it false.
+	Own bool
 }
 
 // ChangeRecordParams are the inputs of ChangeRecord.

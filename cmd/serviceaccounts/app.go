@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/uptrace/bun"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
@@ -84,7 +84,7 @@ so the same validation, key policy and audit log apply as in the management
 API; changes are audited as the actor cli:USER.
 
 The database is named by --db or SA_DB:
-  sqlite:PATH                                     a file, created if missing
+  sqlite:PATH                                     a file, created by migrate only
   postgres://user:pass@host:port/db?sslmode=…     (or postgresql://)
   mysql://user:pass@host:port/db                  MySQL or MariaDB
 Prefer SA_DB for a URL with a password: other users of the machine can see
@@ -146,8 +146,10 @@ func (a *app) complete() error {
 	return nil
 }
 
-// open opens and pings the database once per run.
-func (a *app) open(ctx context.Context) (*bun.DB, error) {
+// open opens and pings the database once per run. Only migrate passes
+// create: every other command, the reading ones first, needs a migrated
+// database, so a mistyped SQLite path must not leave an empty file behind.
+func (a *app) open(ctx context.Context, create bool) (*bun.DB, error) {
 	if a.pool != nil {
 		return a.pool, nil
 	}
@@ -157,7 +159,14 @@ func (a *app) open(ctx context.Context) (*bun.DB, error) {
 	case strings.EqualFold(a.db, "memory:") || strings.EqualFold(a.db, "sqlite::memory:"):
 		return nil, usagef("--db %s keeps nothing between commands: use sqlite:PATH, postgres://… or mysql://…", a.db)
 	}
-	pool, err := sqlstore.OpenDB(ctx, a.db)
+	openDB := sqlstore.OpenExistingDB
+	if create {
+		openDB = sqlstore.OpenDB
+	}
+	pool, err := openDB(ctx, a.db)
+	if errors.Is(err, sqlstore.ErrNoDatabaseFile) {
+		return nil, failf("%v (check --db or %s; \"serviceaccounts migrate\" creates a database)", err, envDB)
+	}
 	if err != nil {
 		return nil, failf("%v (check --db or %s)", err, envDB)
 	}
@@ -176,7 +185,7 @@ func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	pool, err := a.open(ctx)
+	pool, err := a.open(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -229,11 +238,10 @@ func (a *app) close() {
 const maxMessage = 1000
 
 // oneLine makes msg one bounded line, with any password of --db masked in
-// case a driver's message quotes it (OpenDB's own messages never do).
+// case a driver's message quotes it (OpenDB's own messages never do),
+// whatever form --db takes.
 func (a *app) oneLine(msg string) string {
-	for _, secret := range urlSecrets(a.db) {
-		msg = strings.ReplaceAll(msg, secret, "xxxxx")
-	}
+	msg = connstr.Hide(msg, a.db)
 	msg = strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
 	if len(msg) > maxMessage {
 		cut := maxMessage
@@ -243,33 +251,6 @@ func (a *app) oneLine(msg string) string {
 		msg = msg[:cut] + "…"
 	}
 	return msg
-}
-
-// urlSecrets returns the passwords a database URL holds, raw and escaped.
-func urlSecrets(rawURL string) []string {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil
-	}
-	var secrets []string
-	add := func(s string) {
-		// A one- or two-character password would mask unrelated text.
-		if len(s) >= 3 {
-			secrets = append(secrets, s, url.QueryEscape(s), url.PathEscape(s))
-		}
-	}
-	if p, ok := u.User.Password(); ok {
-		add(p)
-	}
-	for name, values := range u.Query() {
-		switch strings.ToLower(name) {
-		case "password", "passwd", "pwd", "sslpassword":
-			for _, v := range values {
-				add(v)
-			}
-		}
-	}
-	return secrets
 }
 
 // action adapts a command's work to cobra: it gives the work a context

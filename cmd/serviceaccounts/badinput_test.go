@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,6 +66,15 @@ func TestUnopenableDatabaseIsOneLineWithThePasswordMasked(t *testing.T) {
 		"mysql://admin:s3cr3t-pw@127.0.0.1:1/app",
 		"sqlite:" + t.TempDir() + "/no/such/dir/sa.db",
 		"oracle://admin:s3cr3t-pw@db/app",
+		// Not URLs, or malformed ones: masked all the same.
+		"host=127.0.0.1 port=1 user=admin password='s3cr3t-pw and more' dbname=app",
+		"password=s3cr3t-pw host=127.0.0.1",
+		"admin:s3cr3t-pw@tcp(127.0.0.1:1)/app",
+		"mysql://admin:s3cr3t-pw@tcp(127.0.0.1:1)/app",
+		"postgres:/admin:s3cr3t-pw@127.0.0.1:1/app",
+		"postgres:///admin:s3cr3t-pw@127.0.0.1:1/app",
+		"postgres://admin:s3cr3t-pw@127.0.0.1:bad port/app",
+		"password=x:s3cr3t-pw host=127.0.0.1",
 	} {
 		c := newTool(t, db, "")
 		msg := c.fail(1, "accounts", "list")
@@ -76,9 +87,40 @@ func TestUnopenableDatabaseIsOneLineWithThePasswordMasked(t *testing.T) {
 	}
 }
 
+// TestCommandsOnAMistypedSQLitePathCreateNoFile: only migrate creates an
+// SQLite file; a read (or any other command) on a path that does not
+// exist fails, naming the path, and leaves nothing behind.
+func TestCommandsOnAMistypedSQLitePathCreateNoFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "typo.db")
+	c := newTool(t, "sqlite:"+path, "")
+	id := "0b5ac4e0-5d5a-4d47-9f0e-0d1f3f0b6c11"
+	for _, args := range [][]string{
+		{"accounts", "list"},
+		{"accounts", "get", id},
+		{"keys", "list", id},
+		{"permissions", "list", id},
+		{"audit", "list"},
+		{"accounts", "create", "--label", "x"},
+	} {
+		msg := c.fail(1, args...)
+		assert.Contains(t, msg, "no such SQLite database file: "+path, args)
+		assert.Contains(t, msg, "serviceaccounts migrate", args)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries, "%v created a file", args)
+	}
+	c.ok("migrate")
+	require.FileExists(t, path)
+	c.ok("accounts", "list")
+}
+
 func TestUnmigratedDatabaseSaysToMigrate(t *testing.T) {
 	t.Parallel()
 	c := newTool(t, sqltest.SQLiteURL(t), "")
+	// An empty file, as another tool or an interrupted migrate leaves it.
+	require.NoError(t, os.WriteFile(strings.TrimPrefix(c.db, "sqlite:"), nil, 0o600))
 	msg := c.fail(1, "accounts", "create", "--label", "x")
 	require.Regexp(t, `needs \d+ migration\(s\) \(20260101000001_create_tables, .*\): run "serviceaccounts migrate" with the same --db first`, msg)
 	c.ok("migrate")

@@ -22,7 +22,7 @@ once. Every other command refuses to work on a database that needs migrating.`,
   serviceaccounts --db mysql://root@127.0.0.1:3306/app migrate -o json`,
 		Args: args(),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			pool, err := a.open(ctx)
+			pool, err := a.open(ctx, true)
 			if err != nil {
 				return err
 			}

@@ -48,12 +48,16 @@ func Example() {
 
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", http.StripPrefix("/admin",
-		admin.RequireBearerToken(os.Getenv("ADMIN_TOKEN"), admin.New(mgr))))
+		admin.RequireBearerToken(os.Getenv("ADMIN_TOKEN"),
+			// Who made each change, for the audit log.
+			admin.New(mgr, admin.WithActor(admin.RequestActor("admin-token"))))))
 	mux.Handle("GET /v1/studies/{studyKey}/responses", mw.Authenticate(
 		mw.Require("study", middleware.PathValue("studyKey"), "get-responses",
 			middleware.Attr("surveyKey", middleware.Query("surveyKey")),
 		)(http.HandlerFunc(listResponses))))
-	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// NoRedirect: a plain ServeMux would answer DELETE …/api-keys/.. with a
+	// redirect that clients follow, DELETE included.
+	srv := &http.Server{Addr: "127.0.0.1:8080", Handler: admin.NoRedirect(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 			log.Fatal(err)

@@ -74,6 +74,13 @@ func TestUnreachableDatabaseIsAClearError(t *testing.T) {
 		"mysql://someone:s3cret-password@127.0.0.1:1/test",
 		"sqlite:" + t.TempDir() + "/no/such/dir/x.db",
 		"oracle://nope",
+		// Not URLs, or malformed ones: masked all the same.
+		"host=127.0.0.1 port=1 user=someone password='s3cret-password and more' dbname=test",
+		"someone:s3cret-password@tcp(127.0.0.1:1)/test",
+		"mysql://someone:s3cret-password@tcp(127.0.0.1:1)/test",
+		"postgres:/someone:s3cret-password@127.0.0.1:1/test",
+		"postgres://someone:s3cret-password@127.0.0.1:bad port/test",
+		"password=x:s3cret-password host=127.0.0.1",
 	} {
 		code, _, stderr := runBinary(t, []string{"ADMIN_TOKEN=e2e-admin-token-0123456789"}, "-db", db, "-addr", "127.0.0.1:0")
 		assert.Equal(t, 1, code, db)

@@ -56,6 +56,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
 )
 
 func main() {
@@ -86,5 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, stdout, stderr)
+	// Whatever a driver or a dependency says, the -db password stays out
+	// of the message main prints.
+	return connstr.HideError(serve(ctx, cfg, stdout, stderr), cfg.db)
 }

@@ -110,6 +110,7 @@ func (s *Store) changeRecord(ctx context.Context, ex executor, p serviceaccount.
 	if err != nil {
 		return fmt.Errorf("sqlstore: record a change of account %s: %w", p.AccountID, mapError(err))
 	}
+	s.own.add(p.AccountID, p.RecordedAt)
 	return nil
 }
 
@@ -146,7 +147,10 @@ func (s *Store) ChangeList(ctx context.Context, p serviceaccount.ChangeListParam
 		if !id.Valid {
 			continue // the head alone: no change after p.After
 		}
-		page.Changes = append(page.Changes, serviceaccount.RecordedChange{ID: id.Int64, AccountID: accountID.ID, RecordedAt: at.Time})
+		page.Changes = append(page.Changes, serviceaccount.RecordedChange{
+			ID: id.Int64, AccountID: accountID.ID, RecordedAt: at.Time,
+			Own: s.own.has(accountID.ID, at.Time),
+		})
 	}
 	if err := rows.Err(); err != nil {
 		return serviceaccount.ChangePage{}, fmt.Errorf("sqlstore: list changes: %w", mapError(err))

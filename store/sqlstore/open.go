@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -20,6 +23,8 @@ import (
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/schema"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
 )
 
 // OpenDB opens and pings the database named by a URL:
@@ -39,31 +44,53 @@ import (
 // cache prepares each of the store's statements once per connection.
 // PostgreSQL and MySQL pools are capped at 25 connections.
 //
-// The error for an unreachable database names it without its password.
+// The error for an unreachable database names it without its password,
+// whatever form the connection string takes.
 // The caller closes the returned DB.
 func OpenDB(ctx context.Context, rawURL string) (*bun.DB, error) {
-	sqldb, dialect, err := openDB(rawURL)
+	return open(ctx, rawURL, true)
+}
+
+// OpenExistingDB is OpenDB for a caller that must not create a database:
+// an SQLite file that does not exist is an error naming its path
+// (ErrNoDatabaseFile), and is not created, so that a mistyped path in a
+// command that only reads leaves nothing behind. Other databases open as
+// with OpenDB.
+func OpenExistingDB(ctx context.Context, rawURL string) (*bun.DB, error) {
+	return open(ctx, rawURL, false)
+}
+
+// ErrNoDatabaseFile is OpenExistingDB's error for an SQLite file that does
+// not exist.
+var ErrNoDatabaseFile = errors.New("no such SQLite database file")
+
+func open(ctx context.Context, rawURL string, create bool) (*bun.DB, error) {
+	sqldb, dialect, err := openDB(rawURL, create)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: open %s: %w", RedactURL(rawURL), err)
+		return nil, connstr.HideError(fmt.Errorf("sqlstore: open %s: %w", RedactURL(rawURL), err), rawURL)
 	}
 	// Ping before bun.NewDB: the MySQL dialect queries the server version
 	// when bun adopts the pool and only logs (to the standard logger) when
 	// that fails, which would put a stray line before our clear error.
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
-		return nil, fmt.Errorf("sqlstore: connect to %s: %w", RedactURL(rawURL), err)
+		// A driver may quote the password in its own message (pgx does,
+		// for a database name read from a malformed URL).
+		return nil, connstr.HideError(fmt.Errorf("sqlstore: connect to %s: %w", RedactURL(rawURL), err), rawURL)
 	}
 	return bun.NewDB(sqldb, dialect), nil
 }
 
-func openDB(rawURL string) (*sql.DB, schema.Dialect, error) {
+func openDB(rawURL string, create bool) (*sql.DB, schema.Dialect, error) {
 	scheme, rest, ok := strings.Cut(rawURL, ":")
-	if !ok {
-		return nil, nil, errors.New("want sqlite:PATH, postgres://… or mysql://…")
+	if !ok || !urlScheme.MatchString(scheme) {
+		// Not a URL (libpq's key=value, say): quote none of it, it may
+		// hold a password.
+		return nil, nil, errors.New("not a database URL: want sqlite:PATH, postgres://… or mysql://user:pass@host:port/db")
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite":
-		return openSQLite(rest)
+		return openSQLite(rest, create)
 	case "postgres", "postgresql":
 		cfg, err := pgx.ParseConfig(rawURL)
 		if err != nil {
@@ -92,18 +119,30 @@ func openDB(rawURL string) (*sql.DB, schema.Dialect, error) {
 	}
 }
 
+// urlScheme is what RFC 3986 allows as a scheme, so that an unknown one
+// can be quoted without quoting part of a password.
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
+
 func limitPool(db *sql.DB) {
 	db.SetMaxOpenConns(25)
 	db.SetMaxIdleConns(25)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
-func openSQLite(path string) (*sql.DB, schema.Dialect, error) {
+func openSQLite(path string, create bool) (*sql.DB, schema.Dialect, error) {
 	if path == "" {
 		return nil, nil, errors.New("empty SQLite path (want sqlite:PATH or sqlite::memory:)")
 	}
 	memory := path == ":memory:"
 	q := url.Values{}
+	if !memory && !create {
+		// The check gives the clear message; mode=rw makes SQLite itself
+		// refuse to create the file, should it vanish in between.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%w: %s", ErrNoDatabaseFile, path)
+		}
+		q.Set("mode", "rw")
+	}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	if !memory {
@@ -188,29 +227,11 @@ func mysqlConfig(rawURL string) (*mysql.Config, error) {
 	return cfg, nil
 }
 
-// RedactURL returns a database URL fit for messages and logs: the password
-// of its user-info part and of any password-like query parameter
-// (password, passwd, pwd, sslpassword) replaced by "xxxxx". A URL that does
-// not parse is reduced to its scheme. sqlite: URLs hold no secret and are
-// returned as they are.
+// RedactURL returns a connection string fit for messages and logs: the
+// password masked as "xxxxx" in whatever form it is written (a URL's
+// user-info or password-like query parameter, libpq's key=value, the MySQL
+// driver's user:pass@tcp(…), a malformed URL). sqlite: names hold no
+// secret and are returned as they are.
 func RedactURL(rawURL string) string {
-	if strings.HasPrefix(strings.ToLower(rawURL), "sqlite:") {
-		return rawURL
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme == "" {
-		scheme, _, _ := strings.Cut(rawURL, ":")
-		return scheme + ":…"
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for name := range q {
-			switch strings.ToLower(name) {
-			case "password", "passwd", "pwd", "sslpassword":
-				q.Set(name, "xxxxx")
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
+	return connstr.Redact(rawURL)
 }

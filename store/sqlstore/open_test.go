@@ -155,6 +155,8 @@ func TestStoreOnPostgresWithTheSimpleProtocol(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, url) })
 }
 
+// TestRedactURLHidesEveryPassword: RedactURL is internal/connstr's
+// Redact, which has the full table; these are its main forms.
 func TestRedactURLHidesEveryPassword(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://u:hunter2@h:5432/db?sslmode=disable":      "postgres://u:xxxxx@h:5432/db?sslmode=disable",
@@ -164,12 +166,34 @@ func TestRedactURLHidesEveryPassword(t *testing.T) {
 		"mysql://root@host/db?pwd=hunter2":                    "mysql://root@host/db?pwd=xxxxx",
 		"postgres://u@h/db?sslpassword=hunter2&sslkey=/k.pem": "postgres://u@h/db?sslkey=%2Fk.pem&sslpassword=xxxxx",
 		"sqlite:/tmp/x.db":                                    "sqlite:/tmp/x.db",
-		"postgres://u:hunter2@h:bad port/db":                  "postgres:…",
+		"postgres://u:hunter2@h:bad port/db":                  "postgres:xxxxx@h:bad port/db",
+		"host=h password='p@ss hunter2' dbname=db":            "host=h password=xxxxx dbname=db",
+		"root:hunter2@tcp(h:3306)/db":                         "root:xxxxx@tcp(h:3306)/db",
+		"postgres:/u:hunter2@h/db":                            "postgres:xxxxx@h/db",
 	} {
 		got := sqlstore.RedactURL(in)
 		require.Equal(t, want, got, in)
 		require.NotContains(t, got, "hunter2")
 		require.NotContains(t, got, "p@ss")
+	}
+}
+
+// TestOpenDBErrorsNeverHoldThePassword: whatever the form, OpenDB's
+// error (its own text and the driver's) masks the password.
+func TestOpenDBErrorsNeverHoldThePassword(t *testing.T) {
+	t.Parallel()
+	for _, conn := range []string{
+		"host=127.0.0.1 port=1 password='hunter2 x' dbname=db",
+		"password=x:hunter2 host=127.0.0.1",
+		"root:hunter2@tcp(127.0.0.1:1)/db",
+		"postgres:/u:hunter2@127.0.0.1:1/db",
+		"postgres:///u:hunter2@127.0.0.1:1/db?connect_timeout=5", // pgx quotes the database name
+		"postgres://u:hunter2@127.0.0.1:1/db?sslmode=disable&connect_timeout=5",
+		"mysql://u:hunter2@127.0.0.1:1/db",
+	} {
+		_, err := sqlstore.OpenDB(t.Context(), conn)
+		require.Error(t, err, conn)
+		require.NotContains(t, err.Error(), "hunter2", conn)
 	}
 }
 
@@ -192,4 +216,24 @@ func TestOpenDBUsesUTF8MB4WhateverTheMySQLURLSays(t *testing.T) {
 			requireWorks(t, db) // round-trips an emoji label
 		})
 	}
+}
+
+// TestOpenExistingDBNeverCreatesAnSQLiteFile: a path that does not exist
+// is ErrNoDatabaseFile, naming it, and no file appears; an existing one
+// opens.
+func TestOpenExistingDBNeverCreatesAnSQLiteFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "typo.db")
+	_, err := sqlstore.OpenExistingDB(t.Context(), "sqlite:"+path)
+	require.ErrorIs(t, err, sqlstore.ErrNoDatabaseFile)
+	require.ErrorContains(t, err, path)
+	require.NoFileExists(t, path)
+
+	db, err := sqlstore.OpenDB(t.Context(), "sqlite:"+path)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	db, err = sqlstore.OpenExistingDB(t.Context(), "sqlite:"+path)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
 }

@@ -30,6 +30,7 @@ type Store struct {
 	prefix  string
 	q       queries
 	changes changeQueries
+	own     *ownChanges // changes recorded through this Store, for ChangeList's Own
 
 	// keyByHashStmt is KeyByHash's statement, prepared on first use, on
 	// SQLite only: there, parsing and planning is nearly half the cost of
@@ -101,6 +102,7 @@ func New(db *bun.DB, opts ...Option) (*Store, error) {
 		prefix:  c.prefix,
 		q:       buildQueries(name, tableNames(c.prefix)),
 		changes: buildChangeQueries(name, tableNames(c.prefix)),
+		own:     &ownChanges{},
 	}, nil
 }
 
