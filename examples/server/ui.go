@@ -48,7 +48,7 @@ func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, cfg config, log *s
 		throttle:   throttle,
 		clientAddr: cfg.clientAddr,
 		token:      sha256.Sum256([]byte(cfg.adminToken)),
-		cop:      http.NewCrossOriginProtection(),
+		cop:        http.NewCrossOriginProtection(),
 		page: adminui.New(mgr, adminui.Options{
 			Prefix:    uiPrefix,
 			LogoutURL: uiPrefix + "/logout",
@@ -78,9 +78,9 @@ type uiAuth struct {
 	sessions   *sessionStore
 	throttle   *auththrottle.Throttle
 	clientAddr clientaddr.Func
-	token    [sha256.Size]byte
-	cop      *http.CrossOriginProtection
-	page     http.Handler
+	token      [sha256.Size]byte
+	cop        *http.CrossOriginProtection
+	page       http.Handler
 }
 
 // requireSession passes requests with a live session to next. Without one,
