@@ -18,15 +18,15 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
 )
 
-// throttledAPI serves a bearer-protected handler over real HTTP. The
-// test's connections come from the loopback, which it trusts as a proxy,
-// so that X-Forwarded-For stands for distinct clients.
-func throttledAPI(t *testing.T, token string) (*httptest.Server, *clockwork.FakeClock) {
+// throttledAPI serves a bearer-protected handler over real HTTP, trusting
+// the proxies in trusted. The test's connections come from the loopback:
+// with 127.0.0.0/8 trusted, X-Forwarded-For stands for distinct clients.
+func throttledAPI(t *testing.T, token, trusted string) (*httptest.Server, *clockwork.FakeClock) {
 	t.Helper()
 	clock := clockwork.NewFakeClock()
 	th, err := auththrottle.New(auththrottle.Config{Clock: clock})
 	require.NoError(t, err)
-	proxies, err := clientaddr.NewTrustedProxies([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
+	proxies, err := clientaddr.NewTrustedProxies([]netip.Prefix{netip.MustParsePrefix(trusted)})
 	require.NoError(t, err)
 	h, err := admin.NewBearerAuth(admin.BearerConfig{Token: token, ClientAddr: proxies.ClientAddr, Throttle: th},
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
@@ -52,7 +52,7 @@ func call(t *testing.T, srv *httptest.Server, client, authorization string) *htt
 
 func TestBearerAuthThrottlesRepeatedFailures(t *testing.T) {
 	const token = "s3cret-admin-token-0123"
-	srv, clock := throttledAPI(t, token)
+	srv, clock := throttledAPI(t, token, "127.0.0.0/8")
 	const guesser, other = "198.51.100.7", "198.51.100.8"
 
 	for i := range 10 {
@@ -91,7 +91,7 @@ func TestBearerAuthThrottlesRepeatedFailures(t *testing.T) {
 
 func TestBearerAuthDoesNotCountMissingTokens(t *testing.T) {
 	const token = "s3cret-admin-token-0123"
-	srv, _ := throttledAPI(t, token)
+	srv, _ := throttledAPI(t, token, "127.0.0.0/8")
 	for range 30 {
 		require.Equal(t, http.StatusUnauthorized, call(t, srv, "198.51.100.7", "").StatusCode)
 		require.Equal(t, http.StatusUnauthorized, call(t, srv, "198.51.100.7", "Basic abc").StatusCode)
@@ -101,18 +101,9 @@ func TestBearerAuthDoesNotCountMissingTokens(t *testing.T) {
 
 func TestBearerAuthSpoofedForwardingFromAnUntrustedPeerChangesNothing(t *testing.T) {
 	const token = "s3cret-admin-token-0123"
-	clock := clockwork.NewFakeClock()
-	th, err := auththrottle.New(auththrottle.Config{Clock: clock})
-	require.NoError(t, err)
-	// Only 10.0.0.0/8 is trusted: the loopback's X-Forwarded-For is not read,
-	// so rotating it does not make a guesser a new client.
-	proxies, err := clientaddr.NewTrustedProxies([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
-	require.NoError(t, err)
-	h, err := admin.NewBearerAuth(admin.BearerConfig{Token: token, ClientAddr: proxies.ClientAddr, Throttle: th},
-		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	// Only 10.0.0.0/8 is trusted: the loopback's X-Forwarded-For is not
+	// read, so rotating it does not make a guesser a new client.
+	srv, _ := throttledAPI(t, token, "10.0.0.0/8")
 	for i := range 10 {
 		require.Equal(t, http.StatusUnauthorized, call(t, srv, netip.AddrFrom4([4]byte{198, 51, 100, byte(i)}).String(), "Bearer wrong").StatusCode)
 	}
