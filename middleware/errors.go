@@ -412,8 +412,8 @@ var (
 // an application/problem+json body (RFC 9457) whose detail says what was
 // wrong without echoing the key, and with X-Content-Type-Options: nosniff,
 // since the detail may quote a JSON key name the client sent. The
-// WWW-Authenticate header of a 401 is already set by the middleware when
-// an ErrorHandler runs. Applications with their own ErrorHandler can call
+// WWW-Authenticate header of a 401 and the Retry-After of a 429 are
+// already set by the middleware when an ErrorHandler runs. Applications with their own ErrorHandler can call
 // it for the errors they leave alone.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p, ok := staticProblem(err)
