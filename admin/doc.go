@@ -124,7 +124,7 @@
 // # Errors
 //
 // Errors are RFC 9457 application/problem+json documents with "type"
-// (always about:blank), "title", "status", "detail" and a stable "code",
+// (about:blank, except urn:serviceaccounts:problem:too_many_attempts), "title", "status", "detail" and a stable "code",
 // and for invalid input an "errors" array of {"field","message"} whose
 // field is the JSON name (label, expiresAt, limiter[0].surveyKey, limit,
 // cursor): the first 20, with "moreErrors" counting the rest, so that a
@@ -151,6 +151,9 @@
 //	     another store uniqueness conflict (an id collision)
 //	413  body_too_large: a body larger than MaxBodyBytes
 //	415  unsupported_media_type: a body that is not declared as JSON
+//	429  too_many_attempts: 10 wrong bearer tokens from the client within a
+//	     minute (RequireBearerToken, NewBearerAuth); Retry-After says
+//	     when to try again, and until then the right token is refused too
 //	503  unavailable: the store failed (a lost connection, a closed pool), or the
 //	     request's context ended before it answered; the detail is
 //	     generic and the cause is logged

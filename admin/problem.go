@@ -42,7 +42,12 @@ const (
 	codeInvalidToken         = "invalid_token"
 	codeAmbiguousCredentials = "ambiguous_credentials"
 	codeAmbiguousHeader      = "ambiguous_header"
+	codeTooManyAttempts      = "too_many_attempts"
 )
+
+// problemTypePrefix makes a problem type URI of a code, as version 3 of
+// the design gives every problem (urn:serviceaccounts:problem:<code>).
+const problemTypePrefix = "urn:serviceaccounts:problem:"
 
 // statusCodes is the code of a problem that sets none of its own.
 var statusCodes = map[int]string{

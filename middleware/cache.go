@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
@@ -27,7 +28,7 @@ const maxSharedAttempts = 3
 // since only well-formed keys are ever looked up, and SHA-256 is preimage
 // resistant. Junk of the right shape therefore costs a hash of a few dozen
 // bytes, a cache miss and a Parse, and never reaches the store.
-func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string) (*entry, cacheResult, reading, error) {
+func (m *Middleware) lookup(r *http.Request, h *apikey.Hash, key string) (*entry, cacheResult, reading, error) {
 	if m.cache != nil {
 		if e, ok := m.cache.GetIfPresent(*h); ok {
 			if e.unknown {
@@ -41,26 +42,37 @@ func (m *Middleware) lookup(ctx context.Context, h *apikey.Hash, key string) (*e
 		}
 	}
 	at := m.fullReading()
-	e, cr, err := m.lookupMiss(ctx, h, key)
+	e, cr, err := m.lookupMiss(r, h, key)
 	return e, cr, at, err
 }
 
-// lookupMiss is lookup without a fresh cached entry.
-func (m *Middleware) lookupMiss(ctx context.Context, h *apikey.Hash, key string) (*entry, cacheResult, error) {
-	cr := cacheMiss
+// lookupMiss is lookup without a fresh cached entry. With
+// Config.UnknownKeyLimit, the store is asked only when the client has
+// lookups of unknown keys left (see unknownKeyLimiter); only this path
+// consults it, never a cached key.
+func (m *Middleware) lookupMiss(r *http.Request, h *apikey.Hash, key string) (e *entry, cr cacheResult, err error) {
+	cr = cacheMiss
 	if m.cache == nil {
 		cr = cacheNone
 	}
 	if apikey.Parse(key, m.keyPrefix) != nil {
 		return nil, cr, ErrMalformedKey
 	}
+	if m.unknownKeys != nil {
+		client, err := m.unknownKeys.reserve(r)
+		if err != nil {
+			return nil, cr, err
+		}
+		defer func() { m.unknownKeys.settle(client, e != nil && e.unknown) }()
+	}
+	ctx := r.Context()
 	if m.cache == nil {
 		ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
 		defer cancel()
 		e, err := m.load(ctx, *h)
 		return e, cr, err
 	}
-	e, err := m.lookupShared(ctx, *h)
+	e, err = m.lookupShared(ctx, *h)
 	return e, cr, err
 }
 

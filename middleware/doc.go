@@ -73,6 +73,8 @@
 //	400  unreadable_body: Require could not read the body; ambiguous_body:
 //	     the JSON body repeats a key in one object (ignoring case);
 //	     malformed_query and ambiguous_header (see above)
+//	429  too_many_attempts: Config.UnknownKeyLimit is set and the client
+//	     has used it up on a key that is not cached (with Retry-After)
 //	503  unavailable: the store failed (authentication fails closed, never
 //	     200, never 401), or Close has begun
 //	500  internal: Require without Authenticate
@@ -120,6 +122,26 @@
 // clock, which also ages the cache, so tests can drive both with a fake
 // clock.
 //
+// # Unknown keys
+//
+// A key that fails its checksum never reaches the store, but a well-formed
+// key with a valid checksum that the cache does not hold costs one store
+// lookup, so a client sending random valid-looking keys makes the store
+// answer once per request. That is allowed by default: memory stays
+// bounded, and a limit per client is only as good as the client address
+// it counts by. Config.UnknownKeyLimit is the opt-in bound: a GCRA budget
+// of Lookups per Period for each client (Config.ClientAddr: the
+// connection's address by default, clientaddr.TrustedProxies behind a
+// proxy; IPv6 counted per /64), in a table of at most MaxClients clients
+// (the one that missed least recently is forgotten first). Every cache
+// miss reserves a lookup before the store is asked, and gets it back when
+// the key exists, so only unknown keys are charged and concurrent misses
+// cannot overrun it. A client over its budget gets 429 too_many_attempts
+// with Retry-After, without a store lookup, for every key that is not in
+// the cache, its own valid key included when that has left the cache.
+// A key found in the cache never consults the bound: the warm path is
+// unchanged.
+//
 // # Last use
 //
 // A request records its key's use in memory (atomics on the cached entry);
@@ -145,7 +167,8 @@
 //	serviceaccounts.authentications          counter {request}  code: ok, no_credentials, malformed_key,
 //	                                                            ambiguous_credentials, unknown_key,
 //	                                                            expired_key, disabled_key,
-//	                                                            disabled_account, unavailable, internal
+//	                                                            disabled_account, too_many_attempts,
+//	                                                            unavailable, internal
 //	serviceaccounts.authorizations           counter {request}  code: ok (allowed), forbidden (denied),
 //	                                                            body_too_large, unreadable_body,
 //	                                                            ambiguous_body, malformed_query,

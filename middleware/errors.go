@@ -71,6 +71,11 @@ var (
 	// middleware no longer follows the Manager's changes, so it answers
 	// nothing rather than answer from a cache that may be outdated.
 	ErrClosed error = newSentinel("middleware: closed")
+	// ErrTooManyAttempts: the client has used up Config.UnknownKeyLimit
+	// and the key is not in the cache (429). The error is a
+	// *TooManyAttemptsError, which says when to retry; the middleware sets
+	// Retry-After before the ErrorHandler runs.
+	ErrTooManyAttempts error = newSentinel("middleware: too many unknown API keys from this client")
 	// ErrNotAuthenticated: a request reached Require without passing through
 	// Authenticate. It is a wiring mistake of the application, answered 500
 	// and logged, never a silent allow.
@@ -91,6 +96,19 @@ type sentinel struct {
 func newSentinel(msg string) *sentinel { return &sentinel{msg: msg, outcome: -1} }
 
 func (e *sentinel) Error() string { return e.msg }
+
+// TooManyAttemptsError is the ErrTooManyAttempts of one request.
+type TooManyAttemptsError struct {
+	// RetryAfter is how long the client must wait before the next lookup
+	// of a key that is not cached: whole seconds, at least one.
+	RetryAfter time.Duration
+}
+
+func (e *TooManyAttemptsError) Error() string {
+	return fmt.Sprintf("%s; retry after %s", ErrTooManyAttempts, e.RetryAfter)
+}
+
+func (e *TooManyAttemptsError) Is(target error) bool { return target == ErrTooManyAttempts }
 
 // errTwoKeys keeps a request from smuggling a second key past a proxy that
 // inspects only one of the two headers.
@@ -188,7 +206,8 @@ func (e *ForbiddenError) Error() string {
 }
 
 // StatusOf is the HTTP status the default ErrorHandler answers err with:
-// 401 for the credential errors, 403 for *ForbiddenError, 413 for
+// 401 for the credential errors, 403 for *ForbiddenError, 429 for
+// ErrTooManyAttempts, 413 for
 // ErrBodyTooLarge, 400 for ErrUnreadableBody, ErrAmbiguousBody,
 // ErrAmbiguousCredentials, ErrMalformedQuery and ErrAmbiguousHeader, 503
 // for ErrStoreUnavailable and ErrClosed, and 500 for anything else.
@@ -231,6 +250,21 @@ var outcomes = []struct {
 	{ErrAmbiguousBody, outcome{http.StatusBadRequest, "ambiguous_body"}},
 	{ErrMalformedQuery, outcome{http.StatusBadRequest, "malformed_query"}},
 	{ErrAmbiguousHeader, outcome{http.StatusBadRequest, "ambiguous_header"}},
+	{ErrTooManyAttempts, outcome{http.StatusTooManyRequests, codeTooManyAttempts}},
+}
+
+// codeTooManyAttempts is ErrTooManyAttempts' code, the same as the admin
+// throttle's: too many failed attempts from one client.
+const codeTooManyAttempts = "too_many_attempts"
+
+// problemType is the "type" of a problem body: about:blank, except for the
+// codes version 3 of the design added, which carry
+// urn:serviceaccounts:problem:<code>.
+func problemType(code string) string {
+	if code == codeTooManyAttempts {
+		return "urn:serviceaccounts:problem:" + code
+	}
+	return "about:blank"
 }
 
 var outcomeInternal = outcome{http.StatusInternalServerError, "internal"}
@@ -301,6 +335,8 @@ func problemDetail(err error, status int) string {
 		return "ambiguous JSON body: a key appears more than once in one object"
 	case errors.Is(err, ErrClosed):
 		return "the service is shutting down; try again later"
+	case errors.Is(err, ErrTooManyAttempts):
+		return "too many unknown API keys were sent from this client; retry after the time in Retry-After"
 	}
 	return http.StatusText(status)
 }
@@ -319,7 +355,7 @@ func encodeProblem(err error) problemResponse {
 	enc := json.NewEncoder(&body)
 	enc.SetEscapeHTML(false) // "<key>" reads better than "\u003ckey\u003e" in curl
 	if mErr := enc.Encode(Problem{
-		Type:   "about:blank",
+		Type:   problemType(oc.code),
 		Title:  http.StatusText(status),
 		Status: status,
 		Detail: problemDetail(err, status),
@@ -343,7 +379,7 @@ func init() {
 	for _, err := range []error{
 		ErrNoCredentials, ErrMalformedKey, ErrUnknownKey, ErrExpiredKey,
 		ErrDisabledKey, ErrDisabledAccount, ErrNotAuthenticated, ErrClosed,
-		ErrAmbiguousCredentials, ErrMalformedQuery, ErrAmbiguousHeader,
+		ErrAmbiguousCredentials, ErrMalformedQuery, ErrAmbiguousHeader, ErrTooManyAttempts,
 	} {
 		err.(*sentinel).problem = encodeProblem(err)
 	}
@@ -355,6 +391,9 @@ func staticProblem(err error) (problemResponse, bool) {
 	}
 	if err == errTwoKeys {
 		return problemTwoKeys, true
+	}
+	if _, ok := err.(*TooManyAttemptsError); ok {
+		return ErrTooManyAttempts.(*sentinel).problem, true
 	}
 	return problemResponse{}, false
 }
@@ -373,8 +412,8 @@ var (
 // an application/problem+json body (RFC 9457) whose detail says what was
 // wrong without echoing the key, and with X-Content-Type-Options: nosniff,
 // since the detail may quote a JSON key name the client sent. The
-// WWW-Authenticate header of a 401 is already set by the middleware when
-// an ErrorHandler runs. Applications with their own ErrorHandler can call
+// WWW-Authenticate header of a 401 and the Retry-After of a 429 are
+// already set by the middleware when an ErrorHandler runs. Applications with their own ErrorHandler can call
 // it for the errors they leave alone.
 func WriteProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p, ok := staticProblem(err)
@@ -399,6 +438,11 @@ func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
 			v = headerChallenge
 		}
 		w.Header()["Www-Authenticate"] = v
+	}
+	// Returned unwrapped by the miss path; a type assertion keeps the
+	// other refusals free of errors.As.
+	if tm, ok := err.(*TooManyAttemptsError); ok {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(tm.RetryAfter/time.Second), 10))
 	}
 	m.onError(w, r, err)
 }

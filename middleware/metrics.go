@@ -43,7 +43,7 @@ const codeOK = "ok"
 // needs no series to appear first.
 var (
 	authCodes = []string{codeOK, "no_credentials", "malformed_key", "ambiguous_credentials",
-		"unknown_key", "expired_key", "disabled_key", "disabled_account", "unavailable", "internal"}
+		"unknown_key", "expired_key", "disabled_key", "disabled_account", codeTooManyAttempts, "unavailable", "internal"}
 	authzCodes = []string{codeOK, "forbidden", "body_too_large", "unreadable_body", "ambiguous_body",
 		"malformed_query", "ambiguous_header", "internal"}
 )

@@ -126,7 +126,7 @@ func TestMetricsCountAuthenticationsByCodeAndCacheResult(t *testing.T) {
 	require.Equal(t, map[string]int64{
 		"code=ok": 0, "code=no_credentials": 0, "code=malformed_key": 0, "code=ambiguous_credentials": 0,
 		"code=unknown_key": 0, "code=expired_key": 0, "code=disabled_key": 0, "code=disabled_account": 0,
-		"code=unavailable": 0, "code=internal": 0,
+		"code=too_many_attempts": 0, "code=unavailable": 0, "code=internal": 0,
 	}, mr.sums("serviceaccounts.authentications"))
 
 	require.Equal(t, http.StatusOK, get(h, "/whoami", f.key).Code)                      // miss

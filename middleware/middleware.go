@@ -19,6 +19,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
+	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -79,6 +80,19 @@ type Config struct {
 	// Logger receives store failures and failed flushes. nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// UnknownKeyLimit, when its Lookups is positive, bounds the store
+	// lookups that unknown keys cause per client address: beyond it, a
+	// key that is not in the cache is answered 429 (ErrTooManyAttempts,
+	// with Retry-After) without asking the store. Off by default; a key
+	// found in the cache never consults it. See the package documentation,
+	// section Unknown keys.
+	UnknownKeyLimit UnknownKeyLimit
+	// ClientAddr says which client a request comes from, for
+	// UnknownKeyLimit; nil means the connection's address
+	// (clientaddr.RemoteAddr). Behind a reverse proxy, pass a
+	// clientaddr.TrustedProxies' ClientAddr.
+	ClientAddr clientaddr.Func
+
 	// MeterProvider receives the middleware's metrics (see the package
 	// documentation, section Metrics). nil means the global provider,
 	// otel.GetMeterProvider(), which records nothing until the
@@ -121,6 +135,8 @@ type Middleware struct {
 	// ErrClosed instead of serving from a cache that soon stops following
 	// the Manager's changes.
 	closing atomic.Bool
+
+	unknownKeys *unknownKeyLimiter // nil: UnknownKeyLimit is off
 
 	uses            usageRecorder
 	unsubscribe     func()
@@ -186,6 +202,9 @@ func New(cfg Config) (*Middleware, error) {
 		stop:           make(chan struct{}),
 		stopped:        make(chan struct{}),
 	}
+	if cfg.UnknownKeyLimit.Lookups > 0 {
+		m.unknownKeys = newUnknownKeyLimiter(cfg.UnknownKeyLimit, cfg.ClientAddr, m.clock)
+	}
 	if !cfg.DisableCache {
 		c, err := otter.New(&otter.Options[apikey.Hash, *entry]{
 			MaximumSize: cfg.CacheSize,
@@ -235,6 +254,7 @@ func (cfg *Config) validate() error {
 	if cfg.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Sprintf("MaxBodyBytes is %d; it must be positive, or 0 for the default %d", cfg.MaxBodyBytes, DefaultMaxBodyBytes))
 	}
+	errs = append(errs, cfg.UnknownKeyLimit.check()...)
 	if len(errs) > 0 {
 		return errors.New("middleware: invalid Config: " + strings.Join(errs, "; "))
 	}
@@ -280,9 +300,9 @@ func (m *Middleware) authenticate(r *http.Request) (*entry, reading, cacheResult
 	// One clock reading serves the cache's TTL, the key's expiry and the
 	// use record (lookup reads it); a cached refusal needs only its age.
 	h := apikey.HashKey(key)
-	e, cr, at, err := m.lookup(r.Context(), &h, key)
+	e, cr, at, err := m.lookup(r, &h, key)
 	if err != nil {
-		if err == ErrMalformedKey {
+		if err == ErrMalformedKey || errors.Is(err, ErrTooManyAttempts) {
 			return nil, at, cr, err
 		}
 		m.logStoreError(r, err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
+	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -27,6 +28,13 @@ type config struct {
 	maxKeys        int
 	maxKeyLifetime time.Duration
 	auditRetention time.Duration
+	// trustedProxies is -trusted-proxies as given; clientAddr reads the
+	// client address through those proxies (the connection's without).
+	trustedProxies string
+	clientAddr     clientaddr.Func
+	// unknownKeyLookups is -unknown-key-limit: the store lookups of
+	// unknown keys one client may cause per minute (0: no bound).
+	unknownKeyLookups int
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -56,6 +64,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.timeouts.shutdown, "shutdown-timeout", 15*time.Second, "how long shutdown waits for requests in flight before closing their connections")
 	fs.DurationVar(&cfg.auditRetention, "audit-retention", 0, "how long audit events are kept, pruned hourly (0 keeps them forever)")
 	fs.DurationVar(&cfg.pollInterval, "poll-interval", changefeed.DefaultPollInterval, "how often the change log is read for changes made by other instances sharing the database")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "`CIDR,…` of the reverse proxies in front: from them, the client address is read from X-Forwarded-For (from the right, skipping these ranges); used by the admin throttle and -unknown-key-limit")
+	fs.IntVar(&cfg.unknownKeyLookups, "unknown-key-limit", 0, "store lookups of unknown API keys one client address may cause per minute; beyond it, 429 with Retry-After (0: no bound)")
 	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -112,6 +122,21 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if 10*cfg.pollInterval > changefeed.DefaultRetention {
 		return fmt.Errorf("-poll-interval %s: must be at most a tenth of the change log's retention (%s)", cfg.pollInterval, changefeed.DefaultRetention)
+	}
+	cfg.clientAddr = clientaddr.RemoteAddr
+	if cfg.trustedProxies != "" {
+		ranges, err := clientaddr.ParseRanges(cfg.trustedProxies)
+		if err != nil {
+			return fmt.Errorf("-trusted-proxies: %w", err)
+		}
+		proxies, err := clientaddr.NewTrustedProxies(ranges)
+		if err != nil {
+			return fmt.Errorf("-trusted-proxies: %w", err)
+		}
+		cfg.clientAddr = proxies.ClientAddr
+	}
+	if cfg.unknownKeyLookups < 0 {
+		return fmt.Errorf("-unknown-key-limit %d: must be 0 (no bound) or positive", cfg.unknownKeyLookups)
 	}
 	if cfg.db == "" {
 		return errors.New("-db: must not be empty (use memory: for an in-memory store)")

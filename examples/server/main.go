@@ -16,6 +16,15 @@
 //	-cache-ttl       how long a key lookup is reused (default 10s)
 //	-audit-retention how long audit events are kept, pruned hourly (default 0: forever)
 //	-access-log      log one line per request (default true; -access-log=false turns it off)
+//	-trusted-proxies CIDR,… of the reverse proxies in front; from them the client
+//	                 address is read from X-Forwarded-For, from the right
+//	-unknown-key-limit  store lookups of unknown keys per client address and
+//	                 minute (default 0: no bound); beyond it 429 with Retry-After
+//
+// The admin API and the page's login each refuse a client address for the
+// rest of the minute once it has sent 10 wrong admin tokens within one
+// (429 with Retry-After, the right token included). Behind a reverse
+// proxy, set -trusted-proxies, or every client is the proxy.
 //
 // Operations endpoints, without authentication (they hold counts, never a
 // key or a label):

@@ -8,6 +8,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/auththrottle"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -20,11 +21,25 @@ const adminActorID = "admin-token"
 // endpoints and the demonstration routes, on one mux (a second mux in
 // front would match every request twice). The demonstration handlers
 // return canned data: what matters is who gets in.
-func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken string, log *slog.Logger, ops operations) http.Handler {
+//
+// The admin API and the page's login each throttle wrong tokens per client
+// address (cfg.clientAddr), each with a throttle of its own on clock.
+func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, cfg config, clock clockwork.Clock, log *slog.Logger, ops operations) (http.Handler, error) {
 	mux := http.NewServeMux()
 	ops.register(mux, log)
-	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(adminToken, admin.New(mgr, admin.WithLogger(log), admin.WithActor(admin.RequestActor(adminActorID))))))
-	mountUI(mux, mgr, adminToken, log, clockwork.NewRealClock())
+	apiThrottle, err := auththrottle.New(auththrottle.Config{Clock: clock})
+	if err != nil {
+		return nil, err
+	}
+	api, err := admin.NewBearerAuth(admin.BearerConfig{Token: cfg.adminToken, ClientAddr: cfg.clientAddr, Throttle: apiThrottle},
+		admin.New(mgr, admin.WithLogger(log), admin.WithActor(admin.RequestActor(adminActorID))))
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/admin/", http.StripPrefix("/admin", api))
+	if err := mountUI(mux, mgr, cfg, log, clock); err != nil {
+		return nil, err
+	}
 
 	study := middleware.PathValue("studyKey")
 	protect := func(pattern string, require func(http.Handler) http.Handler, h http.HandlerFunc) {
@@ -62,7 +77,7 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken s
 		})
 	// The outer mux never redirects (a DELETE of …/api-keys/.. would be
 	// sent on to the account) and answers its 404 and 405 in problem+json.
-	return admin.NoRedirect(mux)
+	return admin.NoRedirect(mux), nil
 }
 
 func whoami(w http.ResponseWriter, r *http.Request) {

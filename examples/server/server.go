@@ -150,11 +150,22 @@ func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, feed *ch
 		Feed:          feed,
 		Logger:        log,
 		MeterProvider: ops.meterProvider,
+		// Off unless -unknown-key-limit is set.
+		UnknownKeyLimit: middleware.UnknownKeyLimit{Lookups: cfg.unknownKeyLookups},
+		ClientAddr:      cfg.clientAddr,
 	})
 	if err != nil {
 		return app{}, err
 	}
-	return app{handler: routes(mgr, mw, cfg.adminToken, log, ops), mw: mw, mgr: mgr}, nil
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	handler, err := routes(mgr, mw, cfg, clock, log, ops)
+	if err != nil {
+		_ = mw.Close(context.Background())
+		return app{}, err
+	}
+	return app{handler: handler, mw: mw, mgr: mgr}, nil
 }
 
 // app is the server's parts that serve needs after building them.

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/adminui"
+	"github.com/seed-c7fc2061/serviceaccounts/auththrottle"
+	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -31,13 +34,21 @@ const (
 	maxSessions = 1000
 )
 
-// mountUI registers the admin page, its login and its logout on mux.
-func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, adminToken string, log *slog.Logger, clock clockwork.Clock) {
+// mountUI registers the admin page, its login and its logout on mux. The
+// login counts its own wrong tokens per client address, apart from the
+// admin API's.
+func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, cfg config, log *slog.Logger, clock clockwork.Clock) error {
 	sessions := newSessionStore(clock, sessionLifetime, maxSessions)
+	throttle, err := auththrottle.New(auththrottle.Config{Clock: clock})
+	if err != nil {
+		return err
+	}
 	ui := &uiAuth{
-		sessions: sessions,
-		token:    sha256.Sum256([]byte(adminToken)),
-		cop:      http.NewCrossOriginProtection(),
+		sessions:   sessions,
+		throttle:   throttle,
+		clientAddr: cfg.clientAddr,
+		token:      sha256.Sum256([]byte(cfg.adminToken)),
+		cop:        http.NewCrossOriginProtection(),
 		page: adminui.New(mgr, adminui.Options{
 			Prefix:    uiPrefix,
 			LogoutURL: uiPrefix + "/logout",
@@ -60,13 +71,16 @@ func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, adminToken string,
 	// The stylesheet and script are public, so the login form is styled.
 	mux.Handle("GET "+uiPrefix+"/assets/", http.StripPrefix(uiPrefix, ui.page))
 	mux.Handle(uiPrefix+"/", http.StripPrefix(uiPrefix, ui.requireSession(ui.page)))
+	return nil
 }
 
 type uiAuth struct {
-	sessions *sessionStore
-	token    [sha256.Size]byte
-	cop      *http.CrossOriginProtection
-	page     http.Handler
+	sessions   *sessionStore
+	throttle   *auththrottle.Throttle
+	clientAddr clientaddr.Func
+	token      [sha256.Size]byte
+	cop        *http.CrossOriginProtection
+	page       http.Handler
 }
 
 // requireSession passes requests with a live session to next. Without one,
@@ -100,11 +114,27 @@ func (u *uiAuth) login(w http.ResponseWriter, r *http.Request) {
 		renderLogin(w, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	sum := sha256.Sum256([]byte(r.PostForm.Get("token")))
+	token := r.PostForm.Get("token")
+	if token == "" {
+		// Not an attempt: nothing to count.
+		renderLogin(w, http.StatusUnauthorized, "Enter the admin token.")
+		return
+	}
+	attempt, retryAfter, ok := u.throttle.Begin(u.clientAddr(r))
+	if !ok {
+		// Even the right token: a guesser must not learn that it hit.
+		secs := strconv.FormatInt(int64(retryAfter/time.Second), 10)
+		w.Header().Set("Retry-After", secs)
+		renderLogin(w, http.StatusTooManyRequests, "Too many wrong tokens were tried from your address. Try again in "+secs+" seconds.")
+		return
+	}
+	sum := sha256.Sum256([]byte(token))
 	if subtle.ConstantTimeCompare(sum[:], u.token[:]) != 1 {
+		attempt.Done(true)
 		renderLogin(w, http.StatusUnauthorized, "The admin token is not valid.")
 		return
 	}
+	attempt.Done(false)
 	id := u.sessions.create()
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookieName,
