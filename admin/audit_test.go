@@ -197,3 +197,31 @@ func TestRequestActorFitsAnyUserAgentIntoTheLog(t *testing.T) {
 	_, err := json.Marshal(a)
 	require.NoError(t, err)
 }
+
+// A User-Agent holding what the audit log refuses (bidi controls, line
+// separators, control characters) is cleaned when it is recorded, so it
+// never makes an administrator's change a 400 on actor.userAgent.
+func TestAUserAgentWithBidiOrSeparatorCharactersNeverBlocksAChange(t *testing.T) {
+	e := newAuditEnv(t)
+	for ua, recorded := range map[string]string{
+		"evil\u202eexe.gnp":      "evil\ufffdexe.gnp",
+		"isolate\u2068x\u2069":   "isolate\ufffdx\ufffd",
+		"line\u2028para\u2029":   "line\ufffdpara\ufffd",
+		"mark\u200e\u200f\u061c": "mark\ufffd\ufffd\ufffd",
+		"ctl\x01\x7f":            "ctl\ufffd\ufffd",
+	} {
+		req := httptest.NewRequest("POST", "/admin/service-accounts", strings.NewReader(`{"label":"a"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", ua)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusCreated, rec.Code, "User-Agent %+q: %s", ua, rec.Body)
+		var created map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &created))
+
+		page := e.expect(e.do("GET", "/admin/audit-events?serviceAccountId="+created["id"].(string), ""), http.StatusOK)
+		events := items(t, page)
+		require.Len(t, events, 1)
+		assert.Equal(t, recorded, events[0]["actor"].(map[string]any)["userAgent"], "User-Agent %+q", ua)
+	}
+}

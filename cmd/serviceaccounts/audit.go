@@ -156,8 +156,8 @@ func cliActor() serviceaccount.Actor {
 	}
 	host, _ := os.Hostname()
 	return serviceaccount.Actor{
-		ID:        admin.FitActorText(id, serviceaccount.MaxActorIDLength),
-		Address:   admin.FitActorText(host, serviceaccount.MaxActorAddressLength),
+		ID:        serviceaccount.FitActorText(id, serviceaccount.MaxActorIDLength),
+		Address:   serviceaccount.FitActorText(host, serviceaccount.MaxActorAddressLength),
 		UserAgent: "serviceaccounts-cli",
 	}
 }
