@@ -199,14 +199,34 @@ func hasVisible(s string) bool {
 	return false
 }
 
+// What the "singleline" and "visible" rules say when text breaks them.
+const (
+	singleLineMessage = "must be valid UTF-8 on one line, without control or bidirectional formatting characters"
+	visibleMessage    = "must hold at least one visible character"
+)
+
+// labelTextProblem holds s to the rules of a label's text ("singleline"
+// and "visible"): it returns what is wrong, or "" when nothing is. Text
+// that is not a label but is shown like one (a limiter's keys and values)
+// uses it, so that the two rules cannot drift apart.
+func labelTextProblem(s string) string {
+	switch {
+	case !cleanText(s, false):
+		return singleLineMessage
+	case !hasVisible(s):
+		return visibleMessage
+	}
+	return ""
+}
+
 func describe(fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "singleline":
-		return "must be valid UTF-8 on one line, without control or bidirectional formatting characters"
+		return singleLineMessage
 	case "multiline":
 		return "must be valid UTF-8 without control characters other than tabs and line breaks, and without bidirectional formatting characters"
 	case "visible":
-		return "must hold at least one visible character"
+		return visibleMessage
 	case "required":
 		return "is required"
 	case "max":
