@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -78,9 +79,9 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 
 	var p serviceaccount.ListAuditEventsParams
 	if q.Has("serviceAccountId") {
-		id, ok := parseUUID(q.Get("serviceAccountId"))
-		if !ok {
-			bad("serviceAccountId", "must be a service account id (a UUID such as 0192f0c1-7a3b-7c4d-8e5f-0123456789ab)")
+		id, err := serviceaccount.ParseIDFilter("serviceAccountId", q.Get("serviceAccountId"))
+		if verr := (*serviceaccount.ValidationError)(nil); errors.As(err, &verr) {
+			errs = append(errs, verr.Fields...)
 		}
 		p.ServiceAccountID = id
 	}

@@ -134,6 +134,7 @@ func TestAuditEventsFiltersAreValidated(t *testing.T) {
 		"serviceAccountId=nope":                                 {"serviceAccountId"},
 		"serviceAccountId=0192f0c17a3b7c4d8e5f0123456789ab":     {"serviceAccountId"},
 		"serviceAccountId=":                                     {"serviceAccountId"},
+		"serviceAccountId=00000000-0000-0000-0000-000000000000": {"serviceAccountId"},
 		"action=account.explode":                                {"action"},
 		"action=":                                               {"action"},
 		"actorId=" + strings.Repeat("x", 201):                   {"actorId"},
@@ -224,4 +225,30 @@ func TestAUserAgentWithBidiOrSeparatorCharactersNeverBlocksAChange(t *testing.T)
 		require.Len(t, events, 1)
 		assert.Equal(t, recorded, events[0]["actor"].(map[string]any)["userAgent"], "User-Agent %+q", ua)
 	}
+}
+
+// An account filter names one account exactly: the nil UUID names none
+// and is a 400 (never "no filter"), an id nobody used matches nothing,
+// and a deleted account's id still matches its events.
+func TestAuditEventsAccountFilterMatchesExactlyTheEventsOfThatAccount(t *testing.T) {
+	e := newAuditEnv(t)
+	kept := e.createAccount("kept")["id"].(string)
+	gone := e.createAccount("gone")["id"].(string)
+	e.expect(e.do("PUT", "/admin/service-accounts/"+gone, `{"label":"going"}`), http.StatusOK)
+	require.Equal(t, http.StatusNoContent, e.do("DELETE", "/admin/service-accounts/"+gone, "").status)
+
+	fields := requireProblem(t, e.do("GET", "/admin/audit-events?serviceAccountId=00000000-0000-0000-0000-000000000000", ""), http.StatusBadRequest)
+	assert.Equal(t, []string{"serviceAccountId"}, fields)
+
+	actions := func(query string) []string {
+		var out []string
+		for _, ev := range items(t, e.expect(e.do("GET", "/admin/audit-events?"+query, ""), http.StatusOK)) {
+			out = append(out, ev["action"].(string)+" "+ev["serviceAccountId"].(string))
+		}
+		return out
+	}
+	assert.Equal(t, []string{"account.delete " + gone, "account.update " + gone, "account.create " + gone}, actions("serviceAccountId="+gone))
+	assert.Equal(t, []string{"account.create " + kept}, actions("serviceAccountId="+kept))
+	assert.Empty(t, actions("serviceAccountId=0192f0c1-7a3b-7c4d-8e5f-0123456789ab"), "an id nobody used")
+	assert.Len(t, actions(""), 4)
 }

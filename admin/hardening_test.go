@@ -189,9 +189,9 @@ func TestALimiterValueWithBidiOrSeparatorCharactersIsRefused(t *testing.T) {
 	e := newEnv(t)
 	id := e.createAccount("a")["id"].(string)
 	for body, field := range map[string]string{
-		`{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":"\u202eekatni"}]}`: "limiter[0].surveyKey",
+		`{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":"\u202eekatni"}]}`:   "limiter[0].surveyKey",
 		`{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":["x","a\u2028b"]}]}`: "limiter[0].surveyKey[1]",
-		`{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":"\u200b"}]}`: "limiter[0].surveyKey",
+		`{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":"\u200b"}]}`:         "limiter[0].surveyKey",
 	} {
 		fields := requireProblem(t, e.do("POST", "/admin/service-accounts/"+id+"/permissions", body), http.StatusBadRequest)
 		assert.Equal(t, []string{field}, fields, body)

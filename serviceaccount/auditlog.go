@@ -161,6 +161,23 @@ func invalidActionMessage() string {
 	return "must be one of " + strings.Join(s, ", ")
 }
 
+// ParseIDFilter reads an id that a client gave as a filter (the audit
+// log's serviceAccountId): the canonical 36-character form of a UUID. A
+// malformed id and the nil UUID, which names nothing, are a
+// *ValidationError on field: both must be refused rather than read as
+// uuid.Nil, which in ListAuditEventsParams means "no filter" and would
+// answer every event.
+func ParseIDFilter(field, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	switch {
+	case err != nil || len(s) != 36:
+		return uuid.Nil, invalid(field, "must be an id: a UUID such as 0192f0c1-7a3b-7c4d-8e5f-0123456789ab")
+	case id == uuid.Nil:
+		return uuid.Nil, invalid(field, "must not be the nil UUID, which names nothing; leave the filter out to not filter by it")
+	}
+	return id, nil
+}
+
 // ListAuditEventsParams selects one page of audit events. Every filter is
 // optional; they combine with AND.
 type ListAuditEventsParams struct {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/user"
 	"time"
@@ -49,10 +50,12 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 				return err
 			}
 			var fields []serviceaccount.FieldError
-			if account != "" {
-				id, err := uuid.Parse(account)
-				if err != nil || len(account) != 36 {
-					fields = append(fields, serviceaccount.FieldError{Field: "serviceAccountId", Message: "must be a service account id (a UUID)"})
+			if cmd.Flags().Changed("account") {
+				// Given, it must name an account: "" or the nil UUID
+				// would otherwise mean "every account".
+				id, err := serviceaccount.ParseIDFilter("serviceAccountId", account)
+				if verr := (*serviceaccount.ValidationError)(nil); errors.As(err, &verr) {
+					fields = append(fields, verr.Fields...)
 				}
 				p.ServiceAccountID = id
 			}
