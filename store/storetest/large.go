@@ -27,6 +27,12 @@ const (
 // variants are different grants, so an account can hold any number of
 // them: what tests of what an account can hold need.
 func LargestLimiter(variant int) json.RawMessage {
+	return LimiterOfSize(variant, limiterMaxBytes)
+}
+
+// LimiterOfSize is LargestLimiter at most size bytes long (and no more
+// than 202 bytes shorter), for size from 256 to 64 KiB.
+func LimiterOfSize(variant, size int) json.RawMessage {
 	var b strings.Builder
 	b.WriteString(`[`)
 	for item := 0; ; item++ {
@@ -34,7 +40,7 @@ func LargestLimiter(variant int) json.RawMessage {
 		if item > 0 {
 			head = "," + head
 		}
-		if b.Len()+len(head)+limiterMaxString+2+len(`]}]`) > limiterMaxBytes {
+		if b.Len()+len(head)+limiterMaxString+2+len(`]}]`) > size {
 			break
 		}
 		b.WriteString(head)
@@ -45,7 +51,7 @@ func LargestLimiter(variant int) json.RawMessage {
 			if v == 0 {
 				sep = ""
 			}
-			if b.Len()+len(sep)+len(value)+len(`]}]`) > limiterMaxBytes {
+			if b.Len()+len(sep)+len(value)+len(`]}]`) > size {
 				break
 			}
 			b.WriteString(sep + value)
