@@ -288,7 +288,9 @@ func ParseIDFilter(field, s string) (uuid.UUID, error) {
 // ListAuditEventsParams selects one page of audit events. Every filter is
 // optional; they combine with AND.
 type ListAuditEventsParams struct {
-	ServiceAccountID uuid.UUID   // uuid.Nil: any
+	// ServiceAccountID: uuid.Nil means any account, so an id a client
+	// wrote must be read with ParseIDFilter, which refuses the nil UUID.
+	ServiceAccountID uuid.UUID
 	Action           AuditAction // "": any; otherwise one of AuditActions()
 	ActorID          string      // "": any
 	Since            *time.Time  // events at or after Since
