@@ -2,14 +2,13 @@ package admin
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -29,8 +28,8 @@ func WithActor(actor func(r *http.Request) (serviceaccount.Actor, bool)) Option 
 // RequestActor returns an actor function for WithActor that records id,
 // the request's remote address and its User-Agent: what the example
 // server uses, with id "admin-token". The User-Agent is the client's to
-// choose, so it is made to fit the log: invalid UTF-8 and control
-// characters become U+FFFD, and it is cut to
+// choose, so it is made to fit the log with FitActorText: whatever the
+// audit log would refuse becomes U+FFFD, and it is cut to
 // serviceaccount.MaxActorUserAgentLength characters.
 func RequestActor(id string) func(r *http.Request) (serviceaccount.Actor, bool) {
 	return func(r *http.Request) (serviceaccount.Actor, bool) {
@@ -42,22 +41,10 @@ func RequestActor(id string) func(r *http.Request) (serviceaccount.Actor, bool) 
 	}
 }
 
-// FitActorText makes text from outside (a request header, a host or
-// user name) storable in an Actor field: valid UTF-8, one line (control
-// characters become U+FFFD), at most limit characters. It is exported so
-// that every producer of actors (the admin API, the CLI) fits them alike.
+// FitActorText is serviceaccount.FitActorText, kept here for the callers
+// that found it in this package first.
 func FitActorText(s string, limit int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) > limit {
-		s = string([]rune(s)[:limit])
-	}
-	return s
+	return serviceaccount.FitActorText(s, limit)
 }
 
 // auditQueryParameters are the parameters of GET /audit-events; any other
@@ -92,9 +79,9 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 
 	var p serviceaccount.ListAuditEventsParams
 	if q.Has("serviceAccountId") {
-		id, ok := parseUUID(q.Get("serviceAccountId"))
-		if !ok {
-			bad("serviceAccountId", "must be a service account id (a UUID such as 0192f0c1-7a3b-7c4d-8e5f-0123456789ab)")
+		id, err := serviceaccount.ParseIDFilter("serviceAccountId", q.Get("serviceAccountId"))
+		if verr := (*serviceaccount.ValidationError)(nil); errors.As(err, &verr) {
+			errs = append(errs, verr.Fields...)
 		}
 		p.ServiceAccountID = id
 	}

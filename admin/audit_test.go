@@ -134,6 +134,7 @@ func TestAuditEventsFiltersAreValidated(t *testing.T) {
 		"serviceAccountId=nope":                                 {"serviceAccountId"},
 		"serviceAccountId=0192f0c17a3b7c4d8e5f0123456789ab":     {"serviceAccountId"},
 		"serviceAccountId=":                                     {"serviceAccountId"},
+		"serviceAccountId=00000000-0000-0000-0000-000000000000": {"serviceAccountId"},
 		"action=account.explode":                                {"action"},
 		"action=":                                               {"action"},
 		"actorId=" + strings.Repeat("x", 201):                   {"actorId"},
@@ -196,4 +197,58 @@ func TestRequestActorFitsAnyUserAgentIntoTheLog(t *testing.T) {
 	assert.True(t, strings.HasPrefix(a.UserAgent, "bad\uFFFDbytes\uFFFDé"), a.UserAgent)
 	_, err := json.Marshal(a)
 	require.NoError(t, err)
+}
+
+// A User-Agent holding what the audit log refuses (bidi controls, line
+// separators, control characters) is cleaned when it is recorded, so it
+// never makes an administrator's change a 400 on actor.userAgent.
+func TestAUserAgentWithBidiOrSeparatorCharactersNeverBlocksAChange(t *testing.T) {
+	e := newAuditEnv(t)
+	for ua, recorded := range map[string]string{
+		"evil\u202eexe.gnp":      "evil\ufffdexe.gnp",
+		"isolate\u2068x\u2069":   "isolate\ufffdx\ufffd",
+		"line\u2028para\u2029":   "line\ufffdpara\ufffd",
+		"mark\u200e\u200f\u061c": "mark\ufffd\ufffd\ufffd",
+		"ctl\x01\x7f":            "ctl\ufffd\ufffd",
+	} {
+		req := httptest.NewRequest("POST", "/admin/service-accounts", strings.NewReader(`{"label":"a"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", ua)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusCreated, rec.Code, "User-Agent %+q: %s", ua, rec.Body)
+		var created map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &created))
+
+		page := e.expect(e.do("GET", "/admin/audit-events?serviceAccountId="+created["id"].(string), ""), http.StatusOK)
+		events := items(t, page)
+		require.Len(t, events, 1)
+		assert.Equal(t, recorded, events[0]["actor"].(map[string]any)["userAgent"], "User-Agent %+q", ua)
+	}
+}
+
+// An account filter names one account exactly: the nil UUID names none
+// and is a 400 (never "no filter"), an id nobody used matches nothing,
+// and a deleted account's id still matches its events.
+func TestAuditEventsAccountFilterMatchesExactlyTheEventsOfThatAccount(t *testing.T) {
+	e := newAuditEnv(t)
+	kept := e.createAccount("kept")["id"].(string)
+	gone := e.createAccount("gone")["id"].(string)
+	e.expect(e.do("PUT", "/admin/service-accounts/"+gone, `{"label":"going"}`), http.StatusOK)
+	require.Equal(t, http.StatusNoContent, e.do("DELETE", "/admin/service-accounts/"+gone, "").status)
+
+	fields := requireProblem(t, e.do("GET", "/admin/audit-events?serviceAccountId=00000000-0000-0000-0000-000000000000", ""), http.StatusBadRequest)
+	assert.Equal(t, []string{"serviceAccountId"}, fields)
+
+	actions := func(query string) []string {
+		var out []string
+		for _, ev := range items(t, e.expect(e.do("GET", "/admin/audit-events?"+query, ""), http.StatusOK)) {
+			out = append(out, ev["action"].(string)+" "+ev["serviceAccountId"].(string))
+		}
+		return out
+	}
+	assert.Equal(t, []string{"account.delete " + gone, "account.update " + gone, "account.create " + gone}, actions("serviceAccountId="+gone))
+	assert.Equal(t, []string{"account.create " + kept}, actions("serviceAccountId="+kept))
+	assert.Empty(t, actions("serviceAccountId=0192f0c1-7a3b-7c4d-8e5f-0123456789ab"), "an id nobody used")
+	assert.Len(t, actions(""), 4)
 }

@@ -90,10 +90,12 @@
 // details {"before":…,"after":…} as serviceaccount.AuditDetails describes.
 // Events come newest first and outlive the account they name. Every
 // filter is optional and they combine with AND: serviceAccountId (a
-// UUID), action (one of serviceaccount.AuditActions), actorId, since
-// (inclusive) and until (exclusive), RFC 3339 times with since not after
-// until. A filter that is malformed, empty, repeated or unknown is a 400
-// naming it. Who the actor is comes from [WithActor].
+// UUID other than the nil UUID, which names nothing; a deleted account's
+// id still matches its events), action (one of
+// serviceaccount.AuditActions), actorId (compared exactly, trailing spaces
+// included, on every database), since (inclusive) and until (exclusive),
+// RFC 3339 times with since not after until. A filter that is malformed,
+// empty, repeated or unknown is a 400 naming it. Who the actor is comes from [WithActor].
 //
 // Pagination: limit is 1 to 200 (default 50); cursor is the nextCursor of
 // the previous page, opaque and URL-safe; nextCursor is null on the last

@@ -181,3 +181,21 @@ func TestRepeatedParametersAndContentTypesAreRefused(t *testing.T) {
 	page := e.expect(e.do("GET", "/admin/service-accounts", ""), http.StatusOK)
 	require.Empty(t, items(t, page))
 }
+
+// A new limiter value with a bidi override reads as another value on the
+// page ("\u202eekatni" shows as "intake"): 400 naming the field, as for a
+// label.
+func TestALimiterValueWithBidiOrSeparatorCharactersIsRefused(t *testing.T) {
+	e := newEnv(t)
+	id := e.createAccount("a")["id"].(string)
+	for body, field := range map[string]string{
+		`{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":"\u202eekatni"}]}`:   "limiter[0].surveyKey",
+		`{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":["x","a\u2028b"]}]}`: "limiter[0].surveyKey[1]",
+		`{"resourceType":"study","resourceKey":"s1","action":"get-responses","limiter":[{"surveyKey":"\u200b"}]}`:         "limiter[0].surveyKey",
+	} {
+		fields := requireProblem(t, e.do("POST", "/admin/service-accounts/"+id+"/permissions", body), http.StatusBadRequest)
+		assert.Equal(t, []string{field}, fields, body)
+	}
+	page := e.expect(e.do("GET", "/admin/service-accounts/"+id+"/permissions", ""), http.StatusOK)
+	assert.Empty(t, page["items"])
+}

@@ -12,6 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/google/uuid"
+
+	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/adminui"
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -222,4 +226,26 @@ func TestHygieneListsKeysAcrossAccounts(t *testing.T) {
 	res = p.get("/keys?expiresWithinDays=-1")
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.Contains(t, fieldError(t, res.body, "expires-within"), "must be between 0 and")
+}
+
+// The page records the actor as the JSON API does (admin.RequestActor):
+// a User-Agent with bidi controls, line separators or control characters
+// is cleaned of them, and the change goes through.
+func TestAUserAgentWithBidiOrSeparatorCharactersNeverBlocksAChangeOnThePage(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, pageConfig{prefix: "/admin/ui", options: adminui.Options{Actor: admin.RequestActor("admin-token")}})
+	for ua, recorded := range map[string]string{
+		"evil\u202eexe.gnp":    "evil\ufffdexe.gnp",
+		"isolate\u2068x\u2069": "isolate\ufffdx\ufffd",
+		"line\u2028para\u2029": "line\ufffdpara\ufffd",
+		"mark\u200e\u061c":     "mark\ufffd\ufffd",
+	} { // (Go's client refuses to send control characters in a header.)
+		res := p.postRaw("/accounts", "application/x-www-form-urlencoded", url.Values{"label": {"a"}}.Encode(), http.Header{"User-Agent": {ua}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode, "User-Agent %+q: %s", ua, res.body)
+		id := uuid.MustParse(regexp.MustCompile(`[0-9a-f-]{36}`).FindString(res.Header.Get("Location")))
+		page, err := p.mgr.ListAuditEvents(t.Context(), serviceaccount.ListAuditEventsParams{ServiceAccountID: id})
+		require.NoError(t, err)
+		require.Len(t, page.Items, 1)
+		assert.Equal(t, recorded, page.Items[0].Actor.UserAgent, "User-Agent %+q", ua)
+	}
 }

@@ -59,7 +59,7 @@ func (a Actor) validate() error {
 		case utf8.RuneCountInString(value) > max:
 			out.Fields = append(out.Fields, FieldError{Field: field, Message: fmt.Sprintf("must be at most %d characters", max)})
 		case !cleanText(value, false):
-			out.Fields = append(out.Fields, FieldError{Field: field, Message: "must be valid UTF-8 without control characters"})
+			out.Fields = append(out.Fields, FieldError{Field: field, Message: "must be valid UTF-8 on one line, without control or bidirectional formatting characters"})
 		}
 	}
 	check("actor.id", a.ID, MaxActorIDLength, true)

@@ -2,8 +2,10 @@ package serviceaccount
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 )
 
@@ -31,7 +34,11 @@ const auditTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 //   - permission: id, resourceType, resourceKey, action, limiter.
 //
 // An account's delete also lists, in before, the keys and permissions
-// that were deleted with it. A rotation (key.rotate, whose target is the
+// that were deleted with it. Parts that can grow are described by count
+// and size rather than in full, so that every event stays under
+// MaxAuditEventBytes: a limiter over 8 KiB of JSON as {"items","bytes",
+// "sha256"} (the digest of its canonical form), a list of keys or
+// permissions over 256 KiB as {"count","bytes"}. A rotation (key.rotate, whose target is the
 // old key) shows the old key before and after, and the new key under
 // "created".
 type AuditDetails struct {
@@ -75,17 +82,51 @@ func toggleAction(kind ChangeKind) AuditAction {
 }
 
 func auditPermission(p permission.Permission) map[string]any {
-	var l any // a JSON null when there is no limiter
-	if p.Limiter != nil {
-		l = p.Limiter
-	}
 	return map[string]any{
 		"id":           p.ID.String(),
 		"resourceType": p.ResourceType,
 		"resourceKey":  p.ResourceKey,
 		"action":       p.Action,
-		"limiter":      l,
+		"limiter":      auditLimiter(p.Limiter),
 	}
+}
+
+// auditLimiter is a limiter as an event shows it: in full up to
+// auditLimiterInlineBytes of JSON, which holds every limiter people write
+// by hand; a larger one (up to limiter's 64 KiB) is described by its
+// number of items, its size and a digest of its canonical form, so that an
+// auditor still sees whether it changed. A JSON null when there is none.
+func auditLimiter(l *limiter.Limiter) any {
+	if l == nil {
+		return nil
+	}
+	canonical, _ := l.MarshalJSON() // never fails
+	if len(canonical) <= auditLimiterInlineBytes {
+		return json.RawMessage(canonical)
+	}
+	items := 0
+	for i := range l.Keys() {
+		items = max(items, i+1)
+	}
+	sum := sha256.Sum256(canonical)
+	return map[string]any{"items": items, "bytes": len(canonical), "sha256": hex.EncodeToString(sum[:])}
+}
+
+// auditList is a list of records (an account's keys or permissions) as an
+// account's delete event shows it: in full up to auditListInlineBytes of
+// JSON, otherwise by count and size, as {"count": n, "bytes": b}. An
+// account may hold any number of keys (Policy.NoKeyLimit) and of
+// permissions, so the list alone could outgrow what a store accepts in
+// one statement (MariaDB's 16 MiB packet).
+func auditList(records []map[string]any) (any, error) {
+	full, err := json.Marshal(records)
+	if err != nil {
+		return nil, err
+	}
+	if len(full) <= auditListInlineBytes {
+		return json.RawMessage(full), nil
+	}
+	return map[string]any{"count": len(records), "bytes": len(full)}, nil
 }
 
 func auditTime(t *time.Time) any {
@@ -119,8 +160,74 @@ func (u *unit) accountWithEverything(ctx context.Context, id uuid.UUID) (map[str
 	for i, p := range perms {
 		ps[i] = auditPermission(p)
 	}
-	out["keys"], out["permissions"] = ks, ps
+	if out["keys"], err = auditList(ks); err != nil {
+		return nil, err
+	}
+	if out["permissions"], err = auditList(ps); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// Bounds on the size of an audit event. Every store must accept an event
+// whatever the change (MariaDB refuses a statement over its 16 MiB packet,
+// and an account's delete once listed every permission in full, up to
+// 64 KiB of limiter each), and the log stays readable.
+const (
+	// MaxAuditEventBytes bounds one event as JSON (json.Marshal of the
+	// AuditEvent, details included). newAuditEvent enforces it for
+	// every action.
+	MaxAuditEventBytes = 1 << 20
+	// auditLimiterInlineBytes is the largest limiter shown in full.
+	auditLimiterInlineBytes = 8 << 10
+	// auditListInlineBytes is the largest list of keys or permissions
+	// shown in full; two of them, the account's fields and the actor
+	// stay well under MaxAuditEventBytes.
+	auditListInlineBytes = 256 << 10
+)
+
+// fitAuditEvent is where the size bound of events is enforced, for every
+// action: the parts that can grow are described by count and size when
+// the event is made (auditLimiter, auditList), so an event that is still
+// too large means a new part that grows; rather than fail the change
+// (deleting an account must always succeed), each side of its details is
+// then described by its size alone. An event that cannot be brought under
+// the bound is refused, and nothing is written.
+func fitAuditEvent(e AuditEvent) (AuditEvent, error) {
+	size, err := auditEventSize(e)
+	if err != nil || size <= MaxAuditEventBytes {
+		return e, err
+	}
+	var d map[string]json.RawMessage
+	if err := json.Unmarshal(e.Details, &d); err != nil {
+		return AuditEvent{}, fmt.Errorf("audit %s: read details: %w", e.Action, err)
+	}
+	short := make(map[string]any, len(d))
+	for side, raw := range d {
+		short[side] = map[string]any{"bytes": len(raw)}
+		if string(raw) == "null" {
+			short[side] = nil
+		}
+	}
+	if e.Details, err = json.Marshal(short); err != nil {
+		return AuditEvent{}, fmt.Errorf("audit %s: encode details: %w", e.Action, err)
+	}
+	if size, err = auditEventSize(e); err != nil {
+		return AuditEvent{}, err
+	}
+	if size > MaxAuditEventBytes {
+		return AuditEvent{}, fmt.Errorf("audit %s: the event takes %d bytes, over the %d an event may take", e.Action, size, MaxAuditEventBytes)
+	}
+	return e, nil
+}
+
+// auditEventSize is the size of e as JSON.
+func auditEventSize(e AuditEvent) (int, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return 0, fmt.Errorf("audit %s: encode event: %w", e.Action, err)
+	}
+	return len(b), nil
 }
 
 // newAuditEvent describes one change for the log, with the actor of ctx.
@@ -140,7 +247,7 @@ func (m *Manager) newAuditEvent(ctx context.Context, action AuditAction, account
 	if a, ok := ActorFrom(ctx); ok {
 		e.Actor = &a
 	}
-	return e, nil
+	return fitAuditEvent(e)
 }
 
 // checkActor refuses, before anything is written, an actor that the audit
@@ -161,10 +268,29 @@ func invalidActionMessage() string {
 	return "must be one of " + strings.Join(s, ", ")
 }
 
+// ParseIDFilter reads an id that a client gave as a filter (the audit
+// log's serviceAccountId): the canonical 36-character form of a UUID. A
+// malformed id and the nil UUID, which names nothing, are a
+// *ValidationError on field: both must be refused rather than read as
+// uuid.Nil, which in ListAuditEventsParams means "no filter" and would
+// answer every event.
+func ParseIDFilter(field, s string) (uuid.UUID, error) {
+	id, err := uuid.Parse(s)
+	switch {
+	case err != nil || len(s) != 36:
+		return uuid.Nil, invalid(field, "must be an id: a UUID such as 0192f0c1-7a3b-7c4d-8e5f-0123456789ab")
+	case id == uuid.Nil:
+		return uuid.Nil, invalid(field, "must not be the nil UUID, which names nothing; leave the filter out to not filter by it")
+	}
+	return id, nil
+}
+
 // ListAuditEventsParams selects one page of audit events. Every filter is
 // optional; they combine with AND.
 type ListAuditEventsParams struct {
-	ServiceAccountID uuid.UUID   // uuid.Nil: any
+	// ServiceAccountID: uuid.Nil means any account, so an id a client
+	// wrote must be read with ParseIDFilter, which refuses the nil UUID.
+	ServiceAccountID uuid.UUID
 	Action           AuditAction // "": any; otherwise one of AuditActions()
 	ActorID          string      // "": any
 	Since            *time.Time  // events at or after Since

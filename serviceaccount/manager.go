@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/google/uuid"
@@ -498,14 +497,15 @@ func parseLimiter(raw json.RawMessage) (*limiter.Limiter, error) {
 		}
 		return nil, invalid("limiter", err.Error())
 	}
-	if l != nil {
-		// No request attribute a limiter should match holds a control
-		// character, and PostgreSQL refuses NUL. Checked here rather than
-		// in limiter.Parse, which also reads the limiters stored before.
-		for path, s := range l.Strings() {
-			if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-				return nil, invalid("limiter"+path, "must not hold control characters")
-			}
+	// A new limiter's keys and values follow the labels' rules: no control
+	// character (PostgreSQL refuses NUL, and no request attribute a
+	// limiter should match holds one), no bidi control or line separator
+	// ("\u202eekatni" reads as "intake" on the page), and something
+	// visible. Checked here rather than in limiter.Parse, which also reads
+	// the limiters stored before these rules, so that they keep working.
+	for path, s := range l.Strings() {
+		if problem := labelTextProblem(s); problem != "" {
+			return nil, invalid("limiter"+path, problem)
 		}
 	}
 	return l, nil

@@ -514,6 +514,46 @@ func TestAddPermissionRefusesControlCharactersInTheLimiter(t *testing.T) {
 	assert.Empty(t, perms)
 }
 
+// A new limiter's keys and values follow the labels' text rules: no bidi
+// control ("\u202eekatni" reads as "intake"), no line separator, nothing
+// made only of invisible characters. The 400 names the field; nothing is
+// written, on a create or on a change of the limiter.
+func TestNewLimitersFollowTheLabelsTextRules(t *testing.T) {
+	f := newFixture(t)
+	a := f.account(t)
+	held, err := f.m.AddPermission(t.Context(), a.ID, serviceaccount.PermissionInput{
+		ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses", Limiter: json.RawMessage(`[{"surveyKey":"weekly"}]`),
+	})
+	require.NoError(t, err)
+	for limiterJSON, field := range map[string]string{
+		`[{"surveyKey":"\u202eekatni"}]`:               "limiter[0].surveyKey",
+		`[{"surveyKey":["intake","a\u2066b\u2069"]}]`:  "limiter[0].surveyKey[1]",
+		`[{"surveyKey":"\u200e"}]`:                     "limiter[0].surveyKey",
+		`[{"surveyKey":"\u200b\u200b"}]`:               "limiter[0].surveyKey",
+		`[{"surveyKey":"\ufeff"}]`:                     "limiter[0].surveyKey",
+		`[{"surveyKey":"line\u2028sep"}]`:              "limiter[0].surveyKey",
+		`[{"surveyKey":"para\u2029sep"}]`:              "limiter[0].surveyKey",
+		`[{"surveyKey":"ok"},{"survey\u202eKey":"x"}]`: "limiter[1][\"survey\u202eKey\"]",
+	} {
+		_, err := f.m.AddPermission(t.Context(), a.ID, serviceaccount.PermissionInput{
+			ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses", Limiter: json.RawMessage(limiterJSON),
+		})
+		verr := requireFields(t, err, field)
+		assert.NotEmpty(t, verr.Fields[0].Message)
+		_, err = f.m.SetLimiter(t.Context(), a.ID, held.ID, json.RawMessage(limiterJSON))
+		requireFields(t, err, field)
+	}
+	perms, err := f.m.Permissions(t.Context(), a.ID)
+	require.NoError(t, err)
+	require.Len(t, perms, 1)
+	assert.Equal(t, `[{"surveyKey":"weekly"}]`, perms[0].Limiter.String(), "unchanged")
+
+	_, err = f.m.AddPermission(t.Context(), a.ID, serviceaccount.PermissionInput{
+		ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses", Limiter: json.RawMessage(`[{"surveyKey":["ünï 研究","a\u200bb"]}]`),
+	})
+	require.NoError(t, err, "what a label may hold, a limiter value may hold")
+}
+
 // Every change through the Manager leaves one row per account in the
 // change log, stamped with the Manager's clock, in its own transaction;
 // a change that fails leaves none.

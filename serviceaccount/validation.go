@@ -123,27 +123,59 @@ func must(err error) {
 	}
 }
 
-// cleanText reports whether s is valid UTF-8 without control characters
-// and without bidirectional formatting characters; single-line text holds
-// no line or paragraph separator either (U+2028, U+2029), while multiline
-// text may hold tabs and line breaks. The bidi controls (embeddings,
-// overrides, isolates and marks) can make a label read as another one in
-// a list, "Trojan Source" style, and no label needs them.
+// cleanText reports whether s is valid UTF-8 without a refused character
+// (see refusedRune). It is the one rule of "refused text": the validators
+// of labels, names and limiter values, the actor check of the audit log
+// and FitActorText, which cleans what a client sends, all use it, so that
+// what is cleaned is exactly what would be refused.
 func cleanText(s string, multiline bool) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		switch {
-		case unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')):
-			return false
-		case unicode.Is(unicode.Bidi_Control, r):
-			return false
-		case !multiline && (r == '\u2028' || r == '\u2029'):
+		if refusedRune(r, multiline) {
 			return false
 		}
 	}
 	return true
+}
+
+// refusedRune reports whether stored text may not hold r: control
+// characters (multiline text may hold tabs and line breaks), the
+// bidirectional formatting characters (embeddings, overrides, isolates and
+// marks, which can make a label read as another one in a list, "Trojan
+// Source" style, and which no label needs) and, in single-line text, the
+// line and paragraph separators U+2028 and U+2029.
+func refusedRune(r rune, multiline bool) bool {
+	switch {
+	case unicode.IsControl(r):
+		return !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	case unicode.Is(unicode.Bidi_Control, r):
+		return true
+	case r == '\u2028' || r == '\u2029':
+		return !multiline
+	}
+	return false
+}
+
+// FitActorText makes text from outside (a request header, a host or user
+// name) storable in an Actor field: invalid UTF-8 and every character that
+// Actor's check refuses (refusedRune of single-line text: control
+// characters, bidirectional formatting characters, U+2028 and U+2029)
+// become U+FFFD, and it is cut to limit characters. So a client's
+// User-Agent can never make an administrator's change fail.
+func FitActorText(s string, limit int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if refusedRune(r, false) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit])
+	}
+	return s
 }
 
 // blankGraphics are letters and symbols that fonts draw as nothing: the
@@ -167,14 +199,34 @@ func hasVisible(s string) bool {
 	return false
 }
 
+// What the "singleline" and "visible" rules say when text breaks them.
+const (
+	singleLineMessage = "must be valid UTF-8 on one line, without control or bidirectional formatting characters"
+	visibleMessage    = "must hold at least one visible character"
+)
+
+// labelTextProblem holds s to the rules of a label's text ("singleline"
+// and "visible"): it returns what is wrong, or "" when nothing is. Text
+// that is not a label but is shown like one (a limiter's keys and values)
+// uses it, so that the two rules cannot drift apart.
+func labelTextProblem(s string) string {
+	switch {
+	case !cleanText(s, false):
+		return singleLineMessage
+	case !hasVisible(s):
+		return visibleMessage
+	}
+	return ""
+}
+
 func describe(fe validator.FieldError) string {
 	switch fe.Tag() {
 	case "singleline":
-		return "must be valid UTF-8 on one line, without control or bidirectional formatting characters"
+		return singleLineMessage
 	case "multiline":
 		return "must be valid UTF-8 without control characters other than tabs and line breaks, and without bidirectional formatting characters"
 	case "visible":
-		return "must hold at least one visible character"
+		return visibleMessage
 	case "required":
 		return "is required"
 	case "max":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/user"
 	"time"
@@ -49,10 +50,12 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 				return err
 			}
 			var fields []serviceaccount.FieldError
-			if account != "" {
-				id, err := uuid.Parse(account)
-				if err != nil || len(account) != 36 {
-					fields = append(fields, serviceaccount.FieldError{Field: "serviceAccountId", Message: "must be a service account id (a UUID)"})
+			if cmd.Flags().Changed("account") {
+				// Given, it must name an account: "" or the nil UUID
+				// would otherwise mean "every account".
+				id, err := serviceaccount.ParseIDFilter("serviceAccountId", account)
+				if verr := (*serviceaccount.ValidationError)(nil); errors.As(err, &verr) {
+					fields = append(fields, verr.Fields...)
 				}
 				p.ServiceAccountID = id
 			}
@@ -156,8 +159,8 @@ func cliActor() serviceaccount.Actor {
 	}
 	host, _ := os.Hostname()
 	return serviceaccount.Actor{
-		ID:        admin.FitActorText(id, serviceaccount.MaxActorIDLength),
-		Address:   admin.FitActorText(host, serviceaccount.MaxActorAddressLength),
+		ID:        serviceaccount.FitActorText(id, serviceaccount.MaxActorIDLength),
+		Address:   serviceaccount.FitActorText(host, serviceaccount.MaxActorAddressLength),
 		UserAgent: "serviceaccounts-cli",
 	}
 }

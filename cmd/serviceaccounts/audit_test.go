@@ -76,6 +76,13 @@ func TestChangesAreAuditedAsTheCLIAndItsUser(t *testing.T) {
 	require.Equal(t, 4, strings.Count(c.ok("audit", "list", "--limit", "1", "--all", "-o", "plain"), "\n"))
 	require.Regexp(t, `(?m)^OCCURRED\s+ACTION\s+ACCOUNT\s+TARGET\s+ACTOR\s+DETAILS$`, c.ok("audit", "list"))
 
+	for _, bad := range []string{"00000000-0000-0000-0000-000000000000", "", "nope"} {
+		msg := c.fail(1, "audit", "list", "--account", bad)
+		require.Contains(t, msg, "--account: must", "an account filter that names nothing is refused, never read as no filter")
+	}
+	c.json(&page, "audit", "list", "--account", "0192f0c1-7a3b-7c4d-8e5f-0123456789ab")
+	require.Empty(t, page.Items, "an id nobody used matches nothing")
+
 	msg := c.fail(1, "audit", "list", "--since", "yesterday", "--action", "key.frobnicate")
 	require.Contains(t, msg, "--action: must be one of")
 	require.Contains(t, msg, "--since: must be an RFC 3339 time")

@@ -77,12 +77,10 @@ func (s *Store) auditListQuery(p serviceaccount.AuditListParams) (string, []any)
 		args = append(args, s.idArg(p.ServiceAccountID))
 	}
 	if p.Action != "" {
-		b.WriteString(` AND action = ?`)
-		args = append(args, string(p.Action))
+		args = s.equalText(&b, "action", string(p.Action), args)
 	}
 	if p.ActorID != "" {
-		b.WriteString(` AND actor_id = ?`)
-		args = append(args, p.ActorID)
+		args = s.equalText(&b, "actor_id", p.ActorID, args)
 	}
 	if p.Since != nil {
 		b.WriteString(` AND occurred_at >= ?`)
@@ -104,6 +102,22 @@ func (s *Store) auditListQuery(p serviceaccount.AuditListParams) (string, []any)
 		query = numberPlaceholders(query)
 	}
 	return query, args
+}
+
+// equalText adds "AND column = value" that compares exactly on every
+// database. MySQL's and MariaDB's collations (utf8mb4_bin included) are PAD
+// SPACE there: 'alice' = 'alice ' is true, so an actor filter with a
+// trailing space would match another actor's events. Comparing the length
+// in bytes as well keeps the equality (and so the index) and drops the
+// padded matches. PostgreSQL and SQLite compare text exactly already.
+func (s *Store) equalText(b *strings.Builder, column, value string, args []any) []any {
+	b.WriteString(` AND ` + column + ` = ?`)
+	args = append(args, value)
+	if s.dialect == dialect.MySQL {
+		b.WriteString(` AND LENGTH(` + column + `) = ?`)
+		args = append(args, len(value))
+	}
+	return args
 }
 
 func (s *Store) scanEvent(row scanner) (serviceaccount.AuditEvent, error) {

@@ -84,6 +84,41 @@ func runAudit(t *testing.T, newStore NewStore) {
 			require.Empty(t, ids(serviceaccount.AuditListParams{ActorID: "carol"}), "no match is an empty page")
 			require.Empty(t, ids(serviceaccount.AuditListParams{Since: at(2), Until: at(2)}), "an empty range")
 		},
+		"ListTextFiltersCompareExactly": func(t *testing.T, f *fixture) {
+			// MariaDB's PAD SPACE collations make 'alice' = 'alice ' true;
+			// a filter must not match an actor or action it does not name.
+			acc := newID(t)
+			alice := f.event(acc, serviceaccount.ActionKeyCreate, base, "alice")
+			padded := f.event(acc, serviceaccount.ActionKeyCreate, base.Add(time.Second), "alice ")
+			upper := f.event(acc, serviceaccount.ActionKeyCreate, base.Add(2*time.Second), "Alice")
+			nbsp := f.event(acc, serviceaccount.ActionKeyCreate, base.Add(3*time.Second), "alice\u00a0")
+			ids := func(p serviceaccount.AuditListParams) []uuid.UUID {
+				p.Limit = 100
+				return eventIDs(f.listEvents(p))
+			}
+			require.Equal(t, []uuid.UUID{alice.ID}, ids(serviceaccount.AuditListParams{ActorID: "alice"}))
+			require.Equal(t, []uuid.UUID{padded.ID}, ids(serviceaccount.AuditListParams{ActorID: "alice "}))
+			require.Equal(t, []uuid.UUID{upper.ID}, ids(serviceaccount.AuditListParams{ActorID: "Alice"}))
+			require.Equal(t, []uuid.UUID{nbsp.ID}, ids(serviceaccount.AuditListParams{ActorID: "alice\u00a0"}))
+			require.Empty(t, ids(serviceaccount.AuditListParams{ActorID: "alice  "}))
+			require.Empty(t, ids(serviceaccount.AuditListParams{ActorID: "alic"}))
+			require.Len(t, ids(serviceaccount.AuditListParams{Action: serviceaccount.ActionKeyCreate}), 4)
+			require.Empty(t, ids(serviceaccount.AuditListParams{Action: serviceaccount.ActionKeyCreate + " "}), "an action with a trailing space")
+		},
+		"ListAccountFilterMatchesExactlyTheEventsOfThatAccount": func(t *testing.T, f *fixture) {
+			kept, gone := f.account("kept"), f.account("gone")
+			e1 := f.event(kept.ID, serviceaccount.ActionAccountCreate, base, "a")
+			e2 := f.event(gone.ID, serviceaccount.ActionAccountCreate, base.Add(time.Second), "a")
+			require.NoError(t, f.w.AccountDelete(f.ctx, gone.ID))
+			e3 := f.event(gone.ID, serviceaccount.ActionAccountDelete, base.Add(2*time.Second), "a")
+			ids := func(account uuid.UUID) []uuid.UUID {
+				return eventIDs(f.listEvents(serviceaccount.AuditListParams{ServiceAccountID: account, Limit: 100}))
+			}
+			require.Equal(t, []uuid.UUID{e1.ID}, ids(kept.ID))
+			require.Equal(t, []uuid.UUID{e3.ID, e2.ID}, ids(gone.ID), "a deleted account's events")
+			require.Empty(t, ids(newID(t)), "an id that names nothing matches nothing")
+			require.Empty(t, ids(uuid.MustParse("ffffffff-ffff-ffff-ffff-ffffffffffff")))
+		},
 		"ListCursorWalksEveryEventOnceWhileEventsAreAppended": func(t *testing.T, f *fixture) {
 			acc := newID(t)
 			var want []uuid.UUID

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
@@ -36,6 +37,34 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			got, err := f.s.PermissionList(f.ctx, a.ID)
 			require.NoError(t, err)
 			requirePermission(t, p, got[0])
+		},
+		"ALimiterStoredBeforeTheTextRulesStillLoadsAndAuthorizesAsBefore": func(t *testing.T, f *fixture) {
+			// The Manager now refuses bidi controls, line separators and
+			// invisible values in new limiters; a permission stored
+			// before that rule keeps loading and deciding as it did.
+			a := f.account("a")
+			p := f.permission(a.ID, "study", "tekenradar", "get-responses", `[{"surveyKey":["\u202eekatni","\u200b","line\u2028sep"]}]`)
+			k, plaintext := f.key(a.ID, nil)
+			m, err := serviceaccount.NewManager(serviceaccount.Config{Store: f.s})
+			require.NoError(t, err)
+			cred, err := m.LookupKey(f.ctx, apikey.HashKey(plaintext))
+			require.NoError(t, err)
+			require.Equal(t, k.ID, cred.Key.ID)
+			require.Len(t, cred.Permissions, 1)
+			requirePermission(t, p, cred.Permissions[0])
+			set := permission.NewSet(cred.Permissions)
+			allows := func(survey string) bool {
+				return set.Allows("study", "tekenradar", "get-responses", limiter.Attributes{{Key: "surveyKey", Value: survey}})
+			}
+			require.True(t, allows("\u202eekatni"))
+			require.True(t, allows("\u200b"))
+			require.True(t, allows("line\u2028sep"))
+			require.False(t, allows("intake"), "what the override shows is not what it holds")
+
+			// It can be replaced and deleted through the Manager.
+			_, err = m.SetLimiter(f.ctx, a.ID, p.ID, []byte(`[{"surveyKey":"intake"}]`))
+			require.NoError(t, err)
+			require.NoError(t, m.DeletePermission(f.ctx, a.ID, p.ID))
 		},
 		"CreateReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
 			p := permission.Permission{ID: newID(t), AccountID: newID(t), ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}
