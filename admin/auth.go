@@ -27,7 +27,7 @@ func RequireBearerToken(token string, next http.Handler) http.Handler {
 		panic("admin: RequireBearerToken needs a non-empty token")
 	}
 	want := sha256.Sum256([]byte(token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return contractHook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.Header["Authorization"]) > 1 {
 			writeProblem(w, newProblem(http.StatusBadRequest,
 				"Send one Authorization header, not several.").withCode(codeAmbiguousCredentials))
@@ -45,7 +45,7 @@ func RequireBearerToken(token string, next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // bearerToken returns the credentials of an Authorization header using the

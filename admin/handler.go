@@ -37,7 +37,7 @@ func New(m *serviceaccount.Manager, opts ...Option) http.Handler {
 		opt(h)
 	}
 	h.routes()
-	return h
+	return contractHook(h)
 }
 
 type handler struct {
@@ -67,6 +67,7 @@ func (h *handler) routes() {
 	h.handle("DELETE /service-accounts/{id}/permissions/{permissionId}", h.deletePermission)
 	h.handle("GET /catalog", h.catalog)
 	h.handle("GET /audit-events", h.listAuditEvents)
+	h.handle("GET /openapi.json", h.openAPI)
 }
 
 // handle registers fn, whose returned error becomes a problem response.
