@@ -161,6 +161,7 @@ func requireProblem(t *testing.T, res *response, status int) []string {
 	assert.Equal(t, float64(status), p["status"])
 	assert.Equal(t, http.StatusText(status), p["title"])
 	assert.NotEmpty(t, p["detail"])
+	assert.Equal(t, "urn:serviceaccounts:problem:"+p["code"].(string), p["type"])
 	if _, ok := p["errors"]; !ok {
 		assert.Equal(t, problemKeys, keysOf(p))
 		return nil

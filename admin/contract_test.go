@@ -146,9 +146,9 @@ func checkExchange(r *http.Request, reqBody []byte, status int, header http.Head
 	if err != nil {
 		return err
 	}
-	// if err := checkProblemType(header, resBody); err != nil {
-	// 	return err
-	// }
+	if err := checkProblemType(header, resBody); err != nil {
+		return err
+	}
 	req := r.Clone(context.Background())
 	// A body of only white space is no body, as the document says.
 	req.Body = http.NoBody
@@ -241,5 +241,3 @@ func checkProblemType(header http.Header, body []byte) error {
 	}
 	return nil
 }
-
-const problemTypePrefix = "urn:serviceaccounts:problem:"

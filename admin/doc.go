@@ -58,6 +58,12 @@
 //	                                                      "defaultKeyLifetimeSeconds","maxRotationGraceSeconds"} (0 = none)
 //	GET    /audit-events?serviceAccountId=&action=&actorId=&since=&until=&limit=&cursor=
 //	                                                 200 {"items":[event…],"nextCursor":string|null}
+//	GET    /openapi.json                             200 the OpenAPI 3.1 document of these routes
+//
+// The OpenAPI document ([OpenAPIDocument]) describes every route, body,
+// response and problem code below; the package's tests check every
+// exchange they make against it. It is served like every other route,
+// behind the application's authentication.
 //
 // Bodies: an account is {"label","description"} (PUT replaces both, so an
 // omitted description is cleared); an account PATCH any of {"label",
@@ -123,8 +129,9 @@
 //
 // # Errors
 //
-// Errors are RFC 9457 application/problem+json documents with "type"
-// (always about:blank), "title", "status", "detail" and a stable "code",
+// Errors are RFC 9457 application/problem+json documents with "title",
+// "status", "detail", a stable "code" and "type"
+// urn:serviceaccounts:problem:<code>,
 // and for invalid input an "errors" array of {"field","message"} whose
 // field is the JSON name (label, expiresAt, limiter[0].surveyKey, limit,
 // cursor): the first 20, with "moreErrors" counting the rest, so that a

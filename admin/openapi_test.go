@@ -146,6 +146,8 @@ func TestContractCheckCatchesDepartures(t *testing.T) {
 			[]byte(`{"type":"urn:serviceaccounts:problem:method_not_allowed","title":"Method Not Allowed","status":405,"detail":"x","code":"method_not_allowed"}`), "Allow"},
 		{"ProblemCodeOfAnotherStatus", get, "", 404, problemHeader,
 			[]byte(`{"type":"urn:serviceaccounts:problem:conflict","title":"Not Found","status":404,"detail":"x","code":"conflict"}`), "not_found"},
+		{"ProblemTypeNotItsCode", get, "", 404, problemHeader,
+			[]byte(`{"type":"about:blank","title":"Not Found","status":404,"detail":"x","code":"not_found"}`), "urn:serviceaccounts:problem:not_found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

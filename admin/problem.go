@@ -16,10 +16,12 @@ import (
 )
 
 // problem is an RFC 9457 problem document, shaped like the middleware's
-// (type, title, status, detail, code) so that clients parse one form. Its
-// type is always "about:blank": the meaning is the HTTP status itself, and
-// code, one of the values listed in the package documentation, tells
-// apart the causes that share a status.
+// (type, title, status, detail, code) so that clients parse one form.
+// Code, one of the values listed in the package documentation, tells
+// apart the causes that share a status; type is the same code as a URN
+// (urn:serviceaccounts:problem:<code>), so that a client that branches on
+// RFC 9457's type, as generic problem libraries do, gets the same
+// distinction without a dereferenceable URL to keep alive.
 type problem struct {
 	Type   string                      `json:"type"`
 	Title  string                      `json:"title"`
@@ -56,13 +58,19 @@ var statusCodes = map[int]string{
 	http.StatusServiceUnavailable:    "unavailable",
 }
 
+// problemTypePrefix is the type of every problem, before its code.
+const problemTypePrefix = "urn:serviceaccounts:problem:"
+
 func newProblem(status int, detail string) *problem {
-	return &problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: statusCodes[status]}
+	code := statusCodes[status]
+	return &problem{Type: problemTypePrefix + code, Title: http.StatusText(status), Status: status, Detail: detail, Code: code}
 }
 
-// withCode sets a code more precise than the status's.
+// withCode sets a code more precise than the status's, and the type
+// that names it.
 func (p *problem) withCode(code string) *problem {
 	p.Code = code
+	p.Type = problemTypePrefix + code
 	return p
 }
 

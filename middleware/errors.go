@@ -250,7 +250,8 @@ func outcomeOf(err error) outcome {
 }
 
 // Problem is the RFC 9457 body the default ErrorHandler writes. Code is
-// one of the stable codes of CodeOf.
+// one of the stable codes of CodeOf; Type is ProblemTypePrefix + Code, so
+// that a client branching on RFC 9457's type gets the same distinction.
 type Problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`
@@ -260,6 +261,12 @@ type Problem struct {
 }
 
 const problemContentType = "application/problem+json"
+
+// ProblemTypePrefix is the type of every problem body of this module (the
+// middleware's, the admin API's, the example server's), before its code:
+// urn:serviceaccounts:problem:unknown_key. A URN rather than a URL, so
+// that there is no documentation address to keep alive.
+const ProblemTypePrefix = "urn:serviceaccounts:problem:"
 
 // problemDetail is the client-facing text for err. Store and internal
 // errors are not passed through: their text is for the server's log.
@@ -319,7 +326,7 @@ func encodeProblem(err error) problemResponse {
 	enc := json.NewEncoder(&body)
 	enc.SetEscapeHTML(false) // "<key>" reads better than "\u003ckey\u003e" in curl
 	if mErr := enc.Encode(Problem{
-		Type:   "about:blank",
+		Type:   ProblemTypePrefix + oc.code,
 		Title:  http.StatusText(status),
 		Status: status,
 		Detail: problemDetail(err, status),
