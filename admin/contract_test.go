@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"mime"
@@ -12,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +48,7 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
 	code := m.Run()
 	if v := contractViolations(); len(v) > 0 {
 		fmt.Fprintf(os.Stderr, "FAIL: %d exchanges departed from openapi.json:\n", len(v))
@@ -53,6 +56,15 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "  "+s)
 		}
 		code = 1
+	}
+	// When every test ran, every operation of the document must have
+	// been answered with success at least once, so that none is
+	// described without being checked.
+	if f := flag.Lookup("test.run"); code == 0 && f != nil && f.Value.String() == "" {
+		if missing := unexercisedOperations(); len(missing) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: no test got a 2xx from these operations of openapi.json: %s\n", strings.Join(missing, ", "))
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
@@ -87,6 +99,27 @@ type contractDoc struct {
 var violations struct {
 	sync.Mutex
 	list []string
+}
+
+// succeeded holds the operations ("GET /service-accounts/{id}") that
+// answered a checked request with a 2xx.
+var succeeded sync.Map
+
+func unexercisedOperations() []string {
+	c, err := contract()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var missing []string
+	for p, item := range c.doc.Paths.Map() {
+		for method := range item.Operations() {
+			if _, ok := succeeded.Load(method + " " + p); !ok {
+				missing = append(missing, method+" "+p)
+			}
+		}
+	}
+	slices.Sort(missing)
+	return missing
 }
 
 func contractViolations() []string {
@@ -181,6 +214,9 @@ func checkExchange(r *http.Request, reqBody []byte, status int, header http.Head
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route, Options: opts}
 	if reqErr := openapi3filter.ValidateRequest(context.Background(), in); reqErr != nil && (status < 400 || status >= 500) {
 		return fmt.Errorf("the handler answered %d to a request the document refuses: %w", status, reqErr)
+	}
+	if status < 300 {
+		succeeded.Store(req.Method+" "+route.Path, true)
 	}
 	if r.Method == http.MethodHead {
 		return nil
