@@ -43,13 +43,13 @@
 //	PUT    /service-accounts/{id}                    200 account
 //	PATCH  /service-accounts/{id}                    200 account
 //	DELETE /service-accounts/{id}                    204
-//	GET    /service-accounts/{id}/api-keys           200 {"items":[key…]}
+//	GET    /service-accounts/{id}/api-keys?limit=&cursor=     200 {"items":[key…],"nextCursor"}
 //	POST   /service-accounts/{id}/api-keys           201 key with "key", the plaintext, shown this once
 //	PATCH  /service-accounts/{id}/api-keys/{keyId}   200 key
 //	POST   /service-accounts/{id}/api-keys/{keyId}/rotate  201 {"created": key with "key", "previous": key}
 //	DELETE /service-accounts/{id}/api-keys/{keyId}   204
 //	GET    /api-keys?expiresWithinDays=&unusedForDays=&limit=&cursor=  200 {"items":[key…],"nextCursor"}
-//	GET    /service-accounts/{id}/permissions        200 {"items":[permission…]}
+//	GET    /service-accounts/{id}/permissions?limit=&cursor=  200 {"items":[permission…],"nextCursor"}
 //	POST   /service-accounts/{id}/permissions        201 permission
 //	PUT    /service-accounts/{id}/permissions/{permissionId}/limiter  200 permission
 //	DELETE /service-accounts/{id}/permissions/{permissionId}          204
@@ -103,7 +103,8 @@
 //
 // Pagination: limit is 1 to 200 (default 50); cursor is the nextCursor of
 // the previous page, opaque and URL-safe; nextCursor is null on the last
-// page. Accounts come in creation order, and so do the keys of GET
+// page. Accounts come in creation order, and so do an account's keys and
+// permissions (by id, UUIDv7), and the keys of GET
 // /api-keys (by key id), the hygiene list across all accounts: with
 // expiresWithinDays=N the keys not yet expired that expire within N days,
 // with unusedForDays=N the keys last used more than N days ago or never

@@ -12,11 +12,15 @@ func (h *handler) listPermissions(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	perms, err := h.m.Permissions(r.Context(), accountID)
+	var p serviceaccount.PageParams
+	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
+		return err
+	}
+	page, err := h.m.ListPermissions(r.Context(), accountID, p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newPermissionListJSON(perms))
+	return writeJSON(w, http.StatusOK, newPermissionPageJSON(page))
 }
 
 func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
