@@ -39,12 +39,13 @@
 //
 //	GET    /service-accounts?limit=&cursor=          200 {"items":[account…],"nextCursor":string|null}
 //	POST   /service-accounts                         201 account, Location
-//	GET    /service-accounts/{id}                    200 account
+//	GET    /service-accounts/{id}                    200 account, ETag
 //	PUT    /service-accounts/{id}                    200 account
 //	PATCH  /service-accounts/{id}                    200 account
 //	DELETE /service-accounts/{id}                    204
 //	GET    /service-accounts/{id}/api-keys?limit=&cursor=     200 {"items":[key…],"nextCursor"}
 //	POST   /service-accounts/{id}/api-keys           201 key with "key", the plaintext, shown this once
+//	GET    /service-accounts/{id}/api-keys/{keyId}   200 key, ETag
 //	PATCH  /service-accounts/{id}/api-keys/{keyId}   200 key
 //	POST   /service-accounts/{id}/api-keys/{keyId}/rotate  201 {"created": key with "key", "previous": key}
 //	DELETE /service-accounts/{id}/api-keys/{keyId}   204
@@ -52,6 +53,7 @@
 //	GET    /service-accounts/{id}/permissions?limit=&cursor=  200 {"items":[permission…],"nextCursor"}
 //	POST   /service-accounts/{id}/permissions        201 permission
 //	PUT    /service-accounts/{id}/permissions/{permissionId}/limiter  200 permission
+//	GET    /service-accounts/{id}/permissions/{permissionId}          200 permission, ETag
 //	DELETE /service-accounts/{id}/permissions/{permissionId}          204
 //	GET    /catalog                                  200 {"resourceTypes":[…]}
 //	GET    /policy                                   200 {"maxKeysPerAccount","maxKeyLifetimeSeconds",
@@ -59,6 +61,15 @@
 //	GET    /audit-events?serviceAccountId=&action=&actorId=&since=&until=&limit=&cursor=
 //	                                                 200 {"items":[event…],"nextCursor":string|null}
 //	GET    /openapi.json                             200 the OpenAPI 3.1 document of these routes
+//
+// GET of an account, key or permission answers with an ETag, a strong
+// validator of the record's revision (serviceaccount.AccountRevision and
+// its siblings: it changes with every audited change, never with a key's
+// last use), and so does the 200 answer of a change to one. PUT, PATCH and
+// DELETE honour If-Match (a list of ETags, or *): the Manager compares it
+// inside the change's transaction, after locking the record, and a tag
+// that no longer matches (a weak or malformed one never does) is 412
+// precondition_failed with nothing written.
 //
 // The OpenAPI document ([OpenAPIDocument]) describes every route, body,
 // response and problem code below; the package's tests check every
@@ -157,6 +168,7 @@
 //	     names the limit); a grant the account already holds (the same type, key,
 //	     action and limiter, "x" and ["x"] alike; the detail says so), or
 //	     another store uniqueness conflict (an id collision)
+//	412  precondition_failed: If-Match names no current ETag of the record
 //	413  body_too_large: a body larger than MaxBodyBytes
 //	415  unsupported_media_type: a body that is not declared as JSON
 //	503  unavailable: the store failed (a lost connection, a closed pool), or the

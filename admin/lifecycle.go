@@ -33,6 +33,7 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.AccountRevision(a))
 	return writeJSON(w, http.StatusOK, newAccountJSON(a))
 }
 
@@ -59,6 +60,7 @@ func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.KeyRevision(k))
 	return writeJSON(w, http.StatusOK, newKeyJSON(k))
 }
 

@@ -107,6 +107,7 @@ func TestOpenAPIDocumentIsServed(t *testing.T) {
 func TestContractCheckCatchesDepartures(t *testing.T) {
 	const id = "0192f0c1-7a3b-7c4d-8e5f-0123456789ab"
 	jsonHeader := http.Header{"Content-Type": {"application/json"}}
+	getHeader := http.Header{"Content-Type": {"application/json"}, "Etag": {`"AAAAAAAAAAAAAAAAAAAAAA"`}}
 	problemHeader := http.Header{"Content-Type": {"application/problem+json"}}
 	account := func(label any) []byte {
 		b, err := json.Marshal(map[string]any{
@@ -130,11 +131,12 @@ func TestContractCheckCatchesDepartures(t *testing.T) {
 		body    []byte
 		want    string // "" for none
 	}{
-		{"Conforming", get, "", 200, jsonHeader, account("x"), ""},
-		{"WrongType", get, "", 200, jsonHeader, account(5), `Error at "/label"`},
-		{"MissingMember", get, "", 200, jsonHeader, []byte(`{"id":"` + id + `"}`), `property "label" is missing`},
+		{"Conforming", get, "", 200, getHeader, account("x"), ""},
+		{"WrongType", get, "", 200, getHeader, account(5), `Error at "/label"`},
+		{"MissingMember", get, "", 200, getHeader, []byte(`{"id":"` + id + `"}`), `property "label" is missing`},
+		{"MissingETag", get, "", 200, jsonHeader, account("x"), `"ETag" missing`},
 		{"UndocumentedStatus", get, "", 418, jsonHeader, nil, "status is not supported"},
-		{"WrongContentType", get, "", 200, http.Header{"Content-Type": {"text/plain"}}, account("x"), "text/plain"},
+		{"WrongContentType", get, "", 200, http.Header{"Content-Type": {"text/plain"}, "Etag": getHeader["Etag"]}, account("x"), "text/plain"},
 		{"AcceptsWhatTheDocumentRefuses", post, `{"label":"x","extra":1}`, 201,
 			http.Header{"Content-Type": {"application/json"}, "Location": {"/x"}}, account("x"), "a request the document refuses"},
 		{"RefusesWhatTheDocumentRefuses", post, `{"label":"x","extra":1}`, 400, problemHeader,

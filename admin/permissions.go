@@ -66,6 +66,7 @@ func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.PermissionRevision(p))
 	return writeJSON(w, http.StatusOK, newPermissionJSON(p))
 }
 

@@ -53,6 +53,7 @@ var statusCodes = map[int]string{
 	http.StatusNotFound:              "not_found",
 	http.StatusMethodNotAllowed:      "method_not_allowed",
 	http.StatusConflict:              "conflict",
+	http.StatusPreconditionFailed:    "precondition_failed",
 	http.StatusRequestEntityTooLarge: "body_too_large",
 	http.StatusUnsupportedMediaType:  "unsupported_media_type",
 	http.StatusServiceUnavailable:    "unavailable",
@@ -141,6 +142,9 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.As(err, &conflict):
 		// The Manager's reason is written for the client: which rule, never a secret.
 		p = newProblem(http.StatusConflict, capitalize(conflict.Reason)+".")
+	case errors.Is(err, serviceaccount.ErrPreconditionFailed):
+		p = newProblem(http.StatusPreconditionFailed,
+			"The record was changed since the ETag given in If-Match was read; read it again and retry.")
 	case errors.Is(err, store.ErrNotFound):
 		p = newProblem(http.StatusNotFound, notFoundDetail(r))
 	case errors.Is(err, store.ErrConflict):

@@ -3,12 +3,14 @@ package serviceaccount
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // PageParams selects one page of a list: Limit is the page size, 1 to
@@ -67,6 +69,37 @@ func (m *Manager) ListPermissions(ctx context.Context, accountID uuid.UUID, p Pa
 	page := PermissionPage{}
 	page.Items, page.NextCursor = pageByID(perms, limit, after, func(p permission.Permission) uuid.UUID { return p.ID })
 	return page, nil
+}
+
+// Key returns key keyID of account accountID; store.ErrNotFound if there
+// is no such account or the key belongs to another. It is found in the
+// account's list (one query, bounded by the policy), as the store reads a
+// single key only to change it, with a lock.
+func (m *Manager) Key(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error) {
+	keys, err := m.Keys(ctx, accountID)
+	if err != nil {
+		return apikey.Key{}, err
+	}
+	i := slices.IndexFunc(keys, func(k apikey.Key) bool { return k.ID == keyID })
+	if i < 0 {
+		return apikey.Key{}, fmt.Errorf("key %s of account %s: %w", keyID, accountID, store.ErrNotFound)
+	}
+	return keys[i], nil
+}
+
+// Permission returns permission permissionID of account accountID;
+// store.ErrNotFound if there is no such account or the permission belongs
+// to another. It is found in the account's list, as Key is.
+func (m *Manager) Permission(ctx context.Context, accountID, permissionID uuid.UUID) (permission.Permission, error) {
+	perms, err := m.Permissions(ctx, accountID)
+	if err != nil {
+		return permission.Permission{}, err
+	}
+	i := slices.IndexFunc(perms, func(p permission.Permission) bool { return p.ID == permissionID })
+	if i < 0 {
+		return permission.Permission{}, fmt.Errorf("permission %s of account %s: %w", permissionID, accountID, store.ErrNotFound)
+	}
+	return perms[i], nil
 }
 
 // pageByID sorts items by id and returns the limit items after the id
