@@ -93,6 +93,12 @@ func (e *env) send(method, target, contentType string, body io.Reader) *response
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	return e.serve(req)
+}
+
+// serve sends req to the handler and keeps the response body.
+func (e *env) serve(req *http.Request) *response {
+	e.t.Helper()
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	res := rec.Result()

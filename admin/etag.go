@@ -57,11 +57,7 @@ func (h *handler) getKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) getPermission(w http.ResponseWriter, r *http.Request) error {
-	accountID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	permissionID, err := pathID(r, "permissionId")
+	accountID, permissionID, err := permissionPathIDs(r)
 	if err != nil {
 		return err
 	}

@@ -33,12 +33,7 @@ func (e *env) doIf(method, target, body, ifMatch string) *response {
 	if ifMatch != "" {
 		req.Header.Set("If-Match", ifMatch)
 	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	res := rec.Result()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(e.t, err)
-	return &response{status: res.StatusCode, header: res.Header, body: b}
+	return e.serve(req)
 }
 
 // etagOf GETs target and returns its ETag, which must be a strong one.
