@@ -81,6 +81,7 @@ func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.AccountRevision(a))
 	return writeJSON(w, http.StatusOK, newAccountJSON(a))
 }
 
@@ -99,6 +100,7 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.AccountRevision(a))
 	return writeJSON(w, http.StatusOK, newAccountJSON(a))
 }
 

@@ -93,6 +93,12 @@ func (e *env) send(method, target, contentType string, body io.Reader) *response
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	return e.serve(req)
+}
+
+// serve sends req to the handler and keeps the response body.
+func (e *env) serve(req *http.Request) *response {
+	e.t.Helper()
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
 	res := rec.Result()
@@ -161,6 +167,7 @@ func requireProblem(t *testing.T, res *response, status int) []string {
 	assert.Equal(t, float64(status), p["status"])
 	assert.Equal(t, http.StatusText(status), p["title"])
 	assert.NotEmpty(t, p["detail"])
+	assert.Equal(t, "urn:serviceaccounts:problem:"+p["code"].(string), p["type"])
 	if _, ok := p["errors"]; !ok {
 		assert.Equal(t, problemKeys, keysOf(p))
 		return nil

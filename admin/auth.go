@@ -79,7 +79,7 @@ func NewBearerAuth(cfg BearerConfig, next http.Handler) (http.Handler, error) {
 		cfg.Throttle = t
 	}
 	want := sha256.Sum256([]byte(cfg.Token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return contractHook(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.Header["Authorization"]) > 1 {
 			writeProblem(w, newProblem(http.StatusBadRequest,
 				"Send one Authorization header, not several.").withCode(codeAmbiguousCredentials))
@@ -104,7 +104,7 @@ func NewBearerAuth(cfg BearerConfig, next http.Handler) (http.Handler, error) {
 		}
 		attempt.Done(false)
 		next.ServeHTTP(w, r)
-	}), nil
+	})), nil
 }
 
 // tooManyAttempts answers a throttled client: 429, Retry-After in whole
@@ -114,7 +114,6 @@ func tooManyAttempts(w http.ResponseWriter, retryAfter time.Duration) {
 	w.Header().Set("Retry-After", secs)
 	p := newProblem(http.StatusTooManyRequests,
 		"Too many wrong admin tokens from this client; try again in "+secs+" seconds.").withCode(codeTooManyAttempts)
-	p.Type = problemTypePrefix + codeTooManyAttempts
 	writeProblem(w, p)
 }
 

@@ -39,25 +39,42 @@
 //
 //	GET    /service-accounts?limit=&cursor=          200 {"items":[account…],"nextCursor":string|null}
 //	POST   /service-accounts                         201 account, Location
-//	GET    /service-accounts/{id}                    200 account
+//	GET    /service-accounts/{id}                    200 account, ETag
 //	PUT    /service-accounts/{id}                    200 account
 //	PATCH  /service-accounts/{id}                    200 account
 //	DELETE /service-accounts/{id}                    204
-//	GET    /service-accounts/{id}/api-keys           200 {"items":[key…]}
+//	GET    /service-accounts/{id}/api-keys?limit=&cursor=     200 {"items":[key…],"nextCursor"}
 //	POST   /service-accounts/{id}/api-keys           201 key with "key", the plaintext, shown this once
+//	GET    /service-accounts/{id}/api-keys/{keyId}   200 key, ETag
 //	PATCH  /service-accounts/{id}/api-keys/{keyId}   200 key
 //	POST   /service-accounts/{id}/api-keys/{keyId}/rotate  201 {"created": key with "key", "previous": key}
 //	DELETE /service-accounts/{id}/api-keys/{keyId}   204
 //	GET    /api-keys?expiresWithinDays=&unusedForDays=&limit=&cursor=  200 {"items":[key…],"nextCursor"}
-//	GET    /service-accounts/{id}/permissions        200 {"items":[permission…]}
+//	GET    /service-accounts/{id}/permissions?limit=&cursor=  200 {"items":[permission…],"nextCursor"}
 //	POST   /service-accounts/{id}/permissions        201 permission
 //	PUT    /service-accounts/{id}/permissions/{permissionId}/limiter  200 permission
+//	GET    /service-accounts/{id}/permissions/{permissionId}          200 permission, ETag
 //	DELETE /service-accounts/{id}/permissions/{permissionId}          204
 //	GET    /catalog                                  200 {"resourceTypes":[…]}
 //	GET    /policy                                   200 {"maxKeysPerAccount","maxKeyLifetimeSeconds",
 //	                                                      "defaultKeyLifetimeSeconds","maxRotationGraceSeconds"} (0 = none)
 //	GET    /audit-events?serviceAccountId=&action=&actorId=&since=&until=&limit=&cursor=
 //	                                                 200 {"items":[event…],"nextCursor":string|null}
+//	GET    /openapi.json                             200 the OpenAPI 3.1 document of these routes
+//
+// GET of an account, key or permission answers with an ETag, a strong
+// validator of the record's revision (serviceaccount.AccountRevision and
+// its siblings: it changes with every audited change, never with a key's
+// last use), and so does the 200 answer of a change to one. PUT, PATCH and
+// DELETE honour If-Match (a list of ETags, or *): the Manager compares it
+// inside the change's transaction, after locking the record, and a tag
+// that no longer matches (a weak or malformed one never does) is 412
+// precondition_failed with nothing written.
+//
+// The OpenAPI document ([OpenAPIDocument]) describes every route, body,
+// response and problem code below; the package's tests check every
+// exchange they make against it. It is served like every other route,
+// behind the application's authentication.
 //
 // Bodies: an account is {"label","description"} (PUT replaces both, so an
 // omitted description is cleared); an account PATCH any of {"label",
@@ -99,7 +116,8 @@
 //
 // Pagination: limit is 1 to 200 (default 50); cursor is the nextCursor of
 // the previous page, opaque and URL-safe; nextCursor is null on the last
-// page. Accounts come in creation order, and so do the keys of GET
+// page. Accounts come in creation order, and so do an account's keys and
+// permissions (by id, UUIDv7), and the keys of GET
 // /api-keys (by key id), the hygiene list across all accounts: with
 // expiresWithinDays=N the keys not yet expired that expire within N days,
 // with unusedForDays=N the keys last used more than N days ago or never
@@ -125,8 +143,9 @@
 //
 // # Errors
 //
-// Errors are RFC 9457 application/problem+json documents with "type"
-// (about:blank, except urn:serviceaccounts:problem:too_many_attempts), "title", "status", "detail" and a stable "code",
+// Errors are RFC 9457 application/problem+json documents with "title",
+// "status", "detail", a stable "code" and "type"
+// urn:serviceaccounts:problem:<code>,
 // and for invalid input an "errors" array of {"field","message"} whose
 // field is the JSON name (label, expiresAt, limiter[0].surveyKey, limit,
 // cursor): the first 20, with "moreErrors" counting the rest, so that a
@@ -151,6 +170,7 @@
 //	     names the limit); a grant the account already holds (the same type, key,
 //	     action and limiter, "x" and ["x"] alike; the detail says so), or
 //	     another store uniqueness conflict (an id collision)
+//	412  precondition_failed: If-Match names no current ETag of the record
 //	413  body_too_large: a body larger than MaxBodyBytes
 //	415  unsupported_media_type: a body that is not declared as JSON
 //	429  too_many_attempts: 10 wrong bearer tokens from the client within a

@@ -71,5 +71,5 @@ func ExampleRequireBearerToken() {
 	fmt.Print(rec.Body.String())
 	// Output:
 	// 401 Bearer application/problem+json
-	// {"type":"about:blank","title":"Unauthorized","status":401,"detail":"This API requires Authorization: Bearer <admin token>.","code":"no_credentials"}
+	// {"type":"urn:serviceaccounts:problem:no_credentials","title":"Unauthorized","status":401,"detail":"This API requires Authorization: Bearer <admin token>.","code":"no_credentials"}
 }

@@ -37,7 +37,7 @@ func New(m *serviceaccount.Manager, opts ...Option) http.Handler {
 		opt(h)
 	}
 	h.routes()
-	return h
+	return contractHook(h)
 }
 
 type handler struct {
@@ -56,6 +56,7 @@ func (h *handler) routes() {
 	h.handle("DELETE /service-accounts/{id}", h.deleteAccount)
 	h.handle("GET /service-accounts/{id}/api-keys", h.listKeys)
 	h.handle("POST /service-accounts/{id}/api-keys", h.createKey)
+	h.handle("GET /service-accounts/{id}/api-keys/{keyId}", h.getKey)
 	h.handle("PATCH /service-accounts/{id}/api-keys/{keyId}", h.patchKey)
 	h.handle("POST /service-accounts/{id}/api-keys/{keyId}/rotate", h.rotateKey)
 	h.handle("DELETE /service-accounts/{id}/api-keys/{keyId}", h.deleteKey)
@@ -64,9 +65,11 @@ func (h *handler) routes() {
 	h.handle("GET /service-accounts/{id}/permissions", h.listPermissions)
 	h.handle("POST /service-accounts/{id}/permissions", h.addPermission)
 	h.handle("PUT /service-accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
+	h.handle("GET /service-accounts/{id}/permissions/{permissionId}", h.getPermission)
 	h.handle("DELETE /service-accounts/{id}/permissions/{permissionId}", h.deletePermission)
 	h.handle("GET /catalog", h.catalog)
 	h.handle("GET /audit-events", h.listAuditEvents)
+	h.handle("GET /openapi.json", h.openAPI)
 }
 
 // handle registers fn, whose returned error becomes a problem response.
@@ -76,6 +79,9 @@ func (h *handler) handle(pattern string, fn func(http.ResponseWriter, *http.Requ
 			if a, ok := h.actor(r); ok {
 				r = r.WithContext(serviceaccount.WithActor(r.Context(), a))
 			}
+		}
+		if r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodDelete {
+			r = withIfMatch(r)
 		}
 		if err := fn(w, r); err != nil {
 			h.writeError(w, r, err)

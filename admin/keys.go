@@ -12,11 +12,15 @@ func (h *handler) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	keys, err := h.m.Keys(r.Context(), accountID)
+	var p serviceaccount.PageParams
+	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
+		return err
+	}
+	page, err := h.m.ListKeys(r.Context(), accountID, p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newKeyListJSON(keys))
+	return writeJSON(w, http.StatusOK, newKeyPageJSON(page))
 }
 
 // createKey answers with the plaintext key, the only time it is ever

@@ -33,6 +33,7 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.AccountRevision(a))
 	return writeJSON(w, http.StatusOK, newAccountJSON(a))
 }
 
@@ -59,6 +60,7 @@ func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.KeyRevision(k))
 	return writeJSON(w, http.StatusOK, newKeyJSON(k))
 }
 
@@ -115,14 +117,7 @@ func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := keyPageJSON{Items: make([]keyJSON, len(page.Items))}
-	for i, k := range page.Items {
-		out.Items[i] = newKeyJSON(k)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, newKeyPageJSON(page))
 }
 
 func daysParam(q map[string][]string, name string) (*int, error) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -12,11 +14,15 @@ func (h *handler) listPermissions(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	perms, err := h.m.Permissions(r.Context(), accountID)
+	var p serviceaccount.PageParams
+	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
+		return err
+	}
+	page, err := h.m.ListPermissions(r.Context(), accountID, p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newPermissionListJSON(perms))
+	return writeJSON(w, http.StatusOK, newPermissionPageJSON(page))
 }
 
 func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
@@ -43,11 +49,7 @@ func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
 // setLimiter requires the limiter member, so that a client cannot remove a
 // limiter by accident with an empty object: removing takes an explicit null.
 func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
-	accountID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	permissionID, err := pathID(r, "permissionId")
+	accountID, permissionID, err := permissionPathIDs(r)
 	if err != nil {
 		return err
 	}
@@ -62,15 +64,24 @@ func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.PermissionRevision(p))
 	return writeJSON(w, http.StatusOK, newPermissionJSON(p))
 }
 
-func (h *handler) deletePermission(w http.ResponseWriter, r *http.Request) error {
-	accountID, err := pathID(r, "id")
-	if err != nil {
-		return err
+// permissionPathIDs is the account and permission ids of a
+// /{id}/permissions/{permissionId} path; either one not a UUID is 404.
+func permissionPathIDs(r *http.Request) (accountID, permissionID uuid.UUID, err error) {
+	if accountID, err = pathID(r, "id"); err != nil {
+		return uuid.Nil, uuid.Nil, err
 	}
-	permissionID, err := pathID(r, "permissionId")
+	if permissionID, err = pathID(r, "permissionId"); err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	return accountID, permissionID, nil
+}
+
+func (h *handler) deletePermission(w http.ResponseWriter, r *http.Request) error {
+	accountID, permissionID, err := permissionPathIDs(r)
 	if err != nil {
 		return err
 	}

@@ -16,10 +16,12 @@ import (
 )
 
 // problem is an RFC 9457 problem document, shaped like the middleware's
-// (type, title, status, detail, code) so that clients parse one form. Its
-// type is always "about:blank": the meaning is the HTTP status itself, and
-// code, one of the values listed in the package documentation, tells
-// apart the causes that share a status.
+// (type, title, status, detail, code) so that clients parse one form.
+// Code, one of the values listed in the package documentation, tells
+// apart the causes that share a status; type is the same code as a URN
+// (urn:serviceaccounts:problem:<code>), so that a client that branches on
+// RFC 9457's type, as generic problem libraries do, gets the same
+// distinction without a dereferenceable URL to keep alive.
 type problem struct {
 	Type   string                      `json:"type"`
 	Title  string                      `json:"title"`
@@ -45,10 +47,6 @@ const (
 	codeTooManyAttempts      = "too_many_attempts"
 )
 
-// problemTypePrefix makes a problem type URI of a code, as version 3 of
-// the design gives every problem (urn:serviceaccounts:problem:<code>).
-const problemTypePrefix = "urn:serviceaccounts:problem:"
-
 // statusCodes is the code of a problem that sets none of its own.
 var statusCodes = map[int]string{
 	http.StatusBadRequest:            codeInvalidInput,
@@ -56,18 +54,25 @@ var statusCodes = map[int]string{
 	http.StatusNotFound:              "not_found",
 	http.StatusMethodNotAllowed:      "method_not_allowed",
 	http.StatusConflict:              "conflict",
+	http.StatusPreconditionFailed:    "precondition_failed",
 	http.StatusRequestEntityTooLarge: "body_too_large",
 	http.StatusUnsupportedMediaType:  "unsupported_media_type",
 	http.StatusServiceUnavailable:    "unavailable",
 }
 
+// problemTypePrefix is the type of every problem, before its code.
+const problemTypePrefix = "urn:serviceaccounts:problem:"
+
 func newProblem(status int, detail string) *problem {
-	return &problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Code: statusCodes[status]}
+	code := statusCodes[status]
+	return &problem{Type: problemTypePrefix + code, Title: http.StatusText(status), Status: status, Detail: detail, Code: code}
 }
 
-// withCode sets a code more precise than the status's.
+// withCode sets a code more precise than the status's, and the type
+// that names it.
 func (p *problem) withCode(code string) *problem {
 	p.Code = code
+	p.Type = problemTypePrefix + code
 	return p
 }
 
@@ -138,6 +143,9 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.As(err, &conflict):
 		// The Manager's reason is written for the client: which rule, never a secret.
 		p = newProblem(http.StatusConflict, capitalize(conflict.Reason)+".")
+	case errors.Is(err, serviceaccount.ErrPreconditionFailed):
+		p = newProblem(http.StatusPreconditionFailed,
+			"The record was changed since the ETag given in If-Match was read; read it again and retry.")
 	case errors.Is(err, store.ErrNotFound):
 		p = newProblem(http.StatusNotFound, notFoundDetail(r))
 	case errors.Is(err, store.ErrConflict):

@@ -22,7 +22,8 @@ func AccountPageJSON(p serviceaccount.AccountPage) any { return newAccountPageJS
 // KeyJSON is the representation of a key, without its plaintext.
 func KeyJSON(k apikey.Key) any { return newKeyJSON(k) }
 
-// KeyListJSON is the body of GET /service-accounts/{id}/api-keys.
+// KeyListJSON is the body of GET /service-accounts/{id}/api-keys when all
+// of keys fit one page: {"items":[…],"nextCursor":null}.
 func KeyListJSON(keys []apikey.Key) any { return newKeyListJSON(keys) }
 
 // CreatedKeyJSON is the body of a key's creation: the one representation
@@ -36,7 +37,8 @@ func RotatedKeyJSON(r serviceaccount.RotatedKey) any { return newRotatedKeyJSON(
 // PermissionJSON is the representation of a permission.
 func PermissionJSON(p permission.Permission) any { return newPermissionJSON(p) }
 
-// PermissionListJSON is the body of GET /service-accounts/{id}/permissions.
+// PermissionListJSON is the body of GET /service-accounts/{id}/permissions
+// when all of perms fit one page: {"items":[…],"nextCursor":null}.
 func PermissionListJSON(perms []permission.Permission) any { return newPermissionListJSON(perms) }
 
 // CatalogJSON is the body of GET /catalog.

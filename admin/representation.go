@@ -106,10 +106,6 @@ func newCreatedKeyJSON(k serviceaccount.CreatedKey) createdKeyJSON {
 	return createdKeyJSON{keyJSON: newKeyJSON(k.Key), Key: k.Plaintext}
 }
 
-type keyListJSON struct {
-	Items []keyJSON `json:"items"`
-}
-
 type keyPageJSON struct {
 	Items      []keyJSON `json:"items"`
 	NextCursor *string   `json:"nextCursor"`
@@ -145,12 +141,9 @@ func newPolicyJSON(p serviceaccount.Policy) policyJSON {
 	return out
 }
 
-func newKeyListJSON(keys []apikey.Key) keyListJSON {
-	out := keyListJSON{Items: make([]keyJSON, len(keys))}
-	for i, k := range keys {
-		out.Items[i] = newKeyJSON(k)
-	}
-	return out
+// newKeyListJSON is a whole list as one page (nextCursor null).
+func newKeyListJSON(keys []apikey.Key) keyPageJSON {
+	return newKeyPageJSON(serviceaccount.KeyPage{Items: keys})
 }
 
 type permissionJSON struct {
@@ -175,16 +168,9 @@ func newPermissionJSON(p permission.Permission) permissionJSON {
 	}
 }
 
-type permissionListJSON struct {
-	Items []permissionJSON `json:"items"`
-}
-
-func newPermissionListJSON(perms []permission.Permission) permissionListJSON {
-	out := permissionListJSON{Items: make([]permissionJSON, len(perms))}
-	for i, p := range perms {
-		out.Items[i] = newPermissionJSON(p)
-	}
-	return out
+// newPermissionListJSON is a whole list as one page (nextCursor null).
+func newPermissionListJSON(perms []permission.Permission) permissionPageJSON {
+	return newPermissionPageJSON(serviceaccount.PermissionPage{Items: perms})
 }
 
 type catalogJSON struct {

@@ -145,7 +145,8 @@ func TestKeyRoutes(t *testing.T) {
 	require.NoError(t, e.m.TouchKeys(t.Context(), []serviceaccount.KeyTouch{{KeyID: id, UsedAt: e.clock.Now()}}))
 
 	list := e.expect(e.do("GET", keysPath, ""), http.StatusOK)
-	assert.Equal(t, []string{"items"}, keysOf(list))
+	assert.Equal(t, []string{"items", "nextCursor"}, keysOf(list))
+	assert.Nil(t, list["nextCursor"])
 	its := items(t, list)
 	require.Len(t, its, 5)
 	for _, k := range its {
@@ -185,7 +186,8 @@ func TestPermissionRoutes(t *testing.T) {
 	assert.Nil(t, noLimiter["limiter"])
 
 	list := e.expect(e.do("GET", permsPath, ""), http.StatusOK)
-	assert.Equal(t, []string{"items"}, keysOf(list))
+	assert.Equal(t, []string{"items", "nextCursor"}, keysOf(list))
+	assert.Nil(t, list["nextCursor"])
 	assert.Equal(t, []map[string]any{limited, open, noLimiter}, items(t, list))
 
 	limiterPath := permsPath + "/" + permID + "/limiter"

@@ -81,7 +81,8 @@
 //
 // Each answer is an application/problem+json body (RFC 9457) with a
 // stable, machine-readable "code" member (the words above; [CodeOf] gives
-// it for an error, and each has a sentinel for errors.Is), and with
+// it for an error, and each has a sentinel for errors.Is) and the "type"
+// [ProblemTypePrefix] + code (urn:serviceaccounts:problem:unknown_key), and with
 // X-Content-Type-Options: nosniff, written by [WriteProblem], unless
 // Config.ErrorHandler writes its own; it receives the errors of this
 // package ([ErrUnknownKey], [*ForbiddenError], [ErrStoreUnavailable]

@@ -257,16 +257,6 @@ var outcomes = []struct {
 // throttle's: too many failed attempts from one client.
 const codeTooManyAttempts = "too_many_attempts"
 
-// problemType is the "type" of a problem body: about:blank, except for the
-// codes version 3 of the design added, which carry
-// urn:serviceaccounts:problem:<code>.
-func problemType(code string) string {
-	if code == codeTooManyAttempts {
-		return "urn:serviceaccounts:problem:" + code
-	}
-	return "about:blank"
-}
-
 var outcomeInternal = outcome{http.StatusInternalServerError, "internal"}
 
 func outcomeOf(err error) outcome {
@@ -284,7 +274,8 @@ func outcomeOf(err error) outcome {
 }
 
 // Problem is the RFC 9457 body the default ErrorHandler writes. Code is
-// one of the stable codes of CodeOf.
+// one of the stable codes of CodeOf; Type is ProblemTypePrefix + Code, so
+// that a client branching on RFC 9457's type gets the same distinction.
 type Problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`
@@ -294,6 +285,12 @@ type Problem struct {
 }
 
 const problemContentType = "application/problem+json"
+
+// ProblemTypePrefix is the type of every problem body of this module (the
+// middleware's, the admin API's, the example server's), before its code:
+// urn:serviceaccounts:problem:unknown_key. A URN rather than a URL, so
+// that there is no documentation address to keep alive.
+const ProblemTypePrefix = "urn:serviceaccounts:problem:"
 
 // problemDetail is the client-facing text for err. Store and internal
 // errors are not passed through: their text is for the server's log.
@@ -355,7 +352,7 @@ func encodeProblem(err error) problemResponse {
 	enc := json.NewEncoder(&body)
 	enc.SetEscapeHTML(false) // "<key>" reads better than "\u003ckey\u003e" in curl
 	if mErr := enc.Encode(Problem{
-		Type:   problemType(oc.code),
+		Type:   ProblemTypePrefix + oc.code,
 		Title:  http.StatusText(status),
 		Status: status,
 		Detail: problemDetail(err, status),

@@ -88,6 +88,7 @@ func requireCode(t *testing.T, w interface {
 	var p middleware.Problem
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&p))
 	require.Equal(t, code, p.Code)
+	require.Equal(t, "urn:serviceaccounts:problem:"+code, p.Type)
 	require.Equal(t, status, p.Status)
 }
 

@@ -283,7 +283,8 @@ func requireProblem(t *testing.T, w *httptest.ResponseRecorder, status int) stri
 	require.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
 	var p middleware.Problem
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
-	require.Equal(t, "about:blank", p.Type)
+	require.Equal(t, "urn:serviceaccounts:problem:"+p.Code, p.Type)
+	require.NotEmpty(t, p.Code)
 	require.Equal(t, status, p.Status)
 	require.Equal(t, http.StatusText(status), p.Title)
 	require.NotEmpty(t, p.Detail)

@@ -143,6 +143,10 @@ func (u *unit) accountWithEverything(ctx context.Context, id uuid.UUID) (map[str
 	if err != nil {
 		return nil, err
 	}
+	// Read for the delete, so the revision of IfRevision is checked here.
+	if err := checkRevision(ctx, AccountRevision(a)); err != nil {
+		return nil, err
+	}
 	keys, err := u.KeyList(ctx, id)
 	if err != nil {
 		return nil, err

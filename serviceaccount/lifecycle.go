@@ -38,6 +38,9 @@ func (m *Manager) PatchAccount(ctx context.Context, id uuid.UUID, p AccountPatch
 		if err != nil {
 			return err
 		}
+		if err := checkRevision(ctx, AccountRevision(current)); err != nil {
+			return err
+		}
 		in := AccountInput{Label: current.Label, Description: current.Description}
 		if p.Label != nil {
 			in.Label = *p.Label
@@ -122,6 +125,9 @@ func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p Ke
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
 		current, err := u.KeyGet(ctx, accountID, keyID)
 		if err != nil {
+			return err
+		}
+		if err := checkRevision(ctx, KeyRevision(current)); err != nil {
 			return err
 		}
 		name := current.Name

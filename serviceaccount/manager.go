@@ -158,6 +158,9 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 		if err != nil {
 			return err
 		}
+		if err := checkRevision(ctx, AccountRevision(before)); err != nil {
+			return err
+		}
 		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: before.DisabledAt, UpdatedAt: m.now()})
 		if err != nil {
 			return err
@@ -381,6 +384,9 @@ func (m *Manager) DeleteKey(ctx context.Context, accountID, keyID uuid.UUID) err
 		if err != nil {
 			return err
 		}
+		if err := checkRevision(ctx, KeyRevision(before)); err != nil {
+			return err
+		}
 		if err := u.KeyDelete(ctx, accountID, keyID); err != nil {
 			return err
 		}
@@ -530,7 +536,7 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 	}
 	var p permission.Permission
 	err = m.write(ctx, func(ctx context.Context, u *unit) error {
-		current, err := u.PermissionGet(ctx, accountID, permissionID)
+		current, err := u.permissionForChange(ctx, accountID, permissionID)
 		if err != nil {
 			return err
 		}
@@ -562,7 +568,7 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 // store.ErrNotFound if it belongs to another account.
 func (m *Manager) DeletePermission(ctx context.Context, accountID, permissionID uuid.UUID) error {
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		before, err := u.PermissionGet(ctx, accountID, permissionID)
+		before, err := u.permissionForChange(ctx, accountID, permissionID)
 		if err != nil {
 			return err
 		}

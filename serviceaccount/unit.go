@@ -126,7 +126,8 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 // definite reports errors that prove nothing was committed.
 func definite(err error) bool {
 	var verr *ValidationError
-	return errors.As(err, &verr) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict)
+	return errors.As(err, &verr) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) ||
+		errors.Is(err, ErrPreconditionFailed)
 }
 
 // recordChanges appends one change-log row per account that u changed, so

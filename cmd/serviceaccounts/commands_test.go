@@ -44,8 +44,10 @@ type (
 		ReplacedBy       *string `json:"replacedBy"`
 		Key              string  `json:"key"` // only when created
 	}
+	// The CLI prints a whole list as the API's one page of it.
 	keyListOut struct {
-		Items []keyOut `json:"items"`
+		Items      []keyOut `json:"items"`
+		NextCursor *string  `json:"nextCursor"`
 	}
 	rotatedKeyOut struct {
 		Created  keyOut `json:"created"`
@@ -61,7 +63,8 @@ type (
 		CreatedAt        string          `json:"createdAt"`
 	}
 	permissionListOut struct {
-		Items []permissionOut `json:"items"`
+		Items      []permissionOut `json:"items"`
+		NextCursor *string         `json:"nextCursor"`
 	}
 	catalogOut struct {
 		ResourceTypes []struct {

@@ -13,6 +13,8 @@ import (
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 )
 
 // readyTimeout bounds the store ping of /readyz.
@@ -85,11 +87,14 @@ func readyz(ping func(context.Context) error, log *slog.Logger) http.HandlerFunc
 			log.Warn("readyz: the store did not answer a ping", "timeout", readyTimeout, "err", err)
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_ = json.NewEncoder(w).Encode(map[string]any{
-				"type":   "about:blank",
-				"title":  http.StatusText(http.StatusServiceUnavailable),
-				"status": http.StatusServiceUnavailable,
-				"detail": fmt.Sprintf("the store did not answer a ping within %s", readyTimeout),
+			// The same shape and code as the middleware's 503, so that one
+			// client parses every problem of the server.
+			_ = json.NewEncoder(w).Encode(middleware.Problem{
+				Type:   middleware.ProblemTypePrefix + "unavailable",
+				Title:  http.StatusText(http.StatusServiceUnavailable),
+				Status: http.StatusServiceUnavailable,
+				Detail: fmt.Sprintf("the store did not answer a ping within %s", readyTimeout),
+				Code:   "unavailable",
 			})
 			return
 		}

@@ -112,6 +112,8 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	var problem map[string]any
 	require.NoError(t, json.Unmarshal([]byte(body), &problem))
 	assert.Equal(t, 503.0, problem["status"])
+	assert.Equal(t, "unavailable", problem["code"])
+	assert.Equal(t, "urn:serviceaccounts:problem:unavailable", problem["type"])
 	assert.Equal(t, "the store did not answer a ping within 1s", problem["detail"])
 	assert.NotContains(t, body, proxy.addr, "the address is for the log, not the client")
 	// The process still serves.
