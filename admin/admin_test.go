@@ -20,6 +20,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
@@ -54,12 +55,12 @@ func newEnv(t *testing.T) *env {
 	return newEnvWithStore(t, memstore.New())
 }
 
-func newEnvWithStore(t *testing.T, s serviceaccount.Store, opts ...admin.Option) *env {
+func newEnvWithStore(t *testing.T, s store.Store, opts ...admin.Option) *env {
 	t.Helper()
 	return newEnvWith(t, s, serviceaccount.Policy{}, opts...)
 }
 
-func newEnvWith(t *testing.T, s serviceaccount.Store, p serviceaccount.Policy, opts ...admin.Option) *env {
+func newEnvWith(t *testing.T, s store.Store, p serviceaccount.Policy, opts ...admin.Option) *env {
 	t.Helper()
 	e := &env{t: t, clock: clockwork.NewFakeClockAt(start), logs: &bytes.Buffer{}}
 	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: s, Clock: e.clock, Policy: p})

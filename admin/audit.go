@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // WithActor makes every change made through the handler record, in its
@@ -31,13 +32,13 @@ func WithActor(actor func(r *http.Request) (serviceaccount.Actor, bool)) Option 
 // server uses, with id "admin-token". The User-Agent is the client's to
 // choose, so it is made to fit the log: invalid UTF-8 and control
 // characters become U+FFFD, and it is cut to
-// serviceaccount.MaxActorUserAgentLength characters.
+// store.MaxActorUserAgentLength characters.
 func RequestActor(id string) func(r *http.Request) (serviceaccount.Actor, bool) {
 	return func(r *http.Request) (serviceaccount.Actor, bool) {
 		return serviceaccount.Actor{
 			ID:        id,
-			Address:   FitActorText(r.RemoteAddr, serviceaccount.MaxActorAddressLength),
-			UserAgent: FitActorText(r.UserAgent(), serviceaccount.MaxActorUserAgentLength),
+			Address:   FitActorText(r.RemoteAddr, store.MaxActorAddressLength),
+			UserAgent: FitActorText(r.UserAgent(), store.MaxActorUserAgentLength),
 		}, true
 	}
 }
@@ -129,7 +130,7 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 // a bad action filter is told to choose from, here and in the CLI.
 func AuditActionNames() string {
 	var names []string
-	for _, a := range serviceaccount.AuditActions() {
+	for _, a := range store.AuditActions() {
 		names = append(names, string(a))
 	}
 	return strings.Join(names, ", ")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
@@ -192,7 +193,7 @@ func TestRequestActorFitsAnyUserAgentIntoTheLog(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "ops", a.ID)
 	assert.Equal(t, "192.0.2.1:1234", a.Address)
-	assert.Len(t, []rune(a.UserAgent), serviceaccount.MaxActorUserAgentLength)
+	assert.Len(t, []rune(a.UserAgent), store.MaxActorUserAgentLength)
 	assert.True(t, strings.HasPrefix(a.UserAgent, "bad\uFFFDbytes\uFFFDé"), a.UserAgent)
 	_, err := json.Marshal(a)
 	require.NoError(t, err)

@@ -90,7 +90,7 @@
 // details {"before":…,"after":…} as serviceaccount.AuditDetails describes.
 // Events come newest first and outlive the account they name. Every
 // filter is optional and they combine with AND: serviceAccountId (a
-// UUID), action (one of serviceaccount.AuditActions), actorId, since
+// UUID), action (one of store.AuditActions()), actorId, since
 // (inclusive) and until (exclusive), RFC 3339 times with since not after
 // until. A filter that is malformed, empty, repeated or unknown is a 400
 // naming it. Who the actor is comes from [WithActor].

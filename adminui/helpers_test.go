@@ -21,6 +21,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/adminui"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
@@ -180,7 +181,7 @@ func dialogOpen(body, id string) bool {
 // recordingStore is a real memstore that can be made to fail, and records
 // the actor in the context of every change.
 type recordingStore struct {
-	serviceaccount.Store
+	store.Store
 	mu     sync.Mutex
 	fail   error
 	actors []serviceaccount.Actor
@@ -198,7 +199,7 @@ func (s *recordingStore) err() error {
 	return s.fail
 }
 
-func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, serviceaccount.Tx) error) error {
+func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, store.Tx) error) error {
 	if err := s.err(); err != nil {
 		return err
 	}
@@ -210,7 +211,7 @@ func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, serv
 	return s.Store.InTx(ctx, fn)
 }
 
-func (s *recordingStore) AccountList(ctx context.Context, p serviceaccount.AccountListParams) ([]serviceaccount.Account, error) {
+func (s *recordingStore) AccountList(ctx context.Context, p store.AccountListParams) ([]serviceaccount.Account, error) {
 	if err := s.err(); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 func TestKeyNamesOnCreateAndRename(t *testing.T) {
@@ -32,7 +33,7 @@ func TestKeyNamesOnCreateAndRename(t *testing.T) {
 	assert.Contains(t, body, `aria-label="Edit name of API key `+keys[0].Hint+`"`)
 
 	// A name too long: the error next to the field, the input kept, no key.
-	long := strings.Repeat("n", serviceaccount.MaxKeyNameLength+1)
+	long := strings.Repeat("n", store.MaxKeyNameLength+1)
 	res = p.post("/accounts/"+id.String()+"/keys", url.Values{"name": {long}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.True(t, dialogOpen(res.body, "create-key"))

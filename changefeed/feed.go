@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // Defaults for the zero values of Config.
@@ -45,15 +45,15 @@ const (
 	failureLogInterval = 10 * time.Second
 )
 
-// Store is what a Feed reads: every serviceaccount.Store is one. A store
+// Store is what a Feed reads: every store.Store is one. A store
 // that can also push (sqlstore on PostgreSQL) offers a listener through a
 // ChangeListener() method, which the Feed uses unless PollOnly is set.
-type Store = serviceaccount.ChangeReader
+type Store = store.ChangeReader
 
 // listenerSource is implemented by stores that may offer a listener; a
 // nil listener means that this one cannot (sqlstore on MySQL or SQLite).
 type listenerSource interface {
-	ChangeListener() serviceaccount.ChangeListener
+	ChangeListener() store.ChangeListener
 }
 
 // Config configures a Feed. Only Store is required.
@@ -141,7 +141,7 @@ type Stats struct {
 // Build it with New, Subscribe, Start it, and Close it on shutdown.
 type Feed struct {
 	store        Store
-	listener     serviceaccount.ChangeListener // nil: poll only
+	listener     store.ChangeListener // nil: poll only
 	pollInterval time.Duration
 	retention    time.Duration
 	clock        clockwork.Clock
@@ -389,7 +389,7 @@ func (f *Feed) pollPage(ctx context.Context) (full bool, err error) {
 		return true, nil // read the page after the head at once
 	}
 	after := f.position.Load()
-	page, err := f.store.ChangeList(ctx, serviceaccount.ChangeListParams{After: after, Limit: pageSize})
+	page, err := f.store.ChangeList(ctx, store.ChangeListParams{After: after, Limit: pageSize})
 	if err != nil {
 		return false, err
 	}
@@ -548,7 +548,7 @@ func (f *Feed) listenLoop(ctx context.Context) {
 	delay := minReconnectDelay
 	for first := true; ; first = false {
 		listened := false
-		err := f.listener.ChangeListen(ctx, serviceaccount.ChangeListenParams{
+		err := f.listener.ChangeListen(ctx, store.ChangeListenParams{
 			Listening: func() {
 				listened = true
 				f.stats.listens.Add(1)

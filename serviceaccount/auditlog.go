@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // auditTimeFormat writes times in details as the admin API writes them:
@@ -63,13 +64,13 @@ func auditKey(k apikey.Key) map[string]any {
 func toggleAction(kind ChangeKind) AuditAction {
 	switch kind {
 	case AccountDisabled:
-		return ActionAccountDisable
+		return store.ActionAccountDisable
 	case AccountEnabled:
-		return ActionAccountEnable
+		return store.ActionAccountEnable
 	case KeyDisabled:
-		return ActionKeyDisable
+		return store.ActionKeyDisable
 	case KeyEnabled:
-		return ActionKeyEnable
+		return store.ActionKeyEnable
 	}
 	return ""
 }
@@ -147,15 +148,16 @@ func (m *Manager) newAuditEvent(ctx context.Context, action AuditAction, account
 // log could not store as given.
 func checkActor(ctx context.Context) error {
 	if a, ok := ActorFrom(ctx); ok {
-		return a.validate()
+		return validateActor(a)
 	}
 	return nil
 }
 
 // invalidActionMessage says what an action filter may be.
 func invalidActionMessage() string {
-	s := make([]string, len(auditActions))
-	for i, a := range auditActions {
+	actions := store.AuditActions()
+	s := make([]string, len(actions))
+	for i, a := range actions {
 		s[i] = string(a)
 	}
 	return "must be one of " + strings.Join(s, ", ")
@@ -165,7 +167,7 @@ func invalidActionMessage() string {
 // optional; they combine with AND.
 type ListAuditEventsParams struct {
 	ServiceAccountID uuid.UUID   // uuid.Nil: any
-	Action           AuditAction // "": any; otherwise one of AuditActions()
+	Action           AuditAction // "": any; otherwise one of store.AuditActions()
 	ActorID          string      // "": any
 	Since            *time.Time  // events at or after Since
 	Until            *time.Time  // events before Until; not before Since
@@ -200,17 +202,17 @@ func (m *Manager) ListAuditEvents(ctx context.Context, p ListAuditEventsParams) 
 	if len(items) > limit {
 		page.Items = items[:limit]
 		last := items[limit-1]
-		page.NextCursor = encodeAuditCursor(AuditPosition{OccurredAt: last.OccurredAt, ID: last.ID})
+		page.NextCursor = encodeAuditCursor(store.AuditPosition{OccurredAt: last.OccurredAt, ID: last.ID})
 	}
 	return page, nil
 }
 
-func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
+func (p ListAuditEventsParams) storeParams() (store.AuditListParams, error) {
 	out := &ValidationError{}
 	bad := func(field, message string) {
 		out.Fields = append(out.Fields, FieldError{Field: field, Message: message})
 	}
-	q := AuditListParams{ServiceAccountID: p.ServiceAccountID, Action: p.Action, ActorID: p.ActorID, Limit: p.Limit}
+	q := store.AuditListParams{ServiceAccountID: p.ServiceAccountID, Action: p.Action, ActorID: p.ActorID, Limit: p.Limit}
 	if q.Limit == 0 {
 		q.Limit = DefaultPageSize
 	}
@@ -220,8 +222,8 @@ func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
 	if p.Action != "" && !p.Action.Valid() {
 		bad("action", invalidActionMessage())
 	}
-	if utf8.RuneCountInString(p.ActorID) > MaxActorIDLength || !cleanText(p.ActorID, false) {
-		bad("actorId", fmt.Sprintf("must be at most %d characters of valid UTF-8 on one line", MaxActorIDLength))
+	if utf8.RuneCountInString(p.ActorID) > store.MaxActorIDLength || !cleanText(p.ActorID, false) {
+		bad("actorId", fmt.Sprintf("must be at most %d characters of valid UTF-8 on one line", store.MaxActorIDLength))
 	}
 	for _, t := range []struct {
 		field string
@@ -249,7 +251,7 @@ func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
 		q.After = &pos
 	}
 	if len(out.Fields) > 0 {
-		return AuditListParams{}, out
+		return store.AuditListParams{}, out
 	}
 	return q, nil
 }
@@ -258,23 +260,23 @@ func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
 // microseconds since the Unix epoch (8 bytes, big-endian) and its id.
 const auditCursorLength = 8 + 16
 
-func encodeAuditCursor(p AuditPosition) string {
+func encodeAuditCursor(p store.AuditPosition) string {
 	var b [auditCursorLength]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(p.OccurredAt.UnixMicro()))
 	copy(b[8:], p.ID[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func decodeAuditCursor(s string) (AuditPosition, bool) {
+func decodeAuditCursor(s string) (store.AuditPosition, bool) {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) != auditCursorLength {
-		return AuditPosition{}, false
+		return store.AuditPosition{}, false
 	}
 	t := time.UnixMicro(int64(binary.BigEndian.Uint64(b[:8]))).UTC()
 	if checkTime("cursor", t) != nil {
-		return AuditPosition{}, false
+		return store.AuditPosition{}, false
 	}
-	return AuditPosition{OccurredAt: t, ID: uuid.UUID(b[8:])}, true
+	return store.AuditPosition{OccurredAt: t, ID: uuid.UUID(b[8:])}, true
 }
 
 // PruneAuditEvents deletes the audit events that occurred before before

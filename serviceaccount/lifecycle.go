@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // AccountPatch changes some fields of an account: nil leaves a field as
@@ -56,11 +57,11 @@ func (m *Manager) PatchAccount(ctx context.Context, id uuid.UUID, p AccountPatch
 			a = current
 			return nil
 		}
-		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: disabledAt, UpdatedAt: now})
+		a, err = u.AccountUpdate(ctx, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: disabledAt, UpdatedAt: now})
 		if err != nil {
 			return err
 		}
-		action := ActionAccountUpdate
+		action := store.ActionAccountUpdate
 		if relabeled {
 			u.changed(Change{Kind: AccountUpdated, AccountID: id})
 		}
@@ -134,12 +135,12 @@ func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p Ke
 			k = current
 			return nil
 		}
-		k, err = u.KeyUpdate(ctx, KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: name,
+		k, err = u.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: name,
 			ExpiresAt: current.ExpiresAt, DisabledAt: disabledAt, ReplacedBy: current.ReplacedBy})
 		if err != nil {
 			return err
 		}
-		action := ActionKeyUpdate
+		action := store.ActionKeyUpdate
 		if renamed {
 			u.changed(Change{Kind: KeyUpdated, AccountID: accountID, KeyID: keyID})
 		}
@@ -271,12 +272,12 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		if err := u.KeyCreate(ctx, created.Key); err != nil {
 			return err
 		}
-		previous, err := u.KeyUpdate(ctx, KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: old.Name,
+		previous, err := u.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: old.Name,
 			ExpiresAt: &oldExpiry, DisabledAt: old.DisabledAt, ReplacedBy: &created.Key.ID})
 		if err != nil {
 			return err
 		}
-		u.auditedDetails(ActionKeyRotate, accountID, &keyID, AuditDetails{
+		u.auditedDetails(store.ActionKeyRotate, accountID, &keyID, AuditDetails{
 			Before: auditKey(old), After: auditKey(previous), Created: auditKey(created.Key),
 		})
 		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: created.Key.ID})
@@ -344,7 +345,7 @@ func (m *Manager) ListAllKeys(ctx context.Context, p ListAllKeysParams) (KeyPage
 		return KeyPage{}, err
 	}
 	now := m.now()
-	q := KeyListAllParams{After: after, Limit: limit + 1}
+	q := store.KeyListAllParams{After: after, Limit: limit + 1}
 	if p.ExpiresWithinDays != nil {
 		days, err := checkDays("expiresWithinDays", *p.ExpiresWithinDays)
 		if err != nil {

@@ -28,7 +28,7 @@ const (
 
 // Config configures a Manager. Only Store is required.
 type Config struct {
-	Store Store
+	Store store.Store
 	// Catalog validates permissions; nil means permission.DefaultCatalog().
 	Catalog *permission.Catalog
 	// Clock stamps every time and judges expiry; nil means the real clock.
@@ -43,7 +43,7 @@ type Config struct {
 // Manager is the one entry point for every change to service accounts, keys
 // and permissions. It is safe for concurrent use.
 type Manager struct {
-	store     Store
+	store     store.Store
 	catalog   *permission.Catalog
 	clock     clockwork.Clock
 	keyPrefix string
@@ -127,7 +127,7 @@ func (m *Manager) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		if err := u.AccountCreate(ctx, a); err != nil {
 			return err
 		}
-		u.audited(ActionAccountCreate, a.ID, nil, nil, auditAccount(a))
+		u.audited(store.ActionAccountCreate, a.ID, nil, nil, auditAccount(a))
 		u.changed(Change{Kind: AccountCreated, AccountID: a.ID})
 		return nil
 	})
@@ -159,11 +159,11 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 		if err != nil {
 			return err
 		}
-		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: before.DisabledAt, UpdatedAt: m.now()})
+		a, err = u.AccountUpdate(ctx, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: before.DisabledAt, UpdatedAt: m.now()})
 		if err != nil {
 			return err
 		}
-		u.audited(ActionAccountUpdate, id, nil, auditAccount(before), auditAccount(a))
+		u.audited(store.ActionAccountUpdate, id, nil, auditAccount(before), auditAccount(a))
 		u.changed(Change{Kind: AccountUpdated, AccountID: id})
 		return nil
 	})
@@ -185,7 +185,7 @@ func (m *Manager) DeleteAccount(ctx context.Context, id uuid.UUID) error {
 		if err := u.AccountDelete(ctx, id); err != nil {
 			return err
 		}
-		u.audited(ActionAccountDelete, id, nil, before, nil)
+		u.audited(store.ActionAccountDelete, id, nil, before, nil)
 		u.changed(Change{Kind: AccountDeleted, AccountID: id})
 		return nil
 	})
@@ -220,7 +220,7 @@ func (m *Manager) ListAccounts(ctx context.Context, p ListAccountsParams) (Accou
 	}
 	// One extra row tells whether another page follows, so the last page
 	// says so without a further round trip.
-	items, err := m.store.AccountList(ctx, AccountListParams{After: after, Limit: limit + 1})
+	items, err := m.store.AccountList(ctx, store.AccountListParams{After: after, Limit: limit + 1})
 	if err != nil {
 		return AccountPage{}, fmt.Errorf("list accounts: %w", err)
 	}
@@ -320,7 +320,7 @@ func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateK
 		if err := u.KeyCreate(ctx, created.Key); err != nil {
 			return err
 		}
-		u.audited(ActionKeyCreate, accountID, &created.Key.ID, nil, auditKey(created.Key))
+		u.audited(store.ActionKeyCreate, accountID, &created.Key.ID, nil, auditKey(created.Key))
 		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: created.Key.ID})
 		return nil
 	})
@@ -385,7 +385,7 @@ func (m *Manager) DeleteKey(ctx context.Context, accountID, keyID uuid.UUID) err
 		if err := u.KeyDelete(ctx, accountID, keyID); err != nil {
 			return err
 		}
-		u.audited(ActionKeyDelete, accountID, &keyID, auditKey(before), nil)
+		u.audited(store.ActionKeyDelete, accountID, &keyID, auditKey(before), nil)
 		u.changed(Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
 		return nil
 	})
@@ -452,7 +452,7 @@ func (m *Manager) AddPermission(ctx context.Context, accountID uuid.UUID, in Per
 			}
 			return err
 		}
-		u.audited(ActionPermissionCreate, accountID, &p.ID, nil, auditPermission(p))
+		u.audited(store.ActionPermissionCreate, accountID, &p.ID, nil, auditPermission(p))
 		u.changed(Change{Kind: PermissionCreated, AccountID: accountID, PermissionID: p.ID})
 		return nil
 	})
@@ -537,14 +537,14 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 		if err := m.checkCatalog(current.ResourceType, current.ResourceKey, current.Action, l); err != nil {
 			return err
 		}
-		p, err = u.PermissionUpdateLimiter(ctx, PermissionUpdateLimiterParams{AccountID: accountID, PermissionID: permissionID, Limiter: l})
+		p, err = u.PermissionUpdateLimiter(ctx, store.PermissionUpdateLimiterParams{AccountID: accountID, PermissionID: permissionID, Limiter: l})
 		if errors.Is(err, store.ErrConflict) {
 			return errPermissionHeld
 		}
 		if err != nil {
 			return err
 		}
-		u.audited(ActionPermissionUpdate, accountID, &permissionID, auditPermission(current), auditPermission(p))
+		u.audited(store.ActionPermissionUpdate, accountID, &permissionID, auditPermission(current), auditPermission(p))
 		u.changed(Change{Kind: PermissionUpdated, AccountID: accountID, PermissionID: permissionID})
 		return nil
 	})
@@ -569,7 +569,7 @@ func (m *Manager) DeletePermission(ctx context.Context, accountID, permissionID 
 		if err := u.PermissionDelete(ctx, accountID, permissionID); err != nil {
 			return err
 		}
-		u.audited(ActionPermissionDelete, accountID, &permissionID, auditPermission(before), nil)
+		u.audited(store.ActionPermissionDelete, accountID, &permissionID, auditPermission(before), nil)
 		u.changed(Change{Kind: PermissionDeleted, AccountID: accountID, PermissionID: permissionID})
 		return nil
 	})

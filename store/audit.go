@@ -1,13 +1,11 @@
-package serviceaccount
+package store
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -15,7 +13,7 @@ import (
 // Actor is who made a change, as the application knows them: an
 // administrator's id, where the request came from and with what client.
 // The library does not authenticate administrators; it records what the
-// application puts in the context with WithActor.
+// application puts in the context with serviceaccount.WithActor.
 type Actor struct {
 	// ID names the administrator ("admin-token", a user id, "cli:alice").
 	// Required, at most MaxActorIDLength characters, one line.
@@ -33,43 +31,6 @@ const (
 	MaxActorAddressLength   = 200
 	MaxActorUserAgentLength = 500
 )
-
-type actorKey struct{}
-
-// WithActor returns a context that makes every change through a Manager
-// record actor in its audit event.
-func WithActor(ctx context.Context, actor Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, actor)
-}
-
-// ActorFrom returns the actor WithActor put in ctx.
-func ActorFrom(ctx context.Context) (Actor, bool) {
-	a, ok := ctx.Value(actorKey{}).(Actor)
-	return a, ok
-}
-
-// validate refuses an actor that no store could hold the same way: an
-// application's bug, reported before anything is written.
-func (a Actor) validate() error {
-	out := &ValidationError{}
-	check := func(field, value string, max int, required bool) {
-		switch {
-		case required && value == "":
-			out.Fields = append(out.Fields, FieldError{Field: field, Message: "is required"})
-		case utf8.RuneCountInString(value) > max:
-			out.Fields = append(out.Fields, FieldError{Field: field, Message: fmt.Sprintf("must be at most %d characters", max)})
-		case !cleanText(value, false):
-			out.Fields = append(out.Fields, FieldError{Field: field, Message: "must be valid UTF-8 without control characters"})
-		}
-	}
-	check("actor.id", a.ID, MaxActorIDLength, true)
-	check("actor.address", a.Address, MaxActorAddressLength, false)
-	check("actor.userAgent", a.UserAgent, MaxActorUserAgentLength, false)
-	if len(out.Fields) > 0 {
-		return out
-	}
-	return nil
-}
 
 // AuditAction names what an audit event records.
 type AuditAction string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 func (a *app) auditCommand() *cobra.Command {
@@ -130,7 +131,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 	f.BoolVar(&all, "all", false, "print every page")
 	_ = cmd.RegisterFlagCompletionFunc("action", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		var out []cobra.Completion
-		for _, act := range serviceaccount.AuditActions() {
+		for _, act := range store.AuditActions() {
 			out = append(out, string(act))
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
@@ -156,8 +157,8 @@ func cliActor() serviceaccount.Actor {
 	}
 	host, _ := os.Hostname()
 	return serviceaccount.Actor{
-		ID:        admin.FitActorText(id, serviceaccount.MaxActorIDLength),
-		Address:   admin.FitActorText(host, serviceaccount.MaxActorAddressLength),
+		ID:        admin.FitActorText(id, store.MaxActorIDLength),
+		Address:   admin.FitActorText(host, store.MaxActorAddressLength),
 		UserAgent: "serviceaccounts-cli",
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // newFeed returns the change feed for a database that other instances may
@@ -18,7 +18,7 @@ import (
 // this instance's cache within -poll-interval (at once on PostgreSQL,
 // unless -poll-only); nil for memory: and sqlite::memory:, which no other
 // process can reach. The caller starts and closes it.
-func newFeed(cfg config, st serviceaccount.Store, mp metric.MeterProvider, log *slog.Logger, stdout io.Writer) (*changefeed.Feed, error) {
+func newFeed(cfg config, st store.Store, mp metric.MeterProvider, log *slog.Logger, stdout io.Writer) (*changefeed.Feed, error) {
 	if cfg.db == "memory:" || strings.EqualFold(cfg.db, "sqlite::memory:") {
 		return nil, nil
 	}

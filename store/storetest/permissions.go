@@ -9,7 +9,6 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -87,15 +86,15 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r2"}]`)
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":["r1"]}]`)})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":["r1"]}]`)})
 			require.ErrorIs(t, err, store.ErrConflict)
 			list, err := f.s.PermissionList(f.ctx, a.ID)
 			require.NoError(t, err)
 			requirePermission(t, p, list[1])
 			// The freed form can be taken by the other permission's change.
-			_, err = f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
 			require.NoError(t, err)
-			_, err = f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
 			require.NoError(t, err, "setting the limiter a permission already has is no conflict")
 		},
 		"ListReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
@@ -124,7 +123,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
 			p.Limiter = limiter.MustParse(`[{"reportKey":["r2","r3"]}]`)
-			got, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
+			got, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
 			require.NoError(t, err)
 			requirePermission(t, p, got)
 			list, err := f.s.PermissionList(f.ctx, a.ID)
@@ -134,7 +133,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		"UpdateLimiterWithNilRemovesTheLimiter": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
-			got, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
+			got, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
 			require.NoError(t, err)
 			require.Nil(t, got.Limiter)
 			list, err := f.s.PermissionList(f.ctx, a.ID)
@@ -145,7 +144,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			p := f.permission(owner.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
 			require.ErrorIs(t, err, store.ErrNotFound)
 			list, err := f.s.PermissionList(f.ctx, owner.ID)
 			require.NoError(t, err)
@@ -153,7 +152,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		},
 		"UpdateLimiterReturnsErrNotFoundForAnUnknownPermission": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"DeleteRemovesThePermission": func(t *testing.T, f *fixture) {
