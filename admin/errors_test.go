@@ -269,7 +269,7 @@ func (s failingStore) AccountGet(context.Context, uuid.UUID) (serviceaccount.Acc
 	return serviceaccount.Account{}, s.err
 }
 
-func (s failingStore) AccountList(context.Context, store.AccountListParams) ([]serviceaccount.Account, error) {
+func (s failingStore) AccountList(context.Context, uuid.UUID, int) ([]serviceaccount.Account, error) {
 	return nil, s.err
 }
 

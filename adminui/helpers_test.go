@@ -211,11 +211,11 @@ func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, stor
 	return s.Store.InTx(ctx, fn)
 }
 
-func (s *recordingStore) AccountList(ctx context.Context, p store.AccountListParams) ([]serviceaccount.Account, error) {
+func (s *recordingStore) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]serviceaccount.Account, error) {
 	if err := s.err(); err != nil {
 		return nil, err
 	}
-	return s.Store.AccountList(ctx, p)
+	return s.Store.AccountList(ctx, after, limit)
 }
 
 func (s *recordingStore) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {

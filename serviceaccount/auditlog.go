@@ -163,19 +163,12 @@ func invalidActionMessage() string {
 	return "must be one of " + strings.Join(s, ", ")
 }
 
-// ListAuditEventsParams selects one page of audit events. Every filter is
-// optional; they combine with AND.
-type ListAuditEventsParams struct {
-	ServiceAccountID uuid.UUID   // uuid.Nil: any
-	Action           AuditAction // "": any; otherwise one of store.AuditActions()
-	ActorID          string      // "": any
-	Since            *time.Time  // events at or after Since
-	Until            *time.Time  // events before Until; not before Since
-	// Limit is the page size, 1 to MaxPageSize; 0 means DefaultPageSize.
-	Limit int
-	// Cursor is the NextCursor of the previous page; "" for the first.
-	Cursor string
-}
+// ListAuditEventsParams selects one page of audit events: every filter is
+// optional and they combine with AND; Limit is 1 to MaxPageSize (0 means
+// DefaultPageSize) and Cursor the NextCursor of the previous page ("" for
+// the first). It is the store's type, so a filter is declared once; After
+// is ignored here (the Manager derives it from Cursor).
+type ListAuditEventsParams = store.AuditListParams
 
 // AuditEventPage is one page of events, newest first.
 type AuditEventPage struct {
@@ -188,7 +181,7 @@ type AuditEventPage struct {
 // filters, a limit out of range or a cursor this API did not make are a
 // *ValidationError naming the parameter.
 func (m *Manager) ListAuditEvents(ctx context.Context, p ListAuditEventsParams) (AuditEventPage, error) {
-	q, err := p.storeParams()
+	q, err := storeParams(p)
 	if err != nil {
 		return AuditEventPage{}, err
 	}
@@ -207,7 +200,7 @@ func (m *Manager) ListAuditEvents(ctx context.Context, p ListAuditEventsParams) 
 	return page, nil
 }
 
-func (p ListAuditEventsParams) storeParams() (store.AuditListParams, error) {
+func storeParams(p ListAuditEventsParams) (store.AuditListParams, error) {
 	out := &ValidationError{}
 	bad := func(field, message string) {
 		out.Fields = append(out.Fields, FieldError{Field: field, Message: message})

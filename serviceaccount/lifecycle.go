@@ -345,14 +345,14 @@ func (m *Manager) ListAllKeys(ctx context.Context, p ListAllKeysParams) (KeyPage
 		return KeyPage{}, err
 	}
 	now := m.now()
-	q := store.KeyListAllParams{After: after, Limit: limit + 1}
+	var f store.KeyFilter
 	if p.ExpiresWithinDays != nil {
 		days, err := checkDays("expiresWithinDays", *p.ExpiresWithinDays)
 		if err != nil {
 			return KeyPage{}, err
 		}
 		by := now.Add(days)
-		q.ExpiresAfter, q.ExpiresBy = &now, &by
+		f.ExpiresAfter, f.ExpiresBy = &now, &by
 	}
 	if p.UnusedForDays != nil {
 		days, err := checkDays("unusedForDays", *p.UnusedForDays)
@@ -360,9 +360,9 @@ func (m *Manager) ListAllKeys(ctx context.Context, p ListAllKeysParams) (KeyPage
 			return KeyPage{}, err
 		}
 		since := now.Add(-days)
-		q.UnusedSince = &since
+		f.UnusedSince = &since
 	}
-	items, err := m.store.KeyListAll(ctx, q)
+	items, err := m.store.KeyListAll(ctx, after, limit+1, f)
 	if err != nil {
 		return KeyPage{}, fmt.Errorf("list all keys: %w", err)
 	}

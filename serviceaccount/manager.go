@@ -220,7 +220,7 @@ func (m *Manager) ListAccounts(ctx context.Context, p ListAccountsParams) (Accou
 	}
 	// One extra row tells whether another page follows, so the last page
 	// says so without a further round trip.
-	items, err := m.store.AccountList(ctx, store.AccountListParams{After: after, Limit: limit + 1})
+	items, err := m.store.AccountList(ctx, after, limit+1)
 	if err != nil {
 		return AccountPage{}, fmt.Errorf("list accounts: %w", err)
 	}

@@ -94,18 +94,26 @@ type AuditPosition struct {
 	ID         uuid.UUID
 }
 
-// AuditListParams selects events; the zero value of a filter means "any",
-// and filters combine with AND.
+// AuditListParams selects one page of events, for AuditList and for
+// serviceaccount.Manager.ListAuditEvents (which names it
+// ListAuditEventsParams): one type, so that a filter is declared once. The
+// zero value of a filter means "any", and filters combine with AND.
 type AuditListParams struct {
 	ServiceAccountID uuid.UUID   // uuid.Nil: any account
-	Action           AuditAction // "": any action
+	Action           AuditAction // "": any action; otherwise one of AuditActions()
 	ActorID          string      // "": any actor (events without one included)
 	Since            *time.Time  // OccurredAt >= Since
-	Until            *time.Time  // OccurredAt < Until
+	Until            *time.Time  // OccurredAt < Until; not before Since
 	// After continues a walk: only events older than this position (the
 	// last event of the previous page) are returned. nil: from the newest.
+	// The Manager sets it from Cursor; a backend reads After, never Cursor.
 	After *AuditPosition
+	// Limit is the page size. The Manager takes 1 to its MaxPageSize, 0
+	// meaning its DefaultPageSize; a backend refuses a Limit below 1.
 	Limit int
+	// Cursor is the Manager's NextCursor of the previous page ("" for the
+	// first): the opaque, URL-safe form of After that its callers pass.
+	Cursor string
 }
 
 // before reports whether e sorts strictly after p in newest-first order,

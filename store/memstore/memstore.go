@@ -226,20 +226,20 @@ func (t *tx) AccountDelete(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
-func (s *Store) AccountList(ctx context.Context, p store.AccountListParams) ([]store.Account, error) {
+func (s *Store) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]store.Account, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if p.Limit < 1 {
-		return nil, fmt.Errorf("memstore: list accounts: limit %d is not positive", p.Limit)
+	if limit < 1 {
+		return nil, fmt.Errorf("memstore: list accounts: limit %d is not positive", limit)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	start, found := slices.BinarySearchFunc(s.accountIDs, p.After, compareIDs)
+	start, found := slices.BinarySearchFunc(s.accountIDs, after, compareIDs)
 	if found {
 		start++
 	}
-	end := min(start+p.Limit, len(s.accountIDs))
+	end := min(start+limit, len(s.accountIDs))
 	out := make([]store.Account, 0, end-start)
 	for _, id := range s.accountIDs[start:end] {
 		out = append(out, copyAccount(s.accounts[id]))
@@ -341,21 +341,21 @@ func (t *tx) KeyUpdate(ctx context.Context, p store.KeyUpdateParams) (apikey.Key
 // KeyListAll walks the keys of all accounts in id order. It visits every
 // key from the cursor on until the page is full, so a filter that keeps
 // few keys costs a scan of the map's ids: this store is for small sets.
-func (s *Store) KeyListAll(ctx context.Context, p store.KeyListAllParams) ([]apikey.Key, error) {
+func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f store.KeyFilter) ([]apikey.Key, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if p.Limit < 1 {
-		return nil, fmt.Errorf("memstore: list all keys: limit %d is not positive", p.Limit)
+	if limit < 1 {
+		return nil, fmt.Errorf("memstore: list all keys: limit %d is not positive", limit)
 	}
-	if (p.ExpiresAfter == nil) != (p.ExpiresBy == nil) {
+	if (f.ExpiresAfter == nil) != (f.ExpiresBy == nil) {
 		return nil, errors.New("memstore: list all keys: set both ExpiresAfter and ExpiresBy, or neither")
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ids := make([]uuid.UUID, 0, len(s.keys))
 	for id := range s.keys {
-		if compareIDs(id, p.After) > 0 {
+		if compareIDs(id, after) > 0 {
 			ids = append(ids, id)
 		}
 	}
@@ -363,11 +363,11 @@ func (s *Store) KeyListAll(ctx context.Context, p store.KeyListAllParams) ([]api
 	out := []apikey.Key{}
 	for _, id := range ids {
 		k := s.keys[id]
-		if !store.KeyPasses(k, p) {
+		if !store.KeyPasses(k, f) {
 			continue
 		}
 		out = append(out, copyKey(k))
-		if len(out) == p.Limit {
+		if len(out) == limit {
 			break
 		}
 	}

@@ -99,16 +99,16 @@ func (t *tx) accountDelete(ctx context.Context, id uuid.UUID) error {
 }
 
 // AccountList reads one page: one statement, through the primary key.
-func (s *Store) AccountList(ctx context.Context, p store.AccountListParams) ([]store.Account, error) {
-	if p.Limit <= 0 {
-		return nil, fmt.Errorf("sqlstore: list accounts: limit must be positive, got %d", p.Limit)
+func (s *Store) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]store.Account, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: list accounts: limit must be positive, got %d", limit)
 	}
-	rows, err := s.sql.QueryContext(ctx, s.q.accountList, s.idArg(p.After), p.Limit)
+	rows, err := s.sql.QueryContext(ctx, s.q.accountList, s.idArg(after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list accounts: %w", mapError(err))
 	}
 	defer rows.Close()
-	out := make([]store.Account, 0, min(p.Limit, 64))
+	out := make([]store.Account, 0, min(limit, 64))
 	for rows.Next() {
 		a, err := s.scanAccount(rows)
 		if err != nil {

@@ -30,7 +30,7 @@ func callEverything(ctx context.Context, s store.Store, a serviceaccount.Account
 	_, errs["AccountGet"] = s.AccountGet(ctx, a.ID)
 	errs["AccountCreate"] = storetest.Autocommit{Store: s}.AccountCreate(ctx, serviceaccount.Account{ID: uuidFor(1), Label: "x", CreatedAt: base, UpdatedAt: base})
 	_, errs["AccountUpdate"] = storetest.Autocommit{Store: s}.AccountUpdate(ctx, store.AccountUpdateParams{ID: a.ID, Label: "y", UpdatedAt: base})
-	_, errs["AccountList"] = s.AccountList(ctx, store.AccountListParams{Limit: 10})
+	_, errs["AccountList"] = s.AccountList(ctx, uuid.Nil, 10)
 	_, errs["KeyList"] = s.KeyList(ctx, a.ID)
 	_, errs["KeyByHash(known)"] = s.KeyByHash(ctx, k.Hash)
 	_, errs["KeyByHash(unknown)"] = s.KeyByHash(ctx, seedHash(-1))

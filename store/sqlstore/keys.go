@@ -113,30 +113,30 @@ func (t *tx) KeyUpdate(ctx context.Context, p store.KeyUpdateParams) (apikey.Key
 
 // KeyListAll reads one page of keys of all accounts: one statement,
 // walking the primary key from the cursor.
-func (s *Store) KeyListAll(ctx context.Context, p store.KeyListAllParams) ([]apikey.Key, error) {
-	if p.Limit <= 0 {
-		return nil, fmt.Errorf("sqlstore: list all keys: limit must be positive, got %d", p.Limit)
+func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f store.KeyFilter) ([]apikey.Key, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: list all keys: limit must be positive, got %d", limit)
 	}
-	if (p.ExpiresAfter == nil) != (p.ExpiresBy == nil) {
+	if (f.ExpiresAfter == nil) != (f.ExpiresBy == nil) {
 		return nil, errors.New("sqlstore: list all keys: set both ExpiresAfter and ExpiresBy, or neither")
 	}
-	args := []any{s.idArg(p.After)}
+	args := []any{s.idArg(after)}
 	filters := 0
-	if p.ExpiresAfter != nil {
+	if f.ExpiresAfter != nil {
 		filters |= 1
-		args = append(args, s.timeArg(*p.ExpiresAfter), s.timeArg(*p.ExpiresBy))
+		args = append(args, s.timeArg(*f.ExpiresAfter), s.timeArg(*f.ExpiresBy))
 	}
-	if p.UnusedSince != nil {
+	if f.UnusedSince != nil {
 		filters |= 2
-		args = append(args, s.timeArg(*p.UnusedSince), s.timeArg(*p.UnusedSince))
+		args = append(args, s.timeArg(*f.UnusedSince), s.timeArg(*f.UnusedSince))
 	}
-	args = append(args, p.Limit)
+	args = append(args, limit)
 	rows, err := s.sql.QueryContext(ctx, s.q.keyListAll[filters], args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list all keys: %w", mapError(err))
 	}
 	defer rows.Close()
-	out := make([]apikey.Key, 0, min(p.Limit, 64))
+	out := make([]apikey.Key, 0, min(limit, 64))
 	r := s.newKeyRow()
 	dest := r.dest()
 	for rows.Next() {

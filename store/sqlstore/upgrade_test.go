@@ -104,7 +104,7 @@ func oldData(t *testing.T) upgradeData {
 
 func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 	t.Helper()
-	accounts, err := s.AccountList(t.Context(), store.AccountListParams{Limit: 10})
+	accounts, err := s.AccountList(t.Context(), uuid.Nil, 10)
 	require.NoError(t, err)
 	require.Len(t, accounts, len(u.accounts))
 	for i, a := range u.accounts {

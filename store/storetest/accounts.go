@@ -95,7 +95,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			require.ErrorIs(t, f.w.AccountDelete(f.ctx, a.ID), store.ErrNotFound)
 		},
 		"ListIsEmptyOnAnEmptyStore": func(t *testing.T, f *fixture) {
-			got, err := f.s.AccountList(f.ctx, store.AccountListParams{Limit: 10})
+			got, err := f.s.AccountList(f.ctx, uuid.Nil, 10)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -108,7 +108,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			after := uuid.Nil
 			pages := 0
 			for {
-				page, err := f.s.AccountList(f.ctx, store.AccountListParams{After: after, Limit: 3})
+				page, err := f.s.AccountList(f.ctx, after, 3)
 				require.NoError(t, err)
 				require.LessOrEqual(t, len(page), 3)
 				if len(page) == 0 {
@@ -123,7 +123,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 		},
 		"ListReturnsFullAccounts": func(t *testing.T, f *fixture) {
 			a := f.account("full")
-			got, err := f.s.AccountList(f.ctx, store.AccountListParams{Limit: 1})
+			got, err := f.s.AccountList(f.ctx, uuid.Nil, 1)
 			require.NoError(t, err)
 			require.Len(t, got, 1)
 			requireAccount(t, a, got[0])
@@ -133,24 +133,24 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			b := f.account("b")
 			c := f.account("c")
 			require.NoError(t, f.w.AccountDelete(f.ctx, b.ID))
-			got, err := f.s.AccountList(f.ctx, store.AccountListParams{After: b.ID, Limit: 10})
+			got, err := f.s.AccountList(f.ctx, b.ID, 10)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
-			got, err = f.s.AccountList(f.ctx, store.AccountListParams{After: a.ID, Limit: 10})
+			got, err = f.s.AccountList(f.ctx, a.ID, 10)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
 		},
 		"ListWithANonPositiveLimitIsAnError": func(t *testing.T, f *fixture) {
 			f.account("a")
 			for _, limit := range []int{0, -1} {
-				_, err := f.s.AccountList(f.ctx, store.AccountListParams{Limit: limit})
+				_, err := f.s.AccountList(f.ctx, uuid.Nil, limit)
 				require.Error(t, err, "limit %d", limit)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}
 		},
 		"ListPastTheEndIsEmpty": func(t *testing.T, f *fixture) {
 			a := f.account("last")
-			got, err := f.s.AccountList(f.ctx, store.AccountListParams{After: a.ID, Limit: 5})
+			got, err := f.s.AccountList(f.ctx, a.ID, 5)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},

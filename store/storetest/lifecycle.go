@@ -42,7 +42,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 			got, err := f.keyGet(a.ID, k.ID)
 			require.NoError(t, err)
 			requireKey(t, k, got)
-			all, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{Limit: 10})
+			all, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			requireKey(t, k, all[0])
 		},
@@ -115,7 +115,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 			a.DisabledAt = ptr(base.Add(2 * time.Minute))
 			_, err = f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: a.ID, Label: a.Label, DisabledAt: a.DisabledAt, UpdatedAt: a.UpdatedAt})
 			require.NoError(t, err)
-			list, err := f.s.AccountList(f.ctx, store.AccountListParams{Limit: 1})
+			list, err := f.s.AccountList(f.ctx, uuid.Nil, 1)
 			require.NoError(t, err)
 			requireAccount(t, a, list[0])
 		},
@@ -160,7 +160,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 func runListAllKeys(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"ListAllIsEmptyOnAnEmptyStore": func(t *testing.T, f *fixture) {
-			got, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{Limit: 10})
+			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -176,7 +176,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			var got []uuid.UUID
 			after, pages := uuid.Nil, 0
 			for {
-				page, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{After: after, Limit: 3})
+				page, err := f.s.KeyListAll(f.ctx, after, 3, store.KeyFilter{})
 				require.NoError(t, err)
 				if len(page) == 0 {
 					break
@@ -195,10 +195,10 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			k2, _ := f.key(a.ID, nil)
 			k3, _ := f.key(a.ID, nil)
 			require.NoError(t, f.w.KeyDelete(f.ctx, a.ID, k2.ID))
-			got, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{After: k2.ID, Limit: 10})
+			got, err := f.s.KeyListAll(f.ctx, k2.ID, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k3.ID}, keyIDs(got))
-			got, err = f.s.KeyListAll(f.ctx, store.KeyListAllParams{After: k1.ID, Limit: 10})
+			got, err = f.s.KeyListAll(f.ctx, k1.ID, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k3.ID}, keyIDs(got))
 		},
@@ -211,7 +211,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			soon, _ := f.key(a.ID, ptr(now.Add(time.Second)))     // in the window
 			edge, _ := f.key(a.ID, ptr(now.Add(7*24*time.Hour)))  // the window's last instant
 			f.key(a.ID, ptr(now.Add(7*24*time.Hour+time.Second))) // after it
-			got, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{Limit: 10, ExpiresAfter: &now, ExpiresBy: ptr(now.Add(7 * 24 * time.Hour))})
+			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(7 * 24 * time.Hour))})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{soon.ID, edge.ID}, keyIDs(got))
 		},
@@ -230,7 +230,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 				{KeyID: usedAfter.ID, UsedAt: cut.Add(time.Second)},
 				{KeyID: usedAtCut.ID, UsedAt: cut},
 			}))
-			got, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{Limit: 10, UnusedSince: &cut})
+			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{UnusedSince: &cut})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{usedBefore.ID, neverUsedOld.ID}, keyIDs(got))
 		},
@@ -241,9 +241,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			used, _ := f.key(a.ID, ptr(now.Add(time.Hour))) // expiring but used recently
 			f.key(a.ID, nil)                                // unused, but never expires
 			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: used.ID, UsedAt: now}}))
-			got, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{
-				Limit: 10, ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour)), UnusedSince: ptr(now.Add(-24 * time.Hour)),
-			})
+			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour)), UnusedSince: ptr(now.Add(-24 * time.Hour))})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{both.ID}, keyIDs(got))
 		},
@@ -262,7 +260,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			var got []uuid.UUID
 			after := uuid.Nil
 			for {
-				page, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{After: after, Limit: 2, ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour))})
+				page, err := f.s.KeyListAll(f.ctx, after, 2, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour))})
 				require.NoError(t, err)
 				if len(page) == 0 {
 					break
@@ -273,15 +271,15 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			require.Equal(t, want, got)
 		},
 		"ListAllRefusesHalfAnExpiryWindow": func(t *testing.T, f *fixture) {
-			for _, p := range []store.KeyListAllParams{{Limit: 1, ExpiresAfter: &base}, {Limit: 1, ExpiresBy: &base}} {
-				_, err := f.s.KeyListAll(f.ctx, p)
+			for _, p := range []store.KeyFilter{{ExpiresAfter: &base}, {ExpiresBy: &base}} {
+				_, err := f.s.KeyListAll(f.ctx, uuid.Nil, 1, p)
 				require.Error(t, err)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}
 		},
 		"ListAllWithANonPositiveLimitIsAnError": func(t *testing.T, f *fixture) {
 			for _, limit := range []int{0, -1} {
-				_, err := f.s.KeyListAll(f.ctx, store.KeyListAllParams{Limit: limit})
+				_, err := f.s.KeyListAll(f.ctx, uuid.Nil, limit, store.KeyFilter{})
 				require.Error(t, err)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}

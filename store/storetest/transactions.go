@@ -24,7 +24,7 @@ type snapshot struct {
 
 func (f *fixture) snapshot() snapshot {
 	f.t.Helper()
-	accounts, err := f.s.AccountList(f.ctx, store.AccountListParams{Limit: 1000})
+	accounts, err := f.s.AccountList(f.ctx, uuid.Nil, 1000)
 	require.NoError(f.t, err)
 	snap := snapshot{accounts: accounts, keys: map[uuid.UUID][]uuid.UUID{}, perms: map[uuid.UUID][]string{}}
 	for _, a := range accounts {
