@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/lograte"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -166,7 +167,7 @@ type Feed struct {
 		lastLag                                                         atomic.Int64
 		listening                                                       atomic.Bool
 	}
-	logs [3]rateLimitedLog // by op: poll, listen, prune
+	logs [3]lograte.Limiter // by op: poll, listen, prune
 
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -593,28 +594,8 @@ func (f *Feed) failed(op Op, err error) {
 		f.observer.Failed(op, err)
 	}
 	i := map[Op]int{OpPoll: 0, OpListen: 1, OpPrune: 2}[op]
-	if suppressed, ok := f.logs[i].allow(f.clock.Now()); ok {
+	if suppressed, ok := f.logs[i].Allow(f.clock.Now(), failureLogInterval); ok {
 		f.log.Error("changefeed: "+string(op)+" failed; retrying (caches fall back on their TTL meanwhile)",
 			"err", err, "similarFailuresNotLogged", suppressed)
 	}
-}
-
-// rateLimitedLog lets one line through per failureLogInterval and counts
-// the others.
-type rateLimitedLog struct {
-	mu         sync.Mutex
-	last       time.Time
-	suppressed int
-}
-
-func (l *rateLimitedLog) allow(now time.Time) (suppressed int, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if age := now.Sub(l.last); !l.last.IsZero() && age >= 0 && age < failureLogInterval {
-		l.suppressed++
-		return 0, false
-	}
-	suppressed = l.suppressed
-	l.last, l.suppressed = now, 0
-	return suppressed, true
 }

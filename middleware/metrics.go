@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -201,12 +200,6 @@ func (mt *metrics) authenticated(r cacheResult, err error) {
 // authorized counts one decision of Require.
 func (mt *metrics) authorized(err error) {
 	mt.authorizations[codeIndex(authzCodes, authzIndex, err)].Add(1)
-}
-
-// refuse answers a request Require refused, and counts the refusal.
-func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	m.metrics.authorized(err)
-	m.fail(w, r, err)
 }
 
 // lookedUp records the duration of one store lookup.
