@@ -113,3 +113,34 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// patchAccount changes the members the body has (label, description,
+// disabled); a body with none of them is 400, so that {} never passes for
+// a change.
+func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var p serviceaccount.AccountPatch
+	fields := []field{
+		optionalStringField("label", &p.Label, false),
+		optionalStringField("description", &p.Description, false),
+		boolField("disabled", &p.Disabled),
+	}
+	if _, err := readBody(w, r, false, fields...); err != nil {
+		return err
+	}
+	if p.Label == nil && p.Description == nil && p.Disabled == nil {
+		return emptyPatch(fields)
+	}
+	a, err := h.m.PatchAccount(r.Context(), id, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+}
+
+func emptyPatch(fields []field) *problem {
+	return newProblem(http.StatusBadRequest, "The body must set at least one of "+names(fields)+".")
+}

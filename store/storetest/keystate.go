@@ -24,7 +24,7 @@ func (f *fixture) keyGet(accountID, keyID uuid.UUID) (apikey.Key, error) {
 	})
 }
 
-func runLifecycle(t *testing.T, newStore NewStore) {
+func runKeyState(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"KeyNameDisabledAtAndReplacedByRoundTripEverywhere": func(t *testing.T, f *fixture) {
 			a := f.account("a")

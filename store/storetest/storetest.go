@@ -26,7 +26,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); runAudit(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); runConcurrency(t, newStore) })
 	t.Run("Transactions", func(t *testing.T) { t.Parallel(); runTransactions(t, newStore) })
-	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); runLifecycle(t, newStore) })
+	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); runKeyState(t, newStore) })
 	t.Run("ListAllKeys", func(t *testing.T) { t.Parallel(); runListAllKeys(t, newStore) })
 	t.Run("Changes", func(t *testing.T) { t.Parallel(); runChanges(t, newStore) })
 }
