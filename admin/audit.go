@@ -17,17 +17,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
-// WithActor makes every change made through the handler record, in its
-// audit event, the actor that actor derives from the request (return false
-// for none). The application knows who its administrators are; this is
-// where it tells the audit log. An actor the log cannot hold (an empty id,
-// text over the limits of serviceaccount.Actor) makes the change a 400
-// naming the actor's field, and nothing is written.
-func WithActor(actor func(r *http.Request) (serviceaccount.Actor, bool)) Option {
-	return func(h *handler) { h.actor = actor }
-}
-
-// RequestActor returns an actor function for WithActor that records id,
+// RequestActor returns an actor function for Config.Actor that records id,
 // the request's remote address and its User-Agent: what the example
 // server uses, with id "admin-token". The User-Agent is the client's to
 // choose, so it is made to fit the log: invalid UTF-8 and control

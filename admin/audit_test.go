@@ -21,7 +21,7 @@ import (
 var auditEventKeys = []string{"action", "actor", "details", "id", "occurredAt", "serviceAccountId", "targetId"}
 
 func newAuditEnv(t *testing.T) *env {
-	return newEnvWithStore(t, memstore.New(), admin.WithActor(admin.RequestActor("admin-token")))
+	return newEnvWithStore(t, memstore.New(), admin.Config{Actor: admin.RequestActor("admin-token")})
 }
 
 func TestAuditEventsRecordEveryChangeWithTheActorNewestFirst(t *testing.T) {
@@ -175,9 +175,9 @@ func TestAuditEventsCursorOfAnotherListIsRefused(t *testing.T) {
 }
 
 func TestAnActorTheLogCannotHoldRefusesTheChange(t *testing.T) {
-	e := newEnvWithStore(t, memstore.New(), admin.WithActor(func(*http.Request) (serviceaccount.Actor, bool) {
+	e := newEnvWithStore(t, memstore.New(), admin.Config{Actor: func(*http.Request) (serviceaccount.Actor, bool) {
 		return serviceaccount.Actor{ID: ""}, true
-	}))
+	}})
 	fields := requireProblem(t, e.do("POST", "/admin/service-accounts", `{"label":"a"}`), http.StatusBadRequest)
 	assert.Equal(t, []string{"actor.id"}, fields)
 	page := e.expect(e.do("GET", "/admin/service-accounts", ""), http.StatusOK)

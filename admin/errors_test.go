@@ -211,7 +211,8 @@ func TestUncleanPathsAre404NotRedirects(t *testing.T) {
 	require.NoError(t, err)
 	a, err := m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "a"})
 	require.NoError(t, err)
-	h := admin.New(m)
+	h, err := admin.New(m, admin.Config{})
+	require.NoError(t, err)
 	for _, target := range []string{
 		"/service-accounts/x/../" + a.ID.String(),
 		"/service-accounts//" + a.ID.String(),

@@ -46,7 +46,7 @@ type pageConfig struct {
 	// trailingSlash strips prefix+"/", so the page sees paths without
 	// their leading slash.
 	trailingSlash bool
-	options       adminui.Options
+	options       adminui.Config
 	policy        serviceaccount.Policy
 }
 
@@ -59,7 +59,8 @@ func newPage(t *testing.T, cfg pageConfig) *page {
 	logs := &syncBuffer{}
 	opts := cfg.options
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	h := adminui.New(mgr, opts)
+	h, err := adminui.New(mgr, opts)
+	require.NoError(t, err)
 	mux := http.NewServeMux()
 	if cfg.prefix == "" {
 		mux.Handle("/", h)

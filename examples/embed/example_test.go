@@ -46,9 +46,14 @@ func Example() {
 		log.Fatal(err)
 	}
 
+	api, err := admin.New(mgr, admin.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", http.StripPrefix("/admin",
-		admin.RequireBearerToken(os.Getenv("ADMIN_TOKEN"), admin.New(mgr))))
+		admin.RequireBearerToken(os.Getenv("ADMIN_TOKEN"), api)))
 	mux.Handle("GET /v1/studies/{studyKey}/responses", mw.Authenticate(
 		mw.Require("study", middleware.PathValue("studyKey"), "get-responses",
 			middleware.Attr("surveyKey", middleware.Query("surveyKey")),

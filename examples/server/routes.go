@@ -20,11 +20,17 @@ const adminActorID = "admin-token"
 // endpoints and the demonstration routes, on one mux (a second mux in
 // front would match every request twice). The demonstration handlers
 // return canned data: what matters is who gets in.
-func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken string, log *slog.Logger, ops operations) http.Handler {
+func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken string, log *slog.Logger, ops operations) (http.Handler, error) {
 	mux := http.NewServeMux()
 	ops.register(mux, log)
-	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(adminToken, admin.New(mgr, admin.WithLogger(log), admin.WithActor(admin.RequestActor(adminActorID))))))
-	mountUI(mux, mgr, adminToken, log, clockwork.NewRealClock())
+	api, err := admin.New(mgr, admin.Config{Logger: log, Actor: admin.RequestActor(adminActorID)})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(adminToken, api)))
+	if err := mountUI(mux, mgr, adminToken, log, clockwork.NewRealClock()); err != nil {
+		return nil, err
+	}
 
 	study := middleware.PathValue("studyKey")
 	protect := func(pattern string, require func(http.Handler) http.Handler, h http.HandlerFunc) {
@@ -62,7 +68,7 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, adminToken s
 		})
 	// The outer mux never redirects (a DELETE of …/api-keys/.. would be
 	// sent on to the account) and answers its 404 and 405 in problem+json.
-	return admin.NoRedirect(mux)
+	return admin.NoRedirect(mux), nil
 }
 
 func whoami(w http.ResponseWriter, r *http.Request) {

@@ -155,7 +155,11 @@ func newApp(st store.Store, cfg config, clock clockwork.Clock, feed *changefeed.
 	if err != nil {
 		return app{}, err
 	}
-	return app{handler: routes(mgr, mw, cfg.adminToken, log, ops), mw: mw, mgr: mgr}, nil
+	handler, err := routes(mgr, mw, cfg.adminToken, log, ops)
+	if err != nil {
+		return app{}, err
+	}
+	return app{handler: handler, mw: mw, mgr: mgr}, nil
 }
 
 // app is the server's parts that serve needs after building them.

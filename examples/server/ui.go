@@ -32,19 +32,23 @@ const (
 )
 
 // mountUI registers the admin page, its login and its logout on mux.
-func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, adminToken string, log *slog.Logger, clock clockwork.Clock) {
+func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, adminToken string, log *slog.Logger, clock clockwork.Clock) error {
+	page, err := adminui.New(mgr, adminui.Config{
+		Prefix:    uiPrefix,
+		LogoutURL: uiPrefix + "/logout",
+		Logger:    log,
+		// The same actor as the JSON API: whoever holds the token.
+		Actor: admin.RequestActor(adminActorID),
+	})
+	if err != nil {
+		return err
+	}
 	sessions := newSessionStore(clock, sessionLifetime, maxSessions)
 	ui := &uiAuth{
 		sessions: sessions,
 		token:    sha256.Sum256([]byte(adminToken)),
 		cop:      http.NewCrossOriginProtection(),
-		page: adminui.New(mgr, adminui.Options{
-			Prefix:    uiPrefix,
-			LogoutURL: uiPrefix + "/logout",
-			Logger:    log,
-			// The same actor as the JSON API: whoever holds the token.
-			Actor: admin.RequestActor(adminActorID),
-		}),
+		page:     page,
 	}
 	mux.HandleFunc(uiPrefix, func(w http.ResponseWriter, r *http.Request) {
 		// The bare prefix: only a GET may be redirected.
@@ -60,6 +64,7 @@ func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, adminToken string,
 	// The stylesheet and script are public, so the login form is styled.
 	mux.Handle("GET "+uiPrefix+"/assets/", http.StripPrefix(uiPrefix, ui.page))
 	mux.Handle(uiPrefix+"/", http.StripPrefix(uiPrefix, ui.requireSession(ui.page)))
+	return nil
 }
 
 type uiAuth struct {

@@ -31,17 +31,16 @@ var snippets = []snippet{
 mux := http.NewServeMux()
 currentUser := func(*http.Request) string { return "" }
 requireAdmin := func(h http.Handler) http.Handler { return h }`,
-		epilogue: "",
 	},
 	{
 		contains: "sqlstore.OpenDB(ctx,",
 	},
 	{
-		contains: "admin.WithActor(",
+		contains: "admin.New(mgr, admin.Config{Actor:",
 		prelude: `var mgr *serviceaccount.Manager
 type user struct{ Email string }
 currentUser := func(*http.Request) (user, bool) { return user{}, false }`,
-		epilogue: "_ = api",
+		epilogue: "_, _ = api, err",
 	},
 	{
 		contains: "mgr.DeleteKey(ctx, accountID, keyID)",
