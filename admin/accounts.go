@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/mount"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -32,7 +33,7 @@ func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newAccountPageJSON(page))
+	return writeJSON(w, http.StatusOK, apijson.NewAccountPage(page))
 }
 
 // pageQuery reads the limit and cursor parameters of a paginated list.
@@ -69,7 +70,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", mount.Prefix(r)+"/service-accounts/"+a.ID.String())
-	return writeJSON(w, http.StatusCreated, newAccountJSON(a))
+	return writeJSON(w, http.StatusCreated, apijson.NewAccount(a))
 }
 
 func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
@@ -81,7 +82,7 @@ func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+	return writeJSON(w, http.StatusOK, apijson.NewAccount(a))
 }
 
 // updateAccount replaces both fields, as PUT does: an omitted description
@@ -99,7 +100,7 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+	return writeJSON(w, http.StatusOK, apijson.NewAccount(a))
 }
 
 func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
@@ -138,7 +139,7 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+	return writeJSON(w, http.StatusOK, apijson.NewAccount(a))
 }
 
 func emptyPatch(fields []field) *problem {

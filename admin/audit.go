@@ -1,18 +1,16 @@
 package admin
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
@@ -27,28 +25,10 @@ func RequestActor(id string) func(r *http.Request) (serviceaccount.Actor, bool) 
 	return func(r *http.Request) (serviceaccount.Actor, bool) {
 		return serviceaccount.Actor{
 			ID:        id,
-			Address:   FitActorText(r.RemoteAddr, store.MaxActorAddressLength),
-			UserAgent: FitActorText(r.UserAgent(), store.MaxActorUserAgentLength),
+			Address:   store.FitActorText(r.RemoteAddr, store.MaxActorAddressLength),
+			UserAgent: store.FitActorText(r.UserAgent(), store.MaxActorUserAgentLength),
 		}, true
 	}
-}
-
-// FitActorText makes text from outside (a request header, a host or
-// user name) storable in an Actor field: valid UTF-8, one line (control
-// characters become U+FFFD), at most limit characters. It is exported so
-// that every producer of actors (the admin API, the CLI) fits them alike.
-func FitActorText(s string, limit int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) > limit {
-		s = string([]rune(s)[:limit])
-	}
-	return s
 }
 
 // auditQueryParameters are the parameters of GET /audit-events; any other
@@ -93,7 +73,7 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 	if q.Has("action") && !p.Action.Valid() {
 		// Checked here as well as by the Manager, so that one answer lists
 		// every bad parameter.
-		bad("action", fmt.Sprintf("must be one of %s", AuditActionNames()))
+		bad("action", fmt.Sprintf("must be one of %s", store.AuditActionNames()))
 	}
 	p.ActorID = q.Get("actorId")
 	p.Since = queryTime(q, "since", bad)
@@ -113,17 +93,7 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newAuditPageJSON(page))
-}
-
-// AuditActionNames lists the valid audit actions, comma-separated: what
-// a bad action filter is told to choose from, here and in the CLI.
-func AuditActionNames() string {
-	var names []string
-	for _, a := range store.AuditActions() {
-		names = append(names, string(a))
-	}
-	return strings.Join(names, ", ")
+	return writeJSON(w, http.StatusOK, apijson.NewAuditPage(page))
 }
 
 // parseUUID accepts only the canonical 36-character form, as pathID does.
@@ -145,58 +115,4 @@ func queryTime(q url.Values, name string, bad func(field, message string)) *time
 		return nil
 	}
 	return &t
-}
-
-type actorJSON struct {
-	ID        string `json:"id"`
-	Address   string `json:"address"`
-	UserAgent string `json:"userAgent"`
-}
-
-type auditEventJSON struct {
-	ID               string          `json:"id"`
-	OccurredAt       string          `json:"occurredAt"`
-	Actor            *actorJSON      `json:"actor"`
-	Action           string          `json:"action"`
-	ServiceAccountID string          `json:"serviceAccountId"`
-	TargetID         *string         `json:"targetId"`
-	Details          json.RawMessage `json:"details"`
-}
-
-func newAuditEventJSON(e serviceaccount.AuditEvent) auditEventJSON {
-	out := auditEventJSON{
-		ID:               e.ID.String(),
-		OccurredAt:       formatTime(e.OccurredAt),
-		Action:           string(e.Action),
-		ServiceAccountID: e.ServiceAccountID.String(),
-		Details:          e.Details,
-	}
-	if e.Actor != nil {
-		out.Actor = &actorJSON{ID: e.Actor.ID, Address: e.Actor.Address, UserAgent: e.Actor.UserAgent}
-	}
-	if e.TargetID != nil {
-		s := e.TargetID.String()
-		out.TargetID = &s
-	}
-	if !json.Valid(out.Details) {
-		// A store row edited by hand must not break the whole page.
-		out.Details = json.RawMessage("null")
-	}
-	return out
-}
-
-type auditPageJSON struct {
-	Items      []auditEventJSON `json:"items"`
-	NextCursor *string          `json:"nextCursor"`
-}
-
-func newAuditPageJSON(page serviceaccount.AuditEventPage) auditPageJSON {
-	out := auditPageJSON{Items: make([]auditEventJSON, len(page.Items))}
-	for i, e := range page.Items {
-		out.Items[i] = newAuditEventJSON(e)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	return out
 }

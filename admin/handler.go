@@ -7,6 +7,7 @@ import (
 	"path"
 	"reflect"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/mount"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -166,5 +167,5 @@ func (h *handler) log() *slog.Logger {
 }
 
 func (h *handler) catalog(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, newCatalogJSON(h.m.Catalog()))
+	return writeJSON(w, http.StatusOK, apijson.NewCatalog(h.m.Catalog()))
 }

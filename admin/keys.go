@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -20,7 +21,7 @@ func (h *handler) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newKeyListJSON(keys))
+	return writeJSON(w, http.StatusOK, apijson.NewKeyList(keys))
 }
 
 // createKey answers with the plaintext key, the only time it is ever
@@ -39,7 +40,7 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, newCreatedKeyJSON(created))
+	return writeJSON(w, http.StatusCreated, apijson.NewCreatedKey(created))
 }
 
 // keyPathIDs is the account and key ids of a /{id}/keys/{keyId} path;
@@ -85,7 +86,7 @@ func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newKeyJSON(k))
+	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(k))
 }
 
 // rotateKey answers 201 with the new key (its plaintext, this once) and
@@ -109,7 +110,7 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, newRotatedKeyJSON(rotated))
+	return writeJSON(w, http.StatusCreated, apijson.NewRotatedKey(rotated))
 }
 
 // listAllKeys is the hygiene list: keys of all accounts, by id, filtered.
@@ -141,9 +142,9 @@ func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := keyPageJSON{Items: make([]keyJSON, len(page.Items))}
+	out := apijson.KeyPage{Items: make([]apijson.APIKey, len(page.Items))}
 	for i, k := range page.Items {
-		out.Items[i] = newKeyJSON(k)
+		out.Items[i] = apijson.NewAPIKey(k)
 	}
 	if page.NextCursor != "" {
 		out.NextCursor = &page.NextCursor

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -16,7 +17,7 @@ func (h *handler) listPermissions(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newPermissionListJSON(perms))
+	return writeJSON(w, http.StatusOK, apijson.NewPermissionList(perms))
 }
 
 func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
@@ -37,7 +38,7 @@ func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, newPermissionJSON(p))
+	return writeJSON(w, http.StatusCreated, apijson.NewPermission(p))
 }
 
 // setLimiter requires the limiter member, so that a client cannot remove a
@@ -62,7 +63,7 @@ func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newPermissionJSON(p))
+	return writeJSON(w, http.StatusOK, apijson.NewPermission(p))
 }
 
 func (h *handler) deletePermission(w http.ResponseWriter, r *http.Request) error {

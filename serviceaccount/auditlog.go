@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -153,16 +152,6 @@ func checkActor(ctx context.Context) error {
 	return nil
 }
 
-// invalidActionMessage says what an action filter may be.
-func invalidActionMessage() string {
-	actions := store.AuditActions()
-	s := make([]string, len(actions))
-	for i, a := range actions {
-		s[i] = string(a)
-	}
-	return "must be one of " + strings.Join(s, ", ")
-}
-
 // ListAuditEventsParams selects one page of audit events: every filter is
 // optional and they combine with AND; Limit is 1 to MaxPageSize (0 means
 // DefaultPageSize) and Cursor the NextCursor of the previous page ("" for
@@ -213,7 +202,7 @@ func storeParams(p ListAuditEventsParams) (store.AuditListParams, error) {
 		bad("limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize))
 	}
 	if p.Action != "" && !p.Action.Valid() {
-		bad("action", invalidActionMessage())
+		bad("action", "must be one of "+store.AuditActionNames())
 	}
 	if utf8.RuneCountInString(p.ActorID) > store.MaxActorIDLength || !cleanText(p.ActorID, false) {
 		bad("actorId", fmt.Sprintf("must be at most %d characters of valid UTF-8 on one line", store.MaxActorIDLength))

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -176,4 +179,33 @@ type AuditWriter interface {
 	// names need not exist: events have no foreign key to accounts, so
 	// that they outlive them.
 	AuditAppend(ctx context.Context, e AuditEvent) error
+}
+
+// FitActorText makes text from outside (a request header, a host or
+// user name) storable in an Actor field: valid UTF-8, one line (control
+// characters become U+FFFD), at most limit characters. It is exported so
+// that every producer of actors (the admin API, the CLI) fits them alike.
+func FitActorText(s string, limit int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit])
+	}
+	return s
+}
+
+// AuditActionNames lists the valid audit actions, comma-separated: what a
+// bad action filter is told to choose from, by the Manager, the admin API
+// and the CLI alike.
+func AuditActionNames() string {
+	var names []string
+	for _, a := range AuditActions() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
 }

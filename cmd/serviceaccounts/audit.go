@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
-	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
@@ -60,7 +60,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 			p.Action = serviceaccount.AuditAction(action)
 			if action != "" && !p.Action.Valid() {
 				// Checked here too, so that one message lists every bad flag.
-				fields = append(fields, serviceaccount.FieldError{Field: "action", Message: "must be one of " + admin.AuditActionNames()})
+				fields = append(fields, serviceaccount.FieldError{Field: "action", Message: "must be one of " + store.AuditActionNames()})
 			}
 			for _, t := range []struct {
 				field, value string
@@ -96,7 +96,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(admin.AuditEventPageJSON(page))
+				return a.printJSON(apijson.NewAuditPage(page))
 			case formatPlain:
 				return printIDs(a, page.Items, func(e serviceaccount.AuditEvent) uuid.UUID { return e.ID })
 			}
@@ -157,8 +157,8 @@ func cliActor() serviceaccount.Actor {
 	}
 	host, _ := os.Hostname()
 	return serviceaccount.Actor{
-		ID:        admin.FitActorText(id, store.MaxActorIDLength),
-		Address:   admin.FitActorText(host, store.MaxActorAddressLength),
+		ID:        store.FitActorText(id, store.MaxActorIDLength),
+		Address:   store.FitActorText(host, store.MaxActorAddressLength),
 		UserAgent: "serviceaccounts-cli",
 	}
 }

@@ -1,9 +1,12 @@
-package admin
+// Package apijson holds the JSON representations of the admin API, shared
+// by the API (package admin) and the command-line tool's -o json, so that
+// a script reads the same JSON whether it called the API or ran the tool,
+// and the CLI need not import the HTTP handlers. Each New… function turns
+// a record into the value encoding/json marshals to the API's body; it
+// never includes a key's hash, and only CreatedKey carries a plaintext.
+package apijson
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/http"
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
@@ -16,19 +19,22 @@ import (
 // stores keep microseconds, and a fixed width keeps times sortable as text.
 const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
-func formatTime(t time.Time) string {
+// FormatTime writes t as every representation does: RFC 3339, UTC, six
+// fractional digits.
+func FormatTime(t time.Time) string {
 	return t.UTC().Format(timeFormat)
 }
 
-func formatOptionalTime(t *time.Time) *string {
+// FormatOptionalTime is FormatTime of *t, or nil (a JSON null).
+func FormatOptionalTime(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
-	s := formatTime(*t)
+	s := FormatTime(*t)
 	return &s
 }
 
-type accountJSON struct {
+type Account struct {
 	ID          string  `json:"id"`
 	Label       string  `json:"label"`
 	Description string  `json:"description"`
@@ -37,26 +43,29 @@ type accountJSON struct {
 	DisabledAt  *string `json:"disabledAt"`
 }
 
-func newAccountJSON(a serviceaccount.Account) accountJSON {
-	return accountJSON{
+// NewAccount is the representation of an account.
+func NewAccount(a serviceaccount.Account) Account {
+	return Account{
 		ID:          a.ID.String(),
 		Label:       a.Label,
 		Description: a.Description,
-		CreatedAt:   formatTime(a.CreatedAt),
-		UpdatedAt:   formatTime(a.UpdatedAt),
-		DisabledAt:  formatOptionalTime(a.DisabledAt),
+		CreatedAt:   FormatTime(a.CreatedAt),
+		UpdatedAt:   FormatTime(a.UpdatedAt),
+		DisabledAt:  FormatOptionalTime(a.DisabledAt),
 	}
 }
 
-type accountPageJSON struct {
-	Items      []accountJSON `json:"items"`
-	NextCursor *string       `json:"nextCursor"`
+// AccountPage is the body of GET /service-accounts.
+type AccountPage struct {
+	Items      []Account `json:"items"`
+	NextCursor *string   `json:"nextCursor"`
 }
 
-func newAccountPageJSON(page serviceaccount.AccountPage) accountPageJSON {
-	out := accountPageJSON{Items: make([]accountJSON, len(page.Items))}
+// NewAccountPage represents one page of accounts.
+func NewAccountPage(page serviceaccount.AccountPage) AccountPage {
+	out := AccountPage{Items: make([]Account, len(page.Items))}
 	for i, a := range page.Items {
-		out.Items[i] = newAccountJSON(a)
+		out.Items[i] = NewAccount(a)
 	}
 	if page.NextCursor != "" {
 		out.NextCursor = &page.NextCursor
@@ -64,9 +73,9 @@ func newAccountPageJSON(page serviceaccount.AccountPage) accountPageJSON {
 	return out
 }
 
-// keyJSON lists every field of apikey.Key that may be shown; the hash is
+// APIKey lists every field of apikey.Key that may be shown; the hash is
 // deliberately not one of them.
-type keyJSON struct {
+type APIKey struct {
 	ID               string  `json:"id"`
 	ServiceAccountID string  `json:"serviceAccountId"`
 	Name             string  `json:"name"`
@@ -78,16 +87,17 @@ type keyJSON struct {
 	ReplacedBy       *string `json:"replacedBy"`
 }
 
-func newKeyJSON(k apikey.Key) keyJSON {
-	out := keyJSON{
+// NewAPIKey is the representation of a key, without its plaintext.
+func NewAPIKey(k apikey.Key) APIKey {
+	out := APIKey{
 		ID:               k.ID.String(),
 		ServiceAccountID: k.AccountID.String(),
 		Name:             k.Name,
 		Hint:             k.Hint,
-		CreatedAt:        formatTime(k.CreatedAt),
-		LastUsedAt:       formatOptionalTime(k.LastUsedAt),
-		ExpiresAt:        formatOptionalTime(k.ExpiresAt),
-		DisabledAt:       formatOptionalTime(k.DisabledAt),
+		CreatedAt:        FormatTime(k.CreatedAt),
+		LastUsedAt:       FormatOptionalTime(k.LastUsedAt),
+		ExpiresAt:        FormatOptionalTime(k.ExpiresAt),
+		DisabledAt:       FormatOptionalTime(k.DisabledAt),
 	}
 	if k.ReplacedBy != nil {
 		id := k.ReplacedBy.String()
@@ -96,44 +106,51 @@ func newKeyJSON(k apikey.Key) keyJSON {
 	return out
 }
 
-// createdKeyJSON is the one representation that carries the plaintext key.
-type createdKeyJSON struct {
-	keyJSON
+// CreatedKey is the one representation that carries the plaintext key.
+type CreatedKey struct {
+	APIKey
 	Key string `json:"key"`
 }
 
-func newCreatedKeyJSON(k serviceaccount.CreatedKey) createdKeyJSON {
-	return createdKeyJSON{keyJSON: newKeyJSON(k.Key), Key: k.Plaintext}
+// NewCreatedKey is the body of a key's creation.
+func NewCreatedKey(k serviceaccount.CreatedKey) CreatedKey {
+	return CreatedKey{APIKey: NewAPIKey(k.Key), Key: k.Plaintext}
 }
 
-type keyListJSON struct {
-	Items []keyJSON `json:"items"`
+// KeyList is the body of GET /service-accounts/{id}/api-keys.
+type KeyList struct {
+	Items []APIKey `json:"items"`
 }
 
-type keyPageJSON struct {
-	Items      []keyJSON `json:"items"`
-	NextCursor *string   `json:"nextCursor"`
+// KeyPage is the body of GET /api-keys, the keys of all accounts.
+type KeyPage struct {
+	Items      []APIKey `json:"items"`
+	NextCursor *string  `json:"nextCursor"`
 }
 
-type rotatedKeyJSON struct {
-	Created  createdKeyJSON `json:"created"`
-	Previous keyJSON        `json:"previous"`
+// RotatedKey is the body of a rotation: the new key with its plaintext,
+// and the old key as now stored.
+type RotatedKey struct {
+	Created  CreatedKey `json:"created"`
+	Previous APIKey     `json:"previous"`
 }
 
-func newRotatedKeyJSON(r serviceaccount.RotatedKey) rotatedKeyJSON {
-	return rotatedKeyJSON{Created: newCreatedKeyJSON(r.Created), Previous: newKeyJSON(r.Previous)}
+// NewRotatedKey represents a rotation.
+func NewRotatedKey(r serviceaccount.RotatedKey) RotatedKey {
+	return RotatedKey{Created: NewCreatedKey(r.Created), Previous: NewAPIKey(r.Previous)}
 }
 
-// policyJSON is the effective policy in seconds; 0 means none.
-type policyJSON struct {
+// Policy is the effective policy in seconds; 0 means none.
+type Policy struct {
 	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
 	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
 	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
 	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
 }
 
-func newPolicyJSON(p serviceaccount.Policy) policyJSON {
-	out := policyJSON{
+// NewPolicy is the body of GET /policy.
+func NewPolicy(p serviceaccount.Policy) Policy {
+	out := Policy{
 		MaxKeysPerAccount:         p.MaxKeysPerAccount,
 		MaxKeyLifetimeSeconds:     int64(p.MaxKeyLifetime / time.Second),
 		DefaultKeyLifetimeSeconds: int64(p.DefaultKeyLifetime / time.Second),
@@ -145,15 +162,16 @@ func newPolicyJSON(p serviceaccount.Policy) policyJSON {
 	return out
 }
 
-func newKeyListJSON(keys []apikey.Key) keyListJSON {
-	out := keyListJSON{Items: make([]keyJSON, len(keys))}
+// NewKeyList represents an account's keys.
+func NewKeyList(keys []apikey.Key) KeyList {
+	out := KeyList{Items: make([]APIKey, len(keys))}
 	for i, k := range keys {
-		out.Items[i] = newKeyJSON(k)
+		out.Items[i] = NewAPIKey(k)
 	}
 	return out
 }
 
-type permissionJSON struct {
+type Permission struct {
 	ID               string           `json:"id"`
 	ServiceAccountID string           `json:"serviceAccountId"`
 	ResourceType     string           `json:"resourceType"`
@@ -163,59 +181,39 @@ type permissionJSON struct {
 	CreatedAt        string           `json:"createdAt"`
 }
 
-func newPermissionJSON(p permission.Permission) permissionJSON {
-	return permissionJSON{
+// NewPermission is the representation of a permission.
+func NewPermission(p permission.Permission) Permission {
+	return Permission{
 		ID:               p.ID.String(),
 		ServiceAccountID: p.AccountID.String(),
 		ResourceType:     p.ResourceType,
 		ResourceKey:      p.ResourceKey,
 		Action:           p.Action,
 		Limiter:          p.Limiter,
-		CreatedAt:        formatTime(p.CreatedAt),
+		CreatedAt:        FormatTime(p.CreatedAt),
 	}
 }
 
-type permissionListJSON struct {
-	Items []permissionJSON `json:"items"`
+// PermissionList is the body of GET /service-accounts/{id}/permissions.
+type PermissionList struct {
+	Items []Permission `json:"items"`
 }
 
-func newPermissionListJSON(perms []permission.Permission) permissionListJSON {
-	out := permissionListJSON{Items: make([]permissionJSON, len(perms))}
+// NewPermissionList represents an account's permissions.
+func NewPermissionList(perms []permission.Permission) PermissionList {
+	out := PermissionList{Items: make([]Permission, len(perms))}
 	for i, p := range perms {
-		out.Items[i] = newPermissionJSON(p)
+		out.Items[i] = NewPermission(p)
 	}
 	return out
 }
 
-type catalogJSON struct {
+type Catalog struct {
 	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
 }
 
-// newCatalogJSON lists the catalog's types; ResourceTypes gives [] rather
+// NewCatalog lists the catalog's types; ResourceTypes gives [] rather
 // than null for empty lists, which a form builder can iterate.
-func newCatalogJSON(c *permission.Catalog) catalogJSON {
-	return catalogJSON{ResourceTypes: c.ResourceTypes()}
-}
-
-// writeJSON encodes v before touching w, so an encoding failure can still
-// become a clean 500.
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	return writeBody(w, status, "application/json", v)
-}
-
-// writeBody sends v as JSON without HTML escaping: the responses are JSON
-// marked nosniff, never HTML, and escaping would alter a limiter's
-// canonical form and make details such as "<admin token>" unreadable.
-func writeBody(w http.ResponseWriter, status int, contentType string, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
-	return nil
+func NewCatalog(c *permission.Catalog) Catalog {
+	return Catalog{ResourceTypes: c.ResourceTypes()}
 }
