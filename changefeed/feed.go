@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
 
 	"github.com/seed-c7fc2061/serviceaccounts/internal/lograte"
@@ -85,18 +84,13 @@ type Config struct {
 	Observer Observer
 }
 
-// Subscriber is told what to drop. Both methods run in the Feed's
-// goroutine and must be quick.
-type Subscriber interface {
-	// AccountChanged says that account id changed in another instance
-	// (or in this one: the Feed does not tell them apart): drop what is
-	// cached of it.
-	AccountChanged(id uuid.UUID)
-	// AllChanged says that changes may have been missed (the Feed has
-	// just started, or its position was pruned while it could not read):
-	// drop everything.
-	AllChanged()
-}
+// Subscriber is told what to drop (store.ChangeSubscriber). The Feed
+// calls AccountChanged for each change of the log (made by another
+// instance or by this one: the Feed does not tell them apart), and
+// AllChanged when changes may have been missed (the Feed has just started,
+// or its position was pruned while it could not read). Both run in the
+// Feed's goroutine and must be quick.
+type Subscriber = store.ChangeSubscriber
 
 // Op names what failed, for an Observer.
 type Op string
@@ -228,6 +222,9 @@ func New(cfg Config) (*Feed, error) {
 // Subscribe adds s; the returned function removes it. A subscriber added
 // after Start gets AllChanged first, since it missed what came before.
 func (f *Feed) Subscribe(s Subscriber) (unsubscribe func()) {
+	if f == nil {
+		return func() {} // no feed (a database no other process shares): nothing to hear
+	}
 	f.mu.Lock()
 	f.subs = append(f.subs, s)
 	started := f.started

@@ -76,7 +76,7 @@ func TestTheFeedsChangesDropEntries(t *testing.T) {
 	serve(otherKey.Plaintext)
 	require.EqualValues(t, 2, st.lookups.Load())
 
-	s := feedSubscriber{mw}
+	s := cacheSubscriber{mw}
 	s.AccountChanged(acct.ID)
 	serve(otherKey.Plaintext)
 	serve(key.Plaintext)
