@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/seed-c7fc2061/serviceaccounts/internal/lograte"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
@@ -79,9 +80,12 @@ type Config struct {
 	// Logger receives failures (rate-limited) and reconnections; nil
 	// means slog.Default().
 	Logger *slog.Logger
-	// Observer is told of every change received and every failure, for
-	// metrics; nil means none. Its methods must be quick.
+	// Observer is told of every change received and every failure; nil
+	// means none. Its methods must be quick.
 	Observer Observer
+	// MeterProvider receives the feed's metrics (serviceaccounts.feed.*,
+	// documented with the middleware's); nil means the global provider.
+	MeterProvider metric.MeterProvider
 }
 
 // Subscriber is told what to drop (store.ChangeSubscriber). The Feed
@@ -142,6 +146,7 @@ type Feed struct {
 	clock        clockwork.Clock
 	log          *slog.Logger
 	observer     Observer
+	metrics      *metrics
 
 	mu   sync.Mutex
 	subs []Subscriber
@@ -204,6 +209,10 @@ func New(cfg Config) (*Feed, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	mt, err := newMetrics(cfg.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
 	f := &Feed{
 		store:        cfg.Store,
 		pollInterval: cfg.PollInterval,
@@ -211,6 +220,7 @@ func New(cfg Config) (*Feed, error) {
 		clock:        cfg.Clock,
 		log:          cfg.Logger,
 		observer:     cfg.Observer,
+		metrics:      mt,
 		wake:         make(chan struct{}, 1),
 	}
 	if src, ok := cfg.Store.(listenerSource); ok && !cfg.PollOnly {
@@ -423,6 +433,7 @@ func (f *Feed) pollPage(ctx context.Context) (full bool, err error) {
 		lag := now.Sub(c.RecordedAt)
 		f.stats.changes.Add(1)
 		f.stats.lastLag.Store(int64(lag))
+		f.metrics.changeReceived(lag)
 		if f.observer != nil {
 			f.observer.ChangeReceived(lag)
 		}
@@ -587,6 +598,7 @@ func (f *Feed) listenLoop(ctx context.Context) {
 // failed counts, reports and (rate-limited) logs a failure. The errors
 // come from the store, which never puts secrets in them.
 func (f *Feed) failed(op Op, err error) {
+	f.metrics.failed(string(op))
 	if f.observer != nil {
 		f.observer.Failed(op, err)
 	}

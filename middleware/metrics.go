@@ -8,10 +8,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-
-	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
 )
 
 // meterName is the instrumentation scope of the middleware's instruments:
@@ -106,7 +105,10 @@ var lookupOutcomeNames = [numLookupOutcomes]string{lookupFound: "found", lookupN
 // newMetrics creates the instruments on mp (nil: the global provider) and
 // registers the callback that reports the counters.
 func newMetrics(mp metric.MeterProvider) (*metrics, error) {
-	meter := telemetry.Provider(mp).Meter(meterName)
+	if mp == nil {
+		mp = otel.GetMeterProvider() // records nothing until the application installs one
+	}
+	meter := mp.Meter(meterName)
 	mt := &metrics{authorizations: make([]atomic.Int64, len(authzCodes))}
 	for i := range mt.authentications {
 		mt.authentications[i] = make([]atomic.Int64, len(authCodes))

@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
-	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -22,16 +21,13 @@ func newFeed(cfg config, st store.Store, mp metric.MeterProvider, log *slog.Logg
 	if cfg.db == "memory:" || strings.EqualFold(cfg.db, "sqlite::memory:") {
 		return nil, nil
 	}
-	instruments, err := telemetry.NewFeed(mp, "github.com/seed-c7fc2061/serviceaccounts/changefeed")
-	if err != nil {
-		return nil, err
-	}
 	feed, err := changefeed.New(changefeed.Config{
 		Store:        st,
 		PollInterval: cfg.pollInterval,
 		PollOnly:     cfg.pollOnly,
 		Logger:       log,
-		Observer:     feedMetrics{instruments},
+		// serviceaccounts.feed.changes, .lag and .failures, on /metrics.
+		MeterProvider: mp,
 	})
 	if err != nil {
 		return nil, err
@@ -43,9 +39,3 @@ func newFeed(cfg config, st store.Store, mp metric.MeterProvider, log *slog.Logg
 	fmt.Fprintf(stdout, "following changes made by other instances: %s\n", how)
 	return feed, nil
 }
-
-// feedMetrics records what the change feed observes into its instruments
-// (serviceaccounts.feed.changes, .lag and .failures, served on /metrics).
-type feedMetrics struct{ *telemetry.Feed }
-
-func (m feedMetrics) Failed(op changefeed.Op, _ error) { m.Feed.Failed(string(op)) }
