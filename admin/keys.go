@@ -142,14 +142,7 @@ func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := apijson.KeyPage{Items: make([]apijson.APIKey, len(page.Items))}
-	for i, k := range page.Items {
-		out.Items[i] = apijson.NewAPIKey(k)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, apijson.NewKeyPage(page))
 }
 
 func daysParam(q map[string][]string, name string) (*int, error) {

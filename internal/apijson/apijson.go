@@ -63,14 +63,7 @@ type AccountPage struct {
 
 // NewAccountPage represents one page of accounts.
 func NewAccountPage(page serviceaccount.AccountPage) AccountPage {
-	out := AccountPage{Items: make([]Account, len(page.Items))}
-	for i, a := range page.Items {
-		out.Items[i] = NewAccount(a)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	return out
+	return AccountPage{Items: each(page.Items, NewAccount), NextCursor: nextCursor(page.NextCursor)}
 }
 
 // APIKey lists every field of apikey.Key that may be shown; the hash is
@@ -164,11 +157,12 @@ func NewPolicy(p serviceaccount.Policy) Policy {
 
 // NewKeyList represents an account's keys.
 func NewKeyList(keys []apikey.Key) KeyList {
-	out := KeyList{Items: make([]APIKey, len(keys))}
-	for i, k := range keys {
-		out.Items[i] = NewAPIKey(k)
-	}
-	return out
+	return KeyList{Items: each(keys, NewAPIKey)}
+}
+
+// NewKeyPage represents one page of the keys of all accounts.
+func NewKeyPage(page serviceaccount.KeyPage) KeyPage {
+	return KeyPage{Items: each(page.Items, NewAPIKey), NextCursor: nextCursor(page.NextCursor)}
 }
 
 type Permission struct {
@@ -201,11 +195,7 @@ type PermissionList struct {
 
 // NewPermissionList represents an account's permissions.
 func NewPermissionList(perms []permission.Permission) PermissionList {
-	out := PermissionList{Items: make([]Permission, len(perms))}
-	for i, p := range perms {
-		out.Items[i] = NewPermission(p)
-	}
-	return out
+	return PermissionList{Items: each(perms, NewPermission)}
 }
 
 type Catalog struct {
@@ -216,4 +206,23 @@ type Catalog struct {
 // than null for empty lists, which a form builder can iterate.
 func NewCatalog(c *permission.Catalog) Catalog {
 	return Catalog{ResourceTypes: c.ResourceTypes()}
+}
+
+// each represents every item of in with f. The result is never nil, so an
+// empty list is [] in JSON, never null.
+func each[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+// nextCursor is a page's cursor as the API writes it: null on the last
+// page.
+func nextCursor(c string) *string {
+	if c == "" {
+		return nil
+	}
+	return &c
 }

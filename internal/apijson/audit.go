@@ -56,12 +56,5 @@ type AuditPage struct {
 
 // NewAuditPage represents one page of events.
 func NewAuditPage(page serviceaccount.AuditEventPage) AuditPage {
-	out := AuditPage{Items: make([]AuditEvent, len(page.Items))}
-	for i, e := range page.Items {
-		out.Items[i] = NewAuditEvent(e)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	return out
+	return AuditPage{Items: each(page.Items, NewAuditEvent), NextCursor: nextCursor(page.NextCursor)}
 }
