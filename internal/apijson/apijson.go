@@ -165,6 +165,7 @@ func NewKeyPage(page serviceaccount.KeyPage) KeyPage {
 	return KeyPage{Items: each(page.Items, NewAPIKey), NextCursor: nextCursor(page.NextCursor)}
 }
 
+// Permission is the representation of a permission.
 type Permission struct {
 	ID               string           `json:"id"`
 	ServiceAccountID string           `json:"serviceAccountId"`
@@ -198,6 +199,7 @@ func NewPermissionList(perms []permission.Permission) PermissionList {
 	return PermissionList{Items: each(perms, NewPermission)}
 }
 
+// Catalog is the body of GET /catalog.
 type Catalog struct {
 	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
 }
