@@ -34,6 +34,7 @@ func FormatOptionalTime(t *time.Time) *string {
 	return &s
 }
 
+// Account is the representation of a service account.
 type Account struct {
 	ID          string  `json:"id"`
 	Label       string  `json:"label"`
