@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/mount"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -32,7 +33,7 @@ func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newAccountPageJSON(page))
+	return writeJSON(w, http.StatusOK, apijson.NewAccountPage(page))
 }
 
 // pageQuery reads the limit and cursor parameters of a paginated list.
@@ -69,7 +70,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", mount.Prefix(r)+"/service-accounts/"+a.ID.String())
-	return writeJSON(w, http.StatusCreated, newAccountJSON(a))
+	return writeJSON(w, http.StatusCreated, apijson.NewAccount(a))
 }
 
 func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
@@ -82,7 +83,7 @@ func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setETag(w, serviceaccount.AccountRevision(a))
-	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+	return writeJSON(w, http.StatusOK, apijson.NewAccount(a))
 }
 
 // updateAccount replaces both fields, as PUT does: an omitted description
@@ -101,7 +102,7 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setETag(w, serviceaccount.AccountRevision(a))
-	return writeJSON(w, http.StatusOK, newAccountJSON(a))
+	return writeJSON(w, http.StatusOK, apijson.NewAccount(a))
 }
 
 func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
@@ -114,4 +115,35 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// patchAccount changes the members the body has (label, description,
+// disabled); a body with none of them is 400, so that {} never passes for
+// a change.
+func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var p serviceaccount.AccountPatch
+	fields := []field{
+		optionalStringField("label", &p.Label, false),
+		optionalStringField("description", &p.Description, false),
+		boolField("disabled", &p.Disabled),
+	}
+	if _, err := readBody(w, r, false, fields...); err != nil {
+		return err
+	}
+	if p.Label == nil && p.Description == nil && p.Disabled == nil {
+		return emptyPatch(fields)
+	}
+	a, err := h.m.PatchAccount(r.Context(), id, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apijson.NewAccount(a))
+}
+
+func emptyPatch(fields []field) *problem {
+	return newProblem(http.StatusBadRequest, "The body must set at least one of "+names(fields)+".")
 }

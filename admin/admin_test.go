@@ -20,6 +20,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
@@ -54,20 +55,27 @@ func newEnv(t *testing.T) *env {
 	return newEnvWithStore(t, memstore.New())
 }
 
-func newEnvWithStore(t *testing.T, s serviceaccount.Store, opts ...admin.Option) *env {
+func newEnvWithStore(t *testing.T, s store.Store, cfg ...admin.Config) *env {
 	t.Helper()
-	return newEnvWith(t, s, serviceaccount.Policy{}, opts...)
+	return newEnvWith(t, s, serviceaccount.Policy{}, cfg...)
 }
 
-func newEnvWith(t *testing.T, s serviceaccount.Store, p serviceaccount.Policy, opts ...admin.Option) *env {
+func newEnvWith(t *testing.T, s store.Store, p serviceaccount.Policy, cfg ...admin.Config) *env {
 	t.Helper()
 	e := &env{t: t, clock: clockwork.NewFakeClockAt(start), logs: &bytes.Buffer{}}
 	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: s, Clock: e.clock, Policy: p})
 	require.NoError(t, err)
 	e.m = m
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := admin.Config{}
+	if len(cfg) > 0 {
+		c = cfg[0]
+	}
+	c.Logger = logger
+	h, err := admin.New(m, c)
+	require.NoError(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("/admin/", http.StripPrefix("/admin", admin.New(m, append([]admin.Option{admin.WithLogger(logger)}, opts...)...)))
+	mux.Handle("/admin/", http.StripPrefix("/admin", h))
 	e.h = mux
 	return e
 }

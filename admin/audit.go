@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,20 +11,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
-// WithActor makes every change made through the handler record, in its
-// audit event, the actor that actor derives from the request (return false
-// for none). The application knows who its administrators are; this is
-// where it tells the audit log. An actor the log cannot hold (an empty id,
-// text over the limits of serviceaccount.Actor) makes the change a 400
-// naming the actor's field, and nothing is written.
-func WithActor(actor func(r *http.Request) (serviceaccount.Actor, bool)) Option {
-	return func(h *handler) { h.actor = actor }
-}
-
-// RequestActor returns an actor function for WithActor that records id,
+// RequestActor returns an actor function for Config.Actor that records id,
 // the request's remote address and its User-Agent: what the example
 // server uses, with id "admin-token". The User-Agent is the client's to
 // choose, so it is made to fit the log with FitActorText: whatever the
@@ -35,16 +26,10 @@ func RequestActor(id string) func(r *http.Request) (serviceaccount.Actor, bool) 
 	return func(r *http.Request) (serviceaccount.Actor, bool) {
 		return serviceaccount.Actor{
 			ID:        id,
-			Address:   FitActorText(r.RemoteAddr, serviceaccount.MaxActorAddressLength),
-			UserAgent: FitActorText(r.UserAgent(), serviceaccount.MaxActorUserAgentLength),
+			Address:   serviceaccount.FitActorText(r.RemoteAddr, store.MaxActorAddressLength),
+			UserAgent: serviceaccount.FitActorText(r.UserAgent(), store.MaxActorUserAgentLength),
 		}, true
 	}
-}
-
-// FitActorText is serviceaccount.FitActorText, kept here for the callers
-// that found it in this package first.
-func FitActorText(s string, limit int) string {
-	return serviceaccount.FitActorText(s, limit)
 }
 
 // auditQueryParameters are the parameters of GET /audit-events; any other
@@ -89,7 +74,7 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 	if q.Has("action") && !p.Action.Valid() {
 		// Checked here as well as by the Manager, so that one answer lists
 		// every bad parameter.
-		bad("action", fmt.Sprintf("must be one of %s", AuditActionNames()))
+		bad("action", fmt.Sprintf("must be one of %s", store.AuditActionNames()))
 	}
 	p.ActorID = q.Get("actorId")
 	p.Since = queryTime(q, "since", bad)
@@ -109,17 +94,7 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newAuditPageJSON(page))
-}
-
-// AuditActionNames lists the valid audit actions, comma-separated: what
-// a bad action filter is told to choose from, here and in the CLI.
-func AuditActionNames() string {
-	var names []string
-	for _, a := range serviceaccount.AuditActions() {
-		names = append(names, string(a))
-	}
-	return strings.Join(names, ", ")
+	return writeJSON(w, http.StatusOK, apijson.NewAuditPage(page))
 }
 
 // parseUUID accepts only the canonical 36-character form, as pathID does.
@@ -141,58 +116,4 @@ func queryTime(q url.Values, name string, bad func(field, message string)) *time
 		return nil
 	}
 	return &t
-}
-
-type actorJSON struct {
-	ID        string `json:"id"`
-	Address   string `json:"address"`
-	UserAgent string `json:"userAgent"`
-}
-
-type auditEventJSON struct {
-	ID               string          `json:"id"`
-	OccurredAt       string          `json:"occurredAt"`
-	Actor            *actorJSON      `json:"actor"`
-	Action           string          `json:"action"`
-	ServiceAccountID string          `json:"serviceAccountId"`
-	TargetID         *string         `json:"targetId"`
-	Details          json.RawMessage `json:"details"`
-}
-
-func newAuditEventJSON(e serviceaccount.AuditEvent) auditEventJSON {
-	out := auditEventJSON{
-		ID:               e.ID.String(),
-		OccurredAt:       formatTime(e.OccurredAt),
-		Action:           string(e.Action),
-		ServiceAccountID: e.ServiceAccountID.String(),
-		Details:          e.Details,
-	}
-	if e.Actor != nil {
-		out.Actor = &actorJSON{ID: e.Actor.ID, Address: e.Actor.Address, UserAgent: e.Actor.UserAgent}
-	}
-	if e.TargetID != nil {
-		s := e.TargetID.String()
-		out.TargetID = &s
-	}
-	if !json.Valid(out.Details) {
-		// A store row edited by hand must not break the whole page.
-		out.Details = json.RawMessage("null")
-	}
-	return out
-}
-
-type auditPageJSON struct {
-	Items      []auditEventJSON `json:"items"`
-	NextCursor *string          `json:"nextCursor"`
-}
-
-func newAuditPageJSON(page serviceaccount.AuditEventPage) auditPageJSON {
-	out := auditPageJSON{Items: make([]auditEventJSON, len(page.Items))}
-	for i, e := range page.Items {
-		out.Items[i] = newAuditEventJSON(e)
-	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
-	}
-	return out
 }

@@ -14,13 +14,14 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
 var auditEventKeys = []string{"action", "actor", "details", "id", "occurredAt", "serviceAccountId", "targetId"}
 
 func newAuditEnv(t *testing.T) *env {
-	return newEnvWithStore(t, memstore.New(), admin.WithActor(admin.RequestActor("admin-token")))
+	return newEnvWithStore(t, memstore.New(), admin.Config{Actor: admin.RequestActor("admin-token")})
 }
 
 func TestAuditEventsRecordEveryChangeWithTheActorNewestFirst(t *testing.T) {
@@ -175,9 +176,9 @@ func TestAuditEventsCursorOfAnotherListIsRefused(t *testing.T) {
 }
 
 func TestAnActorTheLogCannotHoldRefusesTheChange(t *testing.T) {
-	e := newEnvWithStore(t, memstore.New(), admin.WithActor(func(*http.Request) (serviceaccount.Actor, bool) {
+	e := newEnvWithStore(t, memstore.New(), admin.Config{Actor: func(*http.Request) (serviceaccount.Actor, bool) {
 		return serviceaccount.Actor{ID: ""}, true
-	}))
+	}})
 	fields := requireProblem(t, e.do("POST", "/admin/service-accounts", `{"label":"a"}`), http.StatusBadRequest)
 	assert.Equal(t, []string{"actor.id"}, fields)
 	page := e.expect(e.do("GET", "/admin/service-accounts", ""), http.StatusOK)
@@ -193,7 +194,7 @@ func TestRequestActorFitsAnyUserAgentIntoTheLog(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "ops", a.ID)
 	assert.Equal(t, "192.0.2.1:1234", a.Address)
-	assert.Len(t, []rune(a.UserAgent), serviceaccount.MaxActorUserAgentLength)
+	assert.Len(t, []rune(a.UserAgent), store.MaxActorUserAgentLength)
 	assert.True(t, strings.HasPrefix(a.UserAgent, "bad\uFFFDbytes\uFFFDé"), a.UserAgent)
 	_, err := json.Marshal(a)
 	require.NoError(t, err)

@@ -20,7 +20,8 @@ func TestRequireBearerToken(t *testing.T) {
 	// against the OpenAPI document, so a stand-in answering 418 would not do.
 	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New()})
 	require.NoError(t, err)
-	next := admin.New(m)
+	next, err := admin.New(m, admin.Config{})
+	require.NoError(t, err)
 	h := admin.RequireBearerToken(token, next)
 
 	tests := []struct {

@@ -21,7 +21,9 @@
 // Routes are relative to the mount point, as with http.FileServer: strip
 // the prefix before the handler sees the path.
 //
-//	api := admin.RequireBearerToken(token, admin.New(manager))
+//	h, err := admin.New(manager, admin.Config{})
+//	if err != nil { … }
+//	api := admin.RequireBearerToken(token, h)
 //	mux.Handle("/admin/", http.StripPrefix("/admin", api))     // net/http
 //	r.Mount("/admin", http.StripPrefix("/admin", api))         // chi
 //
@@ -108,11 +110,11 @@
 // Events come newest first and outlive the account they name. Every
 // filter is optional and they combine with AND: serviceAccountId (a
 // UUID other than the nil UUID, which names nothing; a deleted account's
-// id still matches its events), action (one of
-// serviceaccount.AuditActions), actorId (compared exactly, trailing spaces
-// included, on every database), since (inclusive) and until (exclusive),
-// RFC 3339 times with since not after until. A filter that is malformed,
-// empty, repeated or unknown is a 400 naming it. Who the actor is comes from [WithActor].
+// id still matches its events), action (one of store.AuditActions()),
+// actorId (compared exactly, trailing spaces included, on every database),
+// since (inclusive) and until (exclusive), RFC 3339 times with since not
+// after until. A filter that is malformed, empty, repeated or unknown is a
+// 400 naming it. Who the actor is comes from Config.Actor.
 //
 // Pagination: limit is 1 to 200 (default 50); cursor is the nextCursor of
 // the previous page, opaque and URL-safe; nextCursor is null on the last
@@ -182,6 +184,6 @@
 //
 // Apart from validation, the Manager's errors all come from the store, so
 // a failure is 503, as in the middleware: logged at level Error through
-// [WithLogger]'s logger (at Warn when the request's context ended).
+// Config.Logger (at Warn when the request's context ended).
 // Invalid input never writes anything.
 package admin

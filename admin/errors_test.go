@@ -211,7 +211,8 @@ func TestUncleanPathsAre404NotRedirects(t *testing.T) {
 	require.NoError(t, err)
 	a, err := m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "a"})
 	require.NoError(t, err)
-	h := admin.New(m)
+	h, err := admin.New(m, admin.Config{})
+	require.NoError(t, err)
 	for _, target := range []string{
 		"/service-accounts/x/../" + a.ID.String(),
 		"/service-accounts//" + a.ID.String(),
@@ -262,7 +263,7 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 
 // failingStore fails every account read with err.
 type failingStore struct {
-	serviceaccount.Store
+	store.Store
 	err error
 }
 
@@ -270,7 +271,7 @@ func (s failingStore) AccountGet(context.Context, uuid.UUID) (serviceaccount.Acc
 	return serviceaccount.Account{}, s.err
 }
 
-func (s failingStore) AccountList(context.Context, serviceaccount.AccountListParams) ([]serviceaccount.Account, error) {
+func (s failingStore) AccountList(context.Context, uuid.UUID, int) ([]serviceaccount.Account, error) {
 	return nil, s.err
 }
 
@@ -317,13 +318,13 @@ func TestProblemBodiesAreJSONEvenWhenTheClientGoesAway(t *testing.T) {
 
 // conflictStore reports a uniqueness conflict on every account insert, as
 // a backend would on an id collision.
-type conflictStore struct{ serviceaccount.Store }
+type conflictStore struct{ store.Store }
 
-func (s conflictStore) InTx(ctx context.Context, fn func(context.Context, serviceaccount.Tx) error) error {
-	return s.Store.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return fn(ctx, conflictTx{tx}) })
+func (s conflictStore) InTx(ctx context.Context, fn func(context.Context, store.Tx) error) error {
+	return s.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return fn(ctx, conflictTx{tx}) })
 }
 
-type conflictTx struct{ serviceaccount.Tx }
+type conflictTx struct{ store.Tx }
 
 func (conflictTx) AccountCreate(context.Context, serviceaccount.Account) error {
 	return fmt.Errorf("insert account: %w", store.ErrConflict)

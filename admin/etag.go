@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -53,7 +54,7 @@ func (h *handler) getKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setETag(w, serviceaccount.KeyRevision(k))
-	return writeJSON(w, http.StatusOK, newKeyJSON(k))
+	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(k))
 }
 
 func (h *handler) getPermission(w http.ResponseWriter, r *http.Request) error {
@@ -66,5 +67,5 @@ func (h *handler) getPermission(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setETag(w, serviceaccount.PermissionRevision(p))
-	return writeJSON(w, http.StatusOK, newPermissionJSON(p))
+	return writeJSON(w, http.StatusOK, apijson.NewPermission(p))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
 )
@@ -120,11 +121,11 @@ func TestPermissionETagAndIfMatch(t *testing.T) {
 // on every backend, because the revision is compared inside the change's
 // transaction after the record is locked.
 func TestIfMatchAdmitsOneOfConcurrentChanges(t *testing.T) {
-	backends := map[string]func(t *testing.T) serviceaccount.Store{
-		"memory":   func(t *testing.T) serviceaccount.Store { return memstore.New() },
-		"sqlite":   func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.SQLiteURL(t)) },
-		"postgres": func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.PostgresURL(t)) },
-		"mysql":    func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.MySQLURL(t)) },
+	backends := map[string]func(t *testing.T) store.Store{
+		"memory":   func(t *testing.T) store.Store { return memstore.New() },
+		"sqlite":   func(t *testing.T) store.Store { return sqltest.NewStore(t, sqltest.SQLiteURL(t)) },
+		"postgres": func(t *testing.T) store.Store { return sqltest.NewStore(t, sqltest.PostgresURL(t)) },
+		"mysql":    func(t *testing.T) store.Store { return sqltest.NewStore(t, sqltest.MySQLURL(t)) },
 	}
 	for name, newStore := range backends {
 		t.Run(name, func(t *testing.T) {

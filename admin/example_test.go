@@ -25,8 +25,12 @@ func ExampleNew() {
 	if err != nil {
 		panic(err)
 	}
+	h, err := admin.New(manager, admin.Config{})
+	if err != nil {
+		panic(err)
+	}
 	mux := http.NewServeMux()
-	api := admin.RequireBearerToken("admin-token", admin.New(manager))
+	api := admin.RequireBearerToken("admin-token", h)
 	mux.Handle("/admin/", http.StripPrefix("/admin", api))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -63,7 +67,11 @@ func ExampleRequireBearerToken() {
 	if err != nil {
 		panic(err)
 	}
-	h := admin.RequireBearerToken("admin-token", admin.New(manager))
+	api, err := admin.New(manager, admin.Config{})
+	if err != nil {
+		panic(err)
+	}
+	h := admin.RequireBearerToken("admin-token", api)
 
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/service-accounts", nil))

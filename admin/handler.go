@@ -1,11 +1,13 @@
 package admin
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"path"
 	"reflect"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/mount"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -13,31 +15,42 @@ import (
 // MaxBodyBytes bounds a request body; a larger one is answered with 413.
 const MaxBodyBytes = 1 << 20
 
-// Option configures the handler built by New.
-type Option func(*handler)
+// Config configures the handler built by New. The zero value is ready:
+// errors logged to slog.Default(), no actor recorded.
+type Config struct {
+	// Logger receives the errors the handler answers with 500 or 503 (the
+	// client only sees a generic detail). nil means slog.Default() at the
+	// time of the request. Log lines carry the method, route pattern, path
+	// and error; never a request body, a key or a hash.
+	Logger *slog.Logger
 
-// WithLogger sets where the handler logs errors it answers with 500 or 503
-// (the client only sees a generic detail). nil, or no option, means
-// slog.Default() at the time of the request. Log lines carry the method,
-// route pattern, path and error; never a request body, a key or a hash.
-func WithLogger(l *slog.Logger) Option {
-	return func(h *handler) { h.logger = l }
+	// Actor says who makes each change, for its audit event, from the
+	// request (return false for none; nil: none). The application knows
+	// who its administrators are; this is where it tells the audit log.
+	// An actor the log cannot hold (an empty id, text over the limits of
+	// serviceaccount.Actor) makes the change a 400 naming the actor's
+	// field, and nothing is written. RequestActor is a ready-made one.
+	Actor func(r *http.Request) (serviceaccount.Actor, bool)
 }
 
-// New returns the management API for m as an http.Handler whose routes are
-// relative to where it is mounted: mount it with http.StripPrefix (see the
-// package documentation). It panics if m is nil, a programming error that
-// should fail at start rather than on the first request.
-func New(m *serviceaccount.Manager, opts ...Option) http.Handler {
+// Handler is the management API: an http.Handler whose routes are
+// relative to where it is mounted (see the package documentation).
+type Handler struct{ h http.Handler }
+
+// ServeHTTP serves the routes as NoRedirect does: a redirect computed
+// behind http.StripPrefix would point outside the mount point anyway.
+func (a *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.h.ServeHTTP(w, r) }
+
+// New returns the management API for m; mount it with http.StripPrefix.
+// A nil m is an error, so that a wiring mistake fails at start rather
+// than on the first request.
+func New(m *serviceaccount.Manager, cfg Config) (*Handler, error) {
 	if m == nil {
-		panic("admin: New needs a non-nil *serviceaccount.Manager")
+		return nil, errors.New("admin: New needs a non-nil *serviceaccount.Manager")
 	}
-	h := &handler{m: m, mux: http.NewServeMux()}
-	for _, opt := range opts {
-		opt(h)
-	}
+	h := &handler{m: m, logger: cfg.Logger, actor: cfg.Actor, mux: http.NewServeMux()}
 	h.routes()
-	return contractHook(h)
+	return &Handler{contractHook(h)}, nil
 }
 
 type handler struct {
@@ -89,8 +102,7 @@ func (h *handler) handle(pattern string, fn func(http.ResponseWriter, *http.Requ
 	})
 }
 
-// ServeHTTP serves the routes as NoRedirect does: a redirect computed
-// behind http.StripPrefix would point outside the mount point anyway.
+// ServeHTTP is Handler's.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serveNoRedirect(h.mux, w, r)
 }
@@ -161,5 +173,5 @@ func (h *handler) log() *slog.Logger {
 }
 
 func (h *handler) catalog(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, http.StatusOK, newCatalogJSON(h.m.Catalog()))
+	return writeJSON(w, http.StatusOK, apijson.NewCatalog(h.m.Catalog()))
 }

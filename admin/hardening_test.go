@@ -30,8 +30,10 @@ func TestNoRedirectNeverRedirectsADelete(t *testing.T) {
 	require.NoError(t, err)
 
 	const token = "admin-token"
+	api, err := admin.New(m, admin.Config{})
+	require.NoError(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(token, admin.New(m))))
+	mux.Handle("/admin/", http.StripPrefix("/admin", admin.RequireBearerToken(token, api)))
 	srv := httptest.NewServer(admin.NoRedirect(mux))
 	t.Cleanup(srv.Close)
 

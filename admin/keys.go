@@ -1,9 +1,14 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -20,7 +25,7 @@ func (h *handler) listKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newKeyPageJSON(page))
+	return writeJSON(w, http.StatusOK, apijson.NewKeyPage(page))
 }
 
 // createKey answers with the plaintext key, the only time it is ever
@@ -39,7 +44,7 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, newCreatedKeyJSON(created))
+	return writeJSON(w, http.StatusCreated, apijson.NewCreatedKey(created))
 }
 
 // keyPathIDs is the account and key ids of a /{id}/keys/{keyId} path;
@@ -64,4 +69,103 @@ func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// patchKey changes the members the body has (name, disabled), at least
+// one.
+func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
+	accountID, keyID, err := keyPathIDs(r)
+	if err != nil {
+		return err
+	}
+	var p serviceaccount.KeyPatch
+	fields := []field{optionalStringField("name", &p.Name, false), boolField("disabled", &p.Disabled)}
+	if _, err := readBody(w, r, false, fields...); err != nil {
+		return err
+	}
+	if p.Name == nil && p.Disabled == nil {
+		return emptyPatch(fields)
+	}
+	k, err := h.m.PatchKey(r.Context(), accountID, keyID, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(k))
+}
+
+// rotateKey answers 201 with the new key (its plaintext, this once) and
+// the old key as now stored. The body is optional; null for name or
+// expiresAt means the default, as an absent member does.
+func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
+	accountID, keyID, err := keyPathIDs(r)
+	if err != nil {
+		return err
+	}
+	var in serviceaccount.RotateKeyInput
+	if _, err := readBody(w, r, true,
+		optionalStringField("name", &in.Name, true),
+		timeField("expiresAt", &in.ExpiresAt),
+		integerField("gracePeriodSeconds", &in.GracePeriodSeconds),
+	); err != nil {
+		return err
+	}
+	rotated, err := h.m.RotateKey(r.Context(), accountID, keyID, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusCreated, apijson.NewRotatedKey(rotated))
+}
+
+// listAllKeys is the hygiene list: keys of all accounts, by id, filtered.
+func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for name := range q {
+		switch name {
+		case "expiresWithinDays", "unusedForDays":
+			if len(q[name]) > 1 {
+				return invalidField(name, "must be given at most once")
+			}
+		case "limit", "cursor":
+		default:
+			return invalidField(clip(name), "is not a known parameter; allowed: expiresWithinDays, unusedForDays, limit, cursor")
+		}
+	}
+	var p serviceaccount.ListAllKeysParams
+	var err error
+	if p.ExpiresWithinDays, err = daysParam(q, "expiresWithinDays"); err != nil {
+		return err
+	}
+	if p.UnusedForDays, err = daysParam(q, "unusedForDays"); err != nil {
+		return err
+	}
+	if p.Limit, p.Cursor, err = pageQuery(q); err != nil {
+		return err
+	}
+	page, err := h.m.ListAllKeys(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, apijson.NewKeyPage(page))
+}
+
+func daysParam(q map[string][]string, name string) (*int, error) {
+	v, ok := q[name]
+	if !ok {
+		return nil, nil
+	}
+	n, valid := digits(v[0])
+	if !valid || n > serviceaccount.MaxFilterDays {
+		return nil, invalidField(name, fmt.Sprintf("must be an integer from 0 to %d", serviceaccount.MaxFilterDays))
+	}
+	return &n, nil
+}
+
+// digits parses plain decimal digits: no sign, no space, not empty.
+func digits(s string) (int, bool) {
+	if s == "" || len(s) > 9 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
@@ -63,7 +64,7 @@ func TestOpenAPIDocumentListsEveryAuditActionAndProblemCode(t *testing.T) {
 	c, err := contract()
 	require.NoError(t, err)
 	var actions []string
-	for _, a := range serviceaccount.AuditActions() {
+	for _, a := range store.AuditActions() {
 		actions = append(actions, string(a))
 	}
 	assert.ElementsMatch(t, actions, c.doc.Components.Schemas["AuditAction"].Value.Enum)
@@ -81,8 +82,10 @@ func TestOpenAPIDocumentListsEveryAuditActionAndProblemCode(t *testing.T) {
 func TestOpenAPIDocumentIsServed(t *testing.T) {
 	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New()})
 	require.NoError(t, err)
+	api, err := New(m, Config{})
+	require.NoError(t, err)
 	mux := http.NewServeMux()
-	mux.Handle("/admin/", http.StripPrefix("/admin", RequireBearerToken("admin-token", New(m))))
+	mux.Handle("/admin/", http.StripPrefix("/admin", RequireBearerToken("admin-token", api)))
 
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/admin/openapi.json", nil)

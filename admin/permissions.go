@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -22,7 +23,7 @@ func (h *handler) listPermissions(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, newPermissionPageJSON(page))
+	return writeJSON(w, http.StatusOK, apijson.NewPermissionPage(page))
 }
 
 func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
@@ -43,7 +44,7 @@ func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, newPermissionJSON(p))
+	return writeJSON(w, http.StatusCreated, apijson.NewPermission(p))
 }
 
 // setLimiter requires the limiter member, so that a client cannot remove a
@@ -65,7 +66,7 @@ func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setETag(w, serviceaccount.PermissionRevision(p))
-	return writeJSON(w, http.StatusOK, newPermissionJSON(p))
+	return writeJSON(w, http.StatusOK, apijson.NewPermission(p))
 }
 
 // permissionPathIDs is the account and permission ids of a

@@ -254,7 +254,8 @@ func TestCatalog(t *testing.T) {
 func TestLocationIncludesTheMountPrefix(t *testing.T) {
 	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New()})
 	require.NoError(t, err)
-	h := admin.New(m)
+	h, err := admin.New(m, admin.Config{})
+	require.NoError(t, err)
 	for _, tc := range []struct{ name, prefix string }{
 		{"AtTheRoot", ""},
 		{"UnderAdmin", "/admin"},
@@ -277,4 +278,9 @@ func TestLocationIncludesTheMountPrefix(t *testing.T) {
 			assert.Equal(t, http.StatusOK, get.StatusCode, "the Location resolves")
 		})
 	}
+}
+
+func TestNewRefusesAMissingManager(t *testing.T) {
+	_, err := admin.New(nil, admin.Config{})
+	assert.ErrorContains(t, err, "non-nil *serviceaccount.Manager")
 }

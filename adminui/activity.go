@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // recentActivity is how many events the account page shows; the activity
@@ -16,20 +17,20 @@ const recentActivity = 10
 
 // actionLabels say each audit action in words.
 var actionLabels = map[serviceaccount.AuditAction]string{
-	serviceaccount.ActionAccountCreate:    "Account created",
-	serviceaccount.ActionAccountUpdate:    "Account updated",
-	serviceaccount.ActionAccountDisable:   "Account disabled",
-	serviceaccount.ActionAccountEnable:    "Account enabled",
-	serviceaccount.ActionAccountDelete:    "Account deleted",
-	serviceaccount.ActionKeyCreate:        "API key created",
-	serviceaccount.ActionKeyUpdate:        "API key updated",
-	serviceaccount.ActionKeyDisable:       "API key disabled",
-	serviceaccount.ActionKeyEnable:        "API key enabled",
-	serviceaccount.ActionKeyRotate:        "API key rotated",
-	serviceaccount.ActionKeyDelete:        "API key deleted",
-	serviceaccount.ActionPermissionCreate: "Permission added",
-	serviceaccount.ActionPermissionUpdate: "Limiter changed",
-	serviceaccount.ActionPermissionDelete: "Permission deleted",
+	store.ActionAccountCreate:    "Account created",
+	store.ActionAccountUpdate:    "Account updated",
+	store.ActionAccountDisable:   "Account disabled",
+	store.ActionAccountEnable:    "Account enabled",
+	store.ActionAccountDelete:    "Account deleted",
+	store.ActionKeyCreate:        "API key created",
+	store.ActionKeyUpdate:        "API key updated",
+	store.ActionKeyDisable:       "API key disabled",
+	store.ActionKeyEnable:        "API key enabled",
+	store.ActionKeyRotate:        "API key rotated",
+	store.ActionKeyDelete:        "API key deleted",
+	store.ActionPermissionCreate: "Permission added",
+	store.ActionPermissionUpdate: "Limiter changed",
+	store.ActionPermissionDelete: "Permission deleted",
 }
 
 type eventView struct {

@@ -9,13 +9,14 @@
 // The library does not decide who is an administrator: wrap the handler in
 // the application's own authentication, and strip the prefix it is mounted
 // at, as with http.FileServer. Every link, form action and redirect is
-// built from that prefix (recovered from the request, or Options.Prefix).
+// built from that prefix (recovered from the request, or Config.Prefix).
 //
-//	page := adminui.New(manager, adminui.Options{
+//	page, err := adminui.New(manager, adminui.Config{
 //		Actor: func(r *http.Request) (serviceaccount.Actor, bool) {
 //			return serviceaccount.Actor{ID: currentUser(r), Address: r.RemoteAddr, UserAgent: r.UserAgent()}, true
 //		},
 //	})
+//	if err != nil { … }
 //	mux.Handle("/admin/ui/", requireAdmin(http.StripPrefix("/admin/ui", page)))
 //
 // The example server (examples/server) puts it behind a login form that
@@ -69,5 +70,5 @@
 //	GET  /assets/{name}                                   app.css, app.js, favicon.svg
 //
 // An expiry date picked in the form means the start of that day in
-// Options.Location (UTC by default), the zone times are shown in.
+// Config.Location (UTC by default), the zone times are shown in.
 package adminui

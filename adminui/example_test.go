@@ -20,8 +20,12 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
+	page, err := adminui.New(mgr, adminui.Config{})
+	if err != nil {
+		panic(err)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/admin/ui/", http.StripPrefix("/admin/ui", adminui.New(mgr, adminui.Options{})))
+	mux.Handle("/admin/ui/", http.StripPrefix("/admin/ui", page))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 func TestListShowsCardsWithTheSeedsWords(t *testing.T) {
@@ -97,8 +98,8 @@ func TestCreateAccountErrorsAppearNextToTheirFieldWithTheInputKept(t *testing.T)
 	assert.Equal(t, "is required", fieldError(t, res.body, "create-label"))
 	assert.Contains(t, res.body, `kept &lt;b&gt;as typed&lt;/b&gt;</textarea>`)
 
-	long := strings.Repeat("é", serviceaccount.MaxLabelLength+1)
-	res = p.post("/accounts", url.Values{"label": {long}, "description": {strings.Repeat("d", serviceaccount.MaxDescriptionLength+1)}})
+	long := strings.Repeat("é", store.MaxLabelLength+1)
+	res = p.post("/accounts", url.Values{"label": {long}, "description": {strings.Repeat("d", store.MaxDescriptionLength+1)}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.Equal(t, "must be at most 100 characters", fieldError(t, res.body, "create-label"))
 	assert.Equal(t, "must be at most 1000 characters", fieldError(t, res.body, "create-description"))

@@ -2,8 +2,11 @@ package adminui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -21,8 +24,10 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // limiter, is far smaller; anything bigger is a mistake or an attack.
 const maxFormBytes = 64 << 10
 
-// Options configures the page. Every field is optional.
-type Options struct {
+// Config configures the page. Every field is optional: the zero value
+// recovers the prefix from each request, records no actor, shows UTC and
+// logs to slog.Default().
+type Config struct {
 	// Prefix is the escaped path the handler is mounted at, such as
 	// "/admin/ui", used to build every link, form action and redirect.
 	// Empty: recovered from each request as the part of the request line
@@ -55,27 +60,51 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// New returns the admin page for m. Its routes are relative to where it is
-// mounted (see the package documentation). It panics if m is nil, a
-// programming error that should fail at start.
-func New(m *serviceaccount.Manager, opts Options) http.Handler {
+// Handler is the admin page: an http.Handler whose routes are relative to
+// where it is mounted (see the package documentation).
+type Handler struct{ h *handler }
+
+// ServeHTTP serves the page (see handler.ServeHTTP for what it refuses).
+func (p *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.h.ServeHTTP(w, r) }
+
+// New returns the admin page for m, or an error when m is nil or
+// cfg.Prefix is not an absolute, escaped path: wiring mistakes fail at
+// start rather than on the first request.
+func New(m *serviceaccount.Manager, cfg Config) (*Handler, error) {
 	if m == nil {
-		panic("adminui: New needs a non-nil *serviceaccount.Manager")
+		return nil, errors.New("adminui: New needs a non-nil *serviceaccount.Manager")
 	}
-	if opts.CrossOriginProtection == nil {
-		opts.CrossOriginProtection = http.NewCrossOriginProtection()
+	if err := checkPrefix(cfg.Prefix); err != nil {
+		return nil, err
 	}
-	if opts.Location == nil {
-		opts.Location = time.UTC
+	if cfg.CrossOriginProtection == nil {
+		cfg.CrossOriginProtection = http.NewCrossOriginProtection()
 	}
-	h := &handler{m: m, opts: opts, mux: http.NewServeMux(), catalog: newCatalogView(m.Catalog().ResourceTypes())}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	h := &handler{m: m, opts: cfg, mux: http.NewServeMux(), catalog: newCatalogView(m.Catalog().ResourceTypes())}
 	h.routes()
-	return h
+	return &Handler{h}, nil
+}
+
+// checkPrefix refuses a prefix that would make links relative, point to
+// another host ("//host") or carry a query: every link is prefix+"/…".
+func checkPrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	u, err := url.Parse(prefix)
+	if err != nil || !strings.HasPrefix(prefix, "/") || strings.HasPrefix(prefix, "//") ||
+		u.RawQuery != "" || u.Fragment != "" || u.EscapedPath() != prefix {
+		return fmt.Errorf("adminui: Config.Prefix %q is not an absolute, escaped path such as \"/admin/ui\"", prefix)
+	}
+	return nil
 }
 
 type handler struct {
 	m       *serviceaccount.Manager
-	opts    Options
+	opts    Config
 	mux     *http.ServeMux
 	catalog catalogView
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/adminui"
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
 func TestMountedUnderAnyPrefixEveryURLKeepsThePrefix(t *testing.T) {
@@ -61,7 +62,7 @@ func TestOptionsPrefixOverridesTheRecoveredOne(t *testing.T) {
 	t.Parallel()
 	// A proxy in front rewrote /console/sa/ to /admin/ui/: the page must
 	// link to the address the browser sees.
-	p := newPage(t, pageConfig{prefix: "/admin/ui", options: adminui.Options{Prefix: "/console/sa"}})
+	p := newPage(t, pageConfig{prefix: "/admin/ui", options: adminui.Config{Prefix: "/console/sa"}})
 	res := p.get("/")
 	assert.Contains(t, res.body, `href="/console/sa/assets/app.css"`)
 	res = p.post("/accounts", url.Values{"label": {"A"}})
@@ -98,7 +99,8 @@ func TestPathsThatNeedCleaningAre404NeverARedirect(t *testing.T) {
 	// Served directly, as by a router that does not clean paths itself
 	// (http.ServeMux would redirect before the page sees the request).
 	p := newPage(t, pageConfig{prefix: "/admin/ui"})
-	h := adminui.New(p.mgr, adminui.Options{})
+	h, err := adminui.New(p.mgr, adminui.Config{})
+	require.NoError(t, err)
 	id := p.createAccount("Keep me", "")
 	for _, path := range []string{
 		"/accounts/x/../" + id.String() + "/delete",
@@ -118,7 +120,7 @@ func TestPathsThatNeedCleaningAre404NeverARedirect(t *testing.T) {
 			assert.Equal(t, adminui.ContentSecurityPolicy, rec.Header().Get("Content-Security-Policy"))
 		}
 	}
-	_, err := p.mgr.Account(context.Background(), id)
+	_, err = p.mgr.Account(context.Background(), id)
 	assert.NoError(t, err, "nothing was deleted")
 }
 
@@ -226,7 +228,7 @@ func TestStoreFailureIsA503PageWithTheCauseOnlyInTheLog(t *testing.T) {
 
 func TestActorOptionTravelsWithEveryChangeIntoTheActivity(t *testing.T) {
 	t.Parallel()
-	p := newPage(t, pageConfig{prefix: "/admin/ui", options: adminui.Options{
+	p := newPage(t, pageConfig{prefix: "/admin/ui", options: adminui.Config{
 		Actor: func(r *http.Request) (serviceaccount.Actor, bool) {
 			return serviceaccount.Actor{ID: "admin-token", Address: "192.0.2.7:5555", UserAgent: r.UserAgent()}, true
 		},
@@ -281,7 +283,18 @@ func TestActivityPagePagesThroughAllEvents(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, p.get("/accounts/00000000-0000-0000-0000-000000000000/activity").StatusCode)
 }
 
-func TestNewPanicsWithoutAManager(t *testing.T) {
+func TestNewRefusesAMissingManagerOrABadPrefix(t *testing.T) {
 	t.Parallel()
-	assert.Panics(t, func() { adminui.New(nil, adminui.Options{}) })
+	_, err := adminui.New(nil, adminui.Config{})
+	assert.ErrorContains(t, err, "non-nil *serviceaccount.Manager")
+	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New()})
+	require.NoError(t, err)
+	for _, prefix := range []string{"admin/ui", "//evil.example/ui", "/admin ui", "/admin/ui?x=1", "/admin/ui#top"} {
+		_, err := adminui.New(mgr, adminui.Config{Prefix: prefix})
+		assert.ErrorContains(t, err, "Config.Prefix", prefix)
+	}
+	for _, prefix := range []string{"", "/admin/ui", "/admin/ui/", "/a%20b"} {
+		_, err := adminui.New(mgr, adminui.Config{Prefix: prefix})
+		assert.NoError(t, err, prefix)
+	}
 }

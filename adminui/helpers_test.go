@@ -21,6 +21,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/adminui"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
@@ -45,7 +46,7 @@ type pageConfig struct {
 	// trailingSlash strips prefix+"/", so the page sees paths without
 	// their leading slash.
 	trailingSlash bool
-	options       adminui.Options
+	options       adminui.Config
 	policy        serviceaccount.Policy
 }
 
@@ -58,7 +59,8 @@ func newPage(t *testing.T, cfg pageConfig) *page {
 	logs := &syncBuffer{}
 	opts := cfg.options
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	h := adminui.New(mgr, opts)
+	h, err := adminui.New(mgr, opts)
+	require.NoError(t, err)
 	mux := http.NewServeMux()
 	if cfg.prefix == "" {
 		mux.Handle("/", h)
@@ -180,7 +182,7 @@ func dialogOpen(body, id string) bool {
 // recordingStore is a real memstore that can be made to fail, and records
 // the actor in the context of every change.
 type recordingStore struct {
-	serviceaccount.Store
+	store.Store
 	mu     sync.Mutex
 	fail   error
 	actors []serviceaccount.Actor
@@ -198,7 +200,7 @@ func (s *recordingStore) err() error {
 	return s.fail
 }
 
-func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, serviceaccount.Tx) error) error {
+func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, store.Tx) error) error {
 	if err := s.err(); err != nil {
 		return err
 	}
@@ -210,11 +212,11 @@ func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, serv
 	return s.Store.InTx(ctx, fn)
 }
 
-func (s *recordingStore) AccountList(ctx context.Context, p serviceaccount.AccountListParams) ([]serviceaccount.Account, error) {
+func (s *recordingStore) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]serviceaccount.Account, error) {
 	if err := s.err(); err != nil {
 		return nil, err
 	}
-	return s.Store.AccountList(ctx, p)
+	return s.Store.AccountList(ctx, after, limit)
 }
 
 func (s *recordingStore) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/adminui"
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 func TestKeyNamesOnCreateAndRename(t *testing.T) {
@@ -36,7 +37,7 @@ func TestKeyNamesOnCreateAndRename(t *testing.T) {
 	assert.Contains(t, body, `aria-label="Edit name of API key `+keys[0].Hint+`"`)
 
 	// A name too long: the error next to the field, the input kept, no key.
-	long := strings.Repeat("n", serviceaccount.MaxKeyNameLength+1)
+	long := strings.Repeat("n", store.MaxKeyNameLength+1)
 	res = p.post("/accounts/"+id.String()+"/keys", url.Values{"name": {long}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.True(t, dialogOpen(res.body, "create-key"))
@@ -233,7 +234,7 @@ func TestHygieneListsKeysAcrossAccounts(t *testing.T) {
 // is cleaned of them, and the change goes through.
 func TestAUserAgentWithBidiOrSeparatorCharactersNeverBlocksAChangeOnThePage(t *testing.T) {
 	t.Parallel()
-	p := newPage(t, pageConfig{prefix: "/admin/ui", options: adminui.Options{Actor: admin.RequestActor("admin-token")}})
+	p := newPage(t, pageConfig{prefix: "/admin/ui", options: adminui.Config{Actor: admin.RequestActor("admin-token")}})
 	for ua, recorded := range map[string]string{
 		"evil\u202eexe.gnp":    "evil\ufffdexe.gnp",
 		"isolate\u2068x\u2069": "isolate\ufffdx\ufffd",

@@ -20,7 +20,7 @@ type layout struct {
 	Base   string // escaped mount prefix, no trailing slash
 	Title  string
 	Notice string // the outcome of the change that redirected here
-	// LogoutURL is Options.LogoutURL: where the header's "Log out" posts.
+	// LogoutURL is Config.LogoutURL: where the header's "Log out" posts.
 	LogoutURL string
 }
 

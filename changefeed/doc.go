@@ -64,8 +64,9 @@
 //
 // # Failures
 //
-// A failed poll, listen or prune is counted (Stats, Observer), logged at
-// most once per 10 s per kind with the number left out, and retried: the
+// A failed poll, listen or prune is counted (Stats, Observer, and the
+// metrics on Config.MeterProvider), logged at most once per 10 s per kind
+// with the number left out, and retried: the
 // next poll at the next tick. Never fatal: meanwhile the caches' TTL
 // bounds how long a change made elsewhere can go unseen.
 package changefeed

@@ -11,10 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
+	"go.opentelemetry.io/otel/metric"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/lograte"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // Defaults for the zero values of Config.
@@ -45,15 +46,15 @@ const (
 	failureLogInterval = 10 * time.Second
 )
 
-// Store is what a Feed reads: every serviceaccount.Store is one. A store
+// Store is what a Feed reads: every store.Store is one. A store
 // that can also push (sqlstore on PostgreSQL) offers a listener through a
 // ChangeListener() method, which the Feed uses unless PollOnly is set.
-type Store = serviceaccount.ChangeReader
+type Store = store.ChangeReader
 
 // listenerSource is implemented by stores that may offer a listener; a
 // nil listener means that this one cannot (sqlstore on MySQL or SQLite).
 type listenerSource interface {
-	ChangeListener() serviceaccount.ChangeListener
+	ChangeListener() store.ChangeListener
 }
 
 // Config configures a Feed. Only Store is required.
@@ -79,23 +80,21 @@ type Config struct {
 	// Logger receives failures (rate-limited) and reconnections; nil
 	// means slog.Default().
 	Logger *slog.Logger
-	// Observer is told of every change received and every failure, for
-	// metrics; nil means none. Its methods must be quick.
+	// Observer is told of every change received and every failure; nil
+	// means none. Its methods must be quick.
 	Observer Observer
+	// MeterProvider receives the feed's metrics (serviceaccounts.feed.*,
+	// documented with the middleware's); nil means the global provider.
+	MeterProvider metric.MeterProvider
 }
 
-// Subscriber is told what to drop. Both methods run in the Feed's
-// goroutine and must be quick.
-type Subscriber interface {
-	// AccountChanged says that account id changed in another instance
-	// (or in this one: the Feed does not tell them apart): drop what is
-	// cached of it.
-	AccountChanged(id uuid.UUID)
-	// AllChanged says that changes may have been missed (the Feed has
-	// just started, or its position was pruned while it could not read):
-	// drop everything.
-	AllChanged()
-}
+// Subscriber is told what to drop (store.ChangeSubscriber). The Feed
+// calls AccountChanged for each change of the log (made by another
+// instance or by this one: the Feed does not tell them apart), and
+// AllChanged when changes may have been missed (the Feed has just started,
+// or its position was pruned while it could not read). Both run in the
+// Feed's goroutine and must be quick.
+type Subscriber = store.ChangeSubscriber
 
 // Op names what failed, for an Observer.
 type Op string
@@ -112,7 +111,7 @@ const (
 type Observer interface {
 	// ChangeReceived is called for each change made by another instance
 	// read from the log (not for this instance's own, see
-	// serviceaccount.RecordedChange.Own), with its lag: from its
+	// store.RecordedChange.Own), with its lag: from its
 	// recording (the writer's clock) to its delivery to subscribers (this
 	// Feed's clock).
 	ChangeReceived(lag time.Duration)
@@ -144,12 +143,13 @@ type Stats struct {
 // Build it with New, Subscribe, Start it, and Close it on shutdown.
 type Feed struct {
 	store        Store
-	listener     serviceaccount.ChangeListener // nil: poll only
+	listener     store.ChangeListener // nil: poll only
 	pollInterval time.Duration
 	retention    time.Duration
 	clock        clockwork.Clock
 	log          *slog.Logger
 	observer     Observer
+	metrics      *metrics
 
 	mu   sync.Mutex
 	subs []Subscriber
@@ -169,7 +169,7 @@ type Feed struct {
 		lastLag                                                              atomic.Int64
 		listening                                                            atomic.Bool
 	}
-	logs [3]rateLimitedLog // by op: poll, listen, prune
+	logs [3]lograte.Limiter // by op: poll, listen, prune
 
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -212,6 +212,10 @@ func New(cfg Config) (*Feed, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	mt, err := newMetrics(cfg.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
 	f := &Feed{
 		store:        cfg.Store,
 		pollInterval: cfg.PollInterval,
@@ -219,6 +223,7 @@ func New(cfg Config) (*Feed, error) {
 		clock:        cfg.Clock,
 		log:          cfg.Logger,
 		observer:     cfg.Observer,
+		metrics:      mt,
 		wake:         make(chan struct{}, 1),
 	}
 	if src, ok := cfg.Store.(listenerSource); ok && !cfg.PollOnly {
@@ -230,6 +235,9 @@ func New(cfg Config) (*Feed, error) {
 // Subscribe adds s; the returned function removes it. A subscriber added
 // after Start gets AllChanged first, since it missed what came before.
 func (f *Feed) Subscribe(s Subscriber) (unsubscribe func()) {
+	if f == nil {
+		return func() {} // no feed (a database no other process shares): nothing to hear
+	}
 	f.mu.Lock()
 	f.subs = append(f.subs, s)
 	started := f.started
@@ -393,7 +401,7 @@ func (f *Feed) pollPage(ctx context.Context) (full bool, err error) {
 		return true, nil // read the page after the head at once
 	}
 	after := f.position.Load()
-	page, err := f.store.ChangeList(ctx, serviceaccount.ChangeListParams{After: after, Limit: pageSize})
+	page, err := f.store.ChangeList(ctx, store.ChangeListParams{After: after, Limit: pageSize})
 	if err != nil {
 		return false, err
 	}
@@ -435,6 +443,7 @@ func (f *Feed) pollPage(ctx context.Context) (full bool, err error) {
 		}
 		lag := now.Sub(c.RecordedAt)
 		f.stats.lastLag.Store(int64(lag))
+		f.metrics.changeReceived(lag)
 		if f.observer != nil {
 			f.observer.ChangeReceived(lag)
 		}
@@ -558,7 +567,7 @@ func (f *Feed) listenLoop(ctx context.Context) {
 	delay := minReconnectDelay
 	for first := true; ; first = false {
 		listened := false
-		err := f.listener.ChangeListen(ctx, serviceaccount.ChangeListenParams{
+		err := f.listener.ChangeListen(ctx, store.ChangeListenParams{
 			Listening: func() {
 				listened = true
 				f.stats.listens.Add(1)
@@ -599,32 +608,13 @@ func (f *Feed) listenLoop(ctx context.Context) {
 // failed counts, reports and (rate-limited) logs a failure. The errors
 // come from the store, which never puts secrets in them.
 func (f *Feed) failed(op Op, err error) {
+	f.metrics.failed(string(op))
 	if f.observer != nil {
 		f.observer.Failed(op, err)
 	}
 	i := map[Op]int{OpPoll: 0, OpListen: 1, OpPrune: 2}[op]
-	if suppressed, ok := f.logs[i].allow(f.clock.Now()); ok {
+	if suppressed, ok := f.logs[i].Allow(f.clock.Now(), failureLogInterval); ok {
 		f.log.Error("changefeed: "+string(op)+" failed; retrying (caches fall back on their TTL meanwhile)",
 			"err", err, "similarFailuresNotLogged", suppressed)
 	}
-}
-
-// rateLimitedLog lets one line through per failureLogInterval and counts
-// the others.
-type rateLimitedLog struct {
-	mu         sync.Mutex
-	last       time.Time
-	suppressed int
-}
-
-func (l *rateLimitedLog) allow(now time.Time) (suppressed int, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if age := now.Sub(l.last); !l.last.IsZero() && age >= 0 && age < failureLogInterval {
-		l.suppressed++
-		return 0, false
-	}
-	suppressed = l.suppressed
-	l.last, l.suppressed = now, 0
-	return suppressed, true
 }

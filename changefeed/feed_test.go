@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // waitFor bounds every wait of these tests for something that should
@@ -29,7 +29,7 @@ type fakeLog struct {
 	mu      sync.Mutex
 	calls   map[string]int // by method
 	head    int64
-	changes []serviceaccount.RecordedChange
+	changes []store.RecordedChange
 	fail    error
 	pruned  []time.Time // the cut-offs ChangePrune was called with
 
@@ -40,7 +40,7 @@ func (l *fakeLog) record(id uuid.UUID, at time.Time) int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.head++
-	l.changes = append(l.changes, serviceaccount.RecordedChange{ID: l.head, AccountID: id, RecordedAt: at})
+	l.changes = append(l.changes, store.RecordedChange{ID: l.head, AccountID: id, RecordedAt: at})
 	return l.head
 }
 
@@ -64,14 +64,14 @@ func (l *fakeLog) ChangeHead(ctx context.Context) (int64, error) {
 	return l.head, l.fail
 }
 
-func (l *fakeLog) ChangeList(ctx context.Context, p serviceaccount.ChangeListParams) (serviceaccount.ChangePage, error) {
+func (l *fakeLog) ChangeList(ctx context.Context, p store.ChangeListParams) (store.ChangePage, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.count("list")
 	if l.fail != nil {
-		return serviceaccount.ChangePage{}, l.fail
+		return store.ChangePage{}, l.fail
 	}
-	page := serviceaccount.ChangePage{Head: l.head}
+	page := store.ChangePage{Head: l.head}
 	for _, c := range l.changes {
 		if c.ID > p.After && len(page.Changes) < p.Limit {
 			page.Changes = append(page.Changes, c)
@@ -86,11 +86,11 @@ func (l *fakeLog) ChangePrune(ctx context.Context, before time.Time) (int64, err
 	l.count("prune")
 	l.pruned = append(l.pruned, before)
 	n := len(l.changes)
-	l.changes = slices.DeleteFunc(l.changes, func(c serviceaccount.RecordedChange) bool { return c.RecordedAt.Before(before) })
+	l.changes = slices.DeleteFunc(l.changes, func(c store.RecordedChange) bool { return c.RecordedAt.Before(before) })
 	return int64(n - len(l.changes)), nil
 }
 
-func (l *fakeLog) ChangeListener() serviceaccount.ChangeListener {
+func (l *fakeLog) ChangeListener() store.ChangeListener {
 	if l.listener == nil {
 		return nil
 	}
@@ -105,11 +105,11 @@ type fakeListener struct {
 
 type listenCall struct {
 	ctx  context.Context
-	p    serviceaccount.ChangeListenParams
+	p    store.ChangeListenParams
 	done chan error // the test sends ChangeListen's result
 }
 
-func (l *fakeListener) ChangeListen(ctx context.Context, p serviceaccount.ChangeListenParams) error {
+func (l *fakeListener) ChangeListen(ctx context.Context, p store.ChangeListenParams) error {
 	c := listenCall{ctx: ctx, p: p, done: make(chan error)}
 	select {
 	case l.calls <- c:
@@ -288,7 +288,7 @@ func TestAChangeVisibleLateIsDeliveredWithoutDroppingEverything(t *testing.T) {
 	require.Equal(t, early.String(), h.rec.next(t))
 
 	log.mu.Lock()
-	log.changes = append([]serviceaccount.RecordedChange{hidden}, log.changes...)
+	log.changes = append([]store.RecordedChange{hidden}, log.changes...)
 	log.mu.Unlock()
 	h.clock.Advance(100 * time.Millisecond)
 	require.EqualValues(t, 2, h.poll(t))

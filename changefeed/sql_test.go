@@ -17,6 +17,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
 )
@@ -251,8 +252,8 @@ func TestAFeedStartedDuringAChangeGetsIt(t *testing.T) {
 		recorded, release := make(chan struct{}), make(chan struct{})
 		committed := make(chan error, 1)
 		go func() {
-			committed <- stores[0].InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
-				if err := tx.ChangeRecord(ctx, serviceaccount.ChangeRecordParams{AccountID: acct.ID, RecordedAt: clock.Now()}); err != nil {
+			committed <- stores[0].InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				if err := tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: acct.ID, RecordedAt: clock.Now()}); err != nil {
 					return err
 				}
 				close(recorded)

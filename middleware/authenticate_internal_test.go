@@ -15,13 +15,14 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
 // probeStore records what the middleware hands the store, and can hold
 // KeysTouch until released.
 type probeStore struct {
-	serviceaccount.Store
+	store.Store
 
 	lookups   atomic.Int64
 	deadline  chan time.Duration // of each KeyByHash context; -1 for none

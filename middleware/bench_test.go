@@ -17,6 +17,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
@@ -40,7 +41,7 @@ type benchSetup struct {
 	key string
 }
 
-func newBenchSetup(b *testing.B, st serviceaccount.Store) benchSetup {
+func newBenchSetup(b *testing.B, st store.Store) benchSetup {
 	b.Helper()
 	ctx := context.Background()
 	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clockwork.NewRealClock()})
@@ -326,7 +327,7 @@ func BenchmarkRejectedKeys(b *testing.B) {
 	for _, mode := range []string{"cached", "uncached-sqlite"} {
 		b.Run(mode, func(b *testing.B) {
 			ctx := context.Background()
-			var st serviceaccount.Store = memstore.New()
+			var st store.Store = memstore.New()
 			if mode != "cached" {
 				db, err := sqlstore.OpenDB(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
 				if err != nil {

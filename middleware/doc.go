@@ -190,7 +190,7 @@
 // other instances), serviceaccounts.feed.lag (histogram, seconds from a
 // change's commit elsewhere to its being applied here) and
 // serviceaccounts.feed.failures (by operation: poll, listen, prune,
-// other), through internal/telemetry.Feed.
+// other), on the MeterProvider of its own Config (changefeed.Config).
 //
 // Recording costs a request one atomic add in Authenticate and one in
 // Require, and never a call into the SDK: the first three counters are

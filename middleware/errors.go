@@ -8,11 +8,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/lograte"
 )
 
 // The errors Authenticate and Require hand to the ErrorHandler. Test for
@@ -450,11 +450,7 @@ const storeErrorLogInterval = time.Second
 
 // storeErrorLog remembers when a store failure was last logged and how many
 // were left out since. Only the failure path touches it.
-type storeErrorLog struct {
-	mu         sync.Mutex
-	last       time.Time
-	suppressed int
-}
+type storeErrorLog = lograte.Limiter
 
 // logStoreError logs why a key could not be checked, at most once per
 // storeErrorLogInterval by the Manager's clock; the next line says how many
@@ -466,17 +462,10 @@ func (m *Middleware) logStoreError(r *http.Request, err error) {
 		m.log.DebugContext(r.Context(), "middleware: API key check abandoned by the client", "path", apikey.RedactKeyLike(r.URL.Path), "err", err)
 		return
 	}
-	now := m.clock.Now()
-	l := &m.storeErrors
-	l.mu.Lock()
-	if !l.last.IsZero() && now.Sub(l.last) < storeErrorLogInterval && now.Sub(l.last) >= 0 {
-		l.suppressed++
-		l.mu.Unlock()
+	suppressed, ok := m.storeErrors.Allow(m.clock.Now(), storeErrorLogInterval)
+	if !ok {
 		return
 	}
-	suppressed := l.suppressed
-	l.last, l.suppressed = now, 0
-	l.mu.Unlock()
 	m.log.ErrorContext(r.Context(), "middleware: API key could not be checked; answering 503",
 		"method", r.Method, "path", apikey.RedactKeyLike(r.URL.Path), "err", err, "similarFailuresNotLogged", suppressed)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
@@ -40,7 +41,7 @@ var errStoreDown = errors.New("connection refused")
 // countingStore wraps a Store to count the calls the middleware makes, to
 // fail them on demand and to hold a lookup at a chosen point.
 type countingStore struct {
-	serviceaccount.Store
+	store.Store
 
 	lookups     atomic.Int64
 	failLookups atomic.Bool
@@ -61,7 +62,7 @@ type countingStore struct {
 	touchHeld chan struct{}
 }
 
-func newCountingStore(st serviceaccount.Store) *countingStore {
+func newCountingStore(st store.Store) *countingStore {
 	return &countingStore{
 		Store:      st,
 		lookupHeld: make(chan struct{}, 1000),

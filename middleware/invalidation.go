@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // invalidationStripes is how many stripes accounts are spread over. An
@@ -70,21 +70,34 @@ func raise(v *atomic.Uint64, n uint64) {
 	}
 }
 
-// onChange runs in the goroutine of the Manager call that made the change,
-// before that call returns, so the next request already misses the cache
-// for that account.
-func (m *Middleware) onChange(c serviceaccount.Change) {
-	if c.Kind == serviceaccount.AccountCreated {
-		return // a new account has no keys yet: nothing cached can depend on it
-	}
-	m.invalid.account(c.AccountID)
+// ChangeSource delivers change notices, in the one shape a cache needs
+// (store.ChangeSubscriber): a *changefeed.Feed is one, for the changes of
+// other instances sharing the database. The Manager's own changes reach
+// the middleware in the same shape (see managerChanges).
+type ChangeSource interface {
+	Subscribe(s store.ChangeSubscriber) (unsubscribe func())
 }
 
-// feedSubscriber hands the changes a changefeed.Feed reads from the shared
-// database (made by other instances) to the cache.
-type feedSubscriber struct{ m *Middleware }
+// managerChanges is the Manager as a ChangeSource. Its notices arrive in
+// the goroutine of the Manager call that made the change, before that call
+// returns, so the next request already misses the cache for that account.
+// An account's creation is not passed on: a new account has no keys yet,
+// so nothing cached can depend on it.
+type managerChanges struct{ mgr *serviceaccount.Manager }
 
-var _ changefeed.Subscriber = feedSubscriber{}
+func (c managerChanges) Subscribe(s store.ChangeSubscriber) (unsubscribe func()) {
+	return c.mgr.Subscribe(func(ch serviceaccount.Change) {
+		if ch.Kind != serviceaccount.AccountCreated {
+			s.AccountChanged(ch.AccountID)
+		}
+	})
+}
 
-func (s feedSubscriber) AccountChanged(id uuid.UUID) { s.m.invalid.account(id) }
-func (s feedSubscriber) AllChanged()                 { s.m.invalid.everything() }
+// cacheSubscriber hands change notices, from the Manager or a
+// ChangeSource such as the change feed, to the cache.
+type cacheSubscriber struct{ m *Middleware }
+
+var _ store.ChangeSubscriber = cacheSubscriber{}
+
+func (s cacheSubscriber) AccountChanged(id uuid.UUID) { s.m.invalid.account(id) }
+func (s cacheSubscriber) AllChanged()                 { s.m.invalid.everything() }

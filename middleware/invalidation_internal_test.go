@@ -15,6 +15,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
@@ -76,7 +77,7 @@ func TestTheFeedsChangesDropEntries(t *testing.T) {
 	serve(otherKey.Plaintext)
 	require.EqualValues(t, 2, st.lookups.Load())
 
-	s := feedSubscriber{mw}
+	s := cacheSubscriber{mw}
 	s.AccountChanged(acct.ID)
 	serve(otherKey.Plaintext)
 	serve(key.Plaintext)
@@ -120,4 +121,37 @@ func TestInvalidationNumbersNeverGoBack(t *testing.T) {
 	require.True(t, inv.current(n, s))
 	inv.everything()
 	require.False(t, inv.current(n, s))
+}
+
+// fakeSource is a ChangeSource of the application's own: the middleware
+// needs the interface, not a *changefeed.Feed.
+type fakeSource struct{ subs []store.ChangeSubscriber }
+
+func (f *fakeSource) Subscribe(s store.ChangeSubscriber) func() {
+	f.subs = append(f.subs, s)
+	return func() {}
+}
+
+// Any ChangeSource reaches the cache in the same shape as the Manager's
+// own changes, and a nil *changefeed.Feed (no database to share) is no
+// source at all rather than a crash.
+func TestAnyChangeSourceDropsEntriesAndANilFeedIsHarmless(t *testing.T) {
+	st := newProbeStore()
+	src := &fakeSource{}
+	mw, mgr, acct, key := internalFixture(t, st, Config{Feed: src, CacheTTL: time.Hour}, serviceaccount.Config{})
+	_, otherKey := otherAccount(t, mw, mgr, acct)
+	require.Len(t, src.subs, 1)
+	h := mw.Authenticate(okHandler)
+	serve := func(k string) { serveKey(h, "Authorization", "Bearer "+k) }
+	serve(key.Plaintext)
+	serve(otherKey.Plaintext)
+	require.EqualValues(t, 2, st.lookups.Load())
+	src.subs[0].AccountChanged(acct.ID)
+	serve(otherKey.Plaintext)
+	serve(key.Plaintext)
+	require.EqualValues(t, 3, st.lookups.Load(), "only the changed account's key is looked up again")
+
+	var none *changefeed.Feed
+	mw2, _, _, key2 := internalFixture(t, newProbeStore(), Config{Feed: none}, serviceaccount.Config{})
+	require.Equal(t, http.StatusOK, serveKey(mw2.Authenticate(okHandler), "Authorization", "Bearer "+key2.Plaintext).Code)
 }

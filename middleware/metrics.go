@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-
-	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
 )
 
 // meterName is the instrumentation scope of the middleware's instruments:
@@ -107,7 +105,10 @@ var lookupOutcomeNames = [numLookupOutcomes]string{lookupFound: "found", lookupN
 // newMetrics creates the instruments on mp (nil: the global provider) and
 // registers the callback that reports the counters.
 func newMetrics(mp metric.MeterProvider) (*metrics, error) {
-	meter := telemetry.Provider(mp).Meter(meterName)
+	if mp == nil {
+		mp = otel.GetMeterProvider() // records nothing until the application installs one
+	}
+	meter := mp.Meter(meterName)
 	mt := &metrics{authorizations: make([]atomic.Int64, len(authzCodes))}
 	for i := range mt.authentications {
 		mt.authentications[i] = make([]atomic.Int64, len(authCodes))
@@ -201,12 +202,6 @@ func (mt *metrics) authenticated(r cacheResult, err error) {
 // authorized counts one decision of Require.
 func (mt *metrics) authorized(err error) {
 	mt.authorizations[codeIndex(authzCodes, authzIndex, err)].Add(1)
-}
-
-// refuse answers a request Require refused, and counts the refusal.
-func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	m.metrics.authorized(err)
-	m.fail(w, r, err)
 }
 
 // lookedUp records the duration of one store lookup.

@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
-	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -58,12 +57,12 @@ type Config struct {
 	LookupTimeout time.Duration
 
 	// Feed, when set, reports the changes made by other instances sharing
-	// the database (see package changefeed): the entries of a changed
+	// the database, usually a *changefeed.Feed: the entries of a changed
 	// account are dropped within the Feed's poll interval and the poll
 	// itself (at once on PostgreSQL), whatever CacheTTL. The application
 	// starts and closes the Feed, which may serve several middlewares; it
 	// is unused with DisableCache.
-	Feed *changefeed.Feed
+	Feed ChangeSource
 
 	// FlushInterval is how often last-use times are written, in one batch.
 	// 0 means DefaultFlushInterval.
@@ -219,9 +218,9 @@ func New(cfg Config) (*Middleware, error) {
 			return nil, fmt.Errorf("middleware: build cache: %w", err)
 		}
 		m.cache = c
-		m.unsubscribe = cfg.Manager.Subscribe(m.onChange)
+		m.unsubscribe = managerChanges{cfg.Manager}.Subscribe(cacheSubscriber{m})
 		if cfg.Feed != nil {
-			m.unsubscribeFeed = cfg.Feed.Subscribe(feedSubscriber{m})
+			m.unsubscribeFeed = cfg.Feed.Subscribe(cacheSubscriber{m})
 		}
 	}
 	// The ticker exists before New returns, so a test that advances a fake

@@ -180,6 +180,12 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 	e.mw.refuse(w, r, rq.forbidden(e, key, attrs))
 }
 
+// refuse answers a request Require refused, and counts the refusal.
+func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	m.metrics.authorized(err)
+	m.fail(w, r, err)
+}
+
 // forbidden explains a denial. It runs only on the deny path, so it may
 // scan the account's permissions.
 func (rq *requirement) forbidden(e *entry, key string, attrs limiter.Attributes) *ForbiddenError {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // FitActorText and the audit log's actor check share one definition of
@@ -20,7 +21,7 @@ func TestFittedActorTextIsAcceptedByTheAuditLogForEveryCharacter(t *testing.T) {
 	var chunk strings.Builder
 	n := 0
 	flush := func() {
-		ua := serviceaccount.FitActorText(chunk.String(), serviceaccount.MaxActorUserAgentLength)
+		ua := serviceaccount.FitActorText(chunk.String(), store.MaxActorUserAgentLength)
 		ctx := serviceaccount.WithActor(t.Context(), serviceaccount.Actor{ID: "admin-token", UserAgent: ua})
 		_, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
 		require.NoError(t, err, "User-Agent %+q", ua)
@@ -32,7 +33,7 @@ func TestFittedActorTextIsAcceptedByTheAuditLogForEveryCharacter(t *testing.T) {
 			continue // surrogates: not encodable as UTF-8
 		}
 		chunk.WriteRune(r)
-		if n++; n == serviceaccount.MaxActorUserAgentLength {
+		if n++; n == store.MaxActorUserAgentLength {
 			flush()
 		}
 	}

@@ -24,14 +24,14 @@ import (
 
 // The Manager's audit behaviour is tested on every backend: what matters
 // is that the event shares the change's transaction in each of them.
-var auditBackends = map[string]func(t *testing.T) serviceaccount.Store{
-	"memory":   func(t *testing.T) serviceaccount.Store { return memstore.New() },
-	"sqlite":   func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.SQLiteURL(t)) },
-	"postgres": func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.PostgresURL(t)) },
-	"mysql":    func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, sqltest.MySQLURL(t)) },
+var auditBackends = map[string]func(t *testing.T) store.Store{
+	"memory":   func(t *testing.T) store.Store { return memstore.New() },
+	"sqlite":   func(t *testing.T) store.Store { return sqltest.NewStore(t, sqltest.SQLiteURL(t)) },
+	"postgres": func(t *testing.T) store.Store { return sqltest.NewStore(t, sqltest.PostgresURL(t)) },
+	"mysql":    func(t *testing.T) store.Store { return sqltest.NewStore(t, sqltest.MySQLURL(t)) },
 }
 
-func forEachBackend(t *testing.T, fn func(t *testing.T, s serviceaccount.Store)) {
+func forEachBackend(t *testing.T, fn func(t *testing.T, s store.Store)) {
 	for name, newStore := range auditBackends {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -43,14 +43,14 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, s serviceaccount.Store))
 type auditFixture struct {
 	t     *testing.T
 	m     *serviceaccount.Manager
-	s     serviceaccount.Store
+	s     store.Store
 	clock *clockwork.FakeClock
 	ctx   context.Context
 	actor serviceaccount.Actor
 	seen  int // events already checked
 }
 
-func newAuditFixture(t *testing.T, s serviceaccount.Store) *auditFixture {
+func newAuditFixture(t *testing.T, s store.Store) *auditFixture {
 	t.Helper()
 	clock := clockwork.NewFakeClockAt(start)
 	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: s, Clock: clock})
@@ -114,7 +114,7 @@ func details(t *testing.T, e serviceaccount.AuditEvent) map[string]any {
 }
 
 func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s serviceaccount.Store) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
 		f := newAuditFixture(t, s)
 		ctx := f.ctx
 		var secrets []string
@@ -127,12 +127,12 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 
 		a, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "export", Description: "nightly"})
 		require.NoError(t, err)
-		e := f.expectOne(serviceaccount.ActionAccountCreate, a.ID, nil)
+		e := f.expectOne(store.ActionAccountCreate, a.ID, nil)
 		assert.Equal(t, map[string]any{"before": nil, "after": map[string]any{"label": "export", "description": "nightly", "disabledAt": nil}}, details(t, e))
 
 		_, err = f.m.UpdateAccount(ctx, a.ID, serviceaccount.AccountInput{Label: "export v2"})
 		require.NoError(t, err)
-		e = f.expectOne(serviceaccount.ActionAccountUpdate, a.ID, nil)
+		e = f.expectOne(store.ActionAccountUpdate, a.ID, nil)
 		assert.Equal(t, map[string]any{
 			"before": map[string]any{"label": "export", "description": "nightly", "disabledAt": nil},
 			"after":  map[string]any{"label": "export v2", "description": "", "disabledAt": nil},
@@ -141,7 +141,7 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		disabled := true
 		_, err = f.m.PatchAccount(ctx, a.ID, serviceaccount.AccountPatch{Disabled: &disabled, Description: ptr("paused")})
 		require.NoError(t, err)
-		e = f.expectOne(serviceaccount.ActionAccountDisable, a.ID, nil)
+		e = f.expectOne(store.ActionAccountDisable, a.ID, nil)
 		d := details(t, e)
 		assert.Nil(t, d["before"].(map[string]any)["disabledAt"])
 		assert.Equal(t, f.clock.Now().Add(-time.Second).UTC().Format(timeLayout), d["after"].(map[string]any)["disabledAt"])
@@ -152,16 +152,16 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		enabled := false
 		_, err = f.m.PatchAccount(ctx, a.ID, serviceaccount.AccountPatch{Disabled: &enabled})
 		require.NoError(t, err)
-		f.expectOne(serviceaccount.ActionAccountEnable, a.ID, nil)
+		f.expectOne(store.ActionAccountEnable, a.ID, nil)
 		_, err = f.m.PatchAccount(ctx, a.ID, serviceaccount.AccountPatch{Label: ptr("export v3")})
 		require.NoError(t, err)
-		f.expectOne(serviceaccount.ActionAccountUpdate, a.ID, nil)
+		f.expectOne(store.ActionAccountUpdate, a.ID, nil)
 
 		expires := f.clock.Now().Add(24 * time.Hour)
 		k1, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{Name: "deploy", ExpiresAt: &expires})
 		require.NoError(t, err)
 		keep(k1)
-		e = f.expectOne(serviceaccount.ActionKeyCreate, a.ID, &k1.Key.ID)
+		e = f.expectOne(store.ActionKeyCreate, a.ID, &k1.Key.ID)
 		after := details(t, e)["after"].(map[string]any)
 		assert.Equal(t, map[string]any{
 			"id": k1.Key.ID.String(), "hint": k1.Key.Hint, "name": "deploy",
@@ -170,23 +170,23 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 
 		_, err = f.m.PatchKey(ctx, a.ID, k1.Key.ID, serviceaccount.KeyPatch{Name: ptr("deploy v2")})
 		require.NoError(t, err)
-		e = f.expectOne(serviceaccount.ActionKeyUpdate, a.ID, &k1.Key.ID)
+		e = f.expectOne(store.ActionKeyUpdate, a.ID, &k1.Key.ID)
 		assert.Equal(t, "deploy", details(t, e)["before"].(map[string]any)["name"])
 		assert.Equal(t, "deploy v2", details(t, e)["after"].(map[string]any)["name"])
 		_, err = f.m.PatchKey(ctx, a.ID, k1.Key.ID, serviceaccount.KeyPatch{Disabled: &disabled})
 		require.NoError(t, err)
-		f.expectOne(serviceaccount.ActionKeyDisable, a.ID, &k1.Key.ID)
+		f.expectOne(store.ActionKeyDisable, a.ID, &k1.Key.ID)
 		_, err = f.m.PatchKey(ctx, a.ID, k1.Key.ID, serviceaccount.KeyPatch{Name: ptr("deploy v2")})
 		require.NoError(t, err)
 		f.expectNone("a rename to the same name changes nothing")
 		_, err = f.m.PatchKey(ctx, a.ID, k1.Key.ID, serviceaccount.KeyPatch{Disabled: &enabled})
 		require.NoError(t, err)
-		f.expectOne(serviceaccount.ActionKeyEnable, a.ID, &k1.Key.ID)
+		f.expectOne(store.ActionKeyEnable, a.ID, &k1.Key.ID)
 
 		rotated, err := f.m.RotateKey(ctx, a.ID, k1.Key.ID, serviceaccount.RotateKeyInput{GracePeriodSeconds: ptr(int64(3600))})
 		require.NoError(t, err)
 		keep(rotated.Created)
-		e = f.expectOne(serviceaccount.ActionKeyRotate, a.ID, &k1.Key.ID)
+		e = f.expectOne(store.ActionKeyRotate, a.ID, &k1.Key.ID)
 		d = details(t, e)
 		assert.Nil(t, d["before"].(map[string]any)["replacedBy"])
 		assert.Equal(t, rotated.Created.Key.ID.String(), d["after"].(map[string]any)["replacedBy"])
@@ -199,13 +199,13 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		k2, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
 		require.NoError(t, err)
 		keep(k2)
-		f.expectOne(serviceaccount.ActionKeyCreate, a.ID, &k2.Key.ID)
+		f.expectOne(store.ActionKeyCreate, a.ID, &k2.Key.ID)
 
 		p, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{
 			ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses", Limiter: json.RawMessage(`[{"surveyKey":"intake"}]`),
 		})
 		require.NoError(t, err)
-		e = f.expectOne(serviceaccount.ActionPermissionCreate, a.ID, &p.ID)
+		e = f.expectOne(store.ActionPermissionCreate, a.ID, &p.ID)
 		assert.Equal(t, map[string]any{
 			"id": p.ID.String(), "resourceType": "study", "resourceKey": "tekenradar", "action": "get-responses",
 			"limiter": []any{map[string]any{"surveyKey": "intake"}},
@@ -213,26 +213,26 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 
 		_, err = f.m.SetLimiter(ctx, a.ID, p.ID, json.RawMessage(`[{"surveyKey":["intake","weekly"]}]`))
 		require.NoError(t, err)
-		e = f.expectOne(serviceaccount.ActionPermissionUpdate, a.ID, &p.ID)
+		e = f.expectOne(store.ActionPermissionUpdate, a.ID, &p.ID)
 		d = details(t, e)
 		assert.Equal(t, []any{map[string]any{"surveyKey": "intake"}}, d["before"].(map[string]any)["limiter"])
 		assert.Equal(t, []any{map[string]any{"surveyKey": []any{"intake", "weekly"}}}, d["after"].(map[string]any)["limiter"])
 
 		require.NoError(t, f.m.DeletePermission(ctx, a.ID, p.ID))
-		e = f.expectOne(serviceaccount.ActionPermissionDelete, a.ID, &p.ID)
+		e = f.expectOne(store.ActionPermissionDelete, a.ID, &p.ID)
 		assert.Nil(t, details(t, e)["after"])
 		assert.Equal(t, "get-responses", details(t, e)["before"].(map[string]any)["action"])
 
 		require.NoError(t, f.m.DeleteKey(ctx, a.ID, k1.Key.ID))
-		e = f.expectOne(serviceaccount.ActionKeyDelete, a.ID, &k1.Key.ID)
+		e = f.expectOne(store.ActionKeyDelete, a.ID, &k1.Key.ID)
 		assert.Equal(t, k1.Key.Hint, details(t, e)["before"].(map[string]any)["hint"])
 
 		p2, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
 		require.NoError(t, err)
-		f.expectOne(serviceaccount.ActionPermissionCreate, a.ID, &p2.ID)
+		f.expectOne(store.ActionPermissionCreate, a.ID, &p2.ID)
 
 		require.NoError(t, f.m.DeleteAccount(ctx, a.ID))
-		e = f.expectOne(serviceaccount.ActionAccountDelete, a.ID, nil)
+		e = f.expectOne(store.ActionAccountDelete, a.ID, nil)
 		before := details(t, e)["before"].(map[string]any)
 		assert.Equal(t, "export v3", before["label"])
 		require.Len(t, before["keys"], 2, "the keys deleted with the account")
@@ -247,7 +247,7 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		for _, e := range all {
 			actions = append(actions, e.Action)
 		}
-		assert.ElementsMatch(t, serviceaccount.AuditActions(), slices.Compact(slices.Sorted(slices.Values(actions))), "every action was walked")
+		assert.ElementsMatch(t, store.AuditActions(), slices.Compact(slices.Sorted(slices.Values(actions))), "every action was walked")
 		for _, e := range all {
 			whole, err := json.Marshal(e)
 			require.NoError(t, err)
@@ -268,18 +268,18 @@ func TestAChangeWithoutAnActorRecordsNone(t *testing.T) {
 }
 
 func TestAFailedOrRejectedChangeWritesNoEvent(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s serviceaccount.Store) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
 		f := newAuditFixture(t, s)
 		ctx := f.ctx
 		a, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
 		require.NoError(t, err)
-		f.expectOne(serviceaccount.ActionAccountCreate, a.ID, nil)
+		f.expectOne(store.ActionAccountCreate, a.ID, nil)
 		other, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "other"})
 		require.NoError(t, err)
-		f.expectOne(serviceaccount.ActionAccountCreate, other.ID, nil)
+		f.expectOne(store.ActionAccountCreate, other.ID, nil)
 		k, err := f.m.CreateKey(ctx, other.ID, serviceaccount.CreateKeyInput{})
 		require.NoError(t, err)
-		f.expectOne(serviceaccount.ActionKeyCreate, other.ID, &k.Key.ID)
+		f.expectOne(store.ActionKeyCreate, other.ID, &k.Key.ID)
 		unknown := uuid.Must(uuid.NewV7())
 
 		_, err = f.m.UpdateAccount(ctx, unknown, serviceaccount.AccountInput{Label: "x"})
@@ -309,10 +309,10 @@ func TestAFailedOrRejectedChangeWritesNoEvent(t *testing.T) {
 
 		for _, bad := range []serviceaccount.Actor{
 			{ID: ""},
-			{ID: strings.Repeat("x", serviceaccount.MaxActorIDLength+1)},
+			{ID: strings.Repeat("x", store.MaxActorIDLength+1)},
 			{ID: "a\nb"},
 			{ID: "ok", Address: "bad\xff"},
-			{ID: "ok", UserAgent: strings.Repeat("é", serviceaccount.MaxActorUserAgentLength+1)},
+			{ID: "ok", UserAgent: strings.Repeat("é", store.MaxActorUserAgentLength+1)},
 		} {
 			_, err := f.m.CreateAccount(serviceaccount.WithActor(t.Context(), bad), serviceaccount.AccountInput{Label: "b"})
 			require.ErrorAs(t, err, &verr, "%+v", bad)
@@ -332,14 +332,14 @@ var errInjected = errors.New("injected failure after the change and its event")
 // would: the event must go with the change. With failEvents, it refuses
 // every event instead: the change must go with the event.
 type failingCommits struct {
-	serviceaccount.Store
+	store.Store
 	fail, failEvents bool
 	txs              int // transactions begun
 }
 
-func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) error {
+func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	s.txs++
-	return s.Store.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+	return s.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		if s.failEvents {
 			tx = refusingEvents{tx}
 		}
@@ -353,7 +353,7 @@ func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, 
 	})
 }
 
-type refusingEvents struct{ serviceaccount.Tx }
+type refusingEvents struct{ store.Tx }
 
 func (refusingEvents) AuditAppend(context.Context, serviceaccount.AuditEvent) error {
 	return errInjected
@@ -363,22 +363,22 @@ func (refusingEvents) AuditAppend(context.Context, serviceaccount.AuditEvent) er
 // backend, if the Manager writes the event anywhere but in the change's
 // own transaction.
 func TestTheEventIsCommittedWithItsChangeOrNotAtAll(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s serviceaccount.Store) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
 		fs := &failingCommits{Store: s}
 		f := newAuditFixture(t, fs)
 		ctx := f.ctx
 		a, err := f.m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
 		require.NoError(t, err)
 		require.Equal(t, 1, fs.txs, "one transaction holds the change and its event")
-		f.expectOne(serviceaccount.ActionAccountCreate, a.ID, nil)
+		f.expectOne(store.ActionAccountCreate, a.ID, nil)
 		k, err := f.m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
 		require.NoError(t, err)
 		require.Equal(t, 2, fs.txs)
-		f.expectOne(serviceaccount.ActionKeyCreate, a.ID, &k.Key.ID)
+		f.expectOne(store.ActionKeyCreate, a.ID, &k.Key.ID)
 		p, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{ResourceType: "users", ResourceKey: "*", Action: "*"})
 		require.NoError(t, err)
 		require.Equal(t, 3, fs.txs)
-		f.expectOne(serviceaccount.ActionPermissionCreate, a.ID, &p.ID)
+		f.expectOne(store.ActionPermissionCreate, a.ID, &p.ID)
 
 		changes := map[string]func() error{
 			"CreateAccount": func() error {

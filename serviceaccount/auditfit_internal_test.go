@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,7 +20,7 @@ func TestFitAuditEventDescribesTheDetailsOfAnEventOverTheBoundBySize(t *testing.
 	huge := strings.Repeat("x", MaxAuditEventBytes)
 	details, err := json.Marshal(AuditDetails{Before: map[string]any{"label": huge}, After: nil})
 	require.NoError(t, err)
-	e := AuditEvent{ID: uuid.New(), Action: ActionAccountUpdate, ServiceAccountID: uuid.New(), Actor: &Actor{ID: "admin-token"}, Details: details}
+	e := AuditEvent{ID: uuid.New(), Action: store.ActionAccountUpdate, ServiceAccountID: uuid.New(), Actor: &Actor{ID: "admin-token"}, Details: details}
 
 	got, err := fitAuditEvent(e)
 	require.NoError(t, err)

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // auditTimeFormat writes times in details as the admin API writes them:
@@ -70,13 +70,13 @@ func auditKey(k apikey.Key) map[string]any {
 func toggleAction(kind ChangeKind) AuditAction {
 	switch kind {
 	case AccountDisabled:
-		return ActionAccountDisable
+		return store.ActionAccountDisable
 	case AccountEnabled:
-		return ActionAccountEnable
+		return store.ActionAccountEnable
 	case KeyDisabled:
-		return ActionKeyDisable
+		return store.ActionKeyDisable
 	case KeyEnabled:
-		return ActionKeyEnable
+		return store.ActionKeyEnable
 	}
 	return ""
 }
@@ -258,18 +258,9 @@ func (m *Manager) newAuditEvent(ctx context.Context, action AuditAction, account
 // log could not store as given.
 func checkActor(ctx context.Context) error {
 	if a, ok := ActorFrom(ctx); ok {
-		return a.validate()
+		return validateActor(a)
 	}
 	return nil
-}
-
-// invalidActionMessage says what an action filter may be.
-func invalidActionMessage() string {
-	s := make([]string, len(auditActions))
-	for i, a := range auditActions {
-		s[i] = string(a)
-	}
-	return "must be one of " + strings.Join(s, ", ")
 }
 
 // ParseIDFilter reads an id that a client gave as a filter (the audit
@@ -289,21 +280,13 @@ func ParseIDFilter(field, s string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// ListAuditEventsParams selects one page of audit events. Every filter is
-// optional; they combine with AND.
-type ListAuditEventsParams struct {
-	// ServiceAccountID: uuid.Nil means any account, so an id a client
-	// wrote must be read with ParseIDFilter, which refuses the nil UUID.
-	ServiceAccountID uuid.UUID
-	Action           AuditAction // "": any; otherwise one of AuditActions()
-	ActorID          string      // "": any
-	Since            *time.Time  // events at or after Since
-	Until            *time.Time  // events before Until; not before Since
-	// Limit is the page size, 1 to MaxPageSize; 0 means DefaultPageSize.
-	Limit int
-	// Cursor is the NextCursor of the previous page; "" for the first.
-	Cursor string
-}
+// ListAuditEventsParams selects one page of audit events: every filter is
+// optional and they combine with AND (ServiceAccountID uuid.Nil means
+// any account, so an id a client wrote must be read with ParseIDFilter); Limit is 1 to MaxPageSize (0 means
+// DefaultPageSize) and Cursor the NextCursor of the previous page ("" for
+// the first). It is the store's type, so a filter is declared once; After
+// is ignored here (the Manager derives it from Cursor).
+type ListAuditEventsParams = store.AuditListParams
 
 // AuditEventPage is one page of events, newest first.
 type AuditEventPage struct {
@@ -316,7 +299,7 @@ type AuditEventPage struct {
 // filters, a limit out of range or a cursor this API did not make are a
 // *ValidationError naming the parameter.
 func (m *Manager) ListAuditEvents(ctx context.Context, p ListAuditEventsParams) (AuditEventPage, error) {
-	q, err := p.storeParams()
+	q, err := storeParams(p)
 	if err != nil {
 		return AuditEventPage{}, err
 	}
@@ -330,17 +313,17 @@ func (m *Manager) ListAuditEvents(ctx context.Context, p ListAuditEventsParams) 
 	if len(items) > limit {
 		page.Items = items[:limit]
 		last := items[limit-1]
-		page.NextCursor = encodeAuditCursor(AuditPosition{OccurredAt: last.OccurredAt, ID: last.ID})
+		page.NextCursor = encodeAuditCursor(store.AuditPosition{OccurredAt: last.OccurredAt, ID: last.ID})
 	}
 	return page, nil
 }
 
-func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
+func storeParams(p ListAuditEventsParams) (store.AuditListParams, error) {
 	out := &ValidationError{}
 	bad := func(field, message string) {
 		out.Fields = append(out.Fields, FieldError{Field: field, Message: message})
 	}
-	q := AuditListParams{ServiceAccountID: p.ServiceAccountID, Action: p.Action, ActorID: p.ActorID, Limit: p.Limit}
+	q := store.AuditListParams{ServiceAccountID: p.ServiceAccountID, Action: p.Action, ActorID: p.ActorID, Limit: p.Limit}
 	if q.Limit == 0 {
 		q.Limit = DefaultPageSize
 	}
@@ -348,10 +331,10 @@ func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
 		bad("limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize))
 	}
 	if p.Action != "" && !p.Action.Valid() {
-		bad("action", invalidActionMessage())
+		bad("action", "must be one of "+store.AuditActionNames())
 	}
-	if utf8.RuneCountInString(p.ActorID) > MaxActorIDLength || !cleanText(p.ActorID, false) {
-		bad("actorId", fmt.Sprintf("must be at most %d characters of valid UTF-8 on one line", MaxActorIDLength))
+	if utf8.RuneCountInString(p.ActorID) > store.MaxActorIDLength || !cleanText(p.ActorID, false) {
+		bad("actorId", fmt.Sprintf("must be at most %d characters of valid UTF-8 on one line", store.MaxActorIDLength))
 	}
 	for _, t := range []struct {
 		field string
@@ -379,7 +362,7 @@ func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
 		q.After = &pos
 	}
 	if len(out.Fields) > 0 {
-		return AuditListParams{}, out
+		return store.AuditListParams{}, out
 	}
 	return q, nil
 }
@@ -388,23 +371,23 @@ func (p ListAuditEventsParams) storeParams() (AuditListParams, error) {
 // microseconds since the Unix epoch (8 bytes, big-endian) and its id.
 const auditCursorLength = 8 + 16
 
-func encodeAuditCursor(p AuditPosition) string {
+func encodeAuditCursor(p store.AuditPosition) string {
 	var b [auditCursorLength]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(p.OccurredAt.UnixMicro()))
 	copy(b[8:], p.ID[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func decodeAuditCursor(s string) (AuditPosition, bool) {
+func decodeAuditCursor(s string) (store.AuditPosition, bool) {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) != auditCursorLength {
-		return AuditPosition{}, false
+		return store.AuditPosition{}, false
 	}
 	t := time.UnixMicro(int64(binary.BigEndian.Uint64(b[:8]))).UTC()
 	if checkTime("cursor", t) != nil {
-		return AuditPosition{}, false
+		return store.AuditPosition{}, false
 	}
-	return AuditPosition{OccurredAt: t, ID: uuid.UUID(b[8:])}, true
+	return store.AuditPosition{OccurredAt: t, ID: uuid.UUID(b[8:])}, true
 }
 
 // PruneAuditEvents deletes the audit events that occurred before before

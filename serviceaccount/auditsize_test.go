@@ -12,6 +12,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
 )
 
@@ -63,7 +64,7 @@ func TestAPermissionEventDescribesALargeLimiterByItsSize(t *testing.T) {
 	big := storetest.LargestLimiter(0)
 	id := addLargePermission(t, f, a.ID, big)
 	e, d := lastEvent(t, f.m, a.ID)
-	require.Equal(t, serviceaccount.ActionPermissionCreate, e.Action)
+	require.Equal(t, store.ActionPermissionCreate, e.Action)
 	assert.Equal(t, limiterSummary(t, big), d["after"].(map[string]any)["limiter"])
 	assert.Equal(t, id.String(), d["after"].(map[string]any)["id"])
 
@@ -81,7 +82,7 @@ func TestAPermissionUpdateEventDescribesBothLargeLimiters(t *testing.T) {
 	_, err := f.m.SetLimiter(t.Context(), a.ID, id, after)
 	require.NoError(t, err)
 	e, d := lastEvent(t, f.m, a.ID)
-	require.Equal(t, serviceaccount.ActionPermissionUpdate, e.Action)
+	require.Equal(t, store.ActionPermissionUpdate, e.Action)
 	assert.Equal(t, limiterSummary(t, before), d["before"].(map[string]any)["limiter"])
 	assert.Equal(t, limiterSummary(t, after), d["after"].(map[string]any)["limiter"])
 	assert.NotEqual(t, d["before"], d["after"], "the digests tell the two apart")
@@ -94,7 +95,7 @@ func TestAPermissionDeleteEventDescribesALargeLimiter(t *testing.T) {
 	id := addLargePermission(t, f, a.ID, big)
 	require.NoError(t, f.m.DeletePermission(t.Context(), a.ID, id))
 	e, d := lastEvent(t, f.m, a.ID)
-	require.Equal(t, serviceaccount.ActionPermissionDelete, e.Action)
+	require.Equal(t, store.ActionPermissionDelete, e.Action)
 	assert.Equal(t, limiterSummary(t, big), d["before"].(map[string]any)["limiter"])
 	assert.Nil(t, d["after"])
 }
@@ -116,7 +117,7 @@ func TestAnAccountDeleteEventDescribesLongListsByCountAndSize(t *testing.T) {
 	}
 	require.NoError(t, f.m.DeleteAccount(t.Context(), a.ID))
 	e, d := lastEvent(t, f.m, a.ID)
-	require.Equal(t, serviceaccount.ActionAccountDelete, e.Action)
+	require.Equal(t, store.ActionAccountDelete, e.Action)
 	before := d["before"].(map[string]any)
 	assert.Equal(t, "pipeline", before["label"])
 	for name, count := range map[string]int{"keys": keys, "permissions": perms} {

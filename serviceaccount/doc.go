@@ -61,10 +61,11 @@
 //
 // # Store
 //
-// Store is the persistence contract. It is declared here, next to the
-// Manager that consumes it, because its methods speak of accounts, keys and
-// permissions. Backends: store/memstore (in memory) and store/sqlstore
-// (SQLite, PostgreSQL, MySQL/MariaDB through bun). store/storetest is the
-// conformance suite every backend passes. Store and Tx grow with the
-// library: implement them only against storetest (see Store).
+// The persistence contract, store.Store, lives in package store, with the
+// records it shares with its backends (Account, AuditEvent, Credential…;
+// this package aliases the ones its callers name). Backends:
+// store/memstore (in memory) and store/sqlstore (SQLite, PostgreSQL,
+// MySQL/MariaDB through bun). store/storetest is the conformance suite
+// every backend passes. Store and Tx grow with the library: implement them
+// only against storetest (see store.Store).
 package serviceaccount

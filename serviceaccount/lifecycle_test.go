@@ -72,8 +72,8 @@ func TestCreateKeyWithAName(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "GitHub Actions deploy", keys[0].Name)
 
-	f.key(t, a.ID, serviceaccount.CreateKeyInput{Name: strings.Repeat("ü", serviceaccount.MaxKeyNameLength)})
-	for _, bad := range []string{strings.Repeat("ü", serviceaccount.MaxKeyNameLength+1), "two\nlines", "nul\x00", "bad \xff utf8", "\u200b\u200b"} {
+	f.key(t, a.ID, serviceaccount.CreateKeyInput{Name: strings.Repeat("ü", store.MaxKeyNameLength)})
+	for _, bad := range []string{strings.Repeat("ü", store.MaxKeyNameLength+1), "two\nlines", "nul\x00", "bad \xff utf8", "\u200b\u200b"} {
 		_, err := f.m.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{Name: bad})
 		requireFields(t, err, "name")
 	}

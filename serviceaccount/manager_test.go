@@ -22,7 +22,7 @@ import (
 var start = time.Date(2026, 11, 25, 9, 0, 0, 123456789, time.UTC)
 
 type fixture struct {
-	st      serviceaccount.Store
+	st      store.Store
 	m       *serviceaccount.Manager
 	clock   *clockwork.FakeClock
 	changes []serviceaccount.Change
@@ -96,9 +96,9 @@ func TestAccountInputValidation(t *testing.T) {
 	}{
 		{"label missing", serviceaccount.AccountInput{}, []string{"label"}},
 		{"label only spaces", serviceaccount.AccountInput{Label: "   "}, []string{"label"}},
-		{"label too long", serviceaccount.AccountInput{Label: strings.Repeat("é", serviceaccount.MaxLabelLength+1)}, []string{"label"}},
-		{"description too long", serviceaccount.AccountInput{Label: "ok", Description: strings.Repeat("d", serviceaccount.MaxDescriptionLength+1)}, []string{"description"}},
-		{"both wrong", serviceaccount.AccountInput{Description: strings.Repeat("d", serviceaccount.MaxDescriptionLength+1)}, []string{"label", "description"}},
+		{"label too long", serviceaccount.AccountInput{Label: strings.Repeat("é", store.MaxLabelLength+1)}, []string{"label"}},
+		{"description too long", serviceaccount.AccountInput{Label: "ok", Description: strings.Repeat("d", store.MaxDescriptionLength+1)}, []string{"description"}},
+		{"both wrong", serviceaccount.AccountInput{Description: strings.Repeat("d", store.MaxDescriptionLength+1)}, []string{"label", "description"}},
 		{"label with NUL", serviceaccount.AccountInput{Label: "a\x00b"}, []string{"label"}},
 		{"label with a line break", serviceaccount.AccountInput{Label: "a\nb"}, []string{"label"}},
 		{"label not UTF-8", serviceaccount.AccountInput{Label: "a\xffb"}, []string{"label"}},
@@ -123,7 +123,7 @@ func TestAccountInputValidation(t *testing.T) {
 		})
 	}
 	t.Run("limits count characters after trimming", func(t *testing.T) {
-		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: " " + strings.Repeat("😀", serviceaccount.MaxLabelLength) + " ", Description: strings.Repeat("数", serviceaccount.MaxDescriptionLength)})
+		_, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: " " + strings.Repeat("😀", store.MaxLabelLength) + " ", Description: strings.Repeat("数", store.MaxDescriptionLength)})
 		require.NoError(t, err)
 	})
 	t.Run("labels may hold zero-width joiners and any script", func(t *testing.T) {
@@ -471,22 +471,22 @@ func TestChangesWhoseCommitMayHaveSucceededAreStillAnnounced(t *testing.T) {
 // failingStore fails every transaction before it starts, like a database
 // that went away.
 type failingStore struct {
-	serviceaccount.Store
+	store.Store
 	err error
 }
 
-func (s failingStore) InTx(context.Context, func(context.Context, serviceaccount.Tx) error) error {
+func (s failingStore) InTx(context.Context, func(context.Context, store.Tx) error) error {
 	return s.err
 }
 
 // lostCommitStore commits, then reports lose (when set) as if the answer
 // to COMMIT had been lost.
 type lostCommitStore struct {
-	serviceaccount.Store
+	store.Store
 	lose error
 }
 
-func (s *lostCommitStore) InTx(ctx context.Context, fn func(context.Context, serviceaccount.Tx) error) error {
+func (s *lostCommitStore) InTx(ctx context.Context, fn func(context.Context, store.Tx) error) error {
 	if err := s.Store.InTx(ctx, fn); err != nil {
 		return err
 	}
@@ -565,7 +565,7 @@ func TestEveryChangeRecordsItsAccountInTheChangeLog(t *testing.T) {
 	ctx := t.Context()
 	accountsLogged := func(after int64) []uuid.UUID {
 		t.Helper()
-		page, err := st.ChangeList(ctx, serviceaccount.ChangeListParams{After: after, Limit: 100})
+		page, err := st.ChangeList(ctx, store.ChangeListParams{After: after, Limit: 100})
 		require.NoError(t, err)
 		var ids []uuid.UUID
 		for _, c := range page.Changes {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // auditCount is how many events the log holds.
@@ -24,7 +25,7 @@ func auditCount(t *testing.T, m *serviceaccount.Manager) int {
 // with the current revision succeeds and changes the revision; a last-use
 // flush does not.
 func TestIfRevision(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s serviceaccount.Store) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
 		f := newAuditFixture(t, s)
 		m, ctx := f.m, t.Context()
 		a, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})

@@ -15,7 +15,7 @@ import (
 // made, to be announced once it has committed, and what its audit event
 // says.
 type unit struct {
-	Tx
+	store.Tx
 	changes []Change
 	audits  []pendingAudit
 }
@@ -87,7 +87,7 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 		return err // before the transaction: rejected input writes nothing
 	}
 	var done []Change // the changes of fn's last successful run
-	err := m.store.InTx(ctx, func(ctx context.Context, tx Tx) error {
+	err := m.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		done = nil
 		u := &unit{Tx: tx}
 		if err := fn(ctx, u); err != nil {
@@ -139,7 +139,7 @@ func (m *Manager) recordChanges(ctx context.Context, u *unit) error {
 		if slices.ContainsFunc(u.changes[:i], func(d Change) bool { return d.AccountID == c.AccountID }) {
 			continue // one row per account is enough
 		}
-		if err := u.ChangeRecord(ctx, ChangeRecordParams{AccountID: c.AccountID, RecordedAt: at}); err != nil {
+		if err := u.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: c.AccountID, RecordedAt: at}); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,13 @@
-// Package store holds the sentinel errors that every serviceaccount.Store
-// backend returns, so that callers can tell "no such row" and "already
-// exists" apart from a system failure with errors.Is, whatever the backend.
+// Package store is the contract between the service and its backends, as
+// database/sql/driver is for database/sql: what a backend implements
+// (Store, Tx and the role interfaces they join), the parameters of their
+// methods, the records both sides share (Account, AuditEvent, Credential,
+// RecordedChange…), and the sentinels ErrNotFound and ErrConflict, so that
+// callers tell "no such row" and "already exists" apart from a system
+// failure with errors.Is, whatever the backend.
 //
-// The Store interface itself lives in package serviceaccount, next to the
-// Manager that consumes it: its methods speak of accounts, keys and
-// permissions, and declaring it here would force an import cycle or a
-// second copy of every record type.
+// Backends (store/memstore, store/sqlstore), the conformance suite
+// (store/storetest) and the change feed (changefeed) import this package
+// and never package serviceaccount, the service that applications call;
+// serviceaccount aliases the few records its callers name.
 package store

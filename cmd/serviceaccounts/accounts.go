@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
-	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -66,7 +66,7 @@ standard error for tables, as nextCursor with -o json). --all prints every page.
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(admin.AccountPageJSON(page))
+				return a.printJSON(apijson.NewAccountPage(page))
 			case formatPlain:
 				return printIDs(a, page.Items, func(acc serviceaccount.Account) uuid.UUID { return acc.ID })
 			}
@@ -128,7 +128,7 @@ func (a *app) accountArg(ctx context.Context, arg string) (*serviceaccount.Manag
 func (a *app) printAccount(acc serviceaccount.Account) error {
 	switch a.output {
 	case formatJSON:
-		return a.printJSON(admin.AccountJSON(acc))
+		return a.printJSON(apijson.NewAccount(acc))
 	case formatPlain:
 		return a.printLines(acc.ID.String())
 	}

@@ -10,8 +10,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
-	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 func (a *app) auditCommand() *cobra.Command {
@@ -62,7 +63,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 			p.Action = serviceaccount.AuditAction(action)
 			if action != "" && !p.Action.Valid() {
 				// Checked here too, so that one message lists every bad flag.
-				fields = append(fields, serviceaccount.FieldError{Field: "action", Message: "must be one of " + admin.AuditActionNames()})
+				fields = append(fields, serviceaccount.FieldError{Field: "action", Message: "must be one of " + store.AuditActionNames()})
 			}
 			for _, t := range []struct {
 				field, value string
@@ -98,7 +99,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(admin.AuditEventPageJSON(page))
+				return a.printJSON(apijson.NewAuditPage(page))
 			case formatPlain:
 				return printIDs(a, page.Items, func(e serviceaccount.AuditEvent) uuid.UUID { return e.ID })
 			}
@@ -133,7 +134,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 	f.BoolVar(&all, "all", false, "print every page")
 	_ = cmd.RegisterFlagCompletionFunc("action", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		var out []cobra.Completion
-		for _, act := range serviceaccount.AuditActions() {
+		for _, act := range store.AuditActions() {
 			out = append(out, string(act))
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
@@ -159,8 +160,8 @@ func cliActor() serviceaccount.Actor {
 	}
 	host, _ := os.Hostname()
 	return serviceaccount.Actor{
-		ID:        serviceaccount.FitActorText(id, serviceaccount.MaxActorIDLength),
-		Address:   serviceaccount.FitActorText(host, serviceaccount.MaxActorAddressLength),
+		ID:        serviceaccount.FitActorText(id, store.MaxActorIDLength),
+		Address:   serviceaccount.FitActorText(host, store.MaxActorAddressLength),
 		UserAgent: "serviceaccounts-cli",
 	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 )
 
@@ -25,7 +25,7 @@ library's default catalog; it needs no database.`,
 			catalog := permission.DefaultCatalog()
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(admin.CatalogJSON(catalog))
+				return a.printJSON(apijson.NewCatalog(catalog))
 			case formatPlain:
 				for _, t := range catalog.ResourceTypes() {
 					if err := a.printLines(t.ID); err != nil {

@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
-	"github.com/seed-c7fc2061/serviceaccounts/admin"
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -60,7 +60,7 @@ func (a *app) keysListCommand() *cobra.Command {
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(admin.KeyListJSON(keys))
+				return a.printJSON(apijson.NewKeyList(keys))
 			case formatPlain:
 				return printIDs(a, keys, func(k apikey.Key) uuid.UUID { return k.ID })
 			}
@@ -165,7 +165,7 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 func (a *app) printCreatedKey(cmd *cobra.Command, created serviceaccount.CreatedKey) error {
 	switch a.output {
 	case formatJSON:
-		return a.printJSON(admin.CreatedKeyJSON(created))
+		return a.printJSON(apijson.NewCreatedKey(created))
 	case formatPlain:
 		return a.printLines(created.Plaintext)
 	}
@@ -247,7 +247,7 @@ expired or already rotated key cannot be rotated.`,
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(admin.RotatedKeyJSON(rotated))
+				return a.printJSON(apijson.NewRotatedKey(rotated))
 			case formatPlain:
 				return a.printLines(rotated.Created.Plaintext)
 			}
@@ -292,7 +292,7 @@ func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.
 	}
 	switch a.output {
 	case formatJSON:
-		return a.printJSON(admin.KeyJSON(k))
+		return a.printJSON(apijson.NewAPIKey(k))
 	case formatPlain:
 		return a.printLines(k.ID.String())
 	}

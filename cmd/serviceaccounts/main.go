@@ -24,7 +24,7 @@
 // # Output
 //
 // Tables for people by default; -o json prints what the management API
-// would answer (the admin package's representations), one document per
+// would answer (internal/apijson's representations), one document per
 // command; -o plain prints only ids, one a line, or, for a new key, the
 // key alone, so that KEY=$(serviceaccounts keys create … -o plain) works.
 // The plaintext of a key is printed once, on standard output, and never on

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
-	"github.com/seed-c7fc2061/serviceaccounts/admin"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -56,7 +56,7 @@ func (a *app) permissionsListCommand() *cobra.Command {
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(admin.PermissionListJSON(perms))
+				return a.printJSON(apijson.NewPermissionList(perms))
 			case formatPlain:
 				return printIDs(a, perms, func(p permission.Permission) uuid.UUID { return p.ID })
 			}
@@ -84,7 +84,7 @@ func limiterCell(p permission.Permission) string {
 func (a *app) printPermission(p permission.Permission) error {
 	switch a.output {
 	case formatJSON:
-		return a.printJSON(admin.PermissionJSON(p))
+		return a.printJSON(apijson.NewPermission(p))
 	case formatPlain:
 		return a.printLines(p.ID.String())
 	}

@@ -46,11 +46,17 @@ func Example() {
 		log.Fatal(err)
 	}
 
+	api, err := admin.New(mgr, admin.Config{
+		// Who made each change, for the audit log.
+		Actor: admin.RequestActor("admin-token"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", http.StripPrefix("/admin",
-		admin.RequireBearerToken(os.Getenv("ADMIN_TOKEN"),
-			// Who made each change, for the audit log.
-			admin.New(mgr, admin.WithActor(admin.RequestActor("admin-token"))))))
+		admin.RequireBearerToken(os.Getenv("ADMIN_TOKEN"), api)))
 	mux.Handle("GET /v1/studies/{studyKey}/responses", mw.Authenticate(
 		mw.Require("study", middleware.PathValue("studyKey"), "get-responses",
 			middleware.Attr("surveyKey", middleware.Query("surveyKey")),

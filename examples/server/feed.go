@@ -9,8 +9,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
-	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // newFeed returns the change feed for a database that other instances may
@@ -18,20 +17,17 @@ import (
 // this instance's cache within -poll-interval (at once on PostgreSQL,
 // unless -poll-only); nil for memory: and sqlite::memory:, which no other
 // process can reach. The caller starts and closes it.
-func newFeed(cfg config, st serviceaccount.Store, mp metric.MeterProvider, log *slog.Logger, stdout io.Writer) (*changefeed.Feed, error) {
+func newFeed(cfg config, st store.Store, mp metric.MeterProvider, log *slog.Logger, stdout io.Writer) (*changefeed.Feed, error) {
 	if cfg.db == "memory:" || strings.EqualFold(cfg.db, "sqlite::memory:") {
 		return nil, nil
-	}
-	instruments, err := telemetry.NewFeed(mp, "github.com/seed-c7fc2061/serviceaccounts/changefeed")
-	if err != nil {
-		return nil, err
 	}
 	feed, err := changefeed.New(changefeed.Config{
 		Store:        st,
 		PollInterval: cfg.pollInterval,
 		PollOnly:     cfg.pollOnly,
 		Logger:       log,
-		Observer:     feedMetrics{instruments},
+		// serviceaccounts.feed.changes, .lag and .failures, on /metrics.
+		MeterProvider: mp,
 	})
 	if err != nil {
 		return nil, err
@@ -43,9 +39,3 @@ func newFeed(cfg config, st serviceaccount.Store, mp metric.MeterProvider, log *
 	fmt.Fprintf(stdout, "following changes made by other instances: %s\n", how)
 	return feed, nil
 }
-
-// feedMetrics records what the change feed observes into its instruments
-// (serviceaccounts.feed.changes, .lag and .failures, served on /metrics).
-type feedMetrics struct{ *telemetry.Feed }
-
-func (m feedMetrics) Failed(op changefeed.Op, _ error) { m.Feed.Failed(string(op)) }

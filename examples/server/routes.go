@@ -31,8 +31,11 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, cfg config, 
 	if err != nil {
 		return nil, err
 	}
-	api, err := admin.NewBearerAuth(admin.BearerConfig{Token: cfg.adminToken, ClientAddr: cfg.clientAddr, Throttle: apiThrottle},
-		admin.New(mgr, admin.WithLogger(log), admin.WithActor(admin.RequestActor(adminActorID))))
+	apiHandler, err := admin.New(mgr, admin.Config{Logger: log, Actor: admin.RequestActor(adminActorID)})
+	if err != nil {
+		return nil, err
+	}
+	api, err := admin.NewBearerAuth(admin.BearerConfig{Token: cfg.adminToken, ClientAddr: cfg.clientAddr, Throttle: apiThrottle}, apiHandler)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
@@ -134,7 +135,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 // middleware (following feed when not nil, recording into
 // ops.meterProvider) and the routes over st, with the operations
 // endpoints. The caller closes the middleware.
-func newApp(st serviceaccount.Store, cfg config, clock clockwork.Clock, feed *changefeed.Feed, log *slog.Logger, ops operations) (app, error) {
+func newApp(st store.Store, cfg config, clock clockwork.Clock, feed *changefeed.Feed, log *slog.Logger, ops operations) (app, error) {
 	policy, err := cfg.policy()
 	if err != nil {
 		return app{}, err
@@ -194,7 +195,7 @@ func shutdown(srv *http.Server, timeout time.Duration, log *slog.Logger) {
 
 // openStore opens the store the -db flag names and migrates SQL schemas.
 // ping checks that the store answers, for /readyz.
-func openStore(ctx context.Context, db string) (st serviceaccount.Store, ping func(context.Context) error, closeStore func(), err error) {
+func openStore(ctx context.Context, db string) (st store.Store, ping func(context.Context) error, closeStore func(), err error) {
 	if db == "memory:" {
 		return memstore.New(), func(context.Context) error { return nil }, func() {}, nil
 	}

@@ -38,6 +38,16 @@ const (
 // login counts its own wrong tokens per client address, apart from the
 // admin API's.
 func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, cfg config, log *slog.Logger, clock clockwork.Clock) error {
+	page, err := adminui.New(mgr, adminui.Config{
+		Prefix:    uiPrefix,
+		LogoutURL: uiPrefix + "/logout",
+		Logger:    log,
+		// The same actor as the JSON API: whoever holds the token.
+		Actor: admin.RequestActor(adminActorID),
+	})
+	if err != nil {
+		return err
+	}
 	sessions := newSessionStore(clock, sessionLifetime, maxSessions)
 	throttle, err := auththrottle.New(auththrottle.Config{Clock: clock})
 	if err != nil {
@@ -49,13 +59,7 @@ func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, cfg config, log *s
 		clientAddr: cfg.clientAddr,
 		token:      sha256.Sum256([]byte(cfg.adminToken)),
 		cop:        http.NewCrossOriginProtection(),
-		page: adminui.New(mgr, adminui.Options{
-			Prefix:    uiPrefix,
-			LogoutURL: uiPrefix + "/logout",
-			Logger:    log,
-			// The same actor as the JSON API: whoever holds the token.
-			Actor: admin.RequestActor(adminActorID),
-		}),
+		page:       page,
 	}
 	mux.HandleFunc(uiPrefix, func(w http.ResponseWriter, r *http.Request) {
 		// The bare prefix: only a GET may be redirected.

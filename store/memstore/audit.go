@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -16,7 +15,7 @@ import (
 // changes the elements the old slice header covers: undoing it puts that
 // header back. An event that sorts earlier (a clock set back) is inserted
 // into a copy.
-func (t *tx) AuditAppend(ctx context.Context, e serviceaccount.AuditEvent) error {
+func (t *tx) AuditAppend(ctx context.Context, e store.AuditEvent) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
@@ -25,7 +24,7 @@ func (t *tx) AuditAppend(ctx context.Context, e serviceaccount.AuditEvent) error
 	}
 	e = copyEvent(e)
 	old := t.s.events
-	i, _ := slices.BinarySearchFunc(old, e, serviceaccount.CompareAuditEvents)
+	i, _ := slices.BinarySearchFunc(old, e, store.CompareAuditEvents)
 	if i == len(old) {
 		t.s.events = append(old, e)
 	} else {
@@ -36,7 +35,7 @@ func (t *tx) AuditAppend(ctx context.Context, e serviceaccount.AuditEvent) error
 	return nil
 }
 
-func (s *Store) AuditList(ctx context.Context, p serviceaccount.AuditListParams) ([]serviceaccount.AuditEvent, error) {
+func (s *Store) AuditList(ctx context.Context, p store.AuditListParams) ([]store.AuditEvent, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -45,7 +44,7 @@ func (s *Store) AuditList(ctx context.Context, p serviceaccount.AuditListParams)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := []serviceaccount.AuditEvent{}
+	out := []store.AuditEvent{}
 	for i := len(s.events) - 1; i >= 0 && len(out) < p.Limit; i-- {
 		if e := s.events[i]; p.Matches(e) {
 			out = append(out, copyEvent(e))
@@ -60,7 +59,7 @@ func (s *Store) AuditPrune(ctx context.Context, before time.Time) (int64, error)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, _ := slices.BinarySearchFunc(s.events, before, func(e serviceaccount.AuditEvent, t time.Time) int {
+	n, _ := slices.BinarySearchFunc(s.events, before, func(e store.AuditEvent, t time.Time) int {
 		if e.OccurredAt.Before(t) {
 			return -1
 		}
@@ -76,7 +75,7 @@ func (s *Store) AuditPrune(ctx context.Context, before time.Time) (int64, error)
 
 // copyEvent detaches the pointers and the details, so that neither the
 // caller nor the store can change the other's copy.
-func copyEvent(e serviceaccount.AuditEvent) serviceaccount.AuditEvent {
+func copyEvent(e store.AuditEvent) store.AuditEvent {
 	if e.Actor != nil {
 		a := *e.Actor
 		e.Actor = &a

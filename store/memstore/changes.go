@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // changeLog is the store's change log. A memory store is not shared
@@ -15,11 +15,11 @@ import (
 // passes one suite.
 type changeLog struct {
 	head    int64
-	changes []serviceaccount.RecordedChange // ascending ids
+	changes []store.RecordedChange // ascending ids
 }
 
 // ChangeRecord appends a change, journaling how to take it back.
-func (t *tx) ChangeRecord(ctx context.Context, p serviceaccount.ChangeRecordParams) error {
+func (t *tx) ChangeRecord(ctx context.Context, p store.ChangeRecordParams) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (t *tx) ChangeRecord(ctx context.Context, p serviceaccount.ChangeRecordPara
 	head, n := l.head, len(l.changes)
 	t.journal = append(t.journal, func() { l.head, l.changes = head, l.changes[:n] })
 	l.head++
-	l.changes = append(l.changes, serviceaccount.RecordedChange{ID: l.head, AccountID: p.AccountID, RecordedAt: p.RecordedAt})
+	l.changes = append(l.changes, store.RecordedChange{ID: l.head, AccountID: p.AccountID, RecordedAt: p.RecordedAt})
 	return nil
 }
 
@@ -42,20 +42,20 @@ func (s *Store) ChangeHead(ctx context.Context) (int64, error) {
 }
 
 // ChangeList returns the changes after p.After.
-func (s *Store) ChangeList(ctx context.Context, p serviceaccount.ChangeListParams) (serviceaccount.ChangePage, error) {
+func (s *Store) ChangeList(ctx context.Context, p store.ChangeListParams) (store.ChangePage, error) {
 	if err := ctx.Err(); err != nil {
-		return serviceaccount.ChangePage{}, err
+		return store.ChangePage{}, err
 	}
 	if p.Limit <= 0 {
-		return serviceaccount.ChangePage{}, fmt.Errorf("memstore: list changes: limit must be positive, got %d", p.Limit)
+		return store.ChangePage{}, fmt.Errorf("memstore: list changes: limit must be positive, got %d", p.Limit)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, _ := slices.BinarySearchFunc(s.log.changes, p.After+1, func(c serviceaccount.RecordedChange, id int64) int {
+	i, _ := slices.BinarySearchFunc(s.log.changes, p.After+1, func(c store.RecordedChange, id int64) int {
 		return int(min(max(c.ID-id, -1), 1))
 	})
 	rest := s.log.changes[i:]
-	page := serviceaccount.ChangePage{Head: s.log.head}
+	page := store.ChangePage{Head: s.log.head}
 	if len(rest) > 0 {
 		page.Changes = slices.Clone(rest[:min(len(rest), p.Limit)])
 	}
@@ -70,7 +70,7 @@ func (s *Store) ChangePrune(ctx context.Context, before time.Time) (int64, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := len(s.log.changes)
-	s.log.changes = slices.DeleteFunc(s.log.changes, func(c serviceaccount.RecordedChange) bool {
+	s.log.changes = slices.DeleteFunc(s.log.changes, func(c store.RecordedChange) bool {
 		return c.RecordedAt.Before(before)
 	})
 	return int64(n - len(s.log.changes)), nil

@@ -13,13 +13,12 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 var (
-	_ serviceaccount.Store = (*Store)(nil)
-	_ serviceaccount.Tx    = (*tx)(nil)
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*tx)(nil)
 )
 
 // Store keeps everything in maps behind one lock. Records are copied in and
@@ -33,7 +32,7 @@ var (
 // that an undo step can put the old slice back.
 type Store struct {
 	mu          sync.RWMutex
-	accounts    map[uuid.UUID]serviceaccount.Account
+	accounts    map[uuid.UUID]store.Account
 	accountIDs  []uuid.UUID // ascending: creation order
 	keys        map[uuid.UUID]apikey.Key
 	keyByHash   map[apikey.Hash]uuid.UUID
@@ -43,7 +42,7 @@ type Store struct {
 	keysOf        map[uuid.UUID][]uuid.UUID
 	permissionsOf map[uuid.UUID][]uuid.UUID
 	// the audit log, oldest first (see AuditAppend)
-	events   []serviceaccount.AuditEvent
+	events   []store.AuditEvent
 	eventIDs map[uuid.UUID]struct{}
 	log      changeLog
 }
@@ -57,7 +56,7 @@ type grant struct {
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		accounts:      map[uuid.UUID]serviceaccount.Account{},
+		accounts:      map[uuid.UUID]store.Account{},
 		keys:          map[uuid.UUID]apikey.Key{},
 		keyByHash:     map[apikey.Hash]uuid.UUID{},
 		permissions:   map[uuid.UUID]permission.Permission{},
@@ -74,7 +73,7 @@ var errTxDone = errors.New("memstore: transaction used after InTx returned")
 // InTx runs fn under the write lock and undoes its writes if it fails,
 // panics, or its context ends before fn returns. It never runs fn twice:
 // nothing can conflict with a holder of the only lock.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) (err error) {
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -152,31 +151,31 @@ func (t *tx) setAccountIDs(ids []uuid.UUID) {
 	t.s.accountIDs = ids
 }
 
-func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
+func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (store.Account, error) {
 	if err := ctx.Err(); err != nil {
-		return serviceaccount.Account{}, err
+		return store.Account{}, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.accountGet(id)
 }
 
-func (s *Store) accountGet(id uuid.UUID) (serviceaccount.Account, error) {
+func (s *Store) accountGet(id uuid.UUID) (store.Account, error) {
 	a, ok := s.accounts[id]
 	if !ok {
-		return serviceaccount.Account{}, store.ErrNotFound
+		return store.Account{}, store.ErrNotFound
 	}
 	return copyAccount(a), nil
 }
 
-func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
+func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (store.Account, error) {
 	if err := t.check(ctx); err != nil {
-		return serviceaccount.Account{}, err
+		return store.Account{}, err
 	}
 	return t.s.accountGet(id)
 }
 
-func (t *tx) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
+func (t *tx) AccountCreate(ctx context.Context, a store.Account) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
@@ -189,13 +188,13 @@ func (t *tx) AccountCreate(ctx context.Context, a serviceaccount.Account) error 
 	return nil
 }
 
-func (t *tx) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
+func (t *tx) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (store.Account, error) {
 	if err := t.check(ctx); err != nil {
-		return serviceaccount.Account{}, err
+		return store.Account{}, err
 	}
 	a, ok := t.s.accounts[p.ID]
 	if !ok {
-		return serviceaccount.Account{}, store.ErrNotFound
+		return store.Account{}, store.ErrNotFound
 	}
 	a.Label, a.Description, a.UpdatedAt = p.Label, p.Description, p.UpdatedAt
 	a.DisabledAt = copyTime(p.DisabledAt)
@@ -227,21 +226,21 @@ func (t *tx) AccountDelete(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
-func (s *Store) AccountList(ctx context.Context, p serviceaccount.AccountListParams) ([]serviceaccount.Account, error) {
+func (s *Store) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]store.Account, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if p.Limit < 1 {
-		return nil, fmt.Errorf("memstore: list accounts: limit %d is not positive", p.Limit)
+	if limit < 1 {
+		return nil, fmt.Errorf("memstore: list accounts: limit %d is not positive", limit)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	start, found := slices.BinarySearchFunc(s.accountIDs, p.After, compareIDs)
+	start, found := slices.BinarySearchFunc(s.accountIDs, after, compareIDs)
 	if found {
 		start++
 	}
-	end := min(start+p.Limit, len(s.accountIDs))
-	out := make([]serviceaccount.Account, 0, end-start)
+	end := min(start+limit, len(s.accountIDs))
+	out := make([]store.Account, 0, end-start)
 	for _, id := range s.accountIDs[start:end] {
 		out = append(out, copyAccount(s.accounts[id]))
 	}
@@ -307,25 +306,25 @@ func (s *Store) keyList(accountID uuid.UUID) ([]apikey.Key, error) {
 	return out, nil
 }
 
-func (s *Store) KeyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Credential, error) {
+func (s *Store) KeyByHash(ctx context.Context, h apikey.Hash) (store.Credential, error) {
 	if err := ctx.Err(); err != nil {
-		return serviceaccount.Credential{}, err
+		return store.Credential{}, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	id, ok := s.keyByHash[h]
 	if !ok {
-		return serviceaccount.Credential{}, store.ErrNotFound
+		return store.Credential{}, store.ErrNotFound
 	}
 	k := s.keys[id]
-	return serviceaccount.Credential{
+	return store.Credential{
 		Key:         copyKey(k),
 		Account:     copyAccount(s.accounts[k.AccountID]),
 		Permissions: s.permissionsOfLocked(k.AccountID),
 	}, nil
 }
 
-func (t *tx) KeyUpdate(ctx context.Context, p serviceaccount.KeyUpdateParams) (apikey.Key, error) {
+func (t *tx) KeyUpdate(ctx context.Context, p store.KeyUpdateParams) (apikey.Key, error) {
 	if err := t.check(ctx); err != nil {
 		return apikey.Key{}, err
 	}
@@ -342,21 +341,21 @@ func (t *tx) KeyUpdate(ctx context.Context, p serviceaccount.KeyUpdateParams) (a
 // KeyListAll walks the keys of all accounts in id order. It visits every
 // key from the cursor on until the page is full, so a filter that keeps
 // few keys costs a scan of the map's ids: this store is for small sets.
-func (s *Store) KeyListAll(ctx context.Context, p serviceaccount.KeyListAllParams) ([]apikey.Key, error) {
+func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f store.KeyFilter) ([]apikey.Key, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if p.Limit < 1 {
-		return nil, fmt.Errorf("memstore: list all keys: limit %d is not positive", p.Limit)
+	if limit < 1 {
+		return nil, fmt.Errorf("memstore: list all keys: limit %d is not positive", limit)
 	}
-	if (p.ExpiresAfter == nil) != (p.ExpiresBy == nil) {
+	if (f.ExpiresAfter == nil) != (f.ExpiresBy == nil) {
 		return nil, errors.New("memstore: list all keys: set both ExpiresAfter and ExpiresBy, or neither")
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ids := make([]uuid.UUID, 0, len(s.keys))
 	for id := range s.keys {
-		if compareIDs(id, p.After) > 0 {
+		if compareIDs(id, after) > 0 {
 			ids = append(ids, id)
 		}
 	}
@@ -364,11 +363,11 @@ func (s *Store) KeyListAll(ctx context.Context, p serviceaccount.KeyListAllParam
 	out := []apikey.Key{}
 	for _, id := range ids {
 		k := s.keys[id]
-		if !serviceaccount.KeyPasses(k, p) {
+		if !store.KeyPasses(k, f) {
 			continue
 		}
 		out = append(out, copyKey(k))
-		if len(out) == p.Limit {
+		if len(out) == limit {
 			break
 		}
 	}
@@ -390,7 +389,7 @@ func (t *tx) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
 	return nil
 }
 
-func (s *Store) KeysTouch(ctx context.Context, touches []serviceaccount.KeyTouch) error {
+func (s *Store) KeysTouch(ctx context.Context, touches []store.KeyTouch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -472,7 +471,7 @@ func (s *Store) permissionsOfLocked(accountID uuid.UUID) []permission.Permission
 	return out
 }
 
-func (t *tx) PermissionUpdateLimiter(ctx context.Context, p serviceaccount.PermissionUpdateLimiterParams) (permission.Permission, error) {
+func (t *tx) PermissionUpdateLimiter(ctx context.Context, p store.PermissionUpdateLimiterParams) (permission.Permission, error) {
 	if err := t.check(ctx); err != nil {
 		return permission.Permission{}, err
 	}
@@ -523,7 +522,7 @@ func copyKey(k apikey.Key) apikey.Key {
 	return k
 }
 
-func copyAccount(a serviceaccount.Account) serviceaccount.Account {
+func copyAccount(a store.Account) store.Account {
 	a.DisabledAt = copyTime(a.DisabledAt)
 	return a
 }

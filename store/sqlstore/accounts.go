@@ -6,12 +6,11 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // AccountCreate inserts a: one statement.
-func (t *tx) AccountCreate(ctx context.Context, a serviceaccount.Account) error {
+func (t *tx) AccountCreate(ctx context.Context, a store.Account) error {
 	s := t.s
 	_, err := t.ex.ExecContext(ctx, s.q.accountInsert,
 		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt))
@@ -22,21 +21,21 @@ func (t *tx) AccountCreate(ctx context.Context, a serviceaccount.Account) error 
 }
 
 // AccountGet reads one account: one statement.
-func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
+func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (store.Account, error) {
 	return s.accountGet(ctx, s.sql, s.q.accountGet, id)
 }
 
 // AccountGet reads one account and locks it until the transaction ends
 // (FOR UPDATE on PostgreSQL and MySQL; SQLite's transaction holds the
 // whole database's write lock already).
-func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
+func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (store.Account, error) {
 	return t.s.accountGet(ctx, t.ex, t.s.q.accountGetForUpdate, id)
 }
 
-func (s *Store) accountGet(ctx context.Context, ex executor, query string, id uuid.UUID) (serviceaccount.Account, error) {
+func (s *Store) accountGet(ctx context.Context, ex executor, query string, id uuid.UUID) (store.Account, error) {
 	a, err := s.scanAccount(ex.QueryRowContext(ctx, query, s.idArg(id)))
 	if err != nil {
-		return serviceaccount.Account{}, fmt.Errorf("sqlstore: get account %s: %w", id, mapError(err))
+		return store.Account{}, fmt.Errorf("sqlstore: get account %s: %w", id, mapError(err))
 	}
 	return a, nil
 }
@@ -44,15 +43,15 @@ func (s *Store) accountGet(ctx context.Context, ex executor, query string, id uu
 // AccountUpdate updates and reads back the account (two statements: MySQL
 // has no UPDATE … RETURNING, and its affected-rows count leaves out rows
 // the update did not change).
-func (t *tx) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
+func (t *tx) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (store.Account, error) {
 	s := t.s
 	if _, err := t.ex.ExecContext(ctx, s.q.accountUpdate,
 		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.nullTimeArg(p.DisabledAt), s.idArg(p.ID)); err != nil {
-		return serviceaccount.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
+		return store.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
 	}
 	a, err := s.scanAccount(t.ex.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID)))
 	if err != nil {
-		return serviceaccount.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
+		return store.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
 	}
 	return a, nil
 }
@@ -100,16 +99,16 @@ func (t *tx) accountDelete(ctx context.Context, id uuid.UUID) error {
 }
 
 // AccountList reads one page: one statement, through the primary key.
-func (s *Store) AccountList(ctx context.Context, p serviceaccount.AccountListParams) ([]serviceaccount.Account, error) {
-	if p.Limit <= 0 {
-		return nil, fmt.Errorf("sqlstore: list accounts: limit must be positive, got %d", p.Limit)
+func (s *Store) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]store.Account, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: list accounts: limit must be positive, got %d", limit)
 	}
-	rows, err := s.sql.QueryContext(ctx, s.q.accountList, s.idArg(p.After), p.Limit)
+	rows, err := s.sql.QueryContext(ctx, s.q.accountList, s.idArg(after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list accounts: %w", mapError(err))
 	}
 	defer rows.Close()
-	out := make([]serviceaccount.Account, 0, min(p.Limit, 64))
+	out := make([]store.Account, 0, min(limit, 64))
 	for rows.Next() {
 		a, err := s.scanAccount(rows)
 		if err != nil {
@@ -127,15 +126,15 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-func (s *Store) scanAccount(row scanner) (serviceaccount.Account, error) {
+func (s *Store) scanAccount(row scanner) (store.Account, error) {
 	var (
-		a                serviceaccount.Account
+		a                store.Account
 		id               idColumn
 		created, updated = s.timeColumn(), s.timeColumn()
 		disabled         = s.timeColumn()
 	)
 	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated, &disabled); err != nil {
-		return serviceaccount.Account{}, err
+		return store.Account{}, err
 	}
 	a.ID, a.CreatedAt, a.UpdatedAt, a.DisabledAt = id.ID, created.Time, updated.Time, disabled.ptr()
 	return a, nil

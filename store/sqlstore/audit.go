@@ -10,14 +10,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun/dialect"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // auditColumns in the order of scanEvent and of the insert arguments.
 const auditColumns = "id, occurred_at, actor_id, actor_address, actor_user_agent, action, account_id, target_id, details"
 
 // AuditAppend writes e in the change's transaction: one statement.
-func (t *tx) AuditAppend(ctx context.Context, e serviceaccount.AuditEvent) error {
+func (t *tx) AuditAppend(ctx context.Context, e store.AuditEvent) error {
 	s := t.s
 	var actorID, address, userAgent any
 	if e.Actor != nil {
@@ -38,7 +38,7 @@ func (t *tx) AuditAppend(ctx context.Context, e serviceaccount.AuditEvent) error
 
 // AuditList reads one page: one statement, whose filters and order an
 // index of the events table serves (see the migration).
-func (s *Store) AuditList(ctx context.Context, p serviceaccount.AuditListParams) ([]serviceaccount.AuditEvent, error) {
+func (s *Store) AuditList(ctx context.Context, p store.AuditListParams) ([]store.AuditEvent, error) {
 	if p.Limit <= 0 {
 		return nil, fmt.Errorf("sqlstore: list audit events: limit must be positive, got %d", p.Limit)
 	}
@@ -48,7 +48,7 @@ func (s *Store) AuditList(ctx context.Context, p serviceaccount.AuditListParams)
 		return nil, fmt.Errorf("sqlstore: list audit events: %w", mapError(err))
 	}
 	defer rows.Close()
-	out := make([]serviceaccount.AuditEvent, 0, min(p.Limit, 64))
+	out := make([]store.AuditEvent, 0, min(p.Limit, 64))
 	for rows.Next() {
 		e, err := s.scanEvent(rows)
 		if err != nil {
@@ -66,7 +66,7 @@ func (s *Store) AuditList(ctx context.Context, p serviceaccount.AuditListParams)
 // test is spelled out rather than written as a row comparison
 // ((occurred_at, id) < (?, ?)), which MySQL does not turn into an index
 // range.
-func (s *Store) auditListQuery(p serviceaccount.AuditListParams) (string, []any) {
+func (s *Store) auditListQuery(p store.AuditListParams) (string, []any) {
 	var (
 		b    strings.Builder
 		args []any
@@ -120,21 +120,21 @@ func (s *Store) equalText(b *strings.Builder, column, value string, args []any) 
 	return args
 }
 
-func (s *Store) scanEvent(row scanner) (serviceaccount.AuditEvent, error) {
+func (s *Store) scanEvent(row scanner) (store.AuditEvent, error) {
 	var (
-		e                           serviceaccount.AuditEvent
+		e                           store.AuditEvent
 		id, account, target         idColumn
 		occurred                    = s.timeColumn()
 		actorID, address, userAgent sql.NullString
 		action, details             string
 	)
 	if err := row.Scan(&id, &occurred, &actorID, &address, &userAgent, &action, &account, &target, &details); err != nil {
-		return serviceaccount.AuditEvent{}, err
+		return store.AuditEvent{}, err
 	}
 	e.ID, e.OccurredAt, e.ServiceAccountID = id.ID, occurred.Time, account.ID
-	e.Action, e.Details = serviceaccount.AuditAction(action), []byte(details)
+	e.Action, e.Details = store.AuditAction(action), []byte(details)
 	if actorID.Valid {
-		e.Actor = &serviceaccount.Actor{ID: actorID.String, Address: address.String, UserAgent: userAgent.String}
+		e.Actor = &store.Actor{ID: actorID.String, Address: address.String, UserAgent: userAgent.String}
 	}
 	if target.Valid {
 		t := target.ID

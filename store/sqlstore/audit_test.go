@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
 )
 
@@ -22,11 +23,11 @@ func TestAnEventHandedOverBeforeAFailingStatementIsRolledBack(t *testing.T) {
 		a := createAccount(t, s)
 		failAccountDeletes(t, d, s)
 		e := serviceaccount.AuditEvent{
-			ID: newID(t), OccurredAt: base, Action: serviceaccount.ActionAccountDelete,
+			ID: newID(t), OccurredAt: base, Action: store.ActionAccountDelete,
 			Actor: &serviceaccount.Actor{ID: "admin-token"}, ServiceAccountID: a.ID, Details: []byte(`{}`),
 		}
 
-		err := s.InTx(t.Context(), func(ctx context.Context, tx serviceaccount.Tx) error {
+		err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			if err := tx.AuditAppend(ctx, e); err != nil {
 				return err
 			}
@@ -34,7 +35,7 @@ func TestAnEventHandedOverBeforeAFailingStatementIsRolledBack(t *testing.T) {
 		})
 		require.ErrorContains(t, err, "injected failure")
 
-		events, err := s.AuditList(t.Context(), serviceaccount.AuditListParams{Limit: 10})
+		events, err := s.AuditList(t.Context(), store.AuditListParams{Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, events, "the event went with the failed change")
 		_, err = s.AccountGet(t.Context(), a.ID)

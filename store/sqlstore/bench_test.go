@@ -15,6 +15,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
 )
@@ -184,7 +185,7 @@ func BenchmarkChangePoll(b *testing.B) {
 					}
 					b.ReportAllocs()
 					for b.Loop() {
-						page, err := s.ChangeList(ctx, serviceaccount.ChangeListParams{After: head, Limit: 500})
+						page, err := s.ChangeList(ctx, store.ChangeListParams{After: head, Limit: 500})
 						if err != nil {
 							b.Fatal(err)
 						}

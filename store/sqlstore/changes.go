@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun/dialect"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // changePruneBatch bounds the rows one ChangePrune call deletes, so that a
@@ -99,7 +99,7 @@ SELECT pg_notify(?, id::text) FROM c`)}
 }
 
 // changeRecord appends a change through ex, the caller's transaction.
-func (s *Store) changeRecord(ctx context.Context, ex executor, p serviceaccount.ChangeRecordParams) error {
+func (s *Store) changeRecord(ctx context.Context, ex executor, p store.ChangeRecordParams) error {
 	row := []any{s.idArg(p.AccountID), s.timeArg(p.RecordedAt)}
 	var err error
 	if s.dialect == dialect.PG {
@@ -125,16 +125,16 @@ func (s *Store) ChangeHead(ctx context.Context) (int64, error) {
 
 // ChangeList reads the head and the changes after p.After in one
 // statement, a range read of the primary key.
-func (s *Store) ChangeList(ctx context.Context, p serviceaccount.ChangeListParams) (serviceaccount.ChangePage, error) {
+func (s *Store) ChangeList(ctx context.Context, p store.ChangeListParams) (store.ChangePage, error) {
 	if p.Limit <= 0 {
-		return serviceaccount.ChangePage{}, fmt.Errorf("sqlstore: list changes: limit must be positive, got %d", p.Limit)
+		return store.ChangePage{}, fmt.Errorf("sqlstore: list changes: limit must be positive, got %d", p.Limit)
 	}
 	rows, err := s.sql.QueryContext(ctx, s.changes.list, p.After, p.Limit)
 	if err != nil {
-		return serviceaccount.ChangePage{}, fmt.Errorf("sqlstore: list changes: %w", mapError(err))
+		return store.ChangePage{}, fmt.Errorf("sqlstore: list changes: %w", mapError(err))
 	}
 	defer rows.Close()
-	var page serviceaccount.ChangePage
+	var page store.ChangePage
 	for rows.Next() {
 		var (
 			id        sql.NullInt64
@@ -142,18 +142,18 @@ func (s *Store) ChangeList(ctx context.Context, p serviceaccount.ChangeListParam
 			at        = s.timeColumn()
 		)
 		if err := rows.Scan(&page.Head, &id, &accountID, &at); err != nil {
-			return serviceaccount.ChangePage{}, fmt.Errorf("sqlstore: list changes: %w", err)
+			return store.ChangePage{}, fmt.Errorf("sqlstore: list changes: %w", err)
 		}
 		if !id.Valid {
 			continue // the head alone: no change after p.After
 		}
-		page.Changes = append(page.Changes, serviceaccount.RecordedChange{
+		page.Changes = append(page.Changes, store.RecordedChange{
 			ID: id.Int64, AccountID: accountID.ID, RecordedAt: at.Time,
 			Own: s.own.has(accountID.ID, at.Time),
 		})
 	}
 	if err := rows.Err(); err != nil {
-		return serviceaccount.ChangePage{}, fmt.Errorf("sqlstore: list changes: %w", mapError(err))
+		return store.ChangePage{}, fmt.Errorf("sqlstore: list changes: %w", mapError(err))
 	}
 	return page, nil
 }
@@ -228,7 +228,7 @@ func (s *Store) changePruneMySQL(ctx context.Context, before time.Time) (int64, 
 // (as OpenDB opens it), and nil otherwise: MySQL and SQLite have nothing
 // to listen to, and only pgx gives this package the connection to wait
 // on.
-func (s *Store) ChangeListener() serviceaccount.ChangeListener {
+func (s *Store) ChangeListener() store.ChangeListener {
 	if s.dialect != dialect.PG {
 		return nil
 	}
@@ -247,7 +247,7 @@ type pgListener struct{ s *Store }
 // pgx's, which ChangeListener rules out for pools opened by OpenDB.
 var errNotPgx = errors.New("sqlstore: listen: the pool's connections are not pgx's")
 
-func (l pgListener) ChangeListen(ctx context.Context, p serviceaccount.ChangeListenParams) error {
+func (l pgListener) ChangeListen(ctx context.Context, p store.ChangeListenParams) error {
 	conn, err := l.s.sql.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlstore: listen: take a connection: %w", err)
@@ -293,8 +293,8 @@ func (l pgListener) ChangeListen(ctx context.Context, p serviceaccount.ChangeLis
 }
 
 // ChangeRecord appends a change in the transaction; see
-// serviceaccount.ChangeRecorder.
-func (t *tx) ChangeRecord(ctx context.Context, p serviceaccount.ChangeRecordParams) error {
+// store.ChangeRecorder.
+func (t *tx) ChangeRecord(ctx context.Context, p store.ChangeRecordParams) error {
 	return t.s.changeRecord(ctx, t.ex, p)
 }
 

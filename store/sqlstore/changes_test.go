@@ -12,17 +12,17 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 func recordIn(t *testing.T, s testStore, tx *sql.Tx, account uuid.UUID) {
 	t.Helper()
-	require.NoError(t, s.ChangeRecordTx(t.Context(), tx, serviceaccount.ChangeRecordParams{AccountID: account, RecordedAt: base}))
+	require.NoError(t, s.ChangeRecordTx(t.Context(), tx, store.ChangeRecordParams{AccountID: account, RecordedAt: base}))
 }
 
-func listAfter(t *testing.T, s testStore, after int64) serviceaccount.ChangePage {
+func listAfter(t *testing.T, s testStore, after int64) store.ChangePage {
 	t.Helper()
-	page, err := s.ChangeList(t.Context(), serviceaccount.ChangeListParams{After: after, Limit: 100})
+	page, err := s.ChangeList(t.Context(), store.ChangeListParams{After: after, Limit: 100})
 	require.NoError(t, err)
 	return page
 }
@@ -70,7 +70,7 @@ func TestChangesCommitInIDOrder(t *testing.T) {
 		go func() {
 			t4, err := s.DB().DB.BeginTx(ctx, nil)
 			if err == nil {
-				err = s.ChangeRecordTx(ctx, t4, serviceaccount.ChangeRecordParams{AccountID: b, RecordedAt: base})
+				err = s.ChangeRecordTx(ctx, t4, store.ChangeRecordParams{AccountID: b, RecordedAt: base})
 				if err == nil {
 					err = t4.Commit()
 				} else {
@@ -116,7 +116,7 @@ func TestChangesAreNeverMissedUnderConcurrentWriters(t *testing.T) {
 							return err
 						}
 						defer tx.Rollback()
-						if err := s.ChangeRecordTx(ctx, tx, serviceaccount.ChangeRecordParams{AccountID: account, RecordedAt: base}); err != nil {
+						if err := s.ChangeRecordTx(ctx, tx, store.ChangeRecordParams{AccountID: account, RecordedAt: base}); err != nil {
 							return err
 						}
 						// A few more statements before the commit, so that
@@ -151,7 +151,7 @@ func TestChangesAreNeverMissedUnderConcurrentWriters(t *testing.T) {
 		gaps := 0
 		for polls := 0; len(seen) < want; polls++ {
 			require.Less(t, polls, 1_000_000, "the reader never caught up")
-			page, err := s.ChangeList(ctx, serviceaccount.ChangeListParams{After: position, Limit: 7})
+			page, err := s.ChangeList(ctx, store.ChangeListParams{After: position, Limit: 7})
 			require.NoError(t, err)
 			require.GreaterOrEqual(t, page.Head, position)
 			for _, c := range page.Changes {
@@ -186,7 +186,7 @@ func TestChangePrune(t *testing.T) {
 		for i := range 3 {
 			tx, err := s.DB().DB.BeginTx(ctx, nil)
 			require.NoError(t, err)
-			require.NoError(t, s.ChangeRecordTx(ctx, tx, serviceaccount.ChangeRecordParams{AccountID: newID(t), RecordedAt: base.Add(time.Duration(i) * time.Minute)}))
+			require.NoError(t, s.ChangeRecordTx(ctx, tx, store.ChangeRecordParams{AccountID: newID(t), RecordedAt: base.Add(time.Duration(i) * time.Minute)}))
 			require.NoError(t, tx.Commit())
 		}
 		n, err := s.ChangePrune(ctx, base.Add(time.Minute)) // before, not at
@@ -207,7 +207,7 @@ func TestChangePrune(t *testing.T) {
 		page = listAfter(t, s, 1)
 		require.EqualValues(t, 3, page.Head)
 		require.Empty(t, page.Changes)
-		_, err = s.ChangeList(ctx, serviceaccount.ChangeListParams{After: 0, Limit: 0})
+		_, err = s.ChangeList(ctx, store.ChangeListParams{After: 0, Limit: 0})
 		require.ErrorContains(t, err, "limit must be positive")
 	})
 }
@@ -277,7 +277,7 @@ func TestChangeListenHearsCommitsOnly(t *testing.T) {
 		malformed := make(chan struct{}, 10)
 		done := make(chan error, 1)
 		go func() {
-			done <- s.ChangeListener().ChangeListen(ctx, serviceaccount.ChangeListenParams{
+			done <- s.ChangeListener().ChangeListen(ctx, store.ChangeListenParams{
 				Listening: func() { close(listening) },
 				Notify:    func(id int64) { ids <- id },
 				Malformed: func() { malformed <- struct{}{} },

@@ -127,7 +127,7 @@ func TestATransactionRollsBackEveryWriteWhenALaterStatementFails(t *testing.T) {
 		failAccountDeletes(t, d, s)
 
 		fresh := serviceaccount.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
-		err := s.InTx(t.Context(), func(ctx context.Context, tx serviceaccount.Tx) error {
+		err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			if err := tx.AccountCreate(ctx, fresh); err != nil {
 				return err
 			}
@@ -137,7 +137,7 @@ func TestATransactionRollsBackEveryWriteWhenALaterStatementFails(t *testing.T) {
 			if err := tx.PermissionCreate(ctx, permission.Permission{ID: newID(t), AccountID: fresh.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}); err != nil {
 				return err
 			}
-			if _, err := tx.AccountUpdate(ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "changed", UpdatedAt: base}); err != nil {
+			if _, err := tx.AccountUpdate(ctx, store.AccountUpdateParams{ID: a.ID, Label: "changed", UpdatedAt: base}); err != nil {
 				return err
 			}
 			if err := tx.KeyDelete(ctx, a.ID, k.ID); err != nil {

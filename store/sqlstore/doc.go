@@ -1,4 +1,4 @@
-// Package sqlstore is a serviceaccount.Store on bun, for SQLite (pure Go,
+// Package sqlstore is a store.Store on bun, for SQLite (pure Go,
 // modernc.org/sqlite), PostgreSQL (pgx) and MySQL/MariaDB
 // (go-sql-driver/mysql). It passes the same conformance suite
 // (store/storetest) as the in-memory store on all three.

@@ -11,6 +11,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // Test-only helpers for the external tests and benchmarks.
@@ -159,7 +160,7 @@ func (s *Store) InsertV1(ctx context.Context, accounts []serviceaccount.Account,
 
 // ChangeRecordTx records a change in tx, as the store's Tx does, for tests
 // that decide when transactions commit.
-func (s *Store) ChangeRecordTx(ctx context.Context, tx *sql.Tx, p serviceaccount.ChangeRecordParams) error {
+func (s *Store) ChangeRecordTx(ctx context.Context, tx *sql.Tx, p store.ChangeRecordParams) error {
 	return s.changeRecord(ctx, tx, p)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
 	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
@@ -24,12 +25,12 @@ import (
 
 // callEverything calls every Store method with rows that existed before
 // the database went away, and returns each call's error by name.
-func callEverything(ctx context.Context, s serviceaccount.Store, a serviceaccount.Account, k apikey.Key, p permission.Permission) map[string]error {
+func callEverything(ctx context.Context, s store.Store, a serviceaccount.Account, k apikey.Key, p permission.Permission) map[string]error {
 	errs := map[string]error{}
 	_, errs["AccountGet"] = s.AccountGet(ctx, a.ID)
 	errs["AccountCreate"] = storetest.Autocommit{Store: s}.AccountCreate(ctx, serviceaccount.Account{ID: uuidFor(1), Label: "x", CreatedAt: base, UpdatedAt: base})
-	_, errs["AccountUpdate"] = storetest.Autocommit{Store: s}.AccountUpdate(ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "y", UpdatedAt: base})
-	_, errs["AccountList"] = s.AccountList(ctx, serviceaccount.AccountListParams{Limit: 10})
+	_, errs["AccountUpdate"] = storetest.Autocommit{Store: s}.AccountUpdate(ctx, store.AccountUpdateParams{ID: a.ID, Label: "y", UpdatedAt: base})
+	_, errs["AccountList"] = s.AccountList(ctx, uuid.Nil, 10)
 	_, errs["KeyList"] = s.KeyList(ctx, a.ID)
 	_, errs["KeyByHash(known)"] = s.KeyByHash(ctx, k.Hash)
 	_, errs["KeyByHash(unknown)"] = s.KeyByHash(ctx, seedHash(-1))
@@ -37,7 +38,7 @@ func callEverything(ctx context.Context, s serviceaccount.Store, a serviceaccoun
 	errs["KeysTouch"] = s.KeysTouch(ctx, []serviceaccount.KeyTouch{{KeyID: k.ID, UsedAt: base}})
 	_, errs["PermissionList"] = s.PermissionList(ctx, a.ID)
 	errs["PermissionCreate"] = storetest.Autocommit{Store: s}.PermissionCreate(ctx, permission.Permission{ID: uuidFor(3), AccountID: a.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base})
-	_, errs["PermissionUpdateLimiter"] = storetest.Autocommit{Store: s}.PermissionUpdateLimiter(ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
+	_, errs["PermissionUpdateLimiter"] = storetest.Autocommit{Store: s}.PermissionUpdateLimiter(ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
 	errs["PermissionDelete"] = storetest.Autocommit{Store: s}.PermissionDelete(ctx, a.ID, p.ID)
 	errs["KeyDelete"] = storetest.Autocommit{Store: s}.KeyDelete(ctx, a.ID, k.ID)
 	errs["AccountDelete"] = storetest.Autocommit{Store: s}.AccountDelete(ctx, a.ID)

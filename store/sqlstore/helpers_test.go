@@ -75,14 +75,14 @@ func newID(t testing.TB) uuid.UUID {
 	return id
 }
 
-func createAccount(t *testing.T, s serviceaccount.Store) serviceaccount.Account {
+func createAccount(t *testing.T, s store.Store) serviceaccount.Account {
 	t.Helper()
 	a := serviceaccount.Account{ID: newID(t), Label: "a", Description: "d", CreatedAt: base, UpdatedAt: base}
 	require.NoError(t, storetest.Autocommit{Store: s}.AccountCreate(t.Context(), a))
 	return a
 }
 
-func createKey(t *testing.T, s serviceaccount.Store, accountID uuid.UUID) apikey.Key {
+func createKey(t *testing.T, s store.Store, accountID uuid.UUID) apikey.Key {
 	t.Helper()
 	plaintext, err := apikey.Generate(apikey.DefaultPrefix)
 	require.NoError(t, err)
@@ -93,7 +93,7 @@ func createKey(t *testing.T, s serviceaccount.Store, accountID uuid.UUID) apikey
 
 // createPermission grants a permission on a study of its own, so that
 // several are different grants.
-func createPermission(t *testing.T, s serviceaccount.Store, accountID uuid.UUID) permission.Permission {
+func createPermission(t *testing.T, s store.Store, accountID uuid.UUID) permission.Permission {
 	t.Helper()
 	id := newID(t)
 	p := permission.Permission{

@@ -14,7 +14,6 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -101,7 +100,7 @@ func (t *tx) keyGet(ctx context.Context, query string, accountID, keyID uuid.UUI
 
 // KeyUpdate writes the key's mutable fields and reads it back: two
 // statements, as AccountUpdate.
-func (t *tx) KeyUpdate(ctx context.Context, p serviceaccount.KeyUpdateParams) (apikey.Key, error) {
+func (t *tx) KeyUpdate(ctx context.Context, p store.KeyUpdateParams) (apikey.Key, error) {
 	s := t.s
 	_, err := t.ex.ExecContext(ctx, s.q.keyUpdate,
 		p.Name, s.nullTimeArg(p.ExpiresAt), s.nullTimeArg(p.DisabledAt), s.nullIDArg(p.ReplacedBy),
@@ -114,30 +113,30 @@ func (t *tx) KeyUpdate(ctx context.Context, p serviceaccount.KeyUpdateParams) (a
 
 // KeyListAll reads one page of keys of all accounts: one statement,
 // walking the primary key from the cursor.
-func (s *Store) KeyListAll(ctx context.Context, p serviceaccount.KeyListAllParams) ([]apikey.Key, error) {
-	if p.Limit <= 0 {
-		return nil, fmt.Errorf("sqlstore: list all keys: limit must be positive, got %d", p.Limit)
+func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f store.KeyFilter) ([]apikey.Key, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: list all keys: limit must be positive, got %d", limit)
 	}
-	if (p.ExpiresAfter == nil) != (p.ExpiresBy == nil) {
+	if (f.ExpiresAfter == nil) != (f.ExpiresBy == nil) {
 		return nil, errors.New("sqlstore: list all keys: set both ExpiresAfter and ExpiresBy, or neither")
 	}
-	args := []any{s.idArg(p.After)}
+	args := []any{s.idArg(after)}
 	filters := 0
-	if p.ExpiresAfter != nil {
+	if f.ExpiresAfter != nil {
 		filters |= 1
-		args = append(args, s.timeArg(*p.ExpiresAfter), s.timeArg(*p.ExpiresBy))
+		args = append(args, s.timeArg(*f.ExpiresAfter), s.timeArg(*f.ExpiresBy))
 	}
-	if p.UnusedSince != nil {
+	if f.UnusedSince != nil {
 		filters |= 2
-		args = append(args, s.timeArg(*p.UnusedSince), s.timeArg(*p.UnusedSince))
+		args = append(args, s.timeArg(*f.UnusedSince), s.timeArg(*f.UnusedSince))
 	}
-	args = append(args, p.Limit)
+	args = append(args, limit)
 	rows, err := s.sql.QueryContext(ctx, s.q.keyListAll[filters], args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list all keys: %w", mapError(err))
 	}
 	defer rows.Close()
-	out := make([]apikey.Key, 0, min(p.Limit, 64))
+	out := make([]apikey.Key, 0, min(limit, 64))
 	r := s.newKeyRow()
 	dest := r.dest()
 	for rows.Next() {
@@ -217,22 +216,22 @@ func (s *Store) queryKeyList(ctx context.Context, ex executor, accountID uuid.UU
 // prepares once per connection); MySQL one with interpolateParams=true in
 // the DSN (OpenDB sets it), otherwise two (prepare, then execute); SQLite
 // none, it is in-process.
-func (s *Store) KeyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Credential, error) {
+func (s *Store) KeyByHash(ctx context.Context, h apikey.Hash) (store.Credential, error) {
 	c, err := s.keyByHash(ctx, h)
 	if err != nil {
-		return serviceaccount.Credential{}, fmt.Errorf("sqlstore: look up key by hash: %w", err)
+		return store.Credential{}, fmt.Errorf("sqlstore: look up key by hash: %w", err)
 	}
 	return c, nil
 }
 
-func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Credential, error) {
+func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (store.Credential, error) {
 	rows, err := s.queryKeyByHash(ctx, h)
 	if err != nil {
-		return serviceaccount.Credential{}, mapError(err)
+		return store.Credential{}, mapError(err)
 	}
 	defer rows.Close()
 	var (
-		c               serviceaccount.Credential
+		c               store.Credential
 		found           bool
 		k               = s.newKeyRow()
 		accountCreated  = s.timeColumn()
@@ -250,7 +249,7 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Cr
 	for rows.Next() {
 		found = true
 		if err := rows.Scan(dest...); err != nil {
-			return serviceaccount.Credential{}, err
+			return store.Credential{}, err
 		}
 		if p.id.Valid { // else the NULL row of an account without permissions
 			c.Permissions = append(c.Permissions, p.permission())
@@ -259,10 +258,10 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (serviceaccount.Cr
 	// rows.Err first: a connection lost after the last row is a system
 	// error, not an unknown key.
 	if err := rows.Err(); err != nil {
-		return serviceaccount.Credential{}, mapError(err)
+		return store.Credential{}, mapError(err)
 	}
 	if !found {
-		return serviceaccount.Credential{}, store.ErrNotFound
+		return store.Credential{}, store.ErrNotFound
 	}
 	slices.SortFunc(c.Permissions, comparePermissions)
 	k.accountID, k.hash = p.accountID, hashColumn{Hash: h}
@@ -329,7 +328,7 @@ const touchChunk = 1000
 // Statements: PostgreSQL one, through arrays, whatever the batch size;
 // MySQL and SQLite one per 1,000 keys, in one transaction when there are
 // several.
-func (s *Store) KeysTouch(ctx context.Context, touches []serviceaccount.KeyTouch) error {
+func (s *Store) KeysTouch(ctx context.Context, touches []store.KeyTouch) error {
 	if len(touches) == 0 {
 		return nil
 	}

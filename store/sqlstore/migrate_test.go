@@ -8,10 +8,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
@@ -100,7 +100,7 @@ func TestTwoPrefixesInOneDatabaseAreIndependentStores(t *testing.T) {
 		require.ErrorIs(t, err, store.ErrNotFound)
 		_, err = two.KeyByHash(t.Context(), k.Hash)
 		require.ErrorIs(t, err, store.ErrNotFound)
-		list, err := two.AccountList(t.Context(), serviceaccount.AccountListParams{Limit: 10})
+		list, err := two.AccountList(t.Context(), uuid.Nil, 10)
 		require.NoError(t, err)
 		require.Empty(t, list)
 		// The same key hash may exist under both prefixes: separate
@@ -256,7 +256,7 @@ func TestPendingMigrationsListsWhatMigrateWouldApplyAndWritesNothing(t *testing.
 		require.True(t, slices.IsSorted(pending))
 		s, err := sqlstore.New(db, opt)
 		require.NoError(t, err)
-		_, err = s.AccountList(t.Context(), serviceaccount.AccountListParams{Limit: 1})
+		_, err = s.AccountList(t.Context(), uuid.Nil, 1)
 		require.Error(t, err, "PendingMigrations created the store's tables")
 
 		// A version 1 database lacks every later migration.

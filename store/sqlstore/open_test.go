@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
 	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
@@ -127,7 +128,7 @@ func mysqlDSN(t *testing.T, url, params string) string {
 // OpenDB's settings (no foreign_keys, no WAL, no IMMEDIATE transactions)
 // except a busy timeout: the store must not depend on them.
 func TestStoreOnABareSQLitePool(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) serviceaccount.Store {
+	storetest.Run(t, func(t *testing.T) store.Store {
 		sqldb, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "bare.db")+"?_pragma=busy_timeout(10000)")
 		require.NoError(t, err)
 		db := bun.NewDB(sqldb, sqlitedialect.New())
@@ -152,7 +153,7 @@ func TestStoreOnPostgresWithTheSimpleProtocol(t *testing.T) {
 		sep = "&"
 	}
 	url += sep + "default_query_exec_mode=simple_protocol"
-	storetest.Run(t, func(t *testing.T) serviceaccount.Store { return sqltest.NewStore(t, url) })
+	storetest.Run(t, func(t *testing.T) store.Store { return sqltest.NewStore(t, url) })
 }
 
 // TestRedactURLHidesEveryPassword: RedactURL is internal/connstr's

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -122,7 +121,7 @@ func (r *permissionRow) permission() permission.Permission {
 
 // PermissionUpdateLimiter replaces the limiter and the grant key, and
 // reads the permission back (two statements, as AccountUpdate).
-func (t *tx) PermissionUpdateLimiter(ctx context.Context, p serviceaccount.PermissionUpdateLimiterParams) (permission.Permission, error) {
+func (t *tx) PermissionUpdateLimiter(ctx context.Context, p store.PermissionUpdateLimiterParams) (permission.Permission, error) {
 	out, err := t.permissionUpdateLimiter(ctx, p)
 	if err != nil {
 		return permission.Permission{}, fmt.Errorf("sqlstore: set limiter of permission %s of account %s: %w", p.PermissionID, p.AccountID, mapError(err))
@@ -130,7 +129,7 @@ func (t *tx) PermissionUpdateLimiter(ctx context.Context, p serviceaccount.Permi
 	return out, nil
 }
 
-func (t *tx) permissionUpdateLimiter(ctx context.Context, p serviceaccount.PermissionUpdateLimiterParams) (permission.Permission, error) {
+func (t *tx) permissionUpdateLimiter(ctx context.Context, p store.PermissionUpdateLimiterParams) (permission.Permission, error) {
 	s := t.s
 	r := s.newPermissionRow()
 	if err := t.ex.QueryRowContext(ctx, s.q.permissionGet, s.idArg(p.PermissionID), s.idArg(p.AccountID)).Scan(r.dest()...); err != nil {

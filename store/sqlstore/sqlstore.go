@@ -13,15 +13,15 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 var (
-	_ serviceaccount.Store = (*Store)(nil)
-	_ serviceaccount.Tx    = (*tx)(nil)
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*tx)(nil)
 )
 
-// Store is a serviceaccount.Store on a bun.DB. It is safe for concurrent
+// Store is a store.Store on a bun.DB. It is safe for concurrent
 // use; the pool belongs to the caller, who closes it.
 type Store struct {
 	db      *bun.DB

@@ -3,7 +3,7 @@ package sqlstore_test
 import (
 	"testing"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
 	"github.com/seed-c7fc2061/serviceaccounts/store/storetest"
 )
@@ -17,7 +17,7 @@ func TestStore(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
 			url := d.url(t)
-			storetest.Run(t, func(t *testing.T) serviceaccount.Store {
+			storetest.Run(t, func(t *testing.T) store.Store {
 				if d.name == "sqlite" {
 					return sqltest.NewStore(t, sqltest.SQLiteURL(t))
 				}

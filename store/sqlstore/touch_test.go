@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
 
@@ -92,7 +93,7 @@ func TestTouchesFromTwoProcessesKeepTheLatestTime(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make(chan error, len(batches))
 		for b, batch := range batches {
-			st := serviceaccount.Store(s)
+			st := store.Store(s)
 			if b%2 == 1 {
 				st = s2
 			}

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // executor runs statements: the pool (*sql.DB) or a transaction
@@ -17,7 +17,7 @@ type executor interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// tx is the serviceaccount.Tx of one InTx call: the store's statements on
+// tx is the store.Tx of one InTx call: the store's statements on
 // one *sql.Tx. After InTx returns, every call fails with sql.ErrTxDone.
 type tx struct {
 	s  *Store
@@ -30,11 +30,11 @@ type tx struct {
 // or a panic, rolls it back. A lost race (a deadlock, a serialization
 // failure, a busy SQLite file) runs the whole transaction again, up to
 // five times in all, with short random pauses.
-func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) error {
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	return retry(ctx, func() error { return s.runTx(ctx, fn) })
 }
 
-func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) error {
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	sqlTx, err := s.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin transaction: %w", err)

@@ -104,7 +104,7 @@ func oldData(t *testing.T) upgradeData {
 
 func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 	t.Helper()
-	accounts, err := s.AccountList(t.Context(), serviceaccount.AccountListParams{Limit: 10})
+	accounts, err := s.AccountList(t.Context(), uuid.Nil, 10)
 	require.NoError(t, err)
 	require.Len(t, accounts, len(u.accounts))
 	for i, a := range u.accounts {
@@ -149,23 +149,23 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 	dup.ID = newID(t)
 	require.ErrorIs(t, storetest.Autocommit{Store: s}.PermissionCreate(t.Context(), dup), store.ErrConflict)
 	// The audit log works on the upgraded database, and starts empty.
-	events, err := s.AuditList(t.Context(), serviceaccount.AuditListParams{Limit: 10})
+	events, err := s.AuditList(t.Context(), store.AuditListParams{Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, events)
-	e := serviceaccount.AuditEvent{ID: newID(t), OccurredAt: base, Action: serviceaccount.ActionAccountUpdate,
+	e := serviceaccount.AuditEvent{ID: newID(t), OccurredAt: base, Action: store.ActionAccountUpdate,
 		ServiceAccountID: u.accounts[0].ID, Details: []byte(`{"before":null,"after":null}`)}
 	require.NoError(t, storetest.Autocommit{Store: s}.AuditAppend(t.Context(), e))
-	events, err = s.AuditList(t.Context(), serviceaccount.AuditListParams{ServiceAccountID: u.accounts[0].ID, Limit: 10})
+	events, err = s.AuditList(t.Context(), store.AuditListParams{ServiceAccountID: u.accounts[0].ID, Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, events, 1)
 	// So does the change log, from id 1.
 	head, err := s.ChangeHead(t.Context())
 	require.NoError(t, err)
 	require.Zero(t, head)
-	require.NoError(t, s.InTx(t.Context(), func(ctx context.Context, tx serviceaccount.Tx) error {
-		return tx.ChangeRecord(ctx, serviceaccount.ChangeRecordParams{AccountID: u.accounts[0].ID, RecordedAt: base})
+	require.NoError(t, s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		return tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: u.accounts[0].ID, RecordedAt: base})
 	}))
-	page, err := s.ChangeList(t.Context(), serviceaccount.ChangeListParams{Limit: 10})
+	page, err := s.ChangeList(t.Context(), store.ChangeListParams{Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, page.Changes, 1)
 	require.EqualValues(t, 1, page.Changes[0].ID)

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -37,16 +36,16 @@ func runAccounts(t *testing.T, newStore NewStore) {
 		"UpdateChangesLabelDescriptionAndUpdatedAtButNotCreatedAt": func(t *testing.T, f *fixture) {
 			a := f.account("old")
 			later := base.Add(time.Hour)
-			got, err := f.w.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: "new", Description: "", UpdatedAt: later})
+			got, err := f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: a.ID, Label: "new", Description: "", UpdatedAt: later})
 			require.NoError(t, err)
-			want := serviceaccount.Account{ID: a.ID, Label: "new", Description: "", CreatedAt: base, UpdatedAt: later}
+			want := store.Account{ID: a.ID, Label: "new", Description: "", CreatedAt: base, UpdatedAt: later}
 			requireAccount(t, want, got)
 			stored, err := f.s.AccountGet(f.ctx, a.ID)
 			require.NoError(t, err)
 			requireAccount(t, want, stored)
 		},
 		"UpdateReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
-			_, err := f.w.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: newID(t), Label: "x", UpdatedAt: base})
+			_, err := f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: newID(t), Label: "x", UpdatedAt: base})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"DeleteRemovesTheAccountWithItsKeysAndPermissions": func(t *testing.T, f *fixture) {
@@ -96,7 +95,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			require.ErrorIs(t, f.w.AccountDelete(f.ctx, a.ID), store.ErrNotFound)
 		},
 		"ListIsEmptyOnAnEmptyStore": func(t *testing.T, f *fixture) {
-			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: 10})
+			got, err := f.s.AccountList(f.ctx, uuid.Nil, 10)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -109,7 +108,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			after := uuid.Nil
 			pages := 0
 			for {
-				page, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: after, Limit: 3})
+				page, err := f.s.AccountList(f.ctx, after, 3)
 				require.NoError(t, err)
 				require.LessOrEqual(t, len(page), 3)
 				if len(page) == 0 {
@@ -124,7 +123,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 		},
 		"ListReturnsFullAccounts": func(t *testing.T, f *fixture) {
 			a := f.account("full")
-			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: 1})
+			got, err := f.s.AccountList(f.ctx, uuid.Nil, 1)
 			require.NoError(t, err)
 			require.Len(t, got, 1)
 			requireAccount(t, a, got[0])
@@ -134,35 +133,35 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			b := f.account("b")
 			c := f.account("c")
 			require.NoError(t, f.w.AccountDelete(f.ctx, b.ID))
-			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: b.ID, Limit: 10})
+			got, err := f.s.AccountList(f.ctx, b.ID, 10)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
-			got, err = f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: a.ID, Limit: 10})
+			got, err = f.s.AccountList(f.ctx, a.ID, 10)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
 		},
 		"ListWithANonPositiveLimitIsAnError": func(t *testing.T, f *fixture) {
 			f.account("a")
 			for _, limit := range []int{0, -1} {
-				_, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: limit})
+				_, err := f.s.AccountList(f.ctx, uuid.Nil, limit)
 				require.Error(t, err, "limit %d", limit)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}
 		},
 		"ListPastTheEndIsEmpty": func(t *testing.T, f *fixture) {
 			a := f.account("last")
-			got, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{After: a.ID, Limit: 5})
+			got, err := f.s.AccountList(f.ctx, a.ID, 5)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
 		"StringsAtMaximumLengthAndAnyUnicodeRoundTripUnchanged": func(t *testing.T, f *fixture) {
 			for _, tc := range []struct{ label, description string }{
-				{strings.Repeat("x", serviceaccount.MaxLabelLength), strings.Repeat("y", serviceaccount.MaxDescriptionLength)},
-				{strings.Repeat("😀", serviceaccount.MaxLabelLength), strings.Repeat("数", serviceaccount.MaxDescriptionLength)},
+				{strings.Repeat("x", store.MaxLabelLength), strings.Repeat("y", store.MaxDescriptionLength)},
+				{strings.Repeat("😀", store.MaxLabelLength), strings.Repeat("数", store.MaxDescriptionLength)},
 				{"Zürich ñ ü – “quotes” 'single' \\ back\\slash", "tab\tnew\nline; DROP TABLE accounts; --"},
 				{"𝔘𝔫𝔦𝔠𝔬𝔡𝔢 עברית العربية", ""},
 			} {
-				a := serviceaccount.Account{ID: newID(t), Label: tc.label, Description: tc.description, CreatedAt: base, UpdatedAt: base}
+				a := store.Account{ID: newID(t), Label: tc.label, Description: tc.description, CreatedAt: base, UpdatedAt: base}
 				require.NoError(t, f.w.AccountCreate(f.ctx, a))
 				got, err := f.s.AccountGet(f.ctx, a.ID)
 				require.NoError(t, err)
@@ -172,7 +171,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 		},
 		"TimesKeepMicrosecondsAndComeBackInUTC": func(t *testing.T, f *fixture) {
 			at := time.Date(2030, 1, 2, 3, 4, 5, 999999000, time.UTC)
-			a := serviceaccount.Account{ID: newID(t), Label: "µs", CreatedAt: at, UpdatedAt: at}
+			a := store.Account{ID: newID(t), Label: "µs", CreatedAt: at, UpdatedAt: at}
 			require.NoError(t, f.w.AccountCreate(f.ctx, a))
 			got, err := f.s.AccountGet(f.ctx, a.ID)
 			require.NoError(t, err)

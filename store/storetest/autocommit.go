@@ -7,7 +7,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // Autocommit runs each write method of a Store in a transaction of its
@@ -15,13 +15,13 @@ import (
 // that exercise one write at a time. Changes made of several writes use
 // Store.InTx directly.
 type Autocommit struct {
-	Store serviceaccount.Store
+	Store store.Store
 }
 
 // inTx runs fn in a transaction of its own and returns its result.
-func inTx[T any](ctx context.Context, s serviceaccount.Store, fn func(ctx context.Context, tx serviceaccount.Tx) (T, error)) (T, error) {
+func inTx[T any](ctx context.Context, s store.Store, fn func(ctx context.Context, tx store.Tx) (T, error)) (T, error) {
 	var out T
-	err := s.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		out, err = fn(ctx, tx)
 		return err
@@ -29,48 +29,48 @@ func inTx[T any](ctx context.Context, s serviceaccount.Store, fn func(ctx contex
 	return out, err
 }
 
-func (a Autocommit) run(ctx context.Context, fn func(ctx context.Context, tx serviceaccount.Tx) error) error {
+func (a Autocommit) run(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	return a.Store.InTx(ctx, fn)
 }
 
-func (a Autocommit) AccountCreate(ctx context.Context, acc serviceaccount.Account) error {
-	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.AccountCreate(ctx, acc) })
+func (a Autocommit) AccountCreate(ctx context.Context, acc store.Account) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountCreate(ctx, acc) })
 }
 
-func (a Autocommit) AccountUpdate(ctx context.Context, p serviceaccount.AccountUpdateParams) (serviceaccount.Account, error) {
-	return inTx(ctx, a.Store, func(ctx context.Context, tx serviceaccount.Tx) (serviceaccount.Account, error) {
+func (a Autocommit) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (store.Account, error) {
+	return inTx(ctx, a.Store, func(ctx context.Context, tx store.Tx) (store.Account, error) {
 		return tx.AccountUpdate(ctx, p)
 	})
 }
 
 func (a Autocommit) AccountDelete(ctx context.Context, id uuid.UUID) error {
-	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.AccountDelete(ctx, id) })
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountDelete(ctx, id) })
 }
 
 func (a Autocommit) KeyCreate(ctx context.Context, k apikey.Key) error {
-	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.KeyCreate(ctx, k) })
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.KeyCreate(ctx, k) })
 }
 
 func (a Autocommit) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
-	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.KeyDelete(ctx, accountID, keyID) })
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.KeyDelete(ctx, accountID, keyID) })
 }
 
 func (a Autocommit) PermissionCreate(ctx context.Context, p permission.Permission) error {
-	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.PermissionCreate(ctx, p) })
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PermissionCreate(ctx, p) })
 }
 
-func (a Autocommit) PermissionUpdateLimiter(ctx context.Context, p serviceaccount.PermissionUpdateLimiterParams) (permission.Permission, error) {
-	return inTx(ctx, a.Store, func(ctx context.Context, tx serviceaccount.Tx) (permission.Permission, error) {
+func (a Autocommit) PermissionUpdateLimiter(ctx context.Context, p store.PermissionUpdateLimiterParams) (permission.Permission, error) {
+	return inTx(ctx, a.Store, func(ctx context.Context, tx store.Tx) (permission.Permission, error) {
 		return tx.PermissionUpdateLimiter(ctx, p)
 	})
 }
 
 func (a Autocommit) PermissionDelete(ctx context.Context, accountID, permissionID uuid.UUID) error {
-	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error {
 		return tx.PermissionDelete(ctx, accountID, permissionID)
 	})
 }
 
-func (a Autocommit) AuditAppend(ctx context.Context, e serviceaccount.AuditEvent) error {
-	return a.run(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.AuditAppend(ctx, e) })
+func (a Autocommit) AuditAppend(ctx context.Context, e store.AuditEvent) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AuditAppend(ctx, e) })
 }

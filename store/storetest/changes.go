@@ -9,25 +9,25 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // recordChange records a change of account in a transaction of its own.
 func (f *fixture) recordChange(account uuid.UUID, at time.Time) {
 	f.t.Helper()
-	require.NoError(f.t, f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
-		return tx.ChangeRecord(ctx, serviceaccount.ChangeRecordParams{AccountID: account, RecordedAt: at})
+	require.NoError(f.t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: account, RecordedAt: at})
 	}))
 }
 
-func (f *fixture) changesAfter(after int64, limit int) serviceaccount.ChangePage {
+func (f *fixture) changesAfter(after int64, limit int) store.ChangePage {
 	f.t.Helper()
-	page, err := f.s.ChangeList(f.ctx, serviceaccount.ChangeListParams{After: after, Limit: limit})
+	page, err := f.s.ChangeList(f.ctx, store.ChangeListParams{After: after, Limit: limit})
 	require.NoError(f.t, err)
 	return page
 }
 
-func changeIDs(page serviceaccount.ChangePage) []int64 {
+func changeIDs(page store.ChangePage) []int64 {
 	ids := make([]int64, len(page.Changes))
 	for i, c := range page.Changes {
 		ids[i] = c.ID
@@ -61,12 +61,12 @@ func runChanges(t *testing.T, newStore NewStore) {
 			require.EqualValues(t, 2, head)
 		},
 		"AChangeCommitsWithItsTransactionOrNotAtAll": func(t *testing.T, f *fixture) {
-			a := serviceaccount.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base}
-			err := f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			a := store.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base}
+			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				if err := tx.AccountCreate(ctx, a); err != nil {
 					return err
 				}
-				if err := tx.ChangeRecord(ctx, serviceaccount.ChangeRecordParams{AccountID: a.ID, RecordedAt: base}); err != nil {
+				if err := tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: a.ID, RecordedAt: base}); err != nil {
 					return err
 				}
 				return errInjected
@@ -93,7 +93,7 @@ func runChanges(t *testing.T, newStore NewStore) {
 			require.Empty(t, page.Changes)
 		},
 		"ChangeListRefusesANonPositiveLimit": func(t *testing.T, f *fixture) {
-			_, err := f.s.ChangeList(f.ctx, serviceaccount.ChangeListParams{Limit: 0})
+			_, err := f.s.ChangeList(f.ctx, store.ChangeListParams{Limit: 0})
 			require.Error(t, err)
 		},
 		"ChangePruneDeletesOlderChangesAndKeepsTheHead": func(t *testing.T, f *fixture) {
@@ -128,8 +128,8 @@ func runChanges(t *testing.T, newStore NewStore) {
 					for range each {
 						id, err := uuid.NewV7()
 						if err == nil {
-							err = f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
-								return tx.ChangeRecord(ctx, serviceaccount.ChangeRecordParams{AccountID: id, RecordedAt: base})
+							err = f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
+								return tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: id, RecordedAt: base})
 							})
 						}
 						if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -23,7 +22,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"ConcurrentWritersLoseNoWrite": func(t *testing.T, f *fixture) {
 			const writers, perWriter = 8, 5
-			accounts := make([]serviceaccount.Account, writers)
+			accounts := make([]store.Account, writers)
 			for i := range accounts {
 				accounts[i] = f.account("writer")
 			}
@@ -68,7 +67,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 			var wg sync.WaitGroup
 			for i := range flushers {
 				wg.Go(func() {
-					errs <- f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{{KeyID: k.ID, UsedAt: base.Add(time.Duration(i) * time.Minute)}})
+					errs <- f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: k.ID, UsedAt: base.Add(time.Duration(i) * time.Minute)}})
 				})
 			}
 			wg.Wait()

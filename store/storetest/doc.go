@@ -1,9 +1,9 @@
-// Package storetest is the conformance suite of serviceaccount.Store: every
+// Package storetest is the conformance suite of store.Store: every
 // behaviour of the contract is a named subtest, and every backend passes
 // the same suite.
 //
 //	func TestStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) serviceaccount.Store {
+//		storetest.Run(t, func(t *testing.T) store.Store {
 //			return memstore.New()
 //		})
 //	}

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -149,7 +148,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, nil)
 			used := base.Add(5 * time.Minute)
-			require.NoError(t, f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{{KeyID: k.ID, UsedAt: used}}))
+			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: k.ID, UsedAt: used}}))
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err)
 			requireTimePtr(t, &used, c.Key.LastUsedAt)
@@ -158,8 +157,8 @@ func runKeys(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, nil)
 			late, early := base.Add(time.Hour), base.Add(time.Minute)
-			require.NoError(t, f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{{KeyID: k.ID, UsedAt: late}}))
-			require.NoError(t, f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{{KeyID: k.ID, UsedAt: early}}))
+			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: k.ID, UsedAt: late}}))
+			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: k.ID, UsedAt: early}}))
 			got, err := f.s.KeyList(f.ctx, a.ID)
 			require.NoError(t, err)
 			requireTimePtr(t, &late, got[0].LastUsedAt)
@@ -168,7 +167,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, nil)
 			latest := base.Add(3 * time.Minute)
-			require.NoError(t, f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{
+			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{
 				{KeyID: k.ID, UsedAt: base.Add(time.Minute)},
 				{KeyID: k.ID, UsedAt: latest},
 				{KeyID: k.ID, UsedAt: base.Add(2 * time.Minute)},
@@ -181,7 +180,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, nil)
 			used := base.Add(time.Minute)
-			require.NoError(t, f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{
+			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{
 				{KeyID: newID(t), UsedAt: used},
 				{KeyID: k.ID, UsedAt: used},
 			}))
@@ -199,10 +198,10 @@ func runKeys(t *testing.T, newStore NewStore) {
 		},
 		"TouchUpdatesAManyKeyBatch": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			var touches []serviceaccount.KeyTouch
+			var touches []store.KeyTouch
 			for i := range 300 {
 				k, _ := f.key(a.ID, nil)
-				touches = append(touches, serviceaccount.KeyTouch{KeyID: k.ID, UsedAt: base.Add(time.Duration(i) * time.Second)})
+				touches = append(touches, store.KeyTouch{KeyID: k.ID, UsedAt: base.Add(time.Duration(i) * time.Second)})
 			}
 			require.NoError(t, f.s.KeysTouch(f.ctx, touches))
 			got, err := f.s.KeyList(f.ctx, a.ID)

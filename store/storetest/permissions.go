@@ -10,7 +10,6 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -45,9 +44,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "tekenradar", "get-responses", `[{"surveyKey":["\u202eekatni","\u200b","line\u2028sep"]}]`)
 			k, plaintext := f.key(a.ID, nil)
-			m, err := serviceaccount.NewManager(serviceaccount.Config{Store: f.s})
-			require.NoError(t, err)
-			cred, err := m.LookupKey(f.ctx, apikey.HashKey(plaintext))
+			cred, err := f.s.KeyByHash(f.ctx, apikey.HashKey(plaintext))
 			require.NoError(t, err)
 			require.Equal(t, k.ID, cred.Key.ID)
 			require.Len(t, cred.Permissions, 1)
@@ -61,10 +58,12 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			require.True(t, allows("line\u2028sep"))
 			require.False(t, allows("intake"), "what the override shows is not what it holds")
 
-			// It can be replaced and deleted through the Manager.
-			_, err = m.SetLimiter(f.ctx, a.ID, p.ID, []byte(`[{"surveyKey":"intake"}]`))
+			// It can be replaced and deleted.
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{
+				AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"surveyKey":"intake"}]`),
+			})
 			require.NoError(t, err)
-			require.NoError(t, m.DeletePermission(f.ctx, a.ID, p.ID))
+			require.NoError(t, f.w.PermissionDelete(f.ctx, a.ID, p.ID))
 		},
 		"CreateReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
 			p := permission.Permission{ID: newID(t), AccountID: newID(t), ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}
@@ -116,15 +115,15 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r2"}]`)
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":["r1"]}]`)})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":["r1"]}]`)})
 			require.ErrorIs(t, err, store.ErrConflict)
 			list, err := f.s.PermissionList(f.ctx, a.ID)
 			require.NoError(t, err)
 			requirePermission(t, p, list[1])
 			// The freed form can be taken by the other permission's change.
-			_, err = f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
 			require.NoError(t, err)
-			_, err = f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
 			require.NoError(t, err, "setting the limiter a permission already has is no conflict")
 		},
 		"ListReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
@@ -153,7 +152,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
 			p.Limiter = limiter.MustParse(`[{"reportKey":["r2","r3"]}]`)
-			got, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
+			got, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
 			require.NoError(t, err)
 			requirePermission(t, p, got)
 			list, err := f.s.PermissionList(f.ctx, a.ID)
@@ -163,7 +162,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		"UpdateLimiterWithNilRemovesTheLimiter": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
-			got, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
+			got, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
 			require.NoError(t, err)
 			require.Nil(t, got.Limiter)
 			list, err := f.s.PermissionList(f.ctx, a.ID)
@@ -174,7 +173,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			p := f.permission(owner.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
 			require.ErrorIs(t, err, store.ErrNotFound)
 			list, err := f.s.PermissionList(f.ctx, owner.ID)
 			require.NoError(t, err)
@@ -182,7 +181,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		},
 		"UpdateLimiterReturnsErrNotFoundForAnUnknownPermission": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"DeleteRemovesThePermission": func(t *testing.T, f *fixture) {

@@ -11,11 +11,11 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // NewStore returns an empty store for one subtest.
-type NewStore func(t *testing.T) serviceaccount.Store
+type NewStore func(t *testing.T) store.Store
 
 // Run runs the whole suite against the stores newStore makes.
 func Run(t *testing.T, newStore NewStore) {
@@ -26,10 +26,9 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); runAudit(t, newStore) })
 	t.Run("Concurrency", func(t *testing.T) { t.Parallel(); runConcurrency(t, newStore) })
 	t.Run("Transactions", func(t *testing.T) { t.Parallel(); runTransactions(t, newStore) })
-	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); runLifecycle(t, newStore) })
+	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); runKeyState(t, newStore) })
 	t.Run("ListAllKeys", func(t *testing.T) { t.Parallel(); runListAllKeys(t, newStore) })
 	t.Run("Changes", func(t *testing.T) { t.Parallel(); runChanges(t, newStore) })
-	t.Run("Large", func(t *testing.T) { t.Parallel(); runLarge(t, newStore) })
 }
 
 // subtests runs each case in parallel on a fresh fixture.
@@ -53,7 +52,7 @@ const precision = time.Microsecond
 type fixture struct {
 	t   *testing.T
 	ctx context.Context
-	s   serviceaccount.Store
+	s   store.Store
 	w   Autocommit // s's writes, each in a transaction of its own
 }
 
@@ -63,9 +62,9 @@ func newID(t *testing.T) uuid.UUID {
 	return id
 }
 
-func (f *fixture) account(label string) serviceaccount.Account {
+func (f *fixture) account(label string) store.Account {
 	f.t.Helper()
-	a := serviceaccount.Account{
+	a := store.Account{
 		ID: newID(f.t), Label: label, Description: "about " + label,
 		CreatedAt: base, UpdatedAt: base,
 	}
@@ -139,7 +138,7 @@ func requireTimePtr(t *testing.T, want, got *time.Time) {
 	requireTime(t, *want, *got)
 }
 
-func requireAccount(t *testing.T, want, got serviceaccount.Account) {
+func requireAccount(t *testing.T, want, got store.Account) {
 	t.Helper()
 	require.Equal(t, want.ID, got.ID)
 	require.Equal(t, want.Label, got.Label)
@@ -190,7 +189,7 @@ func permissionIDs(perms []permission.Permission) []uuid.UUID {
 	return ids
 }
 
-func accountIDs(accounts []serviceaccount.Account) []uuid.UUID {
+func accountIDs(accounts []store.Account) []uuid.UUID {
 	ids := make([]uuid.UUID, len(accounts))
 	for i, a := range accounts {
 		ids[i] = a.ID

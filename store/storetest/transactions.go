@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -18,14 +17,14 @@ var errInjected = errors.New("storetest: injected failure")
 // snapshot is everything the store holds for some accounts, to compare
 // before and after a transaction that must change nothing.
 type snapshot struct {
-	accounts []serviceaccount.Account
+	accounts []store.Account
 	keys     map[uuid.UUID][]uuid.UUID
 	perms    map[uuid.UUID][]string
 }
 
 func (f *fixture) snapshot() snapshot {
 	f.t.Helper()
-	accounts, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: 1000})
+	accounts, err := f.s.AccountList(f.ctx, uuid.Nil, 1000)
 	require.NoError(f.t, err)
 	snap := snapshot{accounts: accounts, keys: map[uuid.UUID][]uuid.UUID{}, perms: map[uuid.UUID][]string{}}
 	for _, a := range accounts {
@@ -44,10 +43,10 @@ func (f *fixture) snapshot() snapshot {
 func runTransactions(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"InTxCommitsEveryWriteOfFn": func(t *testing.T, f *fixture) {
-			a := serviceaccount.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base}
+			a := store.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base}
 			k, _ := f.keyRecord(a.ID)
 			p := grantOf(a.ID, "s1", `[{"reportKey":"r1"}]`)
-			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				if err := tx.AccountCreate(ctx, a); err != nil {
 					return err
 				}
@@ -63,10 +62,10 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			requirePermission(t, p, c.Permissions[0])
 		},
 		"FnSeesItsOwnWrites": func(t *testing.T, f *fixture) {
-			a := serviceaccount.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base}
+			a := store.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base}
 			k, _ := f.keyRecord(a.ID)
 			p := grantOf(a.ID, "s1", "")
-			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				require.NoError(t, tx.AccountCreate(ctx, a))
 				require.NoError(t, tx.KeyCreate(ctx, k))
 				require.NoError(t, tx.PermissionCreate(ctx, p))
@@ -97,16 +96,16 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			f.permission(doomed.ID, "users", "*", "*", "")
 			before := f.snapshot()
 
-			fresh := serviceaccount.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
+			fresh := store.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
 			freshKey, _ := f.keyRecord(fresh.ID)
-			err := f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				require.NoError(t, tx.AccountCreate(ctx, fresh))
 				require.NoError(t, tx.KeyCreate(ctx, freshKey))
 				require.NoError(t, tx.PermissionCreate(ctx, grantOf(fresh.ID, "s9", "")))
-				_, err := tx.AccountUpdate(ctx, serviceaccount.AccountUpdateParams{ID: kept.ID, Label: "changed", UpdatedAt: base})
+				_, err := tx.AccountUpdate(ctx, store.AccountUpdateParams{ID: kept.ID, Label: "changed", UpdatedAt: base})
 				require.NoError(t, err)
 				require.NoError(t, tx.KeyDelete(ctx, kept.ID, keptKey.ID))
-				_, err = tx.PermissionUpdateLimiter(ctx, serviceaccount.PermissionUpdateLimiterParams{AccountID: kept.ID, PermissionID: keptPerm.ID})
+				_, err = tx.PermissionUpdateLimiter(ctx, store.PermissionUpdateLimiterParams{AccountID: kept.ID, PermissionID: keptPerm.ID})
 				require.NoError(t, err)
 				require.NoError(t, tx.AccountDelete(ctx, doomed.ID))
 				return errInjected
@@ -123,9 +122,9 @@ func runTransactions(t *testing.T, newStore NewStore) {
 		"APanicInFnRollsBackAndGoesOn": func(t *testing.T, f *fixture) {
 			f.account("kept")
 			before := f.snapshot()
-			fresh := serviceaccount.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
+			fresh := store.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
 			require.PanicsWithValue(t, "boom", func() {
-				_ = f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+				_ = f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 					if err := tx.AccountCreate(ctx, fresh); err != nil {
 						return err
 					}
@@ -140,8 +139,8 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
 			before := f.snapshot()
-			fresh := serviceaccount.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
-			err := f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			fresh := store.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
+			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				if err := tx.AccountCreate(ctx, fresh); err != nil {
 					return err
 				}
@@ -152,9 +151,9 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			require.Equal(t, before, f.snapshot())
 		},
 		"ARollbackIsInvisibleToAConcurrentReader": func(t *testing.T, f *fixture) {
-			fresh := serviceaccount.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
+			fresh := store.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
 			read := make(chan error, 1)
-			err := f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				if err := tx.AccountCreate(ctx, fresh); err != nil {
 					return err
 				}
@@ -170,12 +169,12 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			require.ErrorIs(t, <-read, store.ErrNotFound)
 		},
 		"ATxUsedAfterInTxReturnedFails": func(t *testing.T, f *fixture) {
-			var kept serviceaccount.Tx
-			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			var kept store.Tx
+			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				kept = tx
 				return nil
 			}))
-			a := serviceaccount.Account{ID: newID(t), Label: "late", CreatedAt: base, UpdatedAt: base}
+			a := store.Account{ID: newID(t), Label: "late", CreatedAt: base, UpdatedAt: base}
 			err := kept.AccountCreate(f.ctx, a)
 			require.Error(t, err)
 			require.NotErrorIs(t, err, store.ErrNotFound)
@@ -185,8 +184,8 @@ func runTransactions(t *testing.T, newStore NewStore) {
 		"ACanceledContextFailsInTxWithoutRunningAWrite": func(t *testing.T, f *fixture) {
 			ctx, cancel := context.WithCancel(f.ctx)
 			cancel()
-			a := serviceaccount.Account{ID: newID(t), Label: "x", CreatedAt: base, UpdatedAt: base}
-			err := f.s.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error { return tx.AccountCreate(ctx, a) })
+			a := store.Account{ID: newID(t), Label: "x", CreatedAt: base, UpdatedAt: base}
+			err := f.s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountCreate(ctx, a) })
 			require.Error(t, err)
 			require.NotErrorIs(t, err, store.ErrNotFound)
 			_, err = f.s.AccountGet(f.ctx, a.ID)
@@ -198,8 +197,8 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			// is committed, and the store stays usable.
 			for _, writeAgain := range []bool{true, false} {
 				ctx, cancel := context.WithCancel(f.ctx)
-				a := serviceaccount.Account{ID: newID(t), Label: "x", CreatedAt: base, UpdatedAt: base}
-				err := f.s.InTx(ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+				a := store.Account{ID: newID(t), Label: "x", CreatedAt: base, UpdatedAt: base}
+				err := f.s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 					if err := tx.AccountCreate(ctx, a); err != nil {
 						return err
 					}
@@ -221,7 +220,7 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			intruder := f.account("intruder")
 			k, _ := f.key(owner.ID, nil)
 			p := f.permission(owner.ID, "users", "*", "*", "")
-			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				_, err := tx.KeyGet(ctx, intruder.ID, k.ID)
 				require.ErrorIs(t, err, store.ErrNotFound)
 				_, err = tx.KeyGet(ctx, owner.ID, newID(t))

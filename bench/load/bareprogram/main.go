@@ -57,7 +57,10 @@ func main() {
 		fatal(err)
 	}
 	defer mw.Close(context.Background())
-	page := adminui.New(mgr, adminui.Options{Prefix: "/admin/ui"})
+	page, err := adminui.New(mgr, adminui.Config{Prefix: "/admin/ui"})
+	if err != nil {
+		fatal(err)
+	}
 	bareroute.Serve(os.Args[1])
 	runtime.KeepAlive(page)
 	runtime.KeepAlive(mw)

@@ -1,13 +1,12 @@
-package serviceaccount
+package store
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
+	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -15,7 +14,7 @@ import (
 // Actor is who made a change, as the application knows them: an
 // administrator's id, where the request came from and with what client.
 // The library does not authenticate administrators; it records what the
-// application puts in the context with WithActor.
+// application puts in the context with serviceaccount.WithActor.
 type Actor struct {
 	// ID names the administrator ("admin-token", a user id, "cli:alice").
 	// Required, at most MaxActorIDLength characters, one line.
@@ -33,43 +32,6 @@ const (
 	MaxActorAddressLength   = 200
 	MaxActorUserAgentLength = 500
 )
-
-type actorKey struct{}
-
-// WithActor returns a context that makes every change through a Manager
-// record actor in its audit event.
-func WithActor(ctx context.Context, actor Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, actor)
-}
-
-// ActorFrom returns the actor WithActor put in ctx.
-func ActorFrom(ctx context.Context) (Actor, bool) {
-	a, ok := ctx.Value(actorKey{}).(Actor)
-	return a, ok
-}
-
-// validate refuses an actor that no store could hold the same way: an
-// application's bug, reported before anything is written.
-func (a Actor) validate() error {
-	out := &ValidationError{}
-	check := func(field, value string, max int, required bool) {
-		switch {
-		case required && value == "":
-			out.Fields = append(out.Fields, FieldError{Field: field, Message: "is required"})
-		case utf8.RuneCountInString(value) > max:
-			out.Fields = append(out.Fields, FieldError{Field: field, Message: fmt.Sprintf("must be at most %d characters", max)})
-		case !cleanText(value, false):
-			out.Fields = append(out.Fields, FieldError{Field: field, Message: "must be valid UTF-8 on one line, without control or bidirectional formatting characters"})
-		}
-	}
-	check("actor.id", a.ID, MaxActorIDLength, true)
-	check("actor.address", a.Address, MaxActorAddressLength, false)
-	check("actor.userAgent", a.UserAgent, MaxActorUserAgentLength, false)
-	if len(out.Fields) > 0 {
-		return out
-	}
-	return nil
-}
 
 // AuditAction names what an audit event records.
 type AuditAction string
@@ -133,18 +95,26 @@ type AuditPosition struct {
 	ID         uuid.UUID
 }
 
-// AuditListParams selects events; the zero value of a filter means "any",
-// and filters combine with AND.
+// AuditListParams selects one page of events, for AuditList and for
+// serviceaccount.Manager.ListAuditEvents (which names it
+// ListAuditEventsParams): one type, so that a filter is declared once. The
+// zero value of a filter means "any", and filters combine with AND.
 type AuditListParams struct {
 	ServiceAccountID uuid.UUID   // uuid.Nil: any account
-	Action           AuditAction // "": any action
+	Action           AuditAction // "": any action; otherwise one of AuditActions()
 	ActorID          string      // "": any actor (events without one included)
 	Since            *time.Time  // OccurredAt >= Since
-	Until            *time.Time  // OccurredAt < Until
+	Until            *time.Time  // OccurredAt < Until; not before Since
 	// After continues a walk: only events older than this position (the
 	// last event of the previous page) are returned. nil: from the newest.
+	// The Manager sets it from Cursor; a backend reads After, never Cursor.
 	After *AuditPosition
+	// Limit is the page size. The Manager takes 1 to its MaxPageSize, 0
+	// meaning its DefaultPageSize; a backend refuses a Limit below 1.
 	Limit int
+	// Cursor is the Manager's NextCursor of the previous page ("" for the
+	// first): the opaque, URL-safe form of After that its callers pass.
+	Cursor string
 }
 
 // before reports whether e sorts strictly after p in newest-first order,
@@ -207,4 +177,15 @@ type AuditWriter interface {
 	// names need not exist: events have no foreign key to accounts, so
 	// that they outlive them.
 	AuditAppend(ctx context.Context, e AuditEvent) error
+}
+
+// AuditActionNames lists the valid audit actions, comma-separated: what a
+// bad action filter is told to choose from, by the Manager, the admin API
+// and the CLI alike.
+func AuditActionNames() string {
+	var names []string
+	for _, a := range AuditActions() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
 }

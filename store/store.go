@@ -1,4 +1,4 @@
-package serviceaccount
+package store
 
 import (
 	"context"
@@ -113,14 +113,14 @@ type AccountReader interface {
 	// AccountGet returns the account with id, or ErrNotFound.
 	AccountGet(ctx context.Context, id uuid.UUID) (Account, error)
 
-	// AccountList returns up to p.Limit accounts in creation order (ascending
+	// AccountList returns up to limit accounts in creation order (ascending
 	// id; ids are UUIDv7 and so sort by creation time), starting after
-	// p.After (uuid.Nil: from the first). The order is stable across calls,
+	// after (uuid.Nil: from the first). The order is stable across calls,
 	// so a cursor made of the last id of a page never skips or repeats an
 	// account that existed during the whole walk. An empty slice (not an
-	// error) past the end. A p.Limit below 1 is an error (a caller's bug),
+	// error) past the end. A limit below 1 is an error (a caller's bug),
 	// never an empty page.
-	AccountList(ctx context.Context, p AccountListParams) ([]Account, error)
+	AccountList(ctx context.Context, after uuid.UUID, limit int) ([]Account, error)
 }
 
 // AccountWriter changes service accounts, inside a [Tx].
@@ -156,14 +156,14 @@ type KeyReader interface {
 	// trips this takes; it is never one per permission.
 	KeyByHash(ctx context.Context, h apikey.Hash) (Credential, error)
 
-	// KeyListAll returns up to p.Limit keys of all accounts in id order
-	// (creation order), starting after p.After (uuid.Nil: from the
-	// first), that pass every filter p sets; disabled, expired and
-	// replaced keys are listed like any other unless a filter leaves them
-	// out. A cursor made of the last id of a page never skips or repeats
-	// a key that existed during the whole walk. An empty slice past the
-	// end; a p.Limit below 1 is an error.
-	KeyListAll(ctx context.Context, p KeyListAllParams) ([]apikey.Key, error)
+	// KeyListAll returns up to limit keys of all accounts in id order
+	// (creation order), starting after after (uuid.Nil: from the first),
+	// that pass every filter f sets; disabled, expired and replaced keys
+	// are listed like any other unless a filter leaves them out. A cursor
+	// made of the last id of a page never skips or repeats a key that
+	// existed during the whole walk. An empty slice past the end; a limit
+	// below 1 is an error.
+	KeyListAll(ctx context.Context, after uuid.UUID, limit int, f KeyFilter) ([]apikey.Key, error)
 }
 
 // KeyWriter changes API keys, inside a [Tx].
@@ -237,11 +237,9 @@ type KeyUpdateParams struct {
 	ReplacedBy *uuid.UUID
 }
 
-// KeyListAllParams are the inputs of KeyListAll. The filters are optional
-// (nil: not applied) and ANDed.
-type KeyListAllParams struct {
-	After uuid.UUID // uuid.Nil: start at the first key
-	Limit int
+// KeyFilter selects keys by time for KeyListAll. The filters are optional
+// (nil: not applied) and ANDed; the zero value keeps every key.
+type KeyFilter struct {
 	// ExpiresAfter and ExpiresBy, set together (one alone is an error),
 	// keep keys whose expiry lies in (ExpiresAfter, ExpiresBy]: with
 	// ExpiresAfter = now, the keys not yet expired that expire by
@@ -251,12 +249,6 @@ type KeyListAllParams struct {
 	// UnusedSince, when set, keeps keys last used before it, and keys
 	// never used that were created before it.
 	UnusedSince *time.Time
-}
-
-// AccountListParams are the inputs of AccountList.
-type AccountListParams struct {
-	After uuid.UUID // uuid.Nil: start at the first account
-	Limit int
 }
 
 // PermissionUpdateLimiterParams are the inputs of PermissionUpdateLimiter.
@@ -279,9 +271,9 @@ type Credential struct {
 	Permissions []permission.Permission
 }
 
-// KeyPasses reports whether k passes the filters of p (not the cursor or
-// the limit): the reference for backends that filter in Go, and for tests.
-func KeyPasses(k apikey.Key, p KeyListAllParams) bool {
+// KeyPasses reports whether k passes the filters of p: the reference for
+// backends that filter in Go, and for tests.
+func KeyPasses(k apikey.Key, p KeyFilter) bool {
 	if p.ExpiresAfter != nil || p.ExpiresBy != nil {
 		if k.ExpiresAt == nil ||
 			(p.ExpiresAfter != nil && !k.ExpiresAt.After(*p.ExpiresAfter)) ||

@@ -1,4 +1,4 @@
-package telemetry_test
+package changefeed
 
 import (
 	"context"
@@ -8,29 +8,27 @@ import (
 	"github.com/stretchr/testify/require"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-
-	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
 )
 
 func TestFeedInstrumentsMove(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	t.Cleanup(func() { require.NoError(t, mp.Shutdown(context.Background())) })
-	f, err := telemetry.NewFeed(mp, "example.com/feed")
+	f, err := newMetrics(mp)
 	require.NoError(t, err)
 
-	f.ChangeReceived(40 * time.Millisecond)
-	f.ChangeReceived(-time.Second) // the clocks disagree: 0
-	f.ChangeReceived(0)
-	f.Failed("poll")
-	f.Failed("listen")
-	f.Failed("listen")
-	f.Failed("a table name, say") // never an unbounded attribute
+	f.changeReceived(40 * time.Millisecond)
+	f.changeReceived(-time.Second) // the clocks disagree: 0
+	f.changeReceived(0)
+	f.failed("poll")
+	f.failed("listen")
+	f.failed("listen")
+	f.failed("a table name, say") // never an unbounded attribute
 
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(context.Background(), &rm))
 	require.Len(t, rm.ScopeMetrics, 1)
-	require.Equal(t, "example.com/feed", rm.ScopeMetrics[0].Scope.Name)
+	require.Equal(t, meterName, rm.ScopeMetrics[0].Scope.Name)
 	got := map[string]any{}
 	for _, m := range rm.ScopeMetrics[0].Metrics {
 		switch d := m.Data.(type) {
@@ -54,7 +52,7 @@ func TestFeedInstrumentsMove(t *testing.T) {
 }
 
 func TestANilFeedRecordsNothing(t *testing.T) {
-	var f *telemetry.Feed
-	f.ChangeReceived(time.Second)
-	f.Failed("poll")
+	var f *metrics
+	f.changeReceived(time.Second)
+	f.failed("poll")
 }

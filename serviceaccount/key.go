@@ -9,91 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
-
-// AccountPatch changes some fields of an account: nil leaves a field as
-// it is, and at least one must be set. Label and Description are trimmed
-// and validated as in AccountInput.
-type AccountPatch struct {
-	Label       *string `json:"label"`
-	Description *string `json:"description"`
-	// Disabled true disables the account (none of its keys authenticates
-	// until it is enabled); false enables it. Disabling a disabled
-	// account keeps the time it was first disabled.
-	Disabled *bool `json:"disabled"`
-}
-
-// PatchAccount changes the fields p sets, in one transaction, and returns
-// the account as stored. A patch that changes nothing (disabling a
-// disabled account) writes nothing and announces nothing. Disabling is
-// announced to subscribers, so the middleware refuses the account's keys
-// from the next request on.
-func (m *Manager) PatchAccount(ctx context.Context, id uuid.UUID, p AccountPatch) (Account, error) {
-	if p.Label == nil && p.Description == nil && p.Disabled == nil {
-		return Account{}, invalid("", "set at least one of label, description, disabled")
-	}
-	var a Account
-	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		current, err := u.AccountGet(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := checkRevision(ctx, AccountRevision(current)); err != nil {
-			return err
-		}
-		in := AccountInput{Label: current.Label, Description: current.Description}
-		if p.Label != nil {
-			in.Label = *p.Label
-		}
-		if p.Description != nil {
-			in.Description = *p.Description
-		}
-		in.normalize()
-		if err := validateStruct(m.validate, in); err != nil {
-			return err
-		}
-		now := m.now()
-		disabledAt, kind := toggle(current.DisabledAt, p.Disabled, now, AccountDisabled, AccountEnabled)
-		relabeled := in.Label != current.Label || in.Description != current.Description
-		if !relabeled && kind == 0 {
-			a = current
-			return nil
-		}
-		a, err = u.AccountUpdate(ctx, AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: disabledAt, UpdatedAt: now})
-		if err != nil {
-			return err
-		}
-		action := ActionAccountUpdate
-		if relabeled {
-			u.changed(Change{Kind: AccountUpdated, AccountID: id})
-		}
-		if kind != 0 {
-			u.changed(Change{Kind: kind, AccountID: id})
-			action = toggleAction(kind)
-		}
-		u.audited(action, id, nil, auditAccount(current), auditAccount(a))
-		return nil
-	})
-	if err != nil {
-		return Account{}, fmt.Errorf("patch account %s: %w", id, err)
-	}
-	return a, nil
-}
-
-// toggle applies a requested disabled state to the current DisabledAt: it
-// returns the new DisabledAt and the kind of change (0 for none).
-func toggle(current *time.Time, disabled *bool, now time.Time, onDisable, onEnable ChangeKind) (*time.Time, ChangeKind) {
-	switch {
-	case disabled == nil:
-		return current, 0
-	case *disabled && current == nil:
-		return &now, onDisable
-	case !*disabled && current != nil:
-		return nil, onEnable
-	default:
-		return current, 0 // already as asked: the first disable time stays
-	}
-}
 
 // KeyPatch changes some fields of a key: nil leaves a field as it is, and
 // at least one must be set.
@@ -140,12 +57,12 @@ func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p Ke
 			k = current
 			return nil
 		}
-		k, err = u.KeyUpdate(ctx, KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: name,
+		k, err = u.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: name,
 			ExpiresAt: current.ExpiresAt, DisabledAt: disabledAt, ReplacedBy: current.ReplacedBy})
 		if err != nil {
 			return err
 		}
-		action := ActionKeyUpdate
+		action := store.ActionKeyUpdate
 		if renamed {
 			u.changed(Change{Kind: KeyUpdated, AccountID: accountID, KeyID: keyID})
 		}
@@ -277,12 +194,12 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		if err := u.KeyCreate(ctx, created.Key); err != nil {
 			return err
 		}
-		previous, err := u.KeyUpdate(ctx, KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: old.Name,
+		previous, err := u.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: old.Name,
 			ExpiresAt: &oldExpiry, DisabledAt: old.DisabledAt, ReplacedBy: &created.Key.ID})
 		if err != nil {
 			return err
 		}
-		u.auditedDetails(ActionKeyRotate, accountID, &keyID, AuditDetails{
+		u.auditedDetails(store.ActionKeyRotate, accountID, &keyID, AuditDetails{
 			Before: auditKey(old), After: auditKey(previous), Created: auditKey(created.Key),
 		})
 		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: created.Key.ID})
@@ -350,14 +267,14 @@ func (m *Manager) ListAllKeys(ctx context.Context, p ListAllKeysParams) (KeyPage
 		return KeyPage{}, err
 	}
 	now := m.now()
-	q := KeyListAllParams{After: after, Limit: limit + 1}
+	var f store.KeyFilter
 	if p.ExpiresWithinDays != nil {
 		days, err := checkDays("expiresWithinDays", *p.ExpiresWithinDays)
 		if err != nil {
 			return KeyPage{}, err
 		}
 		by := now.Add(days)
-		q.ExpiresAfter, q.ExpiresBy = &now, &by
+		f.ExpiresAfter, f.ExpiresBy = &now, &by
 	}
 	if p.UnusedForDays != nil {
 		days, err := checkDays("unusedForDays", *p.UnusedForDays)
@@ -365,9 +282,9 @@ func (m *Manager) ListAllKeys(ctx context.Context, p ListAllKeysParams) (KeyPage
 			return KeyPage{}, err
 		}
 		since := now.Add(-days)
-		q.UnusedSince = &since
+		f.UnusedSince = &since
 	}
-	items, err := m.store.KeyListAll(ctx, q)
+	items, err := m.store.KeyListAll(ctx, after, limit+1, f)
 	if err != nil {
 		return KeyPage{}, fmt.Errorf("list all keys: %w", err)
 	}
@@ -381,4 +298,154 @@ func checkDays(field string, days int) (time.Duration, error) {
 		return 0, invalid(field, fmt.Sprintf("must be between 0 and %d", MaxFilterDays))
 	}
 	return time.Duration(days) * 24 * time.Hour, nil
+}
+
+// CreateKeyInput describes a new API key. Both fields are optional.
+type CreateKeyInput struct {
+	// Name says which integration uses the key; trimmed, at most 100
+	// characters (MaxKeyNameLength), one line.
+	Name string `json:"name" validate:"omitempty,max=100,singleline,visible"`
+	// ExpiresAt, when set, must lie in the future by the Manager's clock,
+	// within MinTime and MaxTime, and within the policy's MaxKeyLifetime.
+	// When nil, the policy's DefaultKeyLifetime applies (none by default).
+	ExpiresAt *time.Time `json:"expiresAt"`
+}
+
+// CreatedKey is a new key with its plaintext. The plaintext is never
+// stored and cannot be shown again: hand it to the user now.
+type CreatedKey struct {
+	Key       apikey.Key
+	Plaintext string
+}
+
+// CreateKey issues a new API key for account accountID, within the
+// policy: a *ValidationError on expiresAt (past, beyond MaxKeyLifetime, or
+// missing when a maximum lifetime is set without a default), a
+// *ConflictError when the account holds MaxKeysPerAccount unexpired keys.
+// A disabled account may be given keys; they work once it is enabled.
+func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateKeyInput) (CreatedKey, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if err := validateStruct(m.validate, in); err != nil {
+		return CreatedKey{}, err
+	}
+	now := m.now()
+	expiresAt, err := m.expiryOfNewKey("expiresAt", in.ExpiresAt, now)
+	if err != nil {
+		return CreatedKey{}, err
+	}
+	created, err := m.newKey(accountID, in.Name, now, expiresAt)
+	if err != nil {
+		return CreatedKey{}, fmt.Errorf("create key for account %s: %w", accountID, err)
+	}
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
+		if _, err := u.AccountGet(ctx, accountID); err != nil { // locks the account for the count
+			return err
+		}
+		keys, err := u.KeyList(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := m.checkKeyCount(keys, now); err != nil {
+			return err
+		}
+		if err := u.KeyCreate(ctx, created.Key); err != nil {
+			return err
+		}
+		u.audited(store.ActionKeyCreate, accountID, &created.Key.ID, nil, auditKey(created.Key))
+		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: created.Key.ID})
+		return nil
+	})
+	if err != nil {
+		return CreatedKey{}, fmt.Errorf("create key for account %s: %w", accountID, err)
+	}
+	return created, nil
+}
+
+// expiryOfNewKey is the expiry of a key created at now that asked for
+// given (nil: none), within the policy.
+func (m *Manager) expiryOfNewKey(field string, given *time.Time, now time.Time) (*time.Time, error) {
+	if given == nil {
+		return m.defaultExpiry(field, now)
+	}
+	t := given.UTC().Truncate(time.Microsecond)
+	if err := m.checkNewExpiry(field, t, now); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// newKey generates a key and its record; nothing is stored.
+func (m *Manager) newKey(accountID uuid.UUID, name string, now time.Time, expiresAt *time.Time) (CreatedKey, error) {
+	plaintext, err := apikey.Generate(m.keyPrefix)
+	if err != nil {
+		return CreatedKey{}, err
+	}
+	return CreatedKey{
+		Key: apikey.Key{
+			ID:        newID(),
+			AccountID: accountID,
+			Hash:      apikey.HashKey(plaintext),
+			Hint:      apikey.Hint(plaintext),
+			CreatedAt: now,
+			ExpiresAt: expiresAt,
+			Name:      name,
+		},
+		Plaintext: plaintext,
+	}, nil
+}
+
+// Keys lists the keys of account accountID in creation order; never their
+// plaintext, which is not stored.
+func (m *Manager) Keys(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
+	keys, err := m.store.KeyList(ctx, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list keys of account %s: %w", accountID, err)
+	}
+	return keys, nil
+}
+
+// DeleteKey deletes key keyID of account accountID; store.ErrNotFound if
+// the key belongs to another account. The key stops authenticating at once
+// in every middleware subscribed to this Manager.
+func (m *Manager) DeleteKey(ctx context.Context, accountID, keyID uuid.UUID) error {
+	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+		before, err := u.KeyGet(ctx, accountID, keyID)
+		if err != nil {
+			return err
+		}
+		if err := checkRevision(ctx, KeyRevision(before)); err != nil {
+			return err
+		}
+		if err := u.KeyDelete(ctx, accountID, keyID); err != nil {
+			return err
+		}
+		u.audited(store.ActionKeyDelete, accountID, &keyID, auditKey(before), nil)
+		u.changed(Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete key %s of account %s: %w", keyID, accountID, err)
+	}
+	return nil
+}
+
+// LookupKey loads what authenticating the key with hash h needs. It does
+// not check expiry: the caller does, with Clock, on every request.
+func (m *Manager) LookupKey(ctx context.Context, h apikey.Hash) (Credential, error) {
+	c, err := m.store.KeyByHash(ctx, h)
+	if err != nil {
+		return Credential{}, fmt.Errorf("look up key: %w", err)
+	}
+	return c, nil
+}
+
+// TouchKeys records last use of keys in one batch; times only move forward.
+func (m *Manager) TouchKeys(ctx context.Context, touches []KeyTouch) error {
+	if len(touches) == 0 {
+		return nil
+	}
+	if err := m.store.KeysTouch(ctx, touches); err != nil {
+		return fmt.Errorf("record last use of %d keys: %w", len(touches), err)
+	}
+	return nil
 }

@@ -1,17 +1,4 @@
-// Package telemetry holds the OpenTelemetry instruments that more than one
-// package of the module records into, so that their names, units and
-// attributes are declared once. It uses the metric API only; the SDK and
-// exporters are the application's choice.
-//
-// The change feed (changes received from other instances, how late they
-// arrive, failed polls) records through [Feed]: whoever starts the feed
-// creates one with the application's MeterProvider and calls
-// [Feed.ChangeReceived] and [Feed.Failed], which have the shape of the
-// feed's observer (ChangeReceived(lag), Failed(op, err)), so an adapter of
-// one line per method connects them. The instruments are documented with
-// the middleware's, in the middleware package's documentation, section
-// Metrics.
-package telemetry
+package changefeed
 
 import (
 	"context"
@@ -25,36 +12,34 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// Provider returns mp, or the global provider when mp is nil: the default
-// of every MeterProvider option of the module. The global provider records
-// nothing until the application installs one, and forwards to it when it
-// does, even for instruments created before.
-func Provider(mp metric.MeterProvider) metric.MeterProvider {
-	if mp == nil {
-		return otel.GetMeterProvider()
-	}
-	return mp
-}
+// meterName is the instrumentation scope of the feed's instruments: the
+// package's import path.
+const meterName = "github.com/seed-c7fc2061/serviceaccounts/changefeed"
 
 // feedOperations are the values of the operation attribute of
 // serviceaccounts.feed.failures; anything else is counted as "other".
 var feedOperations = []string{"poll", "listen", "prune", "other"}
 
-// Feed records what the change feed does. Its methods allocate nothing and
-// may be called from any goroutine; a nil *Feed records nothing.
-type Feed struct {
+// metrics records what the feed does into the instruments documented with
+// the middleware's (package middleware, section Metrics). Its methods
+// allocate nothing and may be called from any goroutine; a nil *metrics
+// records nothing.
+type metrics struct {
 	changes  metric.Int64Counter
 	lag      metric.Float64Histogram
 	failures metric.Int64Counter
 	opSets   [][]metric.AddOption // by index in feedOperations
 }
 
-// NewFeed creates the feed's instruments on mp (nil: the global provider)
-// under the instrumentation scope name, the import path of the feed's
-// package.
-func NewFeed(mp metric.MeterProvider, scope string) (*Feed, error) {
-	meter := Provider(mp).Meter(scope)
-	f := &Feed{}
+// newMetrics creates the feed's instruments on mp; nil means the global
+// provider, which records nothing until the application installs one and
+// forwards to it when it does, even for instruments created before.
+func newMetrics(mp metric.MeterProvider) (*metrics, error) {
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	meter := mp.Meter(meterName)
+	f := &metrics{}
 	var errs [3]error
 	f.changes, errs[0] = meter.Int64Counter("serviceaccounts.feed.changes",
 		metric.WithDescription("Changes made by other instances that this instance received from the change feed"),
@@ -67,7 +52,7 @@ func NewFeed(mp metric.MeterProvider, scope string) (*Feed, error) {
 		metric.WithDescription("Failed operations of the change feed, by operation: poll, listen, prune or other"),
 		metric.WithUnit("{failure}"))
 	if err := errors.Join(errs[:]...); err != nil {
-		return nil, fmt.Errorf("telemetry: create feed instruments: %w", err)
+		return nil, fmt.Errorf("changefeed: create instruments: %w", err)
 	}
 	for _, op := range feedOperations {
 		f.opSets = append(f.opSets, []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", op)))})
@@ -75,10 +60,10 @@ func NewFeed(mp metric.MeterProvider, scope string) (*Feed, error) {
 	return f, nil
 }
 
-// ChangeReceived counts one change made by another instance and records
+// changeReceived counts one change made by another instance and records
 // its lag: from its commit there to its being applied here. A negative lag
 // (the two clocks disagree) is recorded as 0.
-func (f *Feed) ChangeReceived(lag time.Duration) {
+func (f *metrics) changeReceived(lag time.Duration) {
 	if f == nil {
 		return
 	}
@@ -87,11 +72,11 @@ func (f *Feed) ChangeReceived(lag time.Duration) {
 	f.lag.Record(ctx, max(lag, 0).Seconds())
 }
 
-// Failed counts one failed operation of the feed: "poll", "listen",
+// failed counts one failed operation of the feed: "poll", "listen",
 // "prune", or any other name, counted as "other" so that the attribute's
 // values stay a fixed set. The error is for the feed's log, not for
 // metrics.
-func (f *Feed) Failed(op string) {
+func (f *metrics) failed(op string) {
 	if f == nil {
 		return
 	}

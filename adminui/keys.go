@@ -13,8 +13,8 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
-// The key and account lifecycle: names, disable and enable, rotation, the
-// policy's limits in the forms, and the hygiene list across accounts.
+// Keys: names, disable and enable, rotation, the policy's limits in the
+// forms, and the hygiene list across accounts.
 
 const (
 	dialogRotateKey = "rotate-key"
@@ -115,23 +115,6 @@ type renameForm struct {
 }
 
 func (f renameForm) Err(name string) string { return f.Errors[name] }
-
-func (h *handler) setAccountDisabled(disabled bool, done string) func(http.ResponseWriter, *http.Request) error {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		if _, err := readForm(w, r); err != nil {
-			return err
-		}
-		if _, err := h.m.PatchAccount(h.changeContext(r), id, serviceaccount.AccountPatch{Disabled: &disabled}); err != nil {
-			return err
-		}
-		redirect(w, r, h.base(r)+"/accounts/"+id.String(), done)
-		return nil
-	}
-}
 
 func (h *handler) setKeyDisabled(disabled bool, done string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {

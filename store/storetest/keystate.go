@@ -9,23 +9,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // keyUpdate runs KeyUpdate in a transaction of its own.
-func (f *fixture) keyUpdate(p serviceaccount.KeyUpdateParams) (apikey.Key, error) {
-	return inTx(f.ctx, f.s, func(ctx context.Context, tx serviceaccount.Tx) (apikey.Key, error) { return tx.KeyUpdate(ctx, p) })
+func (f *fixture) keyUpdate(p store.KeyUpdateParams) (apikey.Key, error) {
+	return inTx(f.ctx, f.s, func(ctx context.Context, tx store.Tx) (apikey.Key, error) { return tx.KeyUpdate(ctx, p) })
 }
 
 // keyGet runs KeyGet in a transaction of its own.
 func (f *fixture) keyGet(accountID, keyID uuid.UUID) (apikey.Key, error) {
-	return inTx(f.ctx, f.s, func(ctx context.Context, tx serviceaccount.Tx) (apikey.Key, error) {
+	return inTx(f.ctx, f.s, func(ctx context.Context, tx store.Tx) (apikey.Key, error) {
 		return tx.KeyGet(ctx, accountID, keyID)
 	})
 }
 
-func runLifecycle(t *testing.T, newStore NewStore) {
+func runKeyState(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"KeyNameDisabledAtAndReplacedByRoundTripEverywhere": func(t *testing.T, f *fixture) {
 			a := f.account("a")
@@ -43,7 +42,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 			got, err := f.keyGet(a.ID, k.ID)
 			require.NoError(t, err)
 			requireKey(t, k, got)
-			all, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{Limit: 10})
+			all, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			requireKey(t, k, all[0])
 		},
@@ -59,10 +58,10 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 		"KeyUpdateSetsEveryMutableFieldAndNothingElse": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, ptr(base.Add(time.Hour)))
-			require.NoError(t, f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{{KeyID: k.ID, UsedAt: base.Add(time.Minute)}}))
+			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: k.ID, UsedAt: base.Add(time.Minute)}}))
 			k.LastUsedAt = ptr(base.Add(time.Minute))
 			k.Name, k.ExpiresAt, k.DisabledAt, k.ReplacedBy = "renamed", ptr(base.Add(2*time.Hour)), ptr(base.Add(3*time.Minute)), ptr(newID(t))
-			got, err := f.keyUpdate(serviceaccount.KeyUpdateParams{AccountID: a.ID, KeyID: k.ID, Name: k.Name, ExpiresAt: k.ExpiresAt, DisabledAt: k.DisabledAt, ReplacedBy: k.ReplacedBy})
+			got, err := f.keyUpdate(store.KeyUpdateParams{AccountID: a.ID, KeyID: k.ID, Name: k.Name, ExpiresAt: k.ExpiresAt, DisabledAt: k.DisabledAt, ReplacedBy: k.ReplacedBy})
 			require.NoError(t, err)
 			requireKey(t, k, got)
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
@@ -74,7 +73,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 			k, _ := f.keyRecord(a.ID)
 			k.ExpiresAt, k.DisabledAt, k.ReplacedBy = ptr(base.Add(time.Hour)), ptr(base), ptr(newID(t))
 			require.NoError(t, f.w.KeyCreate(f.ctx, k))
-			got, err := f.keyUpdate(serviceaccount.KeyUpdateParams{AccountID: a.ID, KeyID: k.ID, Name: "x"})
+			got, err := f.keyUpdate(store.KeyUpdateParams{AccountID: a.ID, KeyID: k.ID, Name: "x"})
 			require.NoError(t, err)
 			require.Nil(t, got.ExpiresAt)
 			require.Nil(t, got.DisabledAt)
@@ -84,7 +83,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			k, _ := f.key(owner.ID, nil)
-			_, err := f.keyUpdate(serviceaccount.KeyUpdateParams{AccountID: intruder.ID, KeyID: k.ID, Name: "stolen", DisabledAt: ptr(base)})
+			_, err := f.keyUpdate(store.KeyUpdateParams{AccountID: intruder.ID, KeyID: k.ID, Name: "stolen", DisabledAt: ptr(base)})
 			require.ErrorIs(t, err, store.ErrNotFound)
 			_, err = f.keyGet(intruder.ID, k.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
@@ -94,11 +93,11 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 		},
 		"KeyUpdateReturnsErrNotFoundForAnUnknownKey": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			_, err := f.keyUpdate(serviceaccount.KeyUpdateParams{AccountID: a.ID, KeyID: newID(t)})
+			_, err := f.keyUpdate(store.KeyUpdateParams{AccountID: a.ID, KeyID: newID(t)})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"AccountDisabledAtIsCreatedUpdatedAndClearedAndReachesKeyByHash": func(t *testing.T, f *fixture) {
-			a := serviceaccount.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base, DisabledAt: ptr(base)}
+			a := store.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base, DisabledAt: ptr(base)}
 			require.NoError(t, f.w.AccountCreate(f.ctx, a))
 			k, _ := f.key(a.ID, nil)
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
@@ -106,7 +105,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 			requireAccount(t, a, c.Account)
 
 			a.DisabledAt, a.UpdatedAt = nil, base.Add(time.Minute)
-			got, err := f.w.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: a.Label, UpdatedAt: a.UpdatedAt})
+			got, err := f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: a.ID, Label: a.Label, UpdatedAt: a.UpdatedAt})
 			require.NoError(t, err)
 			requireAccount(t, a, got)
 			c, err = f.s.KeyByHash(f.ctx, k.Hash)
@@ -114,9 +113,9 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 			requireAccount(t, a, c.Account)
 
 			a.DisabledAt = ptr(base.Add(2 * time.Minute))
-			_, err = f.w.AccountUpdate(f.ctx, serviceaccount.AccountUpdateParams{ID: a.ID, Label: a.Label, DisabledAt: a.DisabledAt, UpdatedAt: a.UpdatedAt})
+			_, err = f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: a.ID, Label: a.Label, DisabledAt: a.DisabledAt, UpdatedAt: a.UpdatedAt})
 			require.NoError(t, err)
-			list, err := f.s.AccountList(f.ctx, serviceaccount.AccountListParams{Limit: 1})
+			list, err := f.s.AccountList(f.ctx, uuid.Nil, 1)
 			require.NoError(t, err)
 			requireAccount(t, a, list[0])
 		},
@@ -124,7 +123,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			old, _ := f.key(a.ID, ptr(base.Add(30*24*time.Hour)))
 			next, _ := f.keyRecord(a.ID)
-			rotate := func(ctx context.Context, tx serviceaccount.Tx) error {
+			rotate := func(ctx context.Context, tx store.Tx) error {
 				current, err := tx.KeyGet(ctx, a.ID, old.ID)
 				if err != nil {
 					return err
@@ -132,11 +131,11 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 				if err := tx.KeyCreate(ctx, next); err != nil {
 					return err
 				}
-				_, err = tx.KeyUpdate(ctx, serviceaccount.KeyUpdateParams{AccountID: a.ID, KeyID: old.ID, Name: current.Name,
+				_, err = tx.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: a.ID, KeyID: old.ID, Name: current.Name,
 					ExpiresAt: ptr(base.Add(time.Hour)), ReplacedBy: &next.ID})
 				return err
 			}
-			err := f.s.InTx(f.ctx, func(ctx context.Context, tx serviceaccount.Tx) error {
+			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
 				if err := rotate(ctx, tx); err != nil {
 					return err
 				}
@@ -161,7 +160,7 @@ func runLifecycle(t *testing.T, newStore NewStore) {
 func runListAllKeys(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"ListAllIsEmptyOnAnEmptyStore": func(t *testing.T, f *fixture) {
-			got, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{Limit: 10})
+			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -177,7 +176,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			var got []uuid.UUID
 			after, pages := uuid.Nil, 0
 			for {
-				page, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{After: after, Limit: 3})
+				page, err := f.s.KeyListAll(f.ctx, after, 3, store.KeyFilter{})
 				require.NoError(t, err)
 				if len(page) == 0 {
 					break
@@ -196,10 +195,10 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			k2, _ := f.key(a.ID, nil)
 			k3, _ := f.key(a.ID, nil)
 			require.NoError(t, f.w.KeyDelete(f.ctx, a.ID, k2.ID))
-			got, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{After: k2.ID, Limit: 10})
+			got, err := f.s.KeyListAll(f.ctx, k2.ID, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k3.ID}, keyIDs(got))
-			got, err = f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{After: k1.ID, Limit: 10})
+			got, err = f.s.KeyListAll(f.ctx, k1.ID, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k3.ID}, keyIDs(got))
 		},
@@ -212,7 +211,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			soon, _ := f.key(a.ID, ptr(now.Add(time.Second)))     // in the window
 			edge, _ := f.key(a.ID, ptr(now.Add(7*24*time.Hour)))  // the window's last instant
 			f.key(a.ID, ptr(now.Add(7*24*time.Hour+time.Second))) // after it
-			got, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{Limit: 10, ExpiresAfter: &now, ExpiresBy: ptr(now.Add(7 * 24 * time.Hour))})
+			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(7 * 24 * time.Hour))})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{soon.ID, edge.ID}, keyIDs(got))
 		},
@@ -226,12 +225,12 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			neverUsedNew, _ := f.keyRecord(a.ID)
 			neverUsedNew.CreatedAt = cut.Add(time.Minute)
 			require.NoError(t, f.w.KeyCreate(f.ctx, neverUsedNew))
-			require.NoError(t, f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{
+			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{
 				{KeyID: usedBefore.ID, UsedAt: cut.Add(-time.Second)},
 				{KeyID: usedAfter.ID, UsedAt: cut.Add(time.Second)},
 				{KeyID: usedAtCut.ID, UsedAt: cut},
 			}))
-			got, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{Limit: 10, UnusedSince: &cut})
+			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{UnusedSince: &cut})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{usedBefore.ID, neverUsedOld.ID}, keyIDs(got))
 		},
@@ -241,10 +240,8 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			both, _ := f.key(a.ID, ptr(now.Add(time.Hour))) // never used, created before the cut, expiring
 			used, _ := f.key(a.ID, ptr(now.Add(time.Hour))) // expiring but used recently
 			f.key(a.ID, nil)                                // unused, but never expires
-			require.NoError(t, f.s.KeysTouch(f.ctx, []serviceaccount.KeyTouch{{KeyID: used.ID, UsedAt: now}}))
-			got, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{
-				Limit: 10, ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour)), UnusedSince: ptr(now.Add(-24 * time.Hour)),
-			})
+			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: used.ID, UsedAt: now}}))
+			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour)), UnusedSince: ptr(now.Add(-24 * time.Hour))})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{both.ID}, keyIDs(got))
 		},
@@ -263,7 +260,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			var got []uuid.UUID
 			after := uuid.Nil
 			for {
-				page, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{After: after, Limit: 2, ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour))})
+				page, err := f.s.KeyListAll(f.ctx, after, 2, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour))})
 				require.NoError(t, err)
 				if len(page) == 0 {
 					break
@@ -274,15 +271,15 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			require.Equal(t, want, got)
 		},
 		"ListAllRefusesHalfAnExpiryWindow": func(t *testing.T, f *fixture) {
-			for _, p := range []serviceaccount.KeyListAllParams{{Limit: 1, ExpiresAfter: &base}, {Limit: 1, ExpiresBy: &base}} {
-				_, err := f.s.KeyListAll(f.ctx, p)
+			for _, p := range []store.KeyFilter{{ExpiresAfter: &base}, {ExpiresBy: &base}} {
+				_, err := f.s.KeyListAll(f.ctx, uuid.Nil, 1, p)
 				require.Error(t, err)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}
 		},
 		"ListAllWithANonPositiveLimitIsAnError": func(t *testing.T, f *fixture) {
 			for _, limit := range []int{0, -1} {
-				_, err := f.s.KeyListAll(f.ctx, serviceaccount.KeyListAllParams{Limit: limit})
+				_, err := f.s.KeyListAll(f.ctx, uuid.Nil, limit, store.KeyFilter{})
 				require.Error(t, err)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}

@@ -1,4 +1,4 @@
-package serviceaccount
+package store
 
 import (
 	"context"
@@ -110,4 +110,16 @@ type ChangeListenParams struct {
 	Listening func()
 	Notify    func(id int64)
 	Malformed func()
+}
+
+// ChangeSubscriber is told which cached accounts to drop: the one shape
+// in which change notices reach a cache, whether they come from the
+// Manager in this process or from the change log (package changefeed).
+// Both methods run in the notifier's goroutine and must be quick.
+type ChangeSubscriber interface {
+	// AccountChanged says that account id changed: drop what is cached of
+	// it. It is a hint to drop, never proof of a change.
+	AccountChanged(id uuid.UUID)
+	// AllChanged says that changes may have been missed: drop everything.
+	AllChanged()
 }

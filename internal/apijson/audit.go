@@ -1,0 +1,60 @@
+package apijson
+
+import (
+	"encoding/json"
+
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+)
+
+// Actor is who made a change, in an audit event.
+type Actor struct {
+	ID        string `json:"id"`
+	Address   string `json:"address"`
+	UserAgent string `json:"userAgent"`
+}
+
+// AuditEvent is the representation of one audit event.
+type AuditEvent struct {
+	ID               string          `json:"id"`
+	OccurredAt       string          `json:"occurredAt"`
+	Actor            *Actor          `json:"actor"`
+	Action           string          `json:"action"`
+	ServiceAccountID string          `json:"serviceAccountId"`
+	TargetID         *string         `json:"targetId"`
+	Details          json.RawMessage `json:"details"`
+}
+
+// NewAuditEvent represents e; details that are not valid JSON (a row
+// edited by hand) become null rather than break the page.
+func NewAuditEvent(e serviceaccount.AuditEvent) AuditEvent {
+	out := AuditEvent{
+		ID:               e.ID.String(),
+		OccurredAt:       FormatTime(e.OccurredAt),
+		Action:           string(e.Action),
+		ServiceAccountID: e.ServiceAccountID.String(),
+		Details:          e.Details,
+	}
+	if e.Actor != nil {
+		out.Actor = &Actor{ID: e.Actor.ID, Address: e.Actor.Address, UserAgent: e.Actor.UserAgent}
+	}
+	if e.TargetID != nil {
+		s := e.TargetID.String()
+		out.TargetID = &s
+	}
+	if !json.Valid(out.Details) {
+		// A store row edited by hand must not break the whole page.
+		out.Details = json.RawMessage("null")
+	}
+	return out
+}
+
+// AuditPage is the body of GET /audit-events.
+type AuditPage struct {
+	Items      []AuditEvent `json:"items"`
+	NextCursor *string      `json:"nextCursor"`
+}
+
+// NewAuditPage represents one page of events.
+func NewAuditPage(page serviceaccount.AuditEventPage) AuditPage {
+	return AuditPage{Items: each(page.Items, NewAuditEvent), NextCursor: nextCursor(page.NextCursor)}
+}
