@@ -141,6 +141,7 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.AccountRevision(a))
 	return writeJSON(w, http.StatusOK, apijson.NewAccount(a))
 }
 

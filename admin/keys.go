@@ -90,6 +90,7 @@ func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	setETag(w, serviceaccount.KeyRevision(k))
 	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(k))
 }
 
