@@ -82,9 +82,11 @@ func RedactURL(rawURL string) string {
 // misread reports an '@' after the authority: a password holding a raw
 // '/', '?' or '#' ended the authority early (redis://:12/pw@host), so the
 // URL was not read as written and its path, query or fragment still holds
-// the rest of the password.
+// the rest of the password. A unix:// socket path may hold an '@' of its
+// own; with no host before it, nothing was cut short.
 func misread(u *url.URL) bool {
-	return strings.Contains(u.Path, "@") || strings.Contains(u.RawQuery, "@") || strings.Contains(u.Fragment, "@")
+	inPath := strings.Contains(u.Path, "@") && (u.Scheme != "unix" || u.Host != "")
+	return inPath || strings.Contains(u.RawQuery, "@") || strings.Contains(u.Fragment, "@")
 }
 
 // maskPassword removes u's password from msg. A password of fewer than

@@ -27,6 +27,9 @@ func TestRedactURLMasksEveryPassword(t *testing.T) {
 		{"redis://:123/s3cret@host:6379", "redis:…"},
 		{"redis://app:12?s3cret@host:6379", "redis:…"},
 		{"rediss://app:12#s3cret@host:6379", "rediss:…"},
+		{"unix://:12/s3cret@/run/redis.sock", "unix:…"},
+		// A socket path's own '@' holds no secret.
+		{"unix:///run/redis@main.sock", "unix:///run/redis@main.sock"},
 	}
 	for _, tc := range tests {
 		got := redisrate.RedactURL(tc.in)
@@ -60,6 +63,13 @@ func TestNewFromURLMasksThePasswordInEveryError(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.want)
 		assert.NotContains(t, err.Error(), secret)
 	}
+}
+
+func TestNewFromURLTakesASocketPathWithAnAt(t *testing.T) {
+	t.Parallel()
+	l, err := redisrate.NewFromURL("unix:///run/redis@main.sock", redisrate.Config{})
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
 }
 
 func TestNewFromURLValidatesTheConfigToo(t *testing.T) {
