@@ -63,7 +63,7 @@ func (m *Middleware) lookupMiss(r *http.Request, h *apikey.Hash, key string) (e 
 		if err != nil {
 			return nil, cr, err
 		}
-		defer func() { m.unknownKeys.settle(client, e != nil && e.unknown) }()
+		defer func() { m.unknownKeys.settle(client, e != nil && !e.unknown) }()
 	}
 	ctx := r.Context()
 	if m.cache == nil {

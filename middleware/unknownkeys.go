@@ -108,11 +108,14 @@ func (u *unknownKeyLimiter) reserve(r *http.Request) (netip.Addr, error) {
 	return client, nil
 }
 
-// settle gives the reserved lookup back unless the key was unknown: the
-// bound is on unknown keys, and a known key's lookup (after the cache's
-// TTL) costs its client nothing.
-func (u *unknownKeyLimiter) settle(client netip.Addr, unknown bool) {
-	if unknown {
+// settle gives the reserved lookup back when the key turned out to exist:
+// the bound is on unknown keys, and a known key's lookup (after the
+// cache's TTL) costs its client nothing. A lookup that failed, or that the
+// client abandoned while it ran on for others, showed no such thing and
+// keeps its cost, so that neither an overloaded store nor a client
+// hanging up lifts the bound.
+func (u *unknownKeyLimiter) settle(client netip.Addr, found bool) {
+	if !found {
 		return
 	}
 	u.mu.Lock()

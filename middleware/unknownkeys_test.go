@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -160,4 +161,41 @@ func TestUnknownKeyLimitRefusesBadSettings(t *testing.T) {
 		_, err := middleware.New(middleware.Config{Manager: f.mgr, UnknownKeyLimit: l})
 		assert.ErrorContains(t, err, "UnknownKeyLimit", "%+v", l)
 	}
+}
+
+// A lookup that did not show the key to exist keeps its cost: a failing
+// store (one overloaded by a flood of unknown keys, say) and a client
+// that hangs up while its lookup runs on for the others must not lift
+// the bound.
+func TestUnknownKeyLimitChargesFailedAndAbandonedLookups(t *testing.T) {
+	t.Run("StoreFailure", func(t *testing.T) {
+		f := newFixture(t, limitUnknownKeys(2))
+		h := f.handler()
+		const client = "198.51.100.7:4000"
+		f.store.failLookups.Store(true)
+		for range 2 {
+			require.Equal(t, http.StatusServiceUnavailable, getFrom(h, client, otherKey(t)).Code)
+		}
+		requireTooManyAttempts(t, getFrom(h, client, otherKey(t)), "30")
+		assert.Equal(t, int64(2), f.store.lookups.Load(), "a client over its bound never reaches the store")
+	})
+	t.Run("ClientHangsUp", func(t *testing.T) {
+		f := newFixture(t, limitUnknownKeys(1))
+		h := f.handler()
+		const client = "198.51.100.7:4000"
+		f.store.holdLookups.Store(true)
+		ctx, cancel := context.WithCancel(t.Context())
+		r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/whoami", nil)
+		r.RemoteAddr = client
+		r.Header.Set("Authorization", "Bearer "+otherKey(t))
+		done := make(chan int)
+		go func() { done <- serve(h, r).Code }()
+		<-f.store.lookupHeld // the store has been asked
+		cancel()
+		<-done
+		f.store.holdLookups.Store(false)
+		close(f.store.release)
+		requireTooManyAttempts(t, getFrom(h, client, otherKey(t)), "60")
+		assert.Equal(t, int64(1), f.store.lookups.Load())
+	})
 }

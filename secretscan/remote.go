@@ -51,6 +51,7 @@ type RemoteKeysConfig struct {
 // (GitHub has rotated). A failed fetch keeps the keys already held.
 type RemoteKeys struct {
 	url        string
+	shownURL   string // url without user information or query, for logs and errors
 	client     *http.Client
 	clock      clockwork.Clock
 	maxAge     time.Duration
@@ -77,7 +78,7 @@ func NewRemoteKeys(cfg RemoteKeysConfig) (*RemoteKeys, error) {
 		return nil, errors.New("secretscan: MaxAge and RetryAfter must not be negative")
 	}
 	r := &RemoteKeys{
-		url: cfg.URL, client: cfg.Client, clock: cfg.Clock, log: cfg.Logger,
+		url: cfg.URL, shownURL: u.Scheme + "://" + u.Host + u.EscapedPath(), client: cfg.Client, clock: cfg.Clock, log: cfg.Logger,
 		maxAge: cfg.MaxAge, retryAfter: cfg.RetryAfter,
 	}
 	if r.client == nil {
@@ -138,7 +139,7 @@ func (r *RemoteKeys) refreshLocked(ctx context.Context, now time.Time) error {
 	if err != nil {
 		r.lastErr = err
 		r.log.WarnContext(ctx, "secret scanning: fetching public keys failed; keeping the keys held",
-			"url", r.url, "keys_held", len(r.keys), "error", err)
+			"url", r.shownURL, "keys_held", len(r.keys), "error", err)
 		return err
 	}
 	r.keys, r.fetchedAt, r.lastErr = StaticKeys(keys).(staticKeys), now, nil
@@ -153,7 +154,13 @@ func (r *RemoteKeys) fetch(ctx context.Context) ([]PublicKey, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("secretscan: fetch public keys: %w", err)
+		// net/http's *url.Error quotes the whole URL, whose query may
+		// hold a token; name the server without it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("secretscan: fetch public keys from %s: %w", r.shownURL, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -192,3 +192,23 @@ func TestACancelledReportDoesNotSpoilTheFetch(t *testing.T) {
 	require.NoError(t, secretscan.Verify(ctx, keys, body, gh.id, gh.sign(t, body)))
 	require.Equal(t, int32(1), ks.fetches.Load())
 }
+
+// A keys URL may carry credentials (an internal mirror behind basic
+// authentication); neither the log of a failed fetch nor the error that
+// reaches the handler's log shows them.
+func TestAFailedFetchNeverShowsTheURLsPassword(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	keys, err := secretscan.NewRemoteKeys(secretscan.RemoteKeysConfig{
+		URL:    "http://mirror:s3cret-pw@127.0.0.1:1/meta/public_keys/secret_scanning?token=s3cret-tok",
+		Clock:  clockwork.NewFakeClock(),
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	require.NoError(t, err)
+	err = verifies(t, keys, newSigner(t, "gh-1"))
+	require.ErrorIs(t, err, secretscan.ErrKeysUnavailable)
+	require.NotContains(t, err.Error(), "s3cret")
+	require.Contains(t, logs.String(), "fetching public keys failed")
+	require.NotContains(t, logs.String(), "s3cret")
+	require.Contains(t, logs.String(), "127.0.0.1:1", "the log still says which server failed")
+}

@@ -131,8 +131,19 @@ func maskUserInfo(s string, secrets []string) (string, []string) {
 	}
 	secret := s[colon+1 : at]
 	secrets = append(secrets, secret)
+	password := secret
 	if i := strings.LastIndex(secret, ":"); i >= 0 {
-		secrets = append(secrets, secret[i+1:]) // the password of scheme:/user:pw
+		password = secret[i+1:] // the password of scheme:/user:pw
+		secrets = append(secrets, password)
+	}
+	// A raw '/', '?' or '#' in the password ends a URL's authority early
+	// (postgres://u:5432/pw@h/db): a driver then reads the rest as the
+	// database name or a parameter and may quote it on its own, so each
+	// piece is a secret too.
+	for piece := range strings.FieldsFuncSeq(password, func(r rune) bool { return r == '/' || r == '?' || r == '#' }) {
+		if piece != password {
+			secrets = append(secrets, piece)
+		}
 	}
 	return s[:colon+1] + Mask + s[at:], secrets
 }

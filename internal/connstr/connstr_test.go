@@ -71,6 +71,13 @@ func TestHideMasksWhatADriverQuotes(t *testing.T) {
 		{"root:hunter2@tcp(h)/db", "saw hunter2"},
 		{"postgres:/u:hunter2@h/db", "saw hunter2"},
 		{"redis://:hunter2@h:6379", "saw hunter2"},
+		// A raw '/', '?' or '#' in the password ends a URL's authority: a
+		// driver reads the rest as the database name (pgx quotes it) or a
+		// parameter.
+		{"postgres://u:5432/hunter2@h/db", "failed to connect to `user=u database=hunter2@h/db`"},
+		{"postgres://u:/hunter2@h/db", "database \"hunter2@h/db\" does not exist"},
+		{"postgres://u:5432?hunter2@h/db", "unrecognized configuration parameter \"hunter2@h/db\""},
+		{"redis://:6379#hunter2@h", "saw hunter2@h"},
 	} {
 		got := connstr.Hide(tc.msg, tc.conn)
 		require.Contains(t, got, connstr.Mask, tc.conn)

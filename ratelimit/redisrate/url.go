@@ -29,6 +29,11 @@ func NewFromURL(rawURL string, cfg Config) (*Limiter, error) {
 	default:
 		return nil, fmt.Errorf("redisrate: Redis URL %s: the scheme must be redis, rediss or unix", RedactURL(rawURL))
 	}
+	if misread(u) {
+		// go-redis would connect somewhere else, or quote the rest of the
+		// password in its error as a database, an option or a path.
+		return nil, fmt.Errorf("redisrate: Redis URL %s does not parse as written: an '@' follows the host; percent-encode '/', '?' and '#' in the password", RedactURL(rawURL))
+	}
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		// Not wrapped: go-redis's message is rewritten without the password.
@@ -54,7 +59,7 @@ func RedactURL(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	// An opaque URL ("user:pass@host", no "//") keeps its secret where
 	// Redacted does not look.
-	if err != nil || u.Scheme == "" || u.Opaque != "" {
+	if err != nil || u.Scheme == "" || u.Opaque != "" || misread(u) {
 		scheme, _, found := strings.Cut(rawURL, ":")
 		if !found || strings.ContainsAny(scheme, "/@ ") {
 			return "…"
@@ -72,6 +77,16 @@ func RedactURL(rawURL string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// misread reports an '@' after the authority: a password holding a raw
+// '/', '?' or '#' ended the authority early (redis://:12/pw@host), so the
+// URL was not read as written and its path, query or fragment still holds
+// the rest of the password. A unix:// socket path may hold an '@' of its
+// own; with no host before it, nothing was cut short.
+func misread(u *url.URL) bool {
+	inPath := strings.Contains(u.Path, "@") && (u.Scheme != "unix" || u.Host != "")
+	return inPath || strings.Contains(u.RawQuery, "@") || strings.Contains(u.Fragment, "@")
 }
 
 // maskPassword removes u's password from msg. A password of fewer than

@@ -22,6 +22,14 @@ func TestRedactURLMasksEveryPassword(t *testing.T) {
 		{"redis://app:s3%zzcret@host/0", "redis:…"},
 		{"app:s3cret@host", "app:…"},
 		{"s3cret@host/a:b", "…"},
+		// A raw '/', '?' or '#' in the password ends the authority early:
+		// what follows it, '@' included, is still the password.
+		{"redis://:123/s3cret@host:6379", "redis:…"},
+		{"redis://app:12?s3cret@host:6379", "redis:…"},
+		{"rediss://app:12#s3cret@host:6379", "rediss:…"},
+		{"unix://:12/s3cret@/run/redis.sock", "unix:…"},
+		// A socket path's own '@' holds no secret.
+		{"unix:///run/redis@main.sock", "unix:///run/redis@main.sock"},
 	}
 	for _, tc := range tests {
 		got := redisrate.RedactURL(tc.in)
@@ -42,6 +50,12 @@ func TestNewFromURLMasksThePasswordInEveryError(t *testing.T) {
 		{"redis://app:" + secret + "@host/0?password=" + secret, "unexpected option"},
 		{"redis://app:" + secret + "@host/0/1", "invalid URL path"},
 		{"unix://app:" + secret + "@", "empty unix socket path"},
+		// A raw '/', '?' or '#' in the password: go-redis would read the
+		// rest as the database, an option or nothing at all.
+		{"redis://app:123/" + secret + "@host:6379/0", "percent-encode"},
+		{"redis://:123/" + secret + "@host:6379", "percent-encode"},
+		{"redis://app:12?" + secret + "@host:6379", "percent-encode"},
+		{"redis://app:12#" + secret + "@host:6379", "percent-encode"},
 	}
 	for _, tc := range tests {
 		_, err := redisrate.NewFromURL(tc.url, redisrate.Config{})
@@ -49,6 +63,13 @@ func TestNewFromURLMasksThePasswordInEveryError(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.want)
 		assert.NotContains(t, err.Error(), secret)
 	}
+}
+
+func TestNewFromURLTakesASocketPathWithAnAt(t *testing.T) {
+	t.Parallel()
+	l, err := redisrate.NewFromURL("unix:///run/redis@main.sock", redisrate.Config{})
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
 }
 
 func TestNewFromURLValidatesTheConfigToo(t *testing.T) {

@@ -191,6 +191,9 @@ func TestOpenDBErrorsNeverHoldThePassword(t *testing.T) {
 		"postgres:///u:hunter2@127.0.0.1:1/db?connect_timeout=5", // pgx quotes the database name
 		"postgres://u:hunter2@127.0.0.1:1/db?sslmode=disable&connect_timeout=5",
 		"mysql://u:hunter2@127.0.0.1:1/db",
+		// A raw '/' in the password (user 127.0.0.1, password 1/hunter2):
+		// pgx reads host 127.0.0.1:1 and database hunter2@h/db, and quotes it.
+		"postgres://127.0.0.1:1/hunter2@h/db?connect_timeout=5",
 	} {
 		_, err := sqlstore.OpenDB(t.Context(), conn)
 		require.Error(t, err, conn)
