@@ -78,6 +78,7 @@ func (m *Middleware) onChange(c serviceaccount.Change) {
 		return // a new account has no keys yet: nothing cached can depend on it
 	}
 	m.invalid.account(c.AccountID)
+	m.dropOutdated()
 }
 
 // feedSubscriber hands the changes a changefeed.Feed reads from the shared
@@ -86,5 +87,12 @@ type feedSubscriber struct{ m *Middleware }
 
 var _ changefeed.Subscriber = feedSubscriber{}
 
-func (s feedSubscriber) AccountChanged(id uuid.UUID) { s.m.invalid.account(id) }
-func (s feedSubscriber) AllChanged()                 { s.m.invalid.everything() }
+func (s feedSubscriber) AccountChanged(id uuid.UUID) {
+	s.m.invalid.account(id)
+	s.m.dropOutdated()
+}
+
+func (s feedSubscriber) AllChanged() {
+	s.m.invalid.everything()
+	s.m.dropOutdated()
+}
