@@ -96,7 +96,7 @@ func TestTheKeyShapeIsCheckedBeforeHashing(t *testing.T) {
 	h := mw.Authenticate(okHandler)
 	require.Equal(t, http.StatusOK, serveKey(h, "Authorization", "Bearer "+key.Plaintext).Code)
 	<-st.deadline
-	id, _ := mw.keyHashes(key.Plaintext)
+	id := mw.cacheID(key.Plaintext)
 	valid, ok := mw.cache.GetIfPresent(id)
 	require.True(t, ok)
 
@@ -111,7 +111,7 @@ func TestTheKeyShapeIsCheckedBeforeHashing(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Planted: were the junk hashed, the cache would answer for it.
-			junkID, _ := mw.keyHashes(junk)
+			junkID := mw.cacheID(junk)
 			mw.cache.Set(junkID, valid)
 			for _, header := range []string{"Authorization", "X-Api-Key"} {
 				value := junk

@@ -30,13 +30,13 @@ const maxSharedAttempts = 3
 // format (apikey.Parse: alphabet, checksum) is checked only on a miss,
 // before any store work: a hit proves the format already, since only
 // well-formed keys are ever cached. Junk of the right shape therefore
-// costs two seeded hashes, a cache miss and a Parse, and never reaches the
+// costs a seeded hash, a cache miss and a Parse, and never reaches the
 // store nor the cache.
 func (m *Middleware) lookup(ctx context.Context, key string) (*entry, cacheResult, reading, error) {
-	var id, check uint64
+	var id uint64
 	if m.cache != nil {
-		id, check = m.keyHashes(key)
-		if e, ok := m.cache.GetIfPresent(id); ok && e.confirms(key, check) {
+		id = m.cacheID(key)
+		if e, ok := m.cache.GetIfPresent(id); ok && e.confirms(key) {
 			if e.unknown {
 				// A refused key needs only the entry's age.
 				if at := (reading{mono: m.sinceEpoch()}); m.fresh(e, at.age(e)) {
@@ -48,12 +48,12 @@ func (m *Middleware) lookup(ctx context.Context, key string) (*entry, cacheResul
 		}
 	}
 	at := m.fullReading()
-	e, cr, err := m.lookupMiss(ctx, key, id, check)
+	e, cr, err := m.lookupMiss(ctx, key, id)
 	return e, cr, at, err
 }
 
 // lookupMiss is lookup without a fresh cached entry.
-func (m *Middleware) lookupMiss(ctx context.Context, key string, id, check uint64) (*entry, cacheResult, error) {
+func (m *Middleware) lookupMiss(ctx context.Context, key string, id uint64) (*entry, cacheResult, error) {
 	cr := cacheMiss
 	if m.cache == nil {
 		cr = cacheNone
@@ -68,7 +68,7 @@ func (m *Middleware) lookupMiss(ctx context.Context, key string, id, check uint6
 		e, err := m.load(ctx, h)
 		return e, cr, err
 	}
-	e, err := m.lookupShared(ctx, h, cachedKey{key: key, id: id, check: check})
+	e, err := m.lookupShared(ctx, h, cachedKey{key: key, id: id})
 	return e, cr, err
 }
 
@@ -129,7 +129,7 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash, ck cachedKey
 	// A request that missed the cache just before the previous lookup of
 	// this key stored its result starts a new flight; it finds that result
 	// here instead of looking the key up again.
-	if e, ok := m.cache.GetIfPresent(ck.id); ok && e.confirms(ck.key, ck.check) && m.fresh(e, reading{mono: m.sinceEpoch()}.age(e)) {
+	if e, ok := m.cache.GetIfPresent(ck.id); ok && e.confirms(ck.key) && m.fresh(e, reading{mono: m.sinceEpoch()}.age(e)) {
 		return e, nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lookupTimeout)
@@ -138,7 +138,6 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash, ck cachedKey
 	if err != nil {
 		return nil, err
 	}
-	e.check = ck.check
 	if !e.unknown {
 		e.held.Store(newHeldKey(ck.key))
 	}
@@ -154,10 +153,10 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash, ck cachedKey
 	return e, nil
 }
 
-// cachedKey is a presented key with its seeded hashes (see keyHashes).
+// cachedKey is a presented key with its cache id (see cacheID).
 type cachedKey struct {
-	key       string
-	id, check uint64
+	key string
+	id  uint64
 }
 
 // load asks the store. Not found becomes a negative entry; any other error

@@ -102,10 +102,9 @@ type Middleware struct {
 	keyPrefix string
 	keyLen    int // the length of every key with keyPrefix
 	// cache finds entries by the seeded hash of the presented key (see
-	// keyHashes): nil with DisableCache.
+	// cacheID): nil with DisableCache.
 	cache         *otter.Cache[uint64, *entry]
 	seed          maphash.Seed
-	checkSeed     maphash.Seed
 	cacheTTL      time.Duration
 	sweepInterval time.Duration
 	// swept, when set (by tests), is called after every timed sweep.
@@ -192,7 +191,6 @@ func New(cfg Config) (*Middleware, error) {
 		cacheTTL:       cfg.CacheTTL,
 		sweepInterval:  sweepInterval(cfg.CacheTTL),
 		seed:           maphash.MakeSeed(),
-		checkSeed:      maphash.MakeSeed(),
 		swept:          cfg.swept,
 		lookupTimeout:  cfg.LookupTimeout,
 		sharedAttempts: maxSharedAttempts,
