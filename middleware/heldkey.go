@@ -82,13 +82,15 @@ func constantTimeEqual(a, b string) bool {
 		return false
 	}
 	x, y := bytesOf(a), bytesOf(b)
+	n := len(x)
+	y = y[:n]
 	var acc uint64
-	if n := len(x); n >= 8 {
+	if n >= 8 {
 		// Whole words, the last one overlapping the one before when the
 		// length is not a multiple of 8: a byte compared twice changes
 		// nothing.
 		for i := 0; i < n-8; i += 8 {
-			acc |= binary.LittleEndian.Uint64(x[i:]) ^ binary.LittleEndian.Uint64(y[i:])
+			acc |= binary.LittleEndian.Uint64(x[i:i+8]) ^ binary.LittleEndian.Uint64(y[i:i+8])
 		}
 		acc |= binary.LittleEndian.Uint64(x[n-8:]) ^ binary.LittleEndian.Uint64(y[n-8:])
 	} else {
