@@ -27,6 +27,7 @@ type config struct {
 	maxKeys        int
 	maxKeyLifetime time.Duration
 	auditRetention time.Duration
+	gcPercent      int
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -57,6 +58,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.auditRetention, "audit-retention", 0, "how long audit events are kept, pruned hourly (0 keeps them forever)")
 	fs.DurationVar(&cfg.pollInterval, "poll-interval", changefeed.DefaultPollInterval, "how often the change log is read for changes made by other instances sharing the database")
 	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
+	fs.IntVar(&cfg.gcPercent, "gc-percent", defaultGCPercent, "garbage-collection target, as GOGC (Go's default is 100; a server with a small live heap spends less CPU at 400); ignored when the GOGC or GOMEMLIMIT environment variable is set")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, errUsage
@@ -112,6 +114,9 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if 10*cfg.pollInterval > changefeed.DefaultRetention {
 		return fmt.Errorf("-poll-interval %s: must be at most a tenth of the change log's retention (%s)", cfg.pollInterval, changefeed.DefaultRetention)
+	}
+	if cfg.gcPercent <= 0 {
+		return fmt.Errorf("-gc-percent %d: must be positive (set GOGC=off in the environment to turn the collector off)", cfg.gcPercent)
 	}
 	if cfg.db == "" {
 		return errors.New("-db: must not be empty (use memory: for an in-memory store)")

@@ -86,5 +86,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	applyGCTarget(cfg.gcPercent, getenv)
 	return serve(ctx, cfg, stdout, stderr)
 }
