@@ -157,3 +157,24 @@ type statusWriter struct {
 func (w *statusWriter) Header() http.Header         { return w.header }
 func (w *statusWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *statusWriter) WriteHeader(status int)      { w.status = status }
+
+// Protect counts its authentications and decisions as Authenticate and
+// Require count theirs.
+func TestProtectCountsAsAuthenticateAndRequire(t *testing.T) {
+	mr, configure := withMetrics(t)
+	f := newFixture(t, configure)
+	h := f.protected()
+
+	require.Equal(t, http.StatusOK, get(h, "/studies/tekenradar/responses?surveyKey=s1", f.key).Code)
+	require.Equal(t, http.StatusOK, get(h, "/studies/tekenradar/responses?surveyKey=s2", f.key).Code)
+	require.Equal(t, http.StatusForbidden, get(h, "/studies/tekenradar/responses?surveyKey=s3", f.key).Code)
+	require.Equal(t, http.StatusBadRequest, get(h, "/studies/tekenradar/responses?surveyKey=s1;x=1", f.key).Code)
+	require.Equal(t, http.StatusUnauthorized, get(h, "/studies/tekenradar/responses?surveyKey=s1", "").Code)
+
+	require.Equal(t, map[string]int64{"code=ok": 4, "code=no_credentials": 1},
+		nonZero(mr.sums("serviceaccounts.authentications")))
+	require.Equal(t, map[string]int64{"code=ok": 2, "code=forbidden": 1, "code=malformed_query": 1},
+		nonZero(mr.sums("serviceaccounts.authorizations")))
+	require.Equal(t, map[string]int64{"result=hit": 3, "result=miss": 1},
+		nonZero(mr.sums("serviceaccounts.cache.lookups")))
+}
