@@ -97,7 +97,8 @@ func TestTheKeyShapeIsCheckedBeforeHashing(t *testing.T) {
 	h := mw.Authenticate(okHandler)
 	require.Equal(t, http.StatusOK, serveKey(h, "Authorization", "Bearer "+key.Plaintext).Code)
 	<-st.deadline
-	valid, ok := mw.cache.GetIfPresent(apikey.HashKey(key.Plaintext))
+	id := mw.cacheID(key.Plaintext)
+	valid, ok := mw.cache.GetIfPresent(id)
 	require.True(t, ok)
 
 	body := key.Plaintext[len("sa_"):]
@@ -111,7 +112,8 @@ func TestTheKeyShapeIsCheckedBeforeHashing(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			// Planted: were the junk hashed, the cache would answer for it.
-			mw.cache.Set(apikey.HashKey(junk), valid)
+			junkID := mw.cacheID(junk)
+			mw.cache.Set(junkID, valid)
 			for _, header := range []string{"Authorization", "X-Api-Key"} {
 				value := junk
 				if header == "Authorization" {

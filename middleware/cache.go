@@ -14,23 +14,30 @@ import (
 // out older than a change it must see; after that it looks up on its own.
 const maxSharedAttempts = 3
 
-// lookup returns the entry for key, whose hash is h: from the cache when an
-// entry exists that is younger than the TTL and that no change has
-// outdated, otherwise from the store through one lookup shared by all
-// requests missing the same key. A store error is returned, never cached.
-// It also returns the one clock reading that judges the TTL, the key's
-// expiry and its use (monotonic alone for a cached refusal, which needs
-// only its age, and for a key that never expires: see readClock).
+// lookup returns the entry for key: from the cache when an entry exists
+// that is younger than the TTL and that no change has outdated, otherwise
+// from the store through one lookup shared by all requests missing the
+// same key. A store error is returned, never cached. It also returns the
+// one clock reading that judges the TTL, the key's expiry and its use
+// (monotonic alone for a cached refusal, which needs only its age, and for
+// a key that never expires: see readClock).
 //
-// Authenticate has checked the key's length and prefix before hashing it.
-// The rest of its format (apikey.Parse: alphabet, checksum) is checked
-// only on a miss, before any store work: a hit proves the format already,
-// since only well-formed keys are ever looked up, and SHA-256 is preimage
-// resistant. Junk of the right shape therefore costs a hash of a few dozen
-// bytes, a cache miss and a Parse, and never reaches the store.
-func (m *Middleware) lookup(r *http.Request, h *apikey.Hash, key string) (*entry, cacheResult, reading, error) {
+// The cache finds an entry by a per-process seeded hash of the key and
+// confirms it against the key itself in constant time (entry.confirms), so
+// a hit costs no SHA-256: the key is hashed with SHA-256 only on a miss,
+// to ask the store, which holds only hashes.
+//
+// Authenticate has checked the key's length and prefix. The rest of its
+// format (apikey.Parse: alphabet, checksum) is checked only on a miss,
+// before any store work: a hit proves the format already, since only
+// well-formed keys are ever cached. Junk of the right shape therefore
+// costs a seeded hash, a cache miss and a Parse, and never reaches the
+// store nor the cache.
+func (m *Middleware) lookup(r *http.Request, key string) (*entry, cacheResult, reading, error) {
+	var id uint64
 	if m.cache != nil {
-		if e, ok := m.cache.GetIfPresent(*h); ok {
+		id = m.cacheID(key)
+		if e, ok := m.cache.GetIfPresent(id); ok && e.confirms(key) {
 			if e.unknown {
 				// A refused key needs only the entry's age.
 				if at := (reading{mono: m.sinceEpoch()}); m.fresh(e, at.age(e)) {
@@ -42,7 +49,7 @@ func (m *Middleware) lookup(r *http.Request, h *apikey.Hash, key string) (*entry
 		}
 	}
 	at := m.fullReading()
-	e, cr, err := m.lookupMiss(r, h, key)
+	e, cr, err := m.lookupMiss(r, key, id)
 	return e, cr, at, err
 }
 
@@ -50,7 +57,7 @@ func (m *Middleware) lookup(r *http.Request, h *apikey.Hash, key string) (*entry
 // Config.UnknownKeyLimit, the store is asked only when the client has
 // lookups of unknown keys left (see unknownKeyLimiter); only this path
 // consults it, never a cached key.
-func (m *Middleware) lookupMiss(r *http.Request, h *apikey.Hash, key string) (e *entry, cr cacheResult, err error) {
+func (m *Middleware) lookupMiss(r *http.Request, key string, id uint64) (e *entry, cr cacheResult, err error) {
 	cr = cacheMiss
 	if m.cache == nil {
 		cr = cacheNone
@@ -66,13 +73,14 @@ func (m *Middleware) lookupMiss(r *http.Request, h *apikey.Hash, key string) (e 
 		defer func() { m.unknownKeys.settle(client, e != nil && !e.unknown) }()
 	}
 	ctx := r.Context()
+	h := apikey.HashKey(key)
 	if m.cache == nil {
 		ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)
 		defer cancel()
-		e, err := m.load(ctx, *h)
+		e, err := m.load(ctx, h)
 		return e, cr, err
 	}
-	e, err = m.lookupShared(ctx, *h)
+	e, err = m.lookupShared(ctx, h, cachedKey{key: key, id: id})
 	return e, cr, err
 }
 
@@ -92,7 +100,7 @@ func (m *Middleware) fresh(e *entry, age time.Duration) bool {
 
 // lookupShared is the miss path, kept out of lookup so that the hot path
 // does not pay for the closure and the flight key.
-func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash) (*entry, error) {
+func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash, ck cachedKey) (*entry, error) {
 	// Every change announced before this point must be seen: a lookup
 	// that began after it has, and so has one whose account no change
 	// has outdated since it began.
@@ -100,7 +108,7 @@ func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash) (*entry, e
 	flightKey := string(h[:])
 	for range m.sharedAttempts {
 		ch := m.flights.DoChan(flightKey, func() (any, error) {
-			return m.loadShared(ctx, h)
+			return m.loadShared(ctx, h, ck)
 		})
 		select {
 		case res := <-ch:
@@ -129,11 +137,11 @@ func (m *Middleware) lookupShared(ctx context.Context, h apikey.Hash) (*entry, e
 // loadShared runs once per key for all waiting requests. It keeps running
 // when the request that started it goes away (the others still wait for
 // it), bounded by LookupTimeout instead.
-func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, error) {
+func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash, ck cachedKey) (*entry, error) {
 	// A request that missed the cache just before the previous lookup of
 	// this key stored its result starts a new flight; it finds that result
 	// here instead of looking the key up again.
-	if e, ok := m.cache.GetIfPresent(h); ok && m.fresh(e, reading{mono: m.sinceEpoch()}.age(e)) {
+	if e, ok := m.cache.GetIfPresent(ck.id); ok && e.confirms(ck.key) && m.fresh(e, reading{mono: m.sinceEpoch()}.age(e)) {
 		return e, nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lookupTimeout)
@@ -142,8 +150,25 @@ func (m *Middleware) loadShared(ctx context.Context, h apikey.Hash) (*entry, err
 	if err != nil {
 		return nil, err
 	}
-	m.cache.Set(h, e)
+	if !e.unknown {
+		e.held.Store(newHeldKey(ck.key))
+	}
+	m.cache.Set(ck.id, e)
+	// A change announced while the lookup ran outdates the entry. The
+	// change's removal (dropOutdated) may have passed before the entry was
+	// stored: the entry, and its key, must not wait for the sweeper. The
+	// change raises its stripe before it removes, so either that removal
+	// sees the entry or this check sees the change.
+	if !m.invalid.current(e.generation, e.stripe) {
+		m.remove(ck.id, e)
+	}
 	return e, nil
+}
+
+// cachedKey is a presented key with its cache id (see cacheID).
+type cachedKey struct {
+	key string
+	id  uint64
 }
 
 // load asks the store. Not found becomes a negative entry; any other error

@@ -99,5 +99,15 @@ type cacheSubscriber struct{ m *Middleware }
 
 var _ store.ChangeSubscriber = cacheSubscriber{}
 
-func (s cacheSubscriber) AccountChanged(id uuid.UUID) { s.m.invalid.account(id) }
-func (s cacheSubscriber) AllChanged()                 { s.m.invalid.everything() }
+// Both drop the outdated entries at once, after the invalidation stripes
+// are raised, so that a deleted or disabled key's plaintext leaves memory
+// with the change, not when its TTL passes.
+func (s cacheSubscriber) AccountChanged(id uuid.UUID) {
+	s.m.invalid.account(id)
+	s.m.dropOutdated()
+}
+
+func (s cacheSubscriber) AllChanged() {
+	s.m.invalid.everything()
+	s.m.dropOutdated()
+}

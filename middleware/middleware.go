@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -97,6 +98,9 @@ type Config struct {
 	// otel.GetMeterProvider(), which records nothing until the
 	// application installs one.
 	MeterProvider metric.MeterProvider
+
+	// swept is called after every timed sweep of the cache: a test hook.
+	swept func()
 }
 
 // Middleware authenticates API keys and carries what Require needs. Build
@@ -104,14 +108,20 @@ type Config struct {
 // shutdown, after the HTTP server has stopped, so the last uses are
 // written.
 type Middleware struct {
-	mgr           *serviceaccount.Manager
-	clock         clockwork.Clock
-	realClock     bool      // clock is clockwork's real clock: see sinceEpoch
-	epoch         time.Time // a reading of clock at New, which reading.mono counts from
-	keyPrefix     string
-	keyLen        int                               // the length of every key with keyPrefix
-	cache         *otter.Cache[apikey.Hash, *entry] // nil: DisableCache
+	mgr       *serviceaccount.Manager
+	clock     clockwork.Clock
+	realClock bool      // clock is clockwork's real clock: see sinceEpoch
+	epoch     time.Time // a reading of clock at New, which reading.mono counts from
+	keyPrefix string
+	keyLen    int // the length of every key with keyPrefix
+	// cache finds entries by the seeded hash of the presented key (see
+	// cacheID): nil with DisableCache.
+	cache         *otter.Cache[uint64, *entry]
+	seed          maphash.Seed
 	cacheTTL      time.Duration
+	sweepInterval time.Duration
+	// swept, when set (by tests), is called after every timed sweep.
+	swept         func()
 	flights       singleflight.Group
 	lookupTimeout time.Duration
 	// sharedAttempts is maxSharedAttempts; a field so that a test can
@@ -142,6 +152,7 @@ type Middleware struct {
 	unsubscribeFeed func()
 	stop            chan struct{}
 	stopped         chan struct{}
+	sweeperStopped  chan struct{}
 	closeOnce       sync.Once
 	closeErr        error
 }
@@ -193,6 +204,9 @@ func New(cfg Config) (*Middleware, error) {
 		keyPrefix:      cfg.Manager.KeyPrefix(),
 		keyLen:         len(sample),
 		cacheTTL:       cfg.CacheTTL,
+		sweepInterval:  sweepInterval(cfg.CacheTTL),
+		seed:           maphash.MakeSeed(),
+		swept:          cfg.swept,
 		lookupTimeout:  cfg.LookupTimeout,
 		sharedAttempts: maxSharedAttempts,
 		maxBodyBytes:   cfg.MaxBodyBytes,
@@ -200,18 +214,23 @@ func New(cfg Config) (*Middleware, error) {
 		log:            cfg.Logger,
 		stop:           make(chan struct{}),
 		stopped:        make(chan struct{}),
+		sweeperStopped: make(chan struct{}),
 	}
 	if cfg.UnknownKeyLimit.Lookups > 0 {
 		m.unknownKeys = newUnknownKeyLimiter(cfg.UnknownKeyLimit, cfg.ClientAddr, m.clock)
 	}
 	if !cfg.DisableCache {
-		c, err := otter.New(&otter.Options[apikey.Hash, *entry]{
+		c, err := otter.New(&otter.Options[uint64, *entry]{
 			MaximumSize: cfg.CacheSize,
 			// The TTL is checked by fresh, against the clock reading the
 			// request takes anyway for expiry: a cache with its own expiry
 			// reads the clock again on every hit. So the cache has no
-			// expiry, and its clock is never read.
+			// expiry, and its clock is never read; the sweeper removes
+			// what the TTL outdates (see sweep).
 			Clock: stoppedClock{},
+			// Whatever removes an entry (the sweeper, an invalidation, the
+			// size bound, a replacement, Close), its key leaves with it.
+			OnAtomicDeletion: func(d otter.DeletionEvent[uint64, *entry]) { d.Value.forget() },
 		})
 		if err != nil {
 			mt.close()
@@ -227,6 +246,11 @@ func New(cfg Config) (*Middleware, error) {
 	// clock right after New cannot miss the first flush.
 	ticker := m.clock.NewTicker(cfg.FlushInterval)
 	go m.flushEvery(ticker, cfg.FlushInterval)
+	if m.cache != nil {
+		go m.sweepEvery(m.clock.NewTimer(m.sweepInterval))
+	} else {
+		close(m.sweeperStopped)
+	}
 	return m, nil
 }
 
@@ -298,8 +322,8 @@ func (m *Middleware) authenticate(r *http.Request) (*entry, reading, cacheResult
 	}
 	// One clock reading serves the cache's TTL, the key's expiry and the
 	// use record (lookup reads it); a cached refusal needs only its age.
-	h := apikey.HashKey(key)
-	e, cr, at, err := m.lookup(r, &h, key)
+	// The key is hashed with SHA-256 only on a cache miss.
+	e, cr, at, err := m.lookup(r, key)
 	if err != nil {
 		if err == ErrMalformedKey || errors.Is(err, ErrTooManyAttempts) {
 			return nil, at, cr, err
@@ -401,11 +425,16 @@ func (m *Middleware) Close(ctx context.Context) error {
 				m.unsubscribeFeed()
 			}
 			if m.cache != nil {
+				// No request is served any more: the keys leave memory.
+				m.cache.InvalidateAll()
 				m.cache.StopAllGoroutines()
 			}
 			m.metrics.close()
 		}()
 		close(m.stop)
+		// A sweep is bounded work in memory, never a store call: no
+		// need to stop waiting for it when ctx ends.
+		<-m.sweeperStopped
 		select {
 		case <-m.stopped:
 		case <-ctx.Done():

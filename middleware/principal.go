@@ -105,6 +105,10 @@ type entry struct {
 	loadedMono  time.Duration
 	loadedMicro int64
 	unknown     bool // a negative entry
+	// held is the key a cached positive entry was looked up for, which
+	// confirms its hits (see confirms); nil once the entry has left the
+	// cache (forget), and always for negative and uncached entries.
+	held atomic.Pointer[heldKey]
 	// keyDisabled and accountDisabled refuse the key while they hold; a
 	// change through the Manager drops the entry, so enabling takes
 	// effect on the next request too.

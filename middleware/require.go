@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
@@ -143,25 +144,34 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		WriteProblem(w, r, ErrNotAuthenticated)
 		return
 	}
+	if err := rq.authorize(e, mono, r); err != nil {
+		e.mw.refuse(w, r, err)
+		return
+	}
+	e.mw.metrics.authorized(nil)
+	next.ServeHTTP(w, r)
+}
+
+// authorize decides whether e's principal may make request r: nil, or why
+// not (a malformed query, an ambiguous header, an unreadable body, or a
+// *ForbiddenError). mono is the clock reading that judged the key.
+func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) error {
 	var queryBuf [attrBufSize]string
 	var query []string
 	if len(rq.queryNames) > 0 {
 		var err error
 		if query, err = rq.readQuery(r, e.mw.smallQueryLimit(mono), queryBuf[:]); err != nil {
-			e.mw.refuse(w, r, err)
-			return
+			return err
 		}
 	}
 	if err := rq.unambiguousHeaders(r); err != nil {
-		e.mw.refuse(w, r, err)
-		return
+		return err
 	}
 	var body []byte
 	if rq.needsBody {
 		var err error
 		if body, err = readBody(r, e.mw.maxBodyBytes); err != nil {
-			e.mw.refuse(w, r, err)
-			return
+			return err
 		}
 	}
 	key, ok := rq.resourceKey.value(r, body, query)
@@ -173,11 +183,9 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		}
 	}
 	if ok && e.principal.Permissions.Allows(rq.resourceType, key, rq.action, attrs) {
-		e.mw.metrics.authorized(nil)
-		next.ServeHTTP(w, r)
-		return
+		return nil
 	}
-	e.mw.refuse(w, r, rq.forbidden(e, key, attrs))
+	return rq.forbidden(e, key, attrs)
 }
 
 // refuse answers a request Require refused, and counts the refusal.

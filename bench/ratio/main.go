@@ -58,9 +58,14 @@ var targets = []target{
 // their own: FloorWithPermission against FloorWithContext is what the
 // route's permission check costs when written by hand with nothing else
 // (see its doc comment), and Warm against it is the price of the rest.
+// ProtectWarm is Warm through the copy-free API (Middleware.Protect),
+// against the floors and against Warm itself.
 var references = [][2]string{
 	{"FloorWithPermission", "FloorWithContext"},
 	{"AuthenticateWarm", "FloorWithPermission"},
+	{"ProtectWarm", "Floor"},
+	{"ProtectWarm", "FloorWithContext"},
+	{"ProtectWarm", "AuthenticateWarm"},
 }
 
 // result is one benchmark's figures in one round.

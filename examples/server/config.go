@@ -35,6 +35,8 @@ type config struct {
 	// unknownKeyLookups is -unknown-key-limit: the store lookups of
 	// unknown keys one client may cause per minute (0: no bound).
 	unknownKeyLookups int
+	// gcPercent is -gc-percent: the GC target unless GOGC or GOMEMLIMIT is set.
+	gcPercent int
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -67,6 +69,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "`CIDR,…` of the reverse proxies in front: from them, the client address is read from X-Forwarded-For (from the right, skipping these ranges); used by the admin throttle and -unknown-key-limit")
 	fs.IntVar(&cfg.unknownKeyLookups, "unknown-key-limit", 0, "store lookups of unknown API keys one client address may cause per minute; beyond it, 429 with Retry-After (0: no bound)")
 	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
+	fs.IntVar(&cfg.gcPercent, "gc-percent", defaultGCPercent, "garbage-collection target, as GOGC (Go's default is 100; a server with a small live heap spends less CPU at 400); ignored when the GOGC or GOMEMLIMIT environment variable is set")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, errUsage
@@ -137,6 +140,9 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if cfg.unknownKeyLookups < 0 {
 		return fmt.Errorf("-unknown-key-limit %d: must be 0 (no bound) or positive", cfg.unknownKeyLookups)
+	}
+	if cfg.gcPercent <= 0 {
+		return fmt.Errorf("-gc-percent %d: must be positive (set GOGC=off in the environment to turn the collector off)", cfg.gcPercent)
 	}
 	if cfg.db == "" {
 		return errors.New("-db: must not be empty (use memory: for an in-memory store)")

@@ -97,6 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	applyGCTarget(cfg.gcPercent, getenv)
 	// Whatever a driver or a dependency says, the -db password stays out
 	// of the message main prints.
 	return connstr.HideError(serve(ctx, cfg, stdout, stderr), cfg.db)
