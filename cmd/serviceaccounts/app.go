@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -105,6 +106,10 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.complete() },
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return err })
+	// --version: cobra prints it before checking anything else, so it
+	// needs no database and exits 0.
+	root.Version = versionLine(debug.ReadBuildInfo())
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = false
 
 	f := root.PersistentFlags()
