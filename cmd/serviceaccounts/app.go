@@ -34,6 +34,7 @@ const (
 // opened, if any.
 type app struct {
 	getenv         func(string) string
+	term           terminal
 	stdout, stderr io.Writer
 
 	db          string
@@ -50,8 +51,8 @@ type app struct {
 
 // run is main without the process: the tests build the binary and run it,
 // but everything it does starts here.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	a := &app{getenv: getenv, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, getenv func(string) string, term terminal, stdout, stderr io.Writer) int {
+	a := &app{getenv: getenv, term: term, stdout: stdout, stderr: stderr}
 	defer a.close()
 	root := a.rootCommand()
 	root.SetArgs(args)
@@ -265,9 +266,8 @@ func (a *app) oneLine(msg string) string {
 // wrong.
 func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+		ctx, cancel := a.workContext(cmd)
 		defer cancel()
-		ctx = serviceaccount.WithActor(ctx, cliActor())
 		err := fn(ctx, cmd, args)
 		if err == nil {
 			return nil
@@ -279,4 +279,12 @@ func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []str
 		}
 		return &failure{err: describe(err, a.timeout)}
 	}
+}
+
+// workContext bounds database work by --timeout and names the tool's
+// actor for the audit log. A delete confirmed at a prompt takes a new one
+// after the answer: --timeout bounds the database, not the person.
+func (a *app) workContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+	return serviceaccount.WithActor(ctx, cliActor()), cancel
 }

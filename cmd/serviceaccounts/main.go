@@ -43,11 +43,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stdin := terminal{in: os.Stdin, interactive: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }}
+	code := run(ctx, os.Args[1:], os.Getenv, stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
