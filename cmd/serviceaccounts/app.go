@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
@@ -45,6 +46,9 @@ type app struct {
 	// flags, the library's defaults otherwise.
 	maxKeys        int
 	maxKeyLifetime time.Duration
+	// catalogPath is --catalog; catalog is what permissionCatalog read.
+	catalogPath string
+	catalog     *permission.Catalog
 
 	pool *bun.DB
 }
@@ -118,6 +122,7 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 	f.StringVar(&a.tablePrefix, "table-prefix", "", "prefix of the store's tables, as given to sqlstore.WithTablePrefix (default $"+envTablePrefix+")")
 	f.StringVarP(&a.output, "output", "o", formatTable, "output format: table, json (the management API's JSON) or plain (ids, or a new key alone)")
 	f.DurationVar(&a.timeout, "timeout", time.Minute, "give up on the database after this long")
+	f.StringVar(&a.catalogPath, "catalog", "", "JSON permission catalog of the application, as \"catalog -o json\" prints, instead of the library's default (default $"+envCatalog+")")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
 		[]string{formatTable + "\taligned columns", formatJSON + "\tthe management API's JSON", formatPlain + "\tids, or a new key alone"},
 		cobra.ShellCompDirectiveNoFileComp))
@@ -191,6 +196,10 @@ func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	catalog, err := a.permissionCatalog()
+	if err != nil {
+		return nil, err
+	}
 	pool, err := a.open(ctx, false)
 	if err != nil {
 		return nil, err
@@ -207,7 +216,7 @@ func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
 	if err != nil {
 		return nil, failf("%v", err)
 	}
-	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Policy: policy})
+	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Policy: policy, Catalog: catalog})
 	if err != nil {
 		return nil, failf("%v", err)
 	}

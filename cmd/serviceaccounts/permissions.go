@@ -109,10 +109,12 @@ func (a *app) permissionsGrantCommand() *cobra.Command {
 		Long: `Grant a permission. It is checked against the catalog ("serviceaccounts
 catalog"): the type, key and action must exist, and a limiter is allowed only
 on actions that declare limiter keys. Granting what the account already holds
-fails.`,
+fails. The catalog is the library's default; give the application's own
+permission types with --catalog FILE (or SA_CATALOG).`,
 		Example: `  serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses
   serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses --limiter '[{"surveyKey":"intake"}]' -o json
-  serviceaccounts permissions grant "$ACCOUNT" --type messaging --key sms-templates --action '*' --limiter '[{"studyKey":["a","b"]}]'`,
+  serviceaccounts permissions grant "$ACCOUNT" --type messaging --key sms-templates --action '*' --limiter '[{"studyKey":["a","b"]}]'
+  serviceaccounts --catalog catalog.json permissions grant "$ACCOUNT" --type report --key monthly --action download`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
@@ -138,20 +140,28 @@ fails.`,
 	return cmd
 }
 
-// completeCatalog completes --type, --key and --action from the catalog.
+// completeCatalog completes --type, --key and --action from the catalog
+// (of --catalog, if given; a catalog that cannot be read completes
+// nothing).
 func (a *app) completeCatalog(cmd *cobra.Command) {
-	catalog := permission.DefaultCatalog()
+	types := func() []permission.ResourceType {
+		catalog, err := a.permissionCatalog()
+		if err != nil {
+			return nil
+		}
+		return catalog.ResourceTypes()
+	}
 	const none = cobra.ShellCompDirectiveNoFileComp
 	_ = cmd.RegisterFlagCompletionFunc("type", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		var out []cobra.Completion
-		for _, t := range catalog.ResourceTypes() {
+		for _, t := range types() {
 			out = append(out, cobra.CompletionWithDesc(t.ID, t.DisplayName))
 		}
 		return out, none
 	})
 	chosen := func(cmd *cobra.Command) (permission.ResourceType, bool) {
 		typ, _ := cmd.Flags().GetString("type")
-		for _, t := range catalog.ResourceTypes() {
+		for _, t := range types() {
 			if t.ID == typ {
 				return t, true
 			}
