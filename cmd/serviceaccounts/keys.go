@@ -23,7 +23,7 @@ A new key's plaintext is printed once, when it is created; only its SHA-256
 hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		Example: `  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
   serviceaccounts keys list "$ACCOUNT"
-  serviceaccounts keys delete "$ACCOUNT" "$KEY_ID"`,
+  serviceaccounts keys delete "$ACCOUNT" "$KEY_ID" --yes`,
 		Args: groupArgs,
 		RunE: groupRun,
 	}
