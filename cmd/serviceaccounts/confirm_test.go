@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -144,4 +145,37 @@ func TestDeleteWithYesOnATerminalDoesNotAsk(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Empty(t, stderr)
 	assert.Contains(t, stdout, "Deleted service account "+d.account)
+}
+
+// cancelOnPrompt is a standard error that interrupts the tool once the
+// prompt is written, as Ctrl-C would while the person thinks.
+type cancelOnPrompt struct {
+	bytes.Buffer
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnPrompt) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if strings.Contains(w.String(), "[y/N] ") {
+		w.cancel()
+	}
+	return n, err
+}
+
+func TestInterruptingThePromptDeletesNothing(t *testing.T) {
+	t.Parallel()
+	d := newDeletable(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	never, w := io.Pipe() // a person who never answers
+	defer w.Close()
+	stderr := &cancelOnPrompt{cancel: cancel}
+	var stdout bytes.Buffer
+	env := map[string]string{envDB: d.c.db}
+	code := run(ctx, []string{"accounts", "delete", d.account}, func(k string) string { return env[k] },
+		terminal{in: never, interactive: func() bool { return true }}, &stdout, stderr)
+	require.Equal(t, 1, code, stderr.String())
+	assert.Contains(t, stderr.String(), "serviceaccounts: interrupted, nothing was deleted")
+	account, key, grant := d.exists(t)
+	require.True(t, account && key && grant, "nothing deleted")
 }
