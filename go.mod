@@ -30,6 +30,7 @@ require (
 	go.opentelemetry.io/otel/metric v1.47.0
 	go.opentelemetry.io/otel/sdk/metric v1.47.0
 	golang.org/x/sync v0.25.0
+	golang.org/x/term v0.47.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -258,20 +259,37 @@ func (a *app) accountsEnableCommand() *cobra.Command {
 }
 
 func (a *app) accountsDeleteCommand() *cobra.Command {
-	return &cobra.Command{
+	var yes bool
+	cmd := &cobra.Command{
 		Use:   "delete ACCOUNT_ID",
 		Short: "Delete a service account with all its keys and permissions, irreversibly",
 		Long: `Delete a service account with all its keys and permissions, in one
 transaction. Its keys stop authenticating: at once in this database, and in
-running servers within their cache TTL. There is no confirmation prompt.`,
-		Example:           `  serviceaccounts accounts delete 01a213e4-f068-755e-ae87-caee3d2d0993`,
+running servers within their cache TTL. On a terminal it first names the
+account and asks; elsewhere (a script, a pipeline) --yes is required.`,
+		Example: `  serviceaccounts accounts delete 01a213e4-f068-755e-ae87-caee3d2d0993
+  serviceaccounts accounts delete "$ACCOUNT" --yes    # in a script`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			mgr, id, err := a.accountArg(ctx, args[0])
+			id, err := parseID("ACCOUNT_ID", args[0], "service account")
 			if err != nil {
 				return err
 			}
+			if err := a.checkConsent(cmd, yes); err != nil {
+				return err
+			}
+			mgr, err := a.manager(ctx)
+			if err != nil {
+				return err
+			}
+			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
+				return describeAccountDelete(ctx, mgr, id)
+			})
+			if err != nil {
+				return accountNotFound(err, id)
+			}
+			defer cancel()
 			if err := mgr.DeleteAccount(ctx, id); err != nil {
 				return accountNotFound(err, id)
 			}
@@ -281,4 +299,25 @@ running servers within their cache TTL. There is no confirmation prompt.`,
 			return nil
 		}),
 	}
+	yesFlag(cmd, &yes)
+	return cmd
+}
+
+// describeAccountDelete names the account and what goes with it, for the
+// prompt.
+func describeAccountDelete(ctx context.Context, mgr *serviceaccount.Manager, id uuid.UUID) (string, error) {
+	acc, err := mgr.Account(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	keys, err := mgr.Keys(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	perms, err := mgr.Permissions(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Delete service account %q (%s) with its %s and %s", acc.Label, id,
+		plural(len(keys), "API key"), plural(len(perms), "permission")), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
@@ -33,6 +35,7 @@ const (
 // opened, if any.
 type app struct {
 	getenv         func(string) string
+	term           terminal
 	stdout, stderr io.Writer
 
 	db          string
@@ -43,14 +46,17 @@ type app struct {
 	// flags, the library's defaults otherwise.
 	maxKeys        int
 	maxKeyLifetime time.Duration
+	// catalogPath is --catalog; catalog is what permissionCatalog read.
+	catalogPath string
+	catalog     *permission.Catalog
 
 	pool *bun.DB
 }
 
 // run is main without the process: the tests build the binary and run it,
 // but everything it does starts here.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	a := &app{getenv: getenv, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, getenv func(string) string, term terminal, stdout, stderr io.Writer) int {
+	a := &app{getenv: getenv, term: term, stdout: stdout, stderr: stderr}
 	defer a.close()
 	root := a.rootCommand()
 	root.SetArgs(args)
@@ -105,6 +111,10 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.complete() },
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return err })
+	// --version: cobra prints it before checking anything else, so it
+	// needs no database and exits 0.
+	root.Version = versionLine(debug.ReadBuildInfo())
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = false
 
 	f := root.PersistentFlags()
@@ -112,6 +122,7 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 	f.StringVar(&a.tablePrefix, "table-prefix", "", "prefix of the store's tables, as given to sqlstore.WithTablePrefix (default $"+envTablePrefix+")")
 	f.StringVarP(&a.output, "output", "o", formatTable, "output format: table, json (the management API's JSON) or plain (ids, or a new key alone)")
 	f.DurationVar(&a.timeout, "timeout", time.Minute, "give up on the database after this long")
+	f.StringVar(&a.catalogPath, "catalog", "", "JSON permission catalog of the application, as \"catalog -o json\" prints, instead of the library's default (default $"+envCatalog+")")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
 		[]string{formatTable + "\taligned columns", formatJSON + "\tthe management API's JSON", formatPlain + "\tids, or a new key alone"},
 		cobra.ShellCompDirectiveNoFileComp))
@@ -185,6 +196,10 @@ func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	catalog, err := a.permissionCatalog()
+	if err != nil {
+		return nil, err
+	}
 	pool, err := a.open(ctx, false)
 	if err != nil {
 		return nil, err
@@ -201,7 +216,7 @@ func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
 	if err != nil {
 		return nil, failf("%v", err)
 	}
-	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Policy: policy})
+	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Policy: policy, Catalog: catalog})
 	if err != nil {
 		return nil, failf("%v", err)
 	}
@@ -260,9 +275,8 @@ func (a *app) oneLine(msg string) string {
 // wrong.
 func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+		ctx, cancel := a.workContext(cmd)
 		defer cancel()
-		ctx = serviceaccount.WithActor(ctx, cliActor())
 		err := fn(ctx, cmd, args)
 		if err == nil {
 			return nil
@@ -274,4 +288,12 @@ func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []str
 		}
 		return &failure{err: describe(err, a.timeout)}
 	}
+}
+
+// workContext bounds database work by --timeout and names the tool's
+// actor for the audit log. A delete confirmed at a prompt takes a new one
+// after the answer: --timeout bounds the database, not the person.
+func (a *app) workContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+	return serviceaccount.WithActor(ctx, cliActor()), cancel
 }

@@ -191,10 +191,10 @@ func TestIdsOfAnotherAccountAreNotFound(t *testing.T) {
 	theirKey := strings.TrimSpace(c.ok("keys", "list", theirs, "-o", "plain"))
 	theirPerm := strings.TrimSpace(c.ok("permissions", "grant", theirs, "--type", "users", "--key", "*", "--action", "*", "-o", "plain"))
 
-	msg := c.fail(1, "keys", "delete", mine, theirKey)
+	msg := c.fail(1, "keys", "delete", mine, theirKey, "--yes")
 	assert.Equal(t, "serviceaccounts: service account "+mine+" does not exist or has no API key "+theirKey+
 		": list its keys with \"serviceaccounts keys list "+mine+"\"\n", msg)
-	msg = c.fail(1, "permissions", "revoke", mine, theirPerm)
+	msg = c.fail(1, "permissions", "revoke", mine, theirPerm, "--yes")
 	assert.Contains(t, msg, "has no permission "+theirPerm)
 	msg = c.fail(1, "permissions", "set-limiter", mine, theirPerm, "--limiter", "null")
 	assert.Contains(t, msg, "has no permission "+theirPerm)
@@ -204,14 +204,14 @@ func TestIdsOfAnotherAccountAreNotFound(t *testing.T) {
 
 	const unknown = "01a213e4-f068-755e-ae87-caee3d2d0993"
 	assert.Contains(t, c.fail(1, "keys", "create", unknown), "no service account "+unknown)
-	assert.Contains(t, c.fail(1, "accounts", "delete", unknown), "no service account "+unknown)
+	assert.Contains(t, c.fail(1, "accounts", "delete", unknown, "--yes"), "no service account "+unknown)
 	assert.Contains(t, c.fail(1, "accounts", "update", unknown, "--label", "x"), "no service account "+unknown)
 	assert.Contains(t, c.fail(1, "permissions", "grant", unknown, "--type", "users", "--key", "*", "--action", "*"), "no service account "+unknown)
 	assert.Contains(t, c.fail(1, "accounts", "get", "not-an-id"), `ACCOUNT_ID "not-an-id" is not an id`)
-	assert.Contains(t, c.fail(1, "keys", "delete", mine, "nope"), `KEY_ID "nope" is not an id`)
+	assert.Contains(t, c.fail(1, "keys", "delete", mine, "nope", "--yes"), `KEY_ID "nope" is not an id`)
 	// A key pasted where an id belongs is refused without being echoed
 	// (c.fail checks that no key reaches standard error).
-	assert.Contains(t, c.fail(1, "keys", "delete", mine, key), "KEY_ID (not shown: it is longer than an id, and may be a key) is not an id")
+	assert.Contains(t, c.fail(1, "keys", "delete", mine, key, "--yes"), "KEY_ID (not shown: it is longer than an id, and may be a key) is not an id")
 	assert.Contains(t, c.fail(1, "accounts", "get", key), "ACCOUNT_ID (not shown")
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
-	"github.com/seed-c7fc2061/serviceaccounts/permission"
 )
 
 func (a *app) catalogCommand() *cobra.Command {
@@ -17,12 +16,17 @@ func (a *app) catalogCommand() *cobra.Command {
 		Long: `List what "permissions grant" accepts: each resource type with its resource
 keys ("any" when the application names its own, such as study keys), its
 actions and, per action, the limiter keys a limiter may use. This is the
-library's default catalog; it needs no database.`,
+library's default catalog, or the application's given with --catalog FILE
+(a file in the form -o json prints); it needs no database.`,
 		Example: `  serviceaccounts catalog
-  serviceaccounts catalog -o json`,
+  serviceaccounts catalog -o json > catalog.json     # a start for an application's own
+  serviceaccounts --catalog catalog.json catalog`,
 		Args: args(),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			catalog := permission.DefaultCatalog()
+			catalog, err := a.permissionCatalog()
+			if err != nil {
+				return err
+			}
 			switch a.output {
 			case formatJSON:
 				return a.printJSON(apijson.NewCatalog(catalog))

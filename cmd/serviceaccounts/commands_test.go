@@ -232,7 +232,7 @@ func everyCommand(t *testing.T, c *tool) {
 	c.json(&limited, "permissions", "set-limiter", acc.ID, perm.ID, "--limiter", "null")
 	require.Equal(t, "null", string(limited.Limiter), "null removes the limiter")
 
-	require.Contains(t, c.ok("permissions", "revoke", acc.ID, whole.ID), "Revoked permission "+whole.ID)
+	require.Contains(t, c.ok("permissions", "revoke", acc.ID, whole.ID, "--yes"), "Revoked permission "+whole.ID)
 	c.json(&perms, "permissions", "list", acc.ID)
 	require.Len(t, perms.Items, 1)
 
@@ -244,12 +244,12 @@ func everyCommand(t *testing.T, c *tool) {
 	require.Regexp(t, `(?m)^messaging\s+Messaging\s+global-email-templates, .*\s\*\s+studyKey$`, c.ok("catalog"))
 
 	// keys delete, accounts delete.
-	require.Empty(t, c.ok("keys", "delete", acc.ID, created.ID, "-o", "json"), "deletes print nothing for scripts")
+	require.Empty(t, c.ok("keys", "delete", acc.ID, created.ID, "--yes", "-o", "json"), "deletes print nothing for scripts")
 	c.json(&keys, "keys", "list", acc.ID)
 	require.Len(t, keys.Items, 2)
 	require.NotContains(t, []string{keys.Items[0].ID, keys.Items[1].ID}, created.ID)
 
-	require.Contains(t, c.ok("accounts", "delete", acc.ID), "Deleted service account "+acc.ID)
+	require.Contains(t, c.ok("accounts", "delete", acc.ID, "--yes"), "Deleted service account "+acc.ID)
 	msg := c.fail(1, "accounts", "get", acc.ID)
 	require.Contains(t, msg, "no service account "+accountID.String())
 	require.Contains(t, msg, "accounts list", "says what to do")
@@ -257,5 +257,5 @@ func everyCommand(t *testing.T, c *tool) {
 	c.fail(1, "permissions", "list", acc.ID)
 	c.json(&page, "accounts", "list")
 	require.Equal(t, []accountOut{{ID: second, Label: "Tekenradar export", CreatedAt: page.Items[0].CreatedAt, UpdatedAt: page.Items[0].UpdatedAt}}, page.Items)
-	assert.Equal(t, "", c.ok("accounts", "delete", second, "-o", "plain"))
+	assert.Equal(t, "", c.ok("accounts", "delete", second, "-y", "-o", "plain"))
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,7 +23,7 @@ A new key's plaintext is printed once, when it is created; only its SHA-256
 hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		Example: `  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
   serviceaccounts keys list "$ACCOUNT"
-  serviceaccounts keys delete "$ACCOUNT" "$KEY_ID"`,
+  serviceaccounts keys delete "$ACCOUNT" "$KEY_ID" --yes`,
 		Args: groupArgs,
 		RunE: groupRun,
 	}
@@ -331,20 +332,36 @@ func (a *app) keysEnableCommand() *cobra.Command {
 }
 
 func (a *app) keysDeleteCommand() *cobra.Command {
-	return &cobra.Command{
+	var yes bool
+	cmd := &cobra.Command{
 		Use:   "delete ACCOUNT_ID KEY_ID",
 		Short: "Delete an API key: it stops authenticating, irreversibly",
 		Long: `Delete an API key of a service account. It stops authenticating: at once in
 this database, and in running servers within their cache TTL. A key of
-another account is not found.`,
-		Example:           `  serviceaccounts keys delete 01a213e4-f068-755e-ae87-caee3d2d0993 01a213e5-2b1c-7d4e-9f0a-3c5d7e9f1a2b`,
+another account is not found. On a terminal it first names the key (its
+name and hint) and asks; elsewhere (a script, a pipeline) --yes is required.`,
+		Example: `  serviceaccounts keys delete 01a213e4-f068-755e-ae87-caee3d2d0993 01a213e5-2b1c-7d4e-9f0a-3c5d7e9f1a2b
+  serviceaccounts keys delete "$ACCOUNT" "$KEY_ID" --yes    # in a script`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			if _, _, err := keyRecord.args(args); err != nil {
+				return err
+			}
+			if err := a.checkConsent(cmd, yes); err != nil {
+				return err
+			}
 			mgr, accountID, keyID, err := a.openRecord(ctx, keyRecord, args)
 			if err != nil {
 				return err
 			}
+			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
+				return describeKeyDelete(ctx, mgr, accountID, keyID)
+			})
+			if err != nil {
+				return keyRecord.notFound(err, accountID, keyID)
+			}
+			defer cancel()
 			if err := mgr.DeleteKey(ctx, accountID, keyID); err != nil {
 				return keyRecord.notFound(err, accountID, keyID)
 			}
@@ -354,4 +371,24 @@ another account is not found.`,
 			return nil
 		}),
 	}
+	yesFlag(cmd, &yes)
+	return cmd
+}
+
+// describeKeyDelete names the key by its name and hint, and its account,
+// for the prompt: ids alone do not tell a person which key goes.
+func describeKeyDelete(ctx context.Context, mgr *serviceaccount.Manager, accountID, keyID uuid.UUID) (string, error) {
+	key, err := mgr.Key(ctx, accountID, keyID)
+	if err != nil {
+		return "", err
+	}
+	acc, err := mgr.Account(ctx, accountID)
+	if err != nil {
+		return "", err
+	}
+	name := "(unnamed)"
+	if key.Name != "" {
+		name = fmt.Sprintf("%q", key.Name)
+	}
+	return fmt.Sprintf("Delete API key %s (hint %s, id %s) of service account %q (%s)", name, key.Hint, keyID, acc.Label, accountID), nil
 }

@@ -30,12 +30,26 @@
 // The plaintext of a key is printed once, on standard output, and never on
 // standard error.
 //
+// # Deletes
+//
+// accounts delete, keys delete and permissions revoke ask on a terminal,
+// naming what goes, and need --yes when standard input is not one: a
+// script that forgot it must not delete anything.
+//
+// # Permission catalog
+//
+// --catalog FILE (or SA_CATALOG) gives the application's own catalog, in
+// the JSON form "serviceaccounts catalog -o json" prints, instead of
+// permission.DefaultCatalog.
+//
 // # Exit status
 //
 // 0 on success; 1 when the command failed (invalid input, something not
-// found, a database that cannot be reached), with one line on standard
-// error saying what to do; 2 for a command line that is not understood
-// (an unknown command or flag, a missing argument), with the usage.
+// found, a database that cannot be reached, a delete not confirmed at the
+// prompt), with one line on standard error saying what to do; 2 for a
+// command line that is not understood (an unknown command or flag, a
+// missing argument, a delete without --yes off a terminal), with the
+// usage. --version prints the version and exits 0.
 package main
 
 import (
@@ -43,11 +57,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stdin := terminal{in: os.Stdin, interactive: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }}
+	code := run(ctx, os.Args[1:], os.Getenv, stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

@@ -63,7 +63,7 @@ type result struct {
 func baseEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, envDB+"=") && !strings.HasPrefix(kv, envTablePrefix+"=") {
+		if !strings.HasPrefix(kv, envDB+"=") && !strings.HasPrefix(kv, envTablePrefix+"=") && !strings.HasPrefix(kv, envCatalog+"=") {
 			env = append(env, kv)
 		}
 	}

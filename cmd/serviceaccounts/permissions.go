@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
@@ -108,10 +109,12 @@ func (a *app) permissionsGrantCommand() *cobra.Command {
 		Long: `Grant a permission. It is checked against the catalog ("serviceaccounts
 catalog"): the type, key and action must exist, and a limiter is allowed only
 on actions that declare limiter keys. Granting what the account already holds
-fails.`,
+fails. The catalog is the library's default; give the application's own
+permission types with --catalog FILE (or SA_CATALOG).`,
 		Example: `  serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses
   serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses --limiter '[{"surveyKey":"intake"}]' -o json
-  serviceaccounts permissions grant "$ACCOUNT" --type messaging --key sms-templates --action '*' --limiter '[{"studyKey":["a","b"]}]'`,
+  serviceaccounts permissions grant "$ACCOUNT" --type messaging --key sms-templates --action '*' --limiter '[{"studyKey":["a","b"]}]'
+  serviceaccounts --catalog catalog.json permissions grant "$ACCOUNT" --type report --key monthly --action download`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
@@ -137,20 +140,28 @@ fails.`,
 	return cmd
 }
 
-// completeCatalog completes --type, --key and --action from the catalog.
+// completeCatalog completes --type, --key and --action from the catalog
+// (of --catalog, if given; a catalog that cannot be read completes
+// nothing).
 func (a *app) completeCatalog(cmd *cobra.Command) {
-	catalog := permission.DefaultCatalog()
+	types := func() []permission.ResourceType {
+		catalog, err := a.permissionCatalog()
+		if err != nil {
+			return nil
+		}
+		return catalog.ResourceTypes()
+	}
 	const none = cobra.ShellCompDirectiveNoFileComp
 	_ = cmd.RegisterFlagCompletionFunc("type", func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		var out []cobra.Completion
-		for _, t := range catalog.ResourceTypes() {
+		for _, t := range types() {
 			out = append(out, cobra.CompletionWithDesc(t.ID, t.DisplayName))
 		}
 		return out, none
 	})
 	chosen := func(cmd *cobra.Command) (permission.ResourceType, bool) {
 		typ, _ := cmd.Flags().GetString("type")
-		for _, t := range catalog.ResourceTypes() {
+		for _, t := range types() {
 			if t.ID == typ {
 				return t, true
 			}
@@ -206,17 +217,33 @@ objects, or null to remove the limiter (which widens the permission).`,
 }
 
 func (a *app) permissionsRevokeCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:               "revoke ACCOUNT_ID PERMISSION_ID",
-		Short:             "Delete a permission of a service account",
-		Example:           `  serviceaccounts permissions revoke "$ACCOUNT" "$PERMISSION"`,
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "revoke ACCOUNT_ID PERMISSION_ID",
+		Short: "Delete a permission of a service account",
+		Long: `Delete a permission of a service account. On a terminal it first names the
+permission and asks; elsewhere (a script, a pipeline) --yes is required.`,
+		Example:           `  serviceaccounts permissions revoke "$ACCOUNT" "$PERMISSION" --yes`,
 		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			if _, _, err := permissionRecord.args(args); err != nil {
+				return err
+			}
+			if err := a.checkConsent(cmd, yes); err != nil {
+				return err
+			}
 			mgr, accountID, permissionID, err := a.openRecord(ctx, permissionRecord, args)
 			if err != nil {
 				return err
 			}
+			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
+				return describePermissionDelete(ctx, mgr, accountID, permissionID)
+			})
+			if err != nil {
+				return permissionRecord.notFound(err, accountID, permissionID)
+			}
+			defer cancel()
 			if err := mgr.DeletePermission(ctx, accountID, permissionID); err != nil {
 				return permissionRecord.notFound(err, accountID, permissionID)
 			}
@@ -226,4 +253,21 @@ func (a *app) permissionsRevokeCommand() *cobra.Command {
 			return nil
 		}),
 	}
+	yesFlag(cmd, &yes)
+	return cmd
+}
+
+// describePermissionDelete names what the permission allows, and its
+// account, for the prompt.
+func describePermissionDelete(ctx context.Context, mgr *serviceaccount.Manager, accountID, permissionID uuid.UUID) (string, error) {
+	p, err := mgr.Permission(ctx, accountID, permissionID)
+	if err != nil {
+		return "", err
+	}
+	acc, err := mgr.Account(ctx, accountID)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Revoke permission %s on %s %q (id %s) of service account %q (%s)",
+		p.Action, p.ResourceType, p.ResourceKey, permissionID, acc.Label, accountID), nil
 }

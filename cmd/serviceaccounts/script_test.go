@@ -83,7 +83,7 @@ func scriptFlow(t *testing.T, db string) {
 	}
 	account, key := runRecipe(t, t.TempDir(), strings.Join(lines, "\n"), envDB+"="+db)
 	c := newTool(t, db, "")
-	t.Cleanup(func() { c.run("accounts", "delete", account) })
+	t.Cleanup(func() { c.run("accounts", "delete", account, "--yes") })
 	keyWorksThenStops(t, c, account, key)
 }
 
@@ -108,6 +108,6 @@ func keyWorksThenStops(t *testing.T, c *tool, account, key string) {
 	require.Equal(t, http.StatusForbidden, get("/v1/studies/tekenradar/reports"), "only the granted action")
 
 	keyID := strings.TrimSpace(c.ok("keys", "list", account, "-o", "plain"))
-	c.ok("keys", "delete", account, keyID)
+	c.ok("keys", "delete", account, keyID, "--yes")
 	require.Equal(t, http.StatusUnauthorized, get("/v1/studies/tekenradar/responses?surveyKey=intake"), "a deleted key stops working")
 }
