@@ -218,6 +218,17 @@ func TestMetricsCountFlushes(t *testing.T) {
 	require.Equal(t, map[string]int64{"": 1}, mr.sums("serviceaccounts.lastused.flush.failures"))
 }
 
+func TestMetricsReportTheFlushCountersAtZeroFromTheFirstCollection(t *testing.T) {
+	// A fresh middleware, nothing flushed yet: the failure counter is there
+	// at 0, so that an alert on its rate needs no "or vector(0)", and so
+	// are the flushes and keys it is compared with.
+	mr, configure := withMetrics(t)
+	newFixture(t, configure)
+	require.Equal(t, map[string]int64{"": 0}, mr.sums("serviceaccounts.lastused.flush.failures"))
+	require.Equal(t, map[string]int64{"": 0}, mr.sums("serviceaccounts.lastused.flushes"))
+	require.Equal(t, map[string]int64{"": 0}, mr.sums("serviceaccounts.lastused.keys"))
+}
+
 func TestMetricsNeverCarryAKeyAHashOrALabel(t *testing.T) {
 	mr, configure := withMetrics(t)
 	f := newFixture(t, configure)

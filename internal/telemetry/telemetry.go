@@ -72,6 +72,16 @@ func NewFeed(mp metric.MeterProvider, scope string) (*Feed, error) {
 	for _, op := range feedOperations {
 		f.opSets = append(f.opSets, []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", op)))})
 	}
+	// Every series of the counters exists from the first collection, at 0,
+	// so that an alert on a failure rate needs no "or vector(0)". (A
+	// provider installed as the global one after this call gets them at
+	// their first change: the global provider forwards instruments, not
+	// measurements made before.)
+	ctx := context.Background()
+	f.changes.Add(ctx, 0)
+	for _, set := range f.opSets {
+		f.failures.Add(ctx, 0, set...)
+	}
 	return f, nil
 }
 
