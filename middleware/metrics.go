@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/buildinfo"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
 )
 
@@ -111,7 +112,7 @@ var lookupOutcomeNames = [numLookupOutcomes]string{lookupFound: "found", lookupN
 // newMetrics creates the instruments on mp (nil: the global provider) and
 // registers the callback that reports the counters.
 func newMetrics(mp metric.MeterProvider) (*metrics, error) {
-	meter := telemetry.Provider(mp).Meter(meterName)
+	meter := telemetry.Provider(mp).Meter(meterName, metric.WithInstrumentationVersion(buildinfo.Version()))
 	mt := &metrics{authorizations: make([]atomic.Int64, len(authzCodes))}
 	for i := range mt.authentications {
 		mt.authentications[i] = make([]atomic.Int64, len(authCodes))

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/buildinfo"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -252,6 +253,8 @@ func TestMetricsNeverCarryAKeyAHashOrALabel(t *testing.T) {
 	for _, rm := range collections {
 		for _, sm := range rm.ScopeMetrics {
 			require.Equal(t, "github.com/seed-c7fc2061/serviceaccounts/middleware", sm.Scope.Name)
+			require.Equal(t, buildinfo.Version(), sm.Scope.Version, "the scope carries the module's version")
+			require.NotEmpty(t, sm.Scope.Version)
 			for _, m := range sm.Metrics {
 				for _, attrs := range pointAttributes(m) {
 					points++

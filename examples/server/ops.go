@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/buildinfo"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 )
 
@@ -35,7 +36,9 @@ func newMetrics() (*sdkmetric.MeterProvider, http.Handler, error) {
 
 // countDrops reports the access log's dropped lines as a metric.
 func countDrops(mp metric.MeterProvider, l *accessLog) error {
-	_, err := mp.Meter("github.com/seed-c7fc2061/serviceaccounts/examples/server").Int64ObservableCounter(
+	meter := mp.Meter("github.com/seed-c7fc2061/serviceaccounts/examples/server",
+		metric.WithInstrumentationVersion(buildinfo.Version()))
+	_, err := meter.Int64ObservableCounter(
 		"serviceaccounts.example.accesslog.dropped",
 		metric.WithDescription("Access log lines dropped because the writer's queue was full"),
 		metric.WithUnit("{line}"),

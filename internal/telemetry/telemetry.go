@@ -23,6 +23,8 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/buildinfo"
 )
 
 // Provider returns mp, or the global provider when mp is nil: the default
@@ -51,9 +53,9 @@ type Feed struct {
 
 // NewFeed creates the feed's instruments on mp (nil: the global provider)
 // under the instrumentation scope name, the import path of the feed's
-// package.
+// package, with the module's version.
 func NewFeed(mp metric.MeterProvider, scope string) (*Feed, error) {
-	meter := Provider(mp).Meter(scope)
+	meter := Provider(mp).Meter(scope, metric.WithInstrumentationVersion(buildinfo.Version()))
 	f := &Feed{}
 	var errs [3]error
 	f.changes, errs[0] = meter.Int64Counter("serviceaccounts.feed.changes",

@@ -9,6 +9,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/buildinfo"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/telemetry"
 )
 
@@ -31,6 +32,8 @@ func TestFeedInstrumentsMove(t *testing.T) {
 	require.NoError(t, reader.Collect(context.Background(), &rm))
 	require.Len(t, rm.ScopeMetrics, 1)
 	require.Equal(t, "example.com/feed", rm.ScopeMetrics[0].Scope.Name)
+	require.Equal(t, buildinfo.Version(), rm.ScopeMetrics[0].Scope.Version, "the scope carries the module's version")
+	require.NotEmpty(t, rm.ScopeMetrics[0].Scope.Version)
 	got := map[string]any{}
 	for _, m := range rm.ScopeMetrics[0].Metrics {
 		switch d := m.Data.(type) {
