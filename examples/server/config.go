@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
@@ -35,6 +36,9 @@ type config struct {
 	// unknownKeyLookups is -unknown-key-limit: the store lookups of
 	// unknown keys one client may cause per minute (0: no bound).
 	unknownKeyLookups int
+	// serviceName is -service-name: the service.name of the metrics'
+	// resource (target_info on /metrics).
+	serviceName string
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -67,6 +71,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "`CIDR,…` of the reverse proxies in front: from them, the client address is read from X-Forwarded-For (from the right, skipping these ranges); used by the admin throttle and -unknown-key-limit")
 	fs.IntVar(&cfg.unknownKeyLookups, "unknown-key-limit", 0, "store lookups of unknown API keys one client address may cause per minute; beyond it, 429 with Retry-After (0: no bound)")
 	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
+	fs.StringVar(&cfg.serviceName, "service-name", defaultServiceName, "the service.name of the metrics (target_info on /metrics), to tell this deployment's series from others'")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, errUsage
@@ -95,6 +100,9 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if cfg.cacheTTL <= 0 {
 		return fmt.Errorf("-cache-ttl %s: must be positive", cfg.cacheTTL)
+	}
+	if strings.TrimSpace(cfg.serviceName) == "" {
+		return errors.New("-service-name: must not be empty")
 	}
 	for _, d := range []struct {
 		flag string
