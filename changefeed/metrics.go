@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/seed-c7fc2061/serviceaccounts/internal/buildinfo"
 )
 
 // meterName is the instrumentation scope of the feed's instruments: the
@@ -38,7 +40,7 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
-	meter := mp.Meter(meterName)
+	meter := mp.Meter(meterName, metric.WithInstrumentationVersion(buildinfo.Version()))
 	f := &metrics{}
 	var errs [3]error
 	f.changes, errs[0] = meter.Int64Counter("serviceaccounts.feed.changes",
@@ -56,6 +58,16 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 	}
 	for _, op := range feedOperations {
 		f.opSets = append(f.opSets, []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("operation", op)))})
+	}
+	// Every series of the counters exists from the first collection, at 0,
+	// so that an alert on a failure rate needs no "or vector(0)". (A
+	// provider installed as the global one after this call gets them at
+	// their first change: the global provider forwards instruments, not
+	// measurements made before.)
+	ctx := context.Background()
+	f.changes.Add(ctx, 0)
+	for _, set := range f.opSets {
+		f.failures.Add(ctx, 0, set...)
 	}
 	return f, nil
 }

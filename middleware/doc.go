@@ -199,7 +199,9 @@
 //	serviceaccounts.lastused.flush.failures  counter {batch}    batches that failed, kept for the next interval
 //
 // The codes are those of the problem bodies ([CodeOf]); each is reported
-// from the first collection on, at 0 until it happens. Through the
+// from the first collection on, at 0 until it happens, and so are the
+// flush counters and the feed's counters (every operation of its
+// failures), so that alerts on failure rates need no "or vector(0)". Through the
 // OpenTelemetry Prometheus exporter the names become
 // serviceaccounts_authentications_total,
 // serviceaccounts_store_lookup_duration_seconds and so on.

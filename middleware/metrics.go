@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-c7fc2061/serviceaccounts/internal/buildinfo"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -72,7 +73,11 @@ var cacheResultNames = [numCacheResults]string{cacheHit: "hit", cacheNegativeHit
 //
 // The store lookup duration and the last-use flushes are recorded
 // synchronously, with precomputed options: they run on a cache miss and
-// once per flush interval, not per request.
+// once per flush interval, not per request. The flush counters are added
+// 0 when created, so that they too are reported from the first
+// collection: an alert on the failures' rate needs no "or vector(0)".
+// They stay synchronous, unlike the request counters, so that the last
+// flush, made by Close, is still counted after Close returns.
 type metrics struct {
 	authentications [numCacheResults][]atomic.Int64 // [cache result][index in authCodes]
 	authorizations  []atomic.Int64                  // [index in authzCodes]
@@ -108,7 +113,7 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 	if mp == nil {
 		mp = otel.GetMeterProvider() // records nothing until the application installs one
 	}
-	meter := mp.Meter(meterName)
+	meter := mp.Meter(meterName, metric.WithInstrumentationVersion(buildinfo.Version()))
 	mt := &metrics{authorizations: make([]atomic.Int64, len(authzCodes))}
 	for i := range mt.authentications {
 		mt.authentications[i] = make([]atomic.Int64, len(authCodes))
@@ -163,6 +168,13 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 	check(err)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("middleware: create instruments: %w", errors.Join(errs...))
+	}
+	// With the attribute sets flushed uses (none), so that the series exist
+	// from the first collection. A provider installed as the global one
+	// after this call gets them at the first flush instead: the global
+	// provider forwards instruments, not measurements made before.
+	for _, c := range []metric.Int64Counter{mt.flushBatches, mt.flushKeys, mt.flushFailures} {
+		c.Add(context.Background(), 0)
 	}
 	mt.registration, err = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		mt.observe(o, authentications, authorizations, cacheLookups)

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/buildinfo"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -218,6 +219,17 @@ func TestMetricsCountFlushes(t *testing.T) {
 	require.Equal(t, map[string]int64{"": 1}, mr.sums("serviceaccounts.lastused.flush.failures"))
 }
 
+func TestMetricsReportTheFlushCountersAtZeroFromTheFirstCollection(t *testing.T) {
+	// A fresh middleware, nothing flushed yet: the failure counter is there
+	// at 0, so that an alert on its rate needs no "or vector(0)", and so
+	// are the flushes and keys it is compared with.
+	mr, configure := withMetrics(t)
+	newFixture(t, configure)
+	require.Equal(t, map[string]int64{"": 0}, mr.sums("serviceaccounts.lastused.flush.failures"))
+	require.Equal(t, map[string]int64{"": 0}, mr.sums("serviceaccounts.lastused.flushes"))
+	require.Equal(t, map[string]int64{"": 0}, mr.sums("serviceaccounts.lastused.keys"))
+}
+
 func TestMetricsNeverCarryAKeyAHashOrALabel(t *testing.T) {
 	mr, configure := withMetrics(t)
 	f := newFixture(t, configure)
@@ -241,6 +253,8 @@ func TestMetricsNeverCarryAKeyAHashOrALabel(t *testing.T) {
 	for _, rm := range collections {
 		for _, sm := range rm.ScopeMetrics {
 			require.Equal(t, "github.com/seed-c7fc2061/serviceaccounts/middleware", sm.Scope.Name)
+			require.Equal(t, buildinfo.Version(), sm.Scope.Version, "the scope carries the module's version")
+			require.NotEmpty(t, sm.Scope.Version)
 			for _, m := range sm.Metrics {
 				for _, attrs := range pointAttributes(m) {
 					points++

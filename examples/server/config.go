@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
@@ -37,6 +38,9 @@ type config struct {
 	unknownKeyLookups int
 	// gcPercent is -gc-percent: the GC target unless GOGC or GOMEMLIMIT is set.
 	gcPercent int
+	// serviceName is -service-name: the service.name of the metrics'
+	// resource (target_info on /metrics).
+	serviceName string
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -70,6 +74,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&cfg.unknownKeyLookups, "unknown-key-limit", 0, "store lookups of unknown API keys one client address may cause per minute; beyond it, 429 with Retry-After (0: no bound)")
 	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
 	fs.IntVar(&cfg.gcPercent, "gc-percent", defaultGCPercent, "garbage-collection target, as GOGC (Go's default is 100; a server with a small live heap spends less CPU at 400); ignored when the GOGC or GOMEMLIMIT environment variable is set")
+	fs.StringVar(&cfg.serviceName, "service-name", defaultServiceName, "the service.name of the metrics (target_info on /metrics), to tell this deployment's series from others'")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return config{}, errUsage
@@ -98,6 +103,9 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if cfg.cacheTTL <= 0 {
 		return fmt.Errorf("-cache-ttl %s: must be positive", cfg.cacheTTL)
+	}
+	if strings.TrimSpace(cfg.serviceName) == "" {
+		return errors.New("-service-name: must not be empty")
 	}
 	for _, d := range []struct {
 		flag string

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -56,9 +58,67 @@ func TestOperationsEndpoints(t *testing.T) {
 	assert.Equal(t, 2.0, metricValue(t, metrics, "serviceaccounts_cache_lookups_total", `result="miss"`))
 	assert.Equal(t, 1.0, metricValue(t, metrics, "serviceaccounts_store_lookup_duration_seconds_count", `outcome="found"`))
 	assert.Equal(t, 0.0, metricValue(t, metrics, "serviceaccounts_example_accesslog_dropped_total", ""))
+	assert.Equal(t, 1.0, metricValue(t, metrics, "target_info", `service_name="serviceaccounts-example"`))
 	assert.NotContains(t, metrics, key)
 	assert.NotContains(t, metrics, "Metrics reader")
 	srv.stop()
+}
+
+func TestMetricsShowTheGoRuntimeTheProcessAndTheService(t *testing.T) {
+	t.Parallel()
+	// An SQLite file: a database other instances may share, so the change
+	// feed runs and its counters are served too.
+	srv := start(t, "sqlite:"+filepath.Join(t.TempDir(), "metrics.db"), "-service-name", "billing-keys")
+	status, metrics, _ := getRaw(t, srv.url+"/metrics")
+	require.Equal(t, http.StatusOK, status)
+
+	// The Go runtime (OpenTelemetry's contrib instrumentation) and the
+	// process (Prometheus's process collector).
+	assert.Greater(t, metricValue(t, metrics, "go_goroutine_count", ""), 0.0)
+	assert.Greater(t, metricValue(t, metrics, "go_memory_used_bytes", `go_memory_type="other"`), 0.0)
+	assert.Greater(t, metricValue(t, metrics, "process_resident_memory_bytes", ""), 0.0)
+	assert.Greater(t, metricValue(t, metrics, "process_start_time_seconds", ""), 0.0)
+	metricValue(t, metrics, "process_cpu_seconds_total", "")
+
+	// The service, by name and the module's version, on target_info.
+	assert.Equal(t, 1.0, metricValue(t, metrics, "target_info", `service_name="billing-keys"`))
+	assert.Regexp(t, `(?m)^target_info\{.*service_version="[^"]+".*\} 1$`, metrics)
+	// The library's scopes carry the module's version.
+	assert.Regexp(t, `(?m)^serviceaccounts_authentications_total\{.*otel_scope_version="[^"]+".*\} 0$`, metrics)
+
+	// Failure counters are there before any failure, at 0: alerts need no
+	// "or vector(0)".
+	assert.Equal(t, 0.0, metricValue(t, metrics, "serviceaccounts_lastused_flush_failures_total", ""))
+	for _, op := range []string{"poll", "listen", "prune", "other"} {
+		assert.Equal(t, 0.0, metricValue(t, metrics, "serviceaccounts_feed_failures_total", `operation="`+op+`"`), op)
+	}
+	assert.Equal(t, 0.0, metricValue(t, metrics, "serviceaccounts_feed_changes_total", ""))
+	srv.stop()
+}
+
+func TestTheMetricsSDKStaysInTheExampleServer(t *testing.T) {
+	t.Parallel()
+	// The library records through the metric API only (DESIGN: the SDK and
+	// exporters only in the example server): none of its packages, test
+	// helpers included, may reach the SDK, an exporter, Prometheus's client
+	// or the runtime instrumentation that /metrics uses.
+	out, err := exec.Command("go", "list", "../../...").Output()
+	require.NoError(t, err)
+	var library []string
+	for _, p := range strings.Fields(string(out)) {
+		if !strings.Contains(p, "/examples/") && !strings.Contains(p, "/bench/") && !strings.Contains(p, "/cmd/") {
+			library = append(library, p)
+		}
+	}
+	require.Contains(t, library, "github.com/seed-c7fc2061/serviceaccounts/middleware")
+	out, err = exec.Command("go", append([]string{"list", "-deps"}, library...)...).Output()
+	require.NoError(t, err)
+	for _, dep := range strings.Fields(string(out)) {
+		for _, forbidden := range []string{"go.opentelemetry.io/otel/sdk", "go.opentelemetry.io/otel/exporters/",
+			"go.opentelemetry.io/contrib/instrumentation/runtime", "github.com/prometheus/client_golang/"} {
+			assert.False(t, strings.HasPrefix(dep, forbidden), "a library package depends on %s", dep)
+		}
+	}
 }
 
 func TestAccessLogKeepsItsLastLinesAtSIGTERM(t *testing.T) {
@@ -147,7 +207,7 @@ func getRaw(t *testing.T, u string) (int, string, http.Header) {
 // label ("" for any), from a Prometheus text exposition.
 func metricValue(t *testing.T, exposition, name, label string) float64 {
 	t.Helper()
-	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\{([^}]*)\} (\S+)$`)
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `(?:\{([^}]*)\})? (\S+)$`)
 	for _, m := range re.FindAllStringSubmatch(exposition, -1) {
 		if label == "" || strings.Contains(m[1], label) {
 			var v float64

@@ -39,7 +39,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	defer closeStore()
 
-	mp, metricsHandler, err := newMetrics()
+	mp, metricsHandler, err := newMetrics(cfg.serviceName)
 	if err != nil {
 		return err
 	}
