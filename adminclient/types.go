@@ -108,7 +108,7 @@ type AllKeysParams struct {
 // AuditParams filters ListAuditEvents; zero values do not filter.
 type AuditParams struct {
 	ServiceAccountID string
-	// Action is an audit action such as account.created.
+	// Action is an audit action such as account.create or key.rotate.
 	Action  string
 	ActorID string
 	// Since and Until bound OccurredAt (inclusive since, exclusive until).
