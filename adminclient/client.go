@@ -51,19 +51,25 @@ func tokenText(token string) string {
 // Client calls the admin API at one base URL. It is safe for concurrent
 // use.
 type Client struct {
-	base      *url.URL
-	token     string
+	base *url.URL
+	// auth holds the token behind a pointer, so that even a copy of the
+	// struct printed by reflection (fmt does not call String on
+	// unexported fields) shows an address, not the token.
+	auth      *bearer
 	http      *http.Client
 	userAgent string
 }
 
-// String names the API the client calls, without its token.
-func (c *Client) String() string {
-	return fmt.Sprintf("adminclient.Client{BaseURL:%q, Token:%s}", c.base.String(), tokenText(c.token))
+type bearer struct{ token string }
+
+// String names the API the client calls, without its token. It has a
+// value receiver so that a Client value prints the same way.
+func (c Client) String() string {
+	return fmt.Sprintf("adminclient.Client{BaseURL:%q, Token:%s}", c.base.String(), tokenText(c.auth.token))
 }
 
 // GoString is String, for %#v.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // BaseURL is the root of the admin API this client calls.
 func (c *Client) BaseURL() string { return c.base.String() }
@@ -100,7 +106,7 @@ func New(baseURL string, cfg Config) (*Client, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
-	c := &Client{base: u, token: cfg.Token, http: cfg.HTTPClient, userAgent: cfg.UserAgent}
+	c := &Client{base: u, auth: &bearer{cfg.Token}, http: cfg.HTTPClient, userAgent: cfg.UserAgent}
 	if c.http == nil {
 		c.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
@@ -154,7 +160,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return response{}, fmt.Errorf("adminclient: %s %s: %w", method, path, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+c.auth.token)
 	req.Header.Set("Accept", "application/json, application/problem+json")
 	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
