@@ -8,16 +8,15 @@
 //
 // # Types
 //
-// The response types (Account, Key, Permission, …) are aliases of the
-// representations the admin API itself marshals (package
-// internal/apijson), so that the client and the server cannot disagree
-// on a field: a change to a representation changes both, and this
-// package's tests run against the real handler. Times in them are the
-// API's text (RFC 3339, UTC, six fractional digits); ParseTime reads
-// one. Request types are defined here, because the server decodes its
-// requests field by field and has no struct to share; they use Go
-// types (time.Time, *limiter.Limiter) and pointers where the API tells
-// an absent member from a zero one.
+// The response types (Account, Key, Permission, …) are this package's
+// own, with the same JSON members as the representations the API
+// marshals (internal/apijson): not aliases of those, because they sit
+// next to constructors that import the Manager, and a client should link
+// neither the Manager nor its validator; a test keeps the member sets
+// identical. Times are time.Time, null is a nil pointer. Request types
+// use pointers where the API tells an absent member from a zero one. The
+// dependencies beyond the standard library are this module's limiter and
+// permission packages (the limiter and catalog types) and what they use.
 //
 // # Secrets
 //
@@ -25,5 +24,5 @@
 // URL given to New. Client and Config print it as [redacted] with %v,
 // %+v, %#v and String, and no error this package returns contains it.
 // The plaintext of a created or rotated key is returned once, in
-// CreatedKey.Key, as the API returns it once.
+// CreatedKey.Plaintext, as the API returns it once.
 package adminclient

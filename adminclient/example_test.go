@@ -48,7 +48,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(account.Label, account.CreatedAt, key.Name, key.Key != "")
+	fmt.Println(account.Label, account.CreatedAt, key.Name, key.Plaintext != "")
 
 	_, etag, err := client.GetAccount(ctx, account.ID)
 	if err != nil {
@@ -70,7 +70,7 @@ func Example() {
 	// Printing the client never shows the token.
 	fmt.Println(strings.Replace(fmt.Sprint(client), srv.URL, "http://SERVER", 1))
 	// Output:
-	// nightly export 2026-01-31T09:00:00.000000Z warehouse true
+	// nightly export 2026-01-31 09:00:00 +0000 UTC warehouse true
 	// <nil>
 	// true
 	// nightly export / to the warehouse

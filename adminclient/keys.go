@@ -26,8 +26,8 @@ func (c *Client) ListKeys(ctx context.Context, accountID string, p ListParams) (
 	return out, err
 }
 
-// CreateKey creates a key for an account. The answer's Key field is the
-// plaintext key, which the API never shows again.
+// CreateKey creates a key for an account. The answer's Plaintext is the
+// key itself, which the API never shows again.
 func (c *Client) CreateKey(ctx context.Context, accountID string, in KeyInput) (CreatedKey, error) {
 	path, err := accountPath(accountID, "/api-keys")
 	if err != nil {
@@ -70,7 +70,7 @@ func (c *Client) DeleteKey(ctx context.Context, accountID, keyID string, opts ..
 }
 
 // RotateKey replaces a key by a new one (its plaintext in
-// Created.Key, shown this once); the old key keeps working for the grace
+// Created.Plaintext, shown this once); the old key keeps working for the grace
 // period.
 func (c *Client) RotateKey(ctx context.Context, accountID, keyID string, in RotateInput) (RotatedKey, error) {
 	path, err := keyPath(accountID, keyID, "/rotate")

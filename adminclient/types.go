@@ -1,47 +1,131 @@
 package adminclient
 
 import (
+	"encoding/json"
 	"time"
 
-	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
 )
 
-// Response types: aliases of the representations the admin API marshals
-// (see the package documentation for why).
-type (
-	// Account is a service account.
-	Account = apijson.Account
-	// AccountPage is one page of ListAccounts.
-	AccountPage = apijson.AccountPage
-	// Key is an API key, without its plaintext or hash.
-	Key = apijson.APIKey
-	// CreatedKey is a new key with its plaintext (Key), shown this once.
-	CreatedKey = apijson.CreatedKey
-	// KeyPage is one page of ListKeys or ListAllKeys.
-	KeyPage = apijson.KeyPage
-	// RotatedKey is the answer of RotateKey: the new key with its
-	// plaintext and the old key as now stored.
-	RotatedKey = apijson.RotatedKey
-	// Permission is a grant of an action on a resource, with its limiter.
-	Permission = apijson.Permission
-	// PermissionPage is one page of ListPermissions.
-	PermissionPage = apijson.PermissionPage
-	// Catalog lists the resource types a permission may name.
-	Catalog = apijson.Catalog
-	// Policy is the effective key policy, durations in seconds, 0 for
-	// none.
-	Policy = apijson.Policy
-	// AuditEvent is one change recorded in the audit log.
-	AuditEvent = apijson.AuditEvent
-	// AuditActor is who made an audited change.
-	AuditActor = apijson.Actor
-	// AuditPage is one page of ListAuditEvents.
-	AuditPage = apijson.AuditPage
-)
+// Response types. They are defined here rather than aliased to the
+// representations the admin API marshals (internal/apijson), because
+// those live next to constructors that import the Manager, and a client
+// should not link the Manager, its validator and its clock. A test
+// checks that each type here has exactly the JSON members of the API's,
+// so the two cannot drift apart. Times are time.Time (the API writes RFC
+// 3339 in UTC with microseconds); a nil pointer is the API's null.
 
-// ParseTime reads a time of a response (RFC 3339).
-func ParseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
+// Account is a service account.
+type Account struct {
+	ID          string     `json:"id"`
+	Label       string     `json:"label"`
+	Description string     `json:"description"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
+	DisabledAt  *time.Time `json:"disabledAt"`
+}
+
+// AccountPage is one page of ListAccounts; NextCursor is nil on the last.
+type AccountPage struct {
+	Items      []Account `json:"items"`
+	NextCursor *string   `json:"nextCursor"`
+}
+
+// Key is an API key, without its plaintext (or hash, which the API never
+// shows). Hint is the key's end, to recognise it.
+type Key struct {
+	ID               string     `json:"id"`
+	ServiceAccountID string     `json:"serviceAccountId"`
+	Name             string     `json:"name"`
+	Hint             string     `json:"hint"`
+	CreatedAt        time.Time  `json:"createdAt"`
+	LastUsedAt       *time.Time `json:"lastUsedAt"`
+	ExpiresAt        *time.Time `json:"expiresAt"`
+	DisabledAt       *time.Time `json:"disabledAt"`
+	// ReplacedBy is the id of the key that replaced this one by rotation.
+	ReplacedBy *string `json:"replacedBy"`
+}
+
+// CreatedKey is a new key with its plaintext, which the API shows this
+// once.
+type CreatedKey struct {
+	Key
+	// Plaintext is the key itself (the API's "key" member): store it, it
+	// cannot be read again.
+	Plaintext string `json:"key"`
+}
+
+// KeyPage is one page of ListKeys or ListAllKeys.
+type KeyPage struct {
+	Items      []Key   `json:"items"`
+	NextCursor *string `json:"nextCursor"`
+}
+
+// RotatedKey is the answer of RotateKey: the new key with its plaintext,
+// and the old key as now stored (expiring at the end of the grace).
+type RotatedKey struct {
+	Created  CreatedKey `json:"created"`
+	Previous Key        `json:"previous"`
+}
+
+// Permission is a grant of an action on a resource, with its limiter
+// (nil: none) in canonical form.
+type Permission struct {
+	ID               string           `json:"id"`
+	ServiceAccountID string           `json:"serviceAccountId"`
+	ResourceType     string           `json:"resourceType"`
+	ResourceKey      string           `json:"resourceKey"`
+	Action           string           `json:"action"`
+	Limiter          *limiter.Limiter `json:"limiter"`
+	CreatedAt        time.Time        `json:"createdAt"`
+}
+
+// PermissionPage is one page of ListPermissions.
+type PermissionPage struct {
+	Items      []Permission `json:"items"`
+	NextCursor *string      `json:"nextCursor"`
+}
+
+// Catalog lists the resource types, keys and actions a permission may
+// name.
+type Catalog struct {
+	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
+}
+
+// Policy is the effective key policy; 0 means none.
+type Policy struct {
+	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
+	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
+	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
+	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
+}
+
+// AuditActor is who made an audited change, as the application's
+// admin.Config.Actor said.
+type AuditActor struct {
+	ID        string `json:"id"`
+	Address   string `json:"address"`
+	UserAgent string `json:"userAgent"`
+}
+
+// AuditEvent is one change recorded in the audit log. Details are the
+// action's own JSON (what changed), null when there are none.
+type AuditEvent struct {
+	ID               string          `json:"id"`
+	OccurredAt       time.Time       `json:"occurredAt"`
+	Actor            *AuditActor     `json:"actor"`
+	Action           string          `json:"action"`
+	ServiceAccountID string          `json:"serviceAccountId"`
+	TargetID         *string         `json:"targetId"`
+	Details          json.RawMessage `json:"details"`
+}
+
+// AuditPage is one page of ListAuditEvents, newest first.
+type AuditPage struct {
+	Items      []AuditEvent `json:"items"`
+	NextCursor *string      `json:"nextCursor"`
+}
 
 // AccountInput is the body of CreateAccount and UpdateAccount (PUT, which
 // replaces both fields: an empty description clears it).
