@@ -144,9 +144,16 @@ type response struct {
 // do sends method path?query with body (marshaled to JSON unless nil) and
 // decodes a 2xx body into out (unless nil). A non-2xx answer is an *Error.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any, opts []Option) (response, error) {
+	// path is already escaped (see segment): set both forms, so that
+	// an escaped "/" in an id stays one segment and "%" is not escaped
+	// twice.
 	u := *c.base
-	u.Path += path
-	u.RawPath = ""
+	u.RawPath = c.base.EscapedPath() + path
+	unescaped, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return response{}, fmt.Errorf("adminclient: %s %s: %w", method, path, err)
+	}
+	u.Path = unescaped
 	u.RawQuery = query.Encode()
 	var rd io.Reader
 	if body != nil {

@@ -154,3 +154,59 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	assert.Equal(t, http.StatusTemporaryRedirect, apiErr.Status)
 	assert.False(t, sawToken)
 }
+
+// An id that would name another resource (empty: the collection; "." or
+// "..": a parent once a proxy cleans the path) fails in every method
+// before a request is sent, and any other id is one escaped path segment.
+func TestIDsAreOnePathSegment(t *testing.T) {
+	t.Parallel()
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.EscapedPath())
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"status":404,"code":"not_found","detail":"no"}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := adminclient.New(srv.URL+"/admin", adminclient.Config{Token: testToken})
+	require.NoError(t, err)
+	ctx := context.Background()
+	const ok = "00000000-0000-4000-8000-000000000000"
+	calls := map[string]func(a, b string) error{
+		"GetAccount":       func(a, _ string) error { _, _, err := c.GetAccount(ctx, a); return err },
+		"UpdateAccount":    func(a, _ string) error { _, _, err := c.UpdateAccount(ctx, a, adminclient.AccountInput{}); return err },
+		"PatchAccount":     func(a, _ string) error { _, _, err := c.PatchAccount(ctx, a, adminclient.AccountPatch{}); return err },
+		"DeleteAccount":    func(a, _ string) error { return c.DeleteAccount(ctx, a) },
+		"ListKeys":         func(a, _ string) error { _, err := c.ListKeys(ctx, a, adminclient.ListParams{}); return err },
+		"CreateKey":        func(a, _ string) error { _, err := c.CreateKey(ctx, a, adminclient.KeyInput{}); return err },
+		"GetKey":           func(a, b string) error { _, _, err := c.GetKey(ctx, a, b); return err },
+		"PatchKey":         func(a, b string) error { _, _, err := c.PatchKey(ctx, a, b, adminclient.KeyPatch{}); return err },
+		"DeleteKey":        func(a, b string) error { return c.DeleteKey(ctx, a, b) },
+		"RotateKey":        func(a, b string) error { _, err := c.RotateKey(ctx, a, b, adminclient.RotateInput{}); return err },
+		"ListPermissions":  func(a, _ string) error { _, err := c.ListPermissions(ctx, a, adminclient.ListParams{}); return err },
+		"GrantPermission":  func(a, _ string) error { _, err := c.GrantPermission(ctx, a, adminclient.PermissionInput{}); return err },
+		"GetPermission":    func(a, b string) error { _, _, err := c.GetPermission(ctx, a, b); return err },
+		"SetLimiter":       func(a, b string) error { _, _, err := c.SetLimiter(ctx, a, b, nil); return err },
+		"RevokePermission": func(a, b string) error { return c.RevokePermission(ctx, a, b) },
+	}
+	for name, call := range calls {
+		for _, bad := range []string{"", ".", ".."} {
+			err := call(bad, ok)
+			require.Error(t, err, name)
+			assert.Contains(t, err.Error(), "is not an id", name)
+			if err := call(ok, bad); err != nil && !errors.Is(err, adminclient.ErrNotFound) {
+				assert.Contains(t, err.Error(), "is not an id", name)
+			}
+		}
+	}
+	// Only the calls with a good account id and no second id were sent.
+	for _, p := range paths {
+		assert.NotContains(t, p, "/.", p)
+		assert.NotContains(t, p, "//", p)
+	}
+
+	paths = nil
+	_, _, err = c.GetKey(ctx, "a/b", "c?d")
+	require.ErrorIs(t, err, adminclient.ErrNotFound)
+	assert.Equal(t, []string{"/admin/service-accounts/a%2Fb/api-keys/c%3Fd"}, paths)
+}
