@@ -173,18 +173,21 @@ func TestIDsAreOnePathSegment(t *testing.T) {
 	ctx := context.Background()
 	const ok = "00000000-0000-4000-8000-000000000000"
 	calls := map[string]func(a, b string) error{
-		"GetAccount":       func(a, _ string) error { _, _, err := c.GetAccount(ctx, a); return err },
-		"UpdateAccount":    func(a, _ string) error { _, _, err := c.UpdateAccount(ctx, a, adminclient.AccountInput{}); return err },
-		"PatchAccount":     func(a, _ string) error { _, _, err := c.PatchAccount(ctx, a, adminclient.AccountPatch{}); return err },
-		"DeleteAccount":    func(a, _ string) error { return c.DeleteAccount(ctx, a) },
-		"ListKeys":         func(a, _ string) error { _, err := c.ListKeys(ctx, a, adminclient.ListParams{}); return err },
-		"CreateKey":        func(a, _ string) error { _, err := c.CreateKey(ctx, a, adminclient.KeyInput{}); return err },
-		"GetKey":           func(a, b string) error { _, _, err := c.GetKey(ctx, a, b); return err },
-		"PatchKey":         func(a, b string) error { _, _, err := c.PatchKey(ctx, a, b, adminclient.KeyPatch{}); return err },
-		"DeleteKey":        func(a, b string) error { return c.DeleteKey(ctx, a, b) },
-		"RotateKey":        func(a, b string) error { _, err := c.RotateKey(ctx, a, b, adminclient.RotateInput{}); return err },
-		"ListPermissions":  func(a, _ string) error { _, err := c.ListPermissions(ctx, a, adminclient.ListParams{}); return err },
-		"GrantPermission":  func(a, _ string) error { _, err := c.GrantPermission(ctx, a, adminclient.PermissionInput{}); return err },
+		"GetAccount":      func(a, _ string) error { _, _, err := c.GetAccount(ctx, a); return err },
+		"UpdateAccount":   func(a, _ string) error { _, _, err := c.UpdateAccount(ctx, a, adminclient.AccountInput{}); return err },
+		"PatchAccount":    func(a, _ string) error { _, _, err := c.PatchAccount(ctx, a, adminclient.AccountPatch{}); return err },
+		"DeleteAccount":   func(a, _ string) error { return c.DeleteAccount(ctx, a) },
+		"ListKeys":        func(a, _ string) error { _, err := c.ListKeys(ctx, a, adminclient.ListParams{}); return err },
+		"CreateKey":       func(a, _ string) error { _, err := c.CreateKey(ctx, a, adminclient.KeyInput{}); return err },
+		"GetKey":          func(a, b string) error { _, _, err := c.GetKey(ctx, a, b); return err },
+		"PatchKey":        func(a, b string) error { _, _, err := c.PatchKey(ctx, a, b, adminclient.KeyPatch{}); return err },
+		"DeleteKey":       func(a, b string) error { return c.DeleteKey(ctx, a, b) },
+		"RotateKey":       func(a, b string) error { _, err := c.RotateKey(ctx, a, b, adminclient.RotateInput{}); return err },
+		"ListPermissions": func(a, _ string) error { _, err := c.ListPermissions(ctx, a, adminclient.ListParams{}); return err },
+		"GrantPermission": func(a, _ string) error {
+			_, err := c.GrantPermission(ctx, a, adminclient.PermissionInput{})
+			return err
+		},
 		"GetPermission":    func(a, b string) error { _, _, err := c.GetPermission(ctx, a, b); return err },
 		"SetLimiter":       func(a, b string) error { _, _, err := c.SetLimiter(ctx, a, b, nil); return err },
 		"RevokePermission": func(a, b string) error { return c.RevokePermission(ctx, a, b) },
