@@ -57,6 +57,10 @@ var req *http.Request`,
 		epilogue: "_ = mw",
 	},
 	{
+		contains: "adminclient.New(\"http://127.0.0.1:8080/admin\",",
+		prelude:  `var ctx context.Context`,
+	},
+	{
 		contains: "changefeed.New(changefeed.Config{",
 		prelude: `var st store.Store
 var mgr *serviceaccount.Manager`,
@@ -67,6 +71,7 @@ var mgr *serviceaccount.Manager`,
 // imports maps the package names a snippet may use to their paths.
 var imports = map[string]string{
 	"admin":              "github.com/seed-c7fc2061/serviceaccounts/admin",
+	"adminclient":        "github.com/seed-c7fc2061/serviceaccounts/adminclient",
 	"adminui":            "github.com/seed-c7fc2061/serviceaccounts/adminui",
 	"changefeed":         "github.com/seed-c7fc2061/serviceaccounts/changefeed",
 	"middleware":         "github.com/seed-c7fc2061/serviceaccounts/middleware",
