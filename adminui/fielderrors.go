@@ -30,6 +30,8 @@ var fieldNames = map[string]string{
 	"resourceKey":  "The resource key",
 	"action":       "The action",
 	"limiter":      "The limiter",
+	// The rotation's grace period, as its field says it.
+	"gracePeriodSeconds": "The time the old key keeps working, in seconds,",
 }
 
 // requiredAdvice says what to do about a field left empty.
