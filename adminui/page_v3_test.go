@@ -89,4 +89,3 @@ func TestListCardsShowStatusKeyCountAndLastUse(t *testing.T) {
 	assert.Regexp(t, `(?s)Idle</span>.*?<span class="badge">Disabled</span>\s*<span>No API keys</span>\s*<span>Never used</span>`, body)
 	assert.Regexp(t, `(?s)Busy</span>.*?<span>3 API keys</span>\s*<span>Last used <time datetime="2026-11-28T09:30:00Z" title="2026-11-28 09:30 UTC">3 hours ago<span class="visually-hidden"> \(2026-11-28 09:30 UTC\)</span></time></span>`, body)
 }
-
