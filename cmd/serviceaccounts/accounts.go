@@ -259,8 +259,7 @@ func (a *app) accountsEnableCommand() *cobra.Command {
 }
 
 func (a *app) accountsDeleteCommand() *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
+	return a.deleteCommand(&cobra.Command{
 		Use:   "delete ACCOUNT_ID",
 		Short: "Delete a service account with all its keys and permissions, irreversibly",
 		Long: `Delete a service account with all its keys and permissions, in one
@@ -271,36 +270,22 @@ account and asks; elsewhere (a script, a pipeline) --yes is required.`,
   serviceaccounts accounts delete "$ACCOUNT" --yes    # in a script`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			if err := a.checkConsent(cmd, yes); err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
-			if err != nil {
-				return err
-			}
-			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
+	}, func(ctx context.Context, cmd *cobra.Command, args []string, yes bool) error {
+		id, err := parseID("ACCOUNT_ID", args[0], "service account")
+		if err != nil {
+			return err
+		}
+		return a.runDelete(ctx, cmd, yes, deletion{
+			describe: func(ctx context.Context, mgr *serviceaccount.Manager) (string, error) {
 				return describeAccountDelete(ctx, mgr, id)
-			})
-			if err != nil {
-				return accountNotFound(err, id)
-			}
-			defer cancel()
-			if err := mgr.DeleteAccount(ctx, id); err != nil {
-				return accountNotFound(err, id)
-			}
-			if a.output == formatTable {
-				return a.printLines("Deleted service account " + id.String() + " with its keys and permissions.")
-			}
-			return nil
-		}),
-	}
-	yesFlag(cmd, &yes)
-	return cmd
+			},
+			remove: func(ctx context.Context, mgr *serviceaccount.Manager) error {
+				return mgr.DeleteAccount(ctx, id)
+			},
+			notFound: func(err error) error { return accountNotFound(err, id) },
+			done:     "Deleted service account " + id.String() + " with its keys and permissions.",
+		})
+	})
 }
 
 // describeAccountDelete names the account and what goes with it, for the

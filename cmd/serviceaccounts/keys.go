@@ -332,8 +332,7 @@ func (a *app) keysEnableCommand() *cobra.Command {
 }
 
 func (a *app) keysDeleteCommand() *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
+	return a.deleteCommand(&cobra.Command{
 		Use:   "delete ACCOUNT_ID KEY_ID",
 		Short: "Delete an API key: it stops authenticating, irreversibly",
 		Long: `Delete an API key of a service account. It stops authenticating: at once in
@@ -344,45 +343,19 @@ name and hint) and asks; elsewhere (a script, a pipeline) --yes is required.`,
   serviceaccounts keys delete "$ACCOUNT" "$KEY_ID" --yes    # in a script`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if _, _, err := keyRecord.args(args); err != nil {
-				return err
-			}
-			if err := a.checkConsent(cmd, yes); err != nil {
-				return err
-			}
-			mgr, accountID, keyID, err := a.openRecord(ctx, keyRecord, args)
-			if err != nil {
-				return err
-			}
-			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
-				return describeKeyDelete(ctx, mgr, accountID, keyID)
-			})
-			if err != nil {
-				return keyRecord.notFound(err, accountID, keyID)
-			}
-			defer cancel()
-			if err := mgr.DeleteKey(ctx, accountID, keyID); err != nil {
-				return keyRecord.notFound(err, accountID, keyID)
-			}
-			if a.output == formatTable {
-				return a.printLines("Deleted API key " + keyID.String() + " of service account " + accountID.String() + ".")
-			}
-			return nil
-		}),
-	}
-	yesFlag(cmd, &yes)
-	return cmd
+	}, func(ctx context.Context, cmd *cobra.Command, args []string, yes bool) error {
+		return a.deleteRecord(ctx, cmd, yes, keyRecord, args, recordDelete{
+			describe: describeKeyDelete,
+			remove:   (*serviceaccount.Manager).DeleteKey,
+			done:     "Deleted API key %s of service account %s.",
+		})
+	})
 }
 
-// describeKeyDelete names the key by its name and hint, and its account,
-// for the prompt: ids alone do not tell a person which key goes.
+// describeKeyDelete names the key by its name and hint, for the prompt:
+// ids alone do not tell a person which key goes.
 func describeKeyDelete(ctx context.Context, mgr *serviceaccount.Manager, accountID, keyID uuid.UUID) (string, error) {
 	key, err := mgr.Key(ctx, accountID, keyID)
-	if err != nil {
-		return "", err
-	}
-	acc, err := mgr.Account(ctx, accountID)
 	if err != nil {
 		return "", err
 	}
@@ -390,5 +363,5 @@ func describeKeyDelete(ctx context.Context, mgr *serviceaccount.Manager, account
 	if key.Name != "" {
 		name = fmt.Sprintf("%q", key.Name)
 	}
-	return fmt.Sprintf("Delete API key %s (hint %s, id %s) of service account %q (%s)", name, key.Hint, keyID, acc.Label, accountID), nil
+	return fmt.Sprintf("Delete API key %s (hint %s, id %s)", name, key.Hint, keyID), nil
 }

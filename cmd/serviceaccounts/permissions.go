@@ -217,8 +217,7 @@ objects, or null to remove the limiter (which widens the permission).`,
 }
 
 func (a *app) permissionsRevokeCommand() *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
+	return a.deleteCommand(&cobra.Command{
 		Use:   "revoke ACCOUNT_ID PERMISSION_ID",
 		Short: "Delete a permission of a service account",
 		Long: `Delete a permission of a service account. On a terminal it first names the
@@ -226,48 +225,21 @@ permission and asks; elsewhere (a script, a pipeline) --yes is required.`,
 		Example:           `  serviceaccounts permissions revoke "$ACCOUNT" "$PERMISSION" --yes`,
 		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if _, _, err := permissionRecord.args(args); err != nil {
-				return err
-			}
-			if err := a.checkConsent(cmd, yes); err != nil {
-				return err
-			}
-			mgr, accountID, permissionID, err := a.openRecord(ctx, permissionRecord, args)
-			if err != nil {
-				return err
-			}
-			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
-				return describePermissionDelete(ctx, mgr, accountID, permissionID)
-			})
-			if err != nil {
-				return permissionRecord.notFound(err, accountID, permissionID)
-			}
-			defer cancel()
-			if err := mgr.DeletePermission(ctx, accountID, permissionID); err != nil {
-				return permissionRecord.notFound(err, accountID, permissionID)
-			}
-			if a.output == formatTable {
-				return a.printLines("Revoked permission " + permissionID.String() + " of service account " + accountID.String() + ".")
-			}
-			return nil
-		}),
-	}
-	yesFlag(cmd, &yes)
-	return cmd
+	}, func(ctx context.Context, cmd *cobra.Command, args []string, yes bool) error {
+		return a.deleteRecord(ctx, cmd, yes, permissionRecord, args, recordDelete{
+			describe: describePermissionDelete,
+			remove:   (*serviceaccount.Manager).DeletePermission,
+			done:     "Revoked permission %s of service account %s.",
+		})
+	})
 }
 
-// describePermissionDelete names what the permission allows, and its
-// account, for the prompt.
+// describePermissionDelete names what the permission allows, for the
+// prompt.
 func describePermissionDelete(ctx context.Context, mgr *serviceaccount.Manager, accountID, permissionID uuid.UUID) (string, error) {
 	p, err := mgr.Permission(ctx, accountID, permissionID)
 	if err != nil {
 		return "", err
 	}
-	acc, err := mgr.Account(ctx, accountID)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Revoke permission %s on %s %q (id %s) of service account %q (%s)",
-		p.Action, p.ResourceType, p.ResourceKey, permissionID, acc.Label, accountID), nil
+	return fmt.Sprintf("Revoke permission %s on %s %q (id %s)", p.Action, p.ResourceType, p.ResourceKey, permissionID), nil
 }
