@@ -12,16 +12,13 @@ import (
 )
 
 func (a *app) accountsCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	return groupCommand(&cobra.Command{
 		Use:     "accounts",
 		Aliases: []string{"account"},
 		Short:   "List, create, change and delete service accounts",
 		Example: `  serviceaccounts accounts list
   serviceaccounts accounts create --label "CI deploy" --description "Deploys from GitHub Actions" -o json`,
-		Args: groupArgs,
-		RunE: groupRun,
-	}
-	cmd.AddCommand(
+	},
 		a.accountsListCommand(),
 		a.accountsGetCommand(),
 		a.accountsCreateCommand(),
@@ -30,7 +27,6 @@ func (a *app) accountsCommand() *cobra.Command {
 		a.accountsEnableCommand(),
 		a.accountsDeleteCommand(),
 	)
-	return cmd
 }
 
 func (a *app) accountsListCommand() *cobra.Command {

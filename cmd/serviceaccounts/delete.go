@@ -65,12 +65,13 @@ func (a *app) deleteCommand(cmd *cobra.Command, run func(ctx context.Context, cm
 	return cmd
 }
 
-// recordDelete is what deleting one kind of account record (an API key,
-// a permission) needs beyond its accountRecord.
-type recordDelete struct {
-	// describe names the record for the prompt; deleteRecord adds its
-	// account.
-	describe func(ctx context.Context, mgr *serviceaccount.Manager, accountID, id uuid.UUID) (string, error)
+// recordDelete is what deleting one kind of account record T (an API
+// key, a permission) needs beyond its accountRecord.
+type recordDelete[T any] struct {
+	// get reads the record, such as (*serviceaccount.Manager).Key.
+	get func(mgr *serviceaccount.Manager, ctx context.Context, accountID, id uuid.UUID) (T, error)
+	// describe names the record for the prompt; the account is added.
+	describe func(item T) string
 	// remove deletes it, such as (*serviceaccount.Manager).DeleteKey.
 	remove func(mgr *serviceaccount.Manager, ctx context.Context, accountID, id uuid.UUID) error
 	// done is the table output's line, formatted with the record's id and
@@ -78,17 +79,27 @@ type recordDelete struct {
 	done string
 }
 
+// recordDeleteCommand is the delete command of the records r names: its
+// arguments are ACCOUNT_ID and the record's id, completed by the shell.
+func recordDeleteCommand[T any](a *app, r accountRecord, cmd *cobra.Command, d recordDelete[T]) *cobra.Command {
+	cmd.Args = args("ACCOUNT_ID", r.arg)
+	cmd.ValidArgsFunction = a.completeIDs(completeAccount, r.complete)
+	return a.deleteCommand(cmd, func(ctx context.Context, cmd *cobra.Command, args []string, yes bool) error {
+		return deleteRecord(ctx, a, cmd, yes, r, args, d)
+	})
+}
+
 // deleteRecord reads ACCOUNT_ID and the record's id (a malformed one is
 // reported before anything else) and runs the shared delete flow; the
 // prompt names the record and then its account, read in that order.
-func (a *app) deleteRecord(ctx context.Context, cmd *cobra.Command, yes bool, r accountRecord, args []string, d recordDelete) error {
+func deleteRecord[T any](ctx context.Context, a *app, cmd *cobra.Command, yes bool, r accountRecord, args []string, d recordDelete[T]) error {
 	accountID, id, err := r.args(args)
 	if err != nil {
 		return err
 	}
 	return a.runDelete(ctx, cmd, yes, deletion{
 		describe: func(ctx context.Context, mgr *serviceaccount.Manager) (string, error) {
-			what, err := d.describe(ctx, mgr, accountID, id)
+			item, err := d.get(mgr, ctx, accountID, id)
 			if err != nil {
 				return "", err
 			}
@@ -96,7 +107,7 @@ func (a *app) deleteRecord(ctx context.Context, cmd *cobra.Command, yes bool, r 
 			if err != nil {
 				return "", err
 			}
-			return fmt.Sprintf("%s of service account %q (%s)", what, acc.Label, accountID), nil
+			return fmt.Sprintf("%s of service account %q (%s)", d.describe(item), acc.Label, accountID), nil
 		},
 		remove: func(ctx context.Context, mgr *serviceaccount.Manager) error {
 			return d.remove(mgr, ctx, accountID, id)
