@@ -218,11 +218,16 @@ changes nothing.`,
   serviceaccounts accounts disable "$ACCOUNT" -o json`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			disabled := true
-			return a.patchAccount(ctx, args[0], serviceaccount.AccountPatch{Disabled: &disabled})
-		}),
+		RunE:              a.setAccountDisabled(true),
 	}
+}
+
+// setAccountDisabled is the action of accounts disable (true) and
+// accounts enable (false).
+func (a *app) setAccountDisabled(disabled bool) func(*cobra.Command, []string) error {
+	return a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+		return a.patchAccount(ctx, args[0], serviceaccount.AccountPatch{Disabled: &disabled})
+	})
 }
 
 // patchAccount changes the account named by the argument id, in one
@@ -247,10 +252,7 @@ func (a *app) accountsEnableCommand() *cobra.Command {
   serviceaccounts accounts enable "$ACCOUNT" -o json`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			enabled := false
-			return a.patchAccount(ctx, args[0], serviceaccount.AccountPatch{Disabled: &enabled})
-		}),
+		RunE:              a.setAccountDisabled(false),
 	}
 }
 

@@ -256,6 +256,14 @@ func (a *app) existingAccount(ctx context.Context, arg string) (*serviceaccount.
 	return mgr, id, nil
 }
 
+// setKeyDisabled is the action of keys disable (true) and keys enable
+// (false).
+func (a *app) setKeyDisabled(disabled bool) func(*cobra.Command, []string) error {
+	return a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+		return a.patchKey(ctx, args, serviceaccount.KeyPatch{Disabled: &disabled})
+	})
+}
+
 // patchKey changes the key named by args, in one transaction of the
 // Manager's, and prints it.
 func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.KeyPatch) error {
@@ -286,10 +294,7 @@ counts as a key of the account.`,
 		Example:           `  serviceaccounts keys disable "$ACCOUNT" "$KEY_ID"`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			disabled := true
-			return a.patchKey(ctx, args, serviceaccount.KeyPatch{Disabled: &disabled})
-		}),
+		RunE:              a.setKeyDisabled(true),
 	}
 }
 
@@ -300,10 +305,7 @@ func (a *app) keysEnableCommand() *cobra.Command {
 		Example:           `  serviceaccounts keys enable "$ACCOUNT" "$KEY_ID"`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			enabled := false
-			return a.patchKey(ctx, args, serviceaccount.KeyPatch{Disabled: &enabled})
-		}),
+		RunE:              a.setKeyDisabled(false),
 	}
 }
 
