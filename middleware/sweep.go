@@ -38,10 +38,13 @@ func (m *Middleware) sweepEvery(timer clockwork.Timer) {
 			return
 		case <-timer.Chan():
 			m.sweep()
+			// Re-armed before the test hook runs, so that a test which
+			// advances its fake clock as soon as it hears of a sweep
+			// never advances it before the timer is armed again.
+			timer.Reset(m.sweepInterval)
 			if m.swept != nil {
 				m.swept()
 			}
-			timer.Reset(m.sweepInterval)
 		}
 	}
 }
