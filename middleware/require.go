@@ -174,11 +174,12 @@ func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) 
 			return err
 		}
 	}
-	key, ok := rq.resourceKey.value(r, body, query)
+	pathValue := e.mw.pathValue
+	key, ok := rq.resourceKey.value(r, body, query, pathValue)
 	var buf [attrBufSize]limiter.Attribute
 	attrs := buf[:0]
 	for i := range rq.attrs {
-		if v, ok := rq.attrs[i].from.value(r, body, query); ok {
+		if v, ok := rq.attrs[i].from.value(r, body, query, pathValue); ok {
 			attrs = append(attrs, limiter.Attribute{Key: rq.attrs[i].key, Value: v})
 		}
 	}

@@ -100,15 +100,20 @@ func (s Source) check() error {
 }
 
 // value reads s from r; body is the request body when some source of the
-// route needs it, and query the values readQuery found for the route's
-// Query sources.
-func (s Source) value(r *http.Request, body []byte, query []string) (string, bool) {
+// route needs it, query the values readQuery found for the route's Query
+// sources, and pathValue Config.PathValue (nil: r.PathValue). s is a
+// pointer so that the arguments fit in registers.
+func (s *Source) value(r *http.Request, body []byte, query []string, pathValue func(*http.Request, string) string) (string, bool) {
 	var v string
 	switch s.kind {
 	case sourceFixed:
 		return s.arg, true
 	case sourcePath:
-		v = r.PathValue(s.arg)
+		if pathValue != nil {
+			v = pathValue(r, s.arg)
+		} else {
+			v = r.PathValue(s.arg)
+		}
 	case sourceQuery:
 		v = query[s.slot]
 	case sourceHeader:
