@@ -35,8 +35,11 @@ type Source struct {
 // Fixed is a value written in the route, such as a study key.
 func Fixed(value string) Source { return Source{kind: sourceFixed, arg: value} }
 
-// PathValue is a wildcard of the route's ServeMux pattern, as
-// r.PathValue(name) returns it.
+// PathValue is a path variable of the route: a wildcard of a ServeMux
+// pattern (or a chi URL parameter), as r.PathValue(name) returns it, or
+// what Config.PathValue returns for routers that keep their variables
+// elsewhere (gorilla/mux, gin, echo). An empty value is missing: as a
+// resource key it denies with 403, and the first such denial is logged.
 func PathValue(name string) Source { return Source{kind: sourcePath, arg: name} }
 
 // Query is the first value of a URL query parameter, decoded as
