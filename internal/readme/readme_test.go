@@ -57,6 +57,13 @@ var req *http.Request`,
 		epilogue: "_ = mw",
 	},
 	{
+		contains: `mux.Handle("GET /v1/studies/{studyKey}/responses", mw.Protect(`,
+		prelude:  "var mw *middleware.Middleware",
+	},
+	{
+		contains: "func handleExport(",
+	},
+	{
 		contains: "changefeed.New(changefeed.Config{",
 		prelude: `var st store.Store
 var mgr *serviceaccount.Manager`,
@@ -69,6 +76,7 @@ var imports = map[string]string{
 	"admin":              "github.com/seed-c7fc2061/serviceaccounts/admin",
 	"adminui":            "github.com/seed-c7fc2061/serviceaccounts/adminui",
 	"changefeed":         "github.com/seed-c7fc2061/serviceaccounts/changefeed",
+	"limiter":            "github.com/seed-c7fc2061/serviceaccounts/limiter",
 	"middleware":         "github.com/seed-c7fc2061/serviceaccounts/middleware",
 	"serviceaccount":     "github.com/seed-c7fc2061/serviceaccounts/serviceaccount",
 	"serviceaccounttest": "github.com/seed-c7fc2061/serviceaccounts/serviceaccounttest",
