@@ -205,3 +205,40 @@ func TestVerifyFromCountsUnknownKeysByTheCallersAddress(t *testing.T) {
 	_, err = f.mw.VerifyFrom(ctx, f.key, b)
 	require.NoError(t, err, "a known key is looked up once the budget is back")
 }
+
+// TestVerifyStopsWaitingWhenItsContextEnds: ctx bounds the caller's wait
+// for a store lookup, as a request's context does; the lookup itself runs
+// on for others and fills the cache.
+func TestVerifyStopsWaitingWhenItsContextEnds(t *testing.T) {
+	f := newFixture(t)
+	f.store.holdLookups.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.mw.Verify(ctx, f.key)
+		done <- err
+	}()
+	select {
+	case <-f.store.lookupHeld:
+	case <-time.After(waitFor):
+		t.Fatal("no lookup")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.Canceled)
+		require.ErrorIs(t, err, middleware.ErrStoreUnavailable)
+	case <-time.After(waitFor):
+		t.Fatal("Verify kept waiting after its context ended")
+	}
+	require.Contains(t, f.logs.String(), "abandoned by the client")
+	require.NotContains(t, f.logs.String(), "could not be checked", "not the store's fault")
+
+	f.store.holdLookups.Store(false)
+	close(f.store.release)
+	// The held lookup stores its entry before its flight ends: this call
+	// joins the flight or finds the entry, and makes no lookup of its own.
+	_, err := f.mw.Verify(context.Background(), f.key)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, f.store.lookups.Load(), "the abandoned lookup filled the cache")
+}
