@@ -45,27 +45,9 @@ func withIfMatch(r *http.Request) *http.Request {
 }
 
 func (h *handler) getKey(w http.ResponseWriter, r *http.Request) error {
-	accountID, keyID, err := keyPathIDs(r)
-	if err != nil {
-		return err
-	}
-	k, err := h.m.Key(r.Context(), accountID, keyID)
-	if err != nil {
-		return err
-	}
-	setETag(w, serviceaccount.KeyRevision(k))
-	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(k))
+	return getRecord(h, w, r, "keyId", (*serviceaccount.Manager).Key, serviceaccount.KeyRevision, apijson.NewAPIKey)
 }
 
 func (h *handler) getPermission(w http.ResponseWriter, r *http.Request) error {
-	accountID, permissionID, err := permissionPathIDs(r)
-	if err != nil {
-		return err
-	}
-	p, err := h.m.Permission(r.Context(), accountID, permissionID)
-	if err != nil {
-		return err
-	}
-	setETag(w, serviceaccount.PermissionRevision(p))
-	return writeJSON(w, http.StatusOK, apijson.NewPermission(p))
+	return getRecord(h, w, r, "permissionId", (*serviceaccount.Manager).Permission, serviceaccount.PermissionRevision, apijson.NewPermission)
 }

@@ -6,26 +6,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
 func (h *handler) listKeys(w http.ResponseWriter, r *http.Request) error {
-	accountID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var p serviceaccount.PageParams
-	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
-		return err
-	}
-	page, err := h.m.ListKeys(r.Context(), accountID, p)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, apijson.NewKeyPage(page))
+	return listRecords(h, w, r, (*serviceaccount.Manager).ListKeys, apijson.NewKeyPage)
 }
 
 // createKey answers with the plaintext key, the only time it is ever
@@ -47,34 +33,14 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, apijson.NewCreatedKey(created))
 }
 
-// keyPathIDs is the account and key ids of a /{id}/keys/{keyId} path;
-// either one not a UUID is 404, as for pathID.
-func keyPathIDs(r *http.Request) (accountID, keyID uuid.UUID, err error) {
-	if accountID, err = pathID(r, "id"); err != nil {
-		return uuid.Nil, uuid.Nil, err
-	}
-	if keyID, err = pathID(r, "keyId"); err != nil {
-		return uuid.Nil, uuid.Nil, err
-	}
-	return accountID, keyID, nil
-}
-
 func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
-	accountID, keyID, err := keyPathIDs(r)
-	if err != nil {
-		return err
-	}
-	if err := h.m.DeleteKey(r.Context(), accountID, keyID); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteRecord(h, w, r, "keyId", (*serviceaccount.Manager).DeleteKey)
 }
 
 // patchKey changes the members the body has (name, disabled), at least
 // one.
 func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
-	accountID, keyID, err := keyPathIDs(r)
+	accountID, keyID, err := recordPathIDs(r, "keyId")
 	if err != nil {
 		return err
 	}
@@ -98,7 +64,7 @@ func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 // the old key as now stored. The body is optional; null for name or
 // expiresAt means the default, as an absent member does.
 func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
-	accountID, keyID, err := keyPathIDs(r)
+	accountID, keyID, err := recordPathIDs(r, "keyId")
 	if err != nil {
 		return err
 	}

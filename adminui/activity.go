@@ -39,10 +39,12 @@ type eventView struct {
 	Actor      string // the actor's id, "" when unknown
 	Address    string
 	What       string // the key's hint, the permission, the label
+	Changes    []fieldChange
 }
 
 func (h *handler) newEventView(e serviceaccount.AuditEvent) eventView {
-	v := eventView{OccurredAt: newTimeView(&e.OccurredAt, h.opts.Location), Action: actionLabels[e.Action], What: eventSubject(e.Details)}
+	v := eventView{OccurredAt: newTimeView(&e.OccurredAt, h.m.Clock().Now(), h.opts.Location), Action: actionLabels[e.Action], What: eventSubject(e.Details),
+		Changes: eventChanges(e.Details, h.opts.Location)}
 	if v.Action == "" {
 		v.Action = string(e.Action)
 	}
@@ -132,7 +134,7 @@ func (h *handler) activityPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	base := h.base(r)
-	data := activityData{layout: h.layout(base, "Activity of "+a.Label, ""), Account: newAccountView(base, a, h.opts.Location)}
+	data := activityData{layout: h.layout(base, "Activity of "+a.Label, ""), Account: newAccountView(base, a, h.m.Clock().Now(), h.opts.Location)}
 	for _, e := range page.Items {
 		data.Events = append(data.Events, h.newEventView(e))
 	}

@@ -69,6 +69,14 @@
 //	GET  /keys?expiresWithinDays=&unusedForDays=          the hygiene list across accounts
 //	GET  /assets/{name}                                   app.css, app.js, favicon.svg
 //
-// An expiry date picked in the form means the start of that day in
-// Config.Location (UTC by default), the zone times are shown in.
+// A new key's expiry is chosen as 7, 30 or 90 days from now, a date, or
+// never (with a warning; left out when the policy requires an expiry). A
+// date means the end of that day (23:59:59) in Config.Location (UTC by
+// default), the zone times are shown in; times read relative to now ("3
+// hours ago"), with the exact time as a tooltip and for screen readers.
+//
+// Deleting a key or a permission asks first, naming what goes:
+// GET /accounts/{id}?dialog=delete-key&key={keyId} (or
+// dialog=delete-permission&permission={permissionId}) shows the
+// confirmation, whose button posts to the delete address.
 package adminui

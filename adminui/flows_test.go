@@ -95,14 +95,14 @@ func TestCreateAccountErrorsAppearNextToTheirFieldWithTheInputKept(t *testing.T)
 	res := p.post("/accounts", url.Values{"label": {"   "}, "description": {"kept <b>as typed</b>"}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.True(t, dialogOpen(res.body, "create-account"))
-	assert.Equal(t, "is required", fieldError(t, res.body, "create-label"))
+	assert.Equal(t, `Enter a label, such as &#34;Tekenradar export&#34;.`, fieldError(t, res.body, "create-label"))
 	assert.Contains(t, res.body, `kept &lt;b&gt;as typed&lt;/b&gt;</textarea>`)
 
 	long := strings.Repeat("é", store.MaxLabelLength+1)
 	res = p.post("/accounts", url.Values{"label": {long}, "description": {strings.Repeat("d", store.MaxDescriptionLength+1)}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
-	assert.Equal(t, "must be at most 100 characters", fieldError(t, res.body, "create-label"))
-	assert.Equal(t, "must be at most 1000 characters", fieldError(t, res.body, "create-description"))
+	assert.Equal(t, "Shorten this to at most 100 characters.", fieldError(t, res.body, "create-label"))
+	assert.Equal(t, "Shorten this to at most 1000 characters.", fieldError(t, res.body, "create-description"))
 	assert.Contains(t, fieldTag(t, res.body, "create-label"), `value="`+long+`"`)
 
 	page, err := p.mgr.ListAccounts(context.Background(), serviceaccount.ListAccountsParams{})
@@ -141,7 +141,7 @@ func TestUpdateAccount(t *testing.T) {
 
 	res = p.post("/accounts/"+id.String(), url.Values{"label": {""}, "description": {"typed"}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
-	assert.Equal(t, "is required", fieldError(t, res.body, "info-label"))
+	assert.Equal(t, `Enter a label, such as &#34;Tekenradar export&#34;.`, fieldError(t, res.body, "info-label"))
 	assert.Contains(t, res.body, ">typed</textarea>")
 	a, err = p.mgr.Account(context.Background(), id)
 	require.NoError(t, err)
@@ -181,7 +181,8 @@ func TestCreateKeyShowsThePlaintextOnceAndNowhereElse(t *testing.T) {
 
 	res := p.get("/accounts/" + id.String() + "?dialog=create-key")
 	assert.True(t, dialogOpen(res.body, "create-key"))
-	for _, text := range []string{">Set expiration date</label>", ">Select expiration date</label>", ">Generate New API Key</button>", `type="date"`, `min="2026-11-29"`} {
+	for _, text := range []string{">Expires</label>", ">Expiration date</label>", ">Generate New API Key</button>", `type="date"`, `min="2026-11-29"`,
+		`<option value="never">Never (not recommended)</option>`, `<option value="90" selected>In 90 days (Feb 26, 2027)</option>`, "A key that never expires keeps working", "until the end of this day, 23:59 UTC"} {
 		assert.Contains(t, res.body, text)
 	}
 
@@ -207,7 +208,11 @@ func TestCreateKeyShowsThePlaintextOnceAndNowhereElse(t *testing.T) {
 	assert.NotContains(t, res.body, key)
 	assert.Contains(t, res.body, apikey.Hint(key))
 	assert.Contains(t, res.body, `aria-label="Delete API key `+apikey.Hint(key)+`"`)
-	assert.Contains(t, res.body, `aria-label="Copy API key hint `+apikey.Hint(key)+`"`)
+	keys, err := p.mgr.Keys(context.Background(), id)
+	require.NoError(t, err)
+	assert.Contains(t, res.body, `data-copy="`+keys[0].ID.String()+`" aria-label="Copy key ID of API key `+apikey.Hint(key)+`"`,
+		"the table's copy button copies the key id, which the API and the CLI take, never the hint")
+	assert.NotContains(t, res.body, `data-copy="`+apikey.Hint(key)+`"`)
 	assert.NotContains(t, p.logs.String(), key)
 }
 
@@ -221,15 +226,35 @@ func TestCreateKeyWithAnExpiryDate(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, keys, 1)
 	require.NotNil(t, keys[0].ExpiresAt)
-	assert.Equal(t, time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC), *keys[0].ExpiresAt)
-	assert.Contains(t, p.get("/accounts/"+id.String()).body, `<time datetime="2027-03-01T00:00:00Z">2027-03-01 00:00 UTC</time>`)
+	assert.Equal(t, time.Date(2027, 3, 1, 23, 59, 59, 0, time.UTC), *keys[0].ExpiresAt, "the end of the day picked, in UTC")
+	assert.Contains(t, p.get("/accounts/"+id.String()).body,
+		`<time datetime="2027-03-01T23:59:59Z" title="2027-03-01 23:59 UTC">in 3 months<span class="visually-hidden"> (2027-03-01 23:59 UTC)</span></time>`,
+		"relative, with the exact time for the pointer and for screen readers")
 
-	// A date given without the switch on is not an expiry.
-	res = p.post("/accounts/"+id.String()+"/keys", url.Values{"expiresOn": {"2027-03-01"}})
+	// Without JavaScript the date shows beside the choice: filled in, it wins.
+	res = p.post("/accounts/"+id.String()+"/keys", url.Values{"expiry": {"never"}, "expiresOn": {"2027-03-02"}})
 	require.Equal(t, http.StatusCreated, res.StatusCode)
 	keys, err = p.mgr.Keys(context.Background(), id)
 	require.NoError(t, err)
-	assert.Nil(t, keys[1].ExpiresAt)
+	assert.Equal(t, time.Date(2027, 3, 2, 23, 59, 59, 0, time.UTC), *keys[1].ExpiresAt)
+
+	// The presets count from now; never is no expiry.
+	for choice, days := range map[string]int{"7": 7, "90": 90, "never": 0} {
+		res = p.post("/accounts/"+id.String()+"/keys", url.Values{"expiry": {choice}, "expiresOn": {""}})
+		require.Equal(t, http.StatusCreated, res.StatusCode, choice)
+		keys, err = p.mgr.Keys(context.Background(), id)
+		require.NoError(t, err)
+		got := keys[len(keys)-1].ExpiresAt
+		if days == 0 {
+			assert.Nil(t, got, choice)
+			continue
+		}
+		require.NotNil(t, got, choice)
+		assert.WithinDuration(t, p.clock.Now().AddDate(0, 0, days), *got, time.Millisecond, choice)
+	}
+	res = p.post("/accounts/"+id.String()+"/keys", url.Values{"expiry": {"12"}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Equal(t, "Choose one of the offered expirations.", fieldError(t, res.body, "expiry"))
 }
 
 func TestCreateKeyErrorsAppearNextToTheDate(t *testing.T) {
@@ -237,17 +262,17 @@ func TestCreateKeyErrorsAppearNextToTheDate(t *testing.T) {
 	p := newPage(t, pageConfig{prefix: "/admin/ui"})
 	id := p.createAccount("Keys", "")
 	for value, message := range map[string]string{
-		"":           "Select the expiration date, or turn off &#34;Set expiration date&#34;.",
-		"2026-11-28": "must be in the future", // today, already begun by the fake clock
-		"2020-01-01": "must be in the future",
-		"31/01/2030": "Must be a date such as 2030-01-31.",
+		"":           "Choose the expiration date, or choose another expiration above.",
+		"2026-11-28": "Choose a date after today.",
+		"2020-01-01": "Choose a date after today.",
+		"31/01/2030": "Enter the date as year-month-day, such as 2030-01-31.",
 	} {
-		res := p.post("/accounts/"+id.String()+"/keys", url.Values{"setExpiry": {"on"}, "expiresOn": {value}})
+		res := p.post("/accounts/"+id.String()+"/keys", url.Values{"expiry": {"date"}, "expiresOn": {value}})
 		require.Equal(t, http.StatusBadRequest, res.StatusCode, value)
 		assert.True(t, dialogOpen(res.body, "create-key"))
 		assert.Equal(t, message, fieldError(t, res.body, "expires-on"), value)
 		assert.Contains(t, fieldTag(t, res.body, "expires-on"), `value="`+value+`"`)
-		assert.Contains(t, fieldTag(t, res.body, "set-expiry"), "checked")
+		assert.Contains(t, res.body, `<option value="date" selected>`, "the choice is kept")
 		assert.False(t, dialogOpen(res.body, "new-key"))
 	}
 	keys, err := p.mgr.Keys(context.Background(), id)
@@ -330,8 +355,8 @@ func TestAddPermissionEditLimiterAndDelete(t *testing.T) {
 
 	body := p.get("/accounts/" + id.String() + "?done=permission-added").body
 	assert.Contains(t, body, "Permission added.")
-	assert.Contains(t, body, "<td>study tekenradar</td>")
-	assert.Contains(t, body, "<td><code>get-responses</code></td>")
+	assert.Contains(t, body, `<td data-label="Resource" class="wrap">study tekenradar</td>`)
+	assert.Contains(t, body, `<td data-label="Action"><code>get-responses</code></td>`)
 	assert.Contains(t, body, `<code class="limiter">[{&#34;surveyKey&#34;:&#34;intake&#34;}]</code>`)
 	assert.Contains(t, body, `aria-label="Edit limiter of study tekenradar get-responses"`)
 	assert.Contains(t, body, `aria-label="Delete permission study tekenradar get-responses"`)
@@ -352,11 +377,13 @@ func TestAddPermissionEditLimiterAndDelete(t *testing.T) {
 	res = p.post("/accounts/"+id.String()+"/permissions/"+pid+"/limiter", url.Values{"limiter": {`[{"reportKey": "r1"}]`}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.True(t, dialogOpen(res.body, "edit-limiter"))
-	assert.Contains(t, fieldError(t, res.body, "limiter-value"), "unknown limiter key &#34;reportKey&#34;")
+	assert.Equal(t, "This action&#39;s limiter cannot use &#34;reportKey&#34;; use &#34;surveyKey&#34; instead.", fieldError(t, res.body, "limiter-value"))
 	assert.Contains(t, res.body, `[{&#34;reportKey&#34;: &#34;r1&#34;}]</textarea>`)
 	res = p.post("/accounts/"+id.String()+"/permissions/"+pid+"/limiter", url.Values{"limiter": {`[{"surveyKey": `}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
-	assert.NotEmpty(t, fieldError(t, res.body, "limiter-value"))
+	assert.Equal(t, "The limiter must be a JSON list of objects, such as [{&#34;surveyKey&#34;:&#34;intake&#34;}]; leave it empty for none.",
+		fieldError(t, res.body, "limiter-value"), "how it should look, never the parser's words")
+	assert.NotContains(t, res.body, "at byte")
 	perms, err = p.mgr.Permissions(context.Background(), id)
 	require.NoError(t, err)
 	assert.Equal(t, `[{"surveyKey":["intake","weekly"]}]`, perms[0].Limiter.String(), "nothing was written")
@@ -403,7 +430,7 @@ func TestAddPermissionErrorsAppearNextToTheirFieldWithTheInputKept(t *testing.T)
 	res := post(url.Values{"resourceType": {"study"}, "resourceKey": {"tekenradar"}, "action": {"get-responses"}, "limiter": {`[{"reportKey": "<r1>"}]`}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.True(t, dialogOpen(res.body, "add-permission"))
-	assert.Contains(t, fieldError(t, res.body, "perm-limiter"), "unknown limiter key &#34;reportKey&#34; for action &#34;get-responses&#34;")
+	assert.Equal(t, "This action&#39;s limiter cannot use &#34;reportKey&#34;; use &#34;surveyKey&#34; instead.", fieldError(t, res.body, "perm-limiter"))
 	assert.Contains(t, res.body, `[{&#34;reportKey&#34;: &#34;&lt;r1&gt;&#34;}]</textarea>`)
 	assert.Contains(t, fieldTag(t, res.body, "perm-key"), `value="tekenradar"`)
 	assert.Contains(t, res.body, `<option value="get-responses" selected>`)
@@ -411,7 +438,7 @@ func TestAddPermissionErrorsAppearNextToTheirFieldWithTheInputKept(t *testing.T)
 	res = post(url.Values{"resourceType": {"study"}, "resourceKey": {"two words"}, "action": {"fly"}, "limiter": {""}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	assert.Contains(t, fieldError(t, res.body, "perm-key"), "must not contain spaces")
-	assert.Contains(t, fieldError(t, res.body, "perm-action"), "unknown action &#34;fly&#34;")
+	assert.Contains(t, fieldError(t, res.body, "perm-action"), "Unknown action &#34;fly&#34;")
 
 	res = post(url.Values{"resourceType": {"messaging"}, "resourceKey": {"everything"}, "action": {"*"}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
@@ -419,11 +446,16 @@ func TestAddPermissionErrorsAppearNextToTheirFieldWithTheInputKept(t *testing.T)
 
 	res = post(url.Values{"resourceType": {"planets"}, "resourceKey": {"*"}, "action": {"*"}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
-	assert.Contains(t, res.body, `<p class="form-error" role="alert">Resource Type: unknown resource type &#34;planets&#34;`)
+	assert.Contains(t, res.body, `<p class="form-error" role="alert">Resource Type: Unknown resource type &#34;planets&#34;`)
 
 	res = post(url.Values{"resourceType": {"users"}, "resourceKey": {"*"}, "action": {"delete-users"}, "limiter": {`[{"studyKey":"s"}]`}})
 	require.Equal(t, http.StatusBadRequest, res.StatusCode)
-	assert.Contains(t, fieldError(t, res.body, "perm-limiter"), "takes no limiter")
+	assert.Equal(t, "This action takes no limiter; leave the field empty.", fieldError(t, res.body, "perm-limiter"))
+
+	// The example in the advice uses the action's own limiter key.
+	res = post(url.Values{"resourceType": {"messaging"}, "resourceKey": {"sms-templates"}, "action": {"*"}, "limiter": {`{"studyKey":`}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Equal(t, "The limiter must be a JSON list of objects, such as [{&#34;studyKey&#34;:&#34;intake&#34;}]; leave it empty for none.", fieldError(t, res.body, "perm-limiter"))
 
 	// The same grant twice.
 	ok := url.Values{"resourceType": {"study"}, "resourceKey": {"*"}, "action": {"*"}}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
@@ -179,23 +178,25 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := readForm(w, r, "name?", "setExpiry?", "expiresOn?")
+	v, err := readForm(w, r, "name?", "expiry?", "setExpiry?", "expiresOn?")
 	if err != nil {
 		return err
 	}
-	form := keyForm{Name: v.Get("name"), SetExpiry: v.Has("setExpiry"), ExpiresOn: v.Get("expiresOn")}
+	form := keyFormFrom(v)
 	in := serviceaccount.CreateKeyInput{Name: form.Name}
-	if form.SetExpiry {
-		t, msg := h.parseDate(form.ExpiresOn)
-		if msg != "" {
-			form.Errors = fieldErrors{"expiresOn": msg}
-			return h.renderAccount(w, r, http.StatusBadRequest, id, accountState{open: dialogCreateKey, key: form})
-		}
-		in.ExpiresAt = &t
+	at, field, msg := h.resolveExpiry(&form)
+	if msg != "" {
+		form.Errors = fieldErrors{field: msg}
+		return h.renderAccount(w, r, http.StatusBadRequest, id, accountState{open: dialogCreateKey, key: form})
 	}
+	in.ExpiresAt = at
 	created, err := h.m.CreateKey(h.changeContext(r), id, in)
 	if errs, general, status, ok := formFailure(err); ok {
-		renameField(errs, "expiresAt", "expiresOn")
+		expiryField := "expiresOn"
+		if form.Expiry != expiryDate {
+			expiryField = "expiry"
+		}
+		renameField(errs, "expiresAt", expiryField)
 		form.Errors, form.Error = errs, general
 		return h.renderAccount(w, r, status, id, accountState{open: dialogCreateKey, key: form})
 	}
@@ -208,19 +209,6 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 		Key:       newKeyView(accountURL, created.Key, h.m.Clock().Now(), h.opts.Location),
 	}
 	return h.renderAccount(w, r, http.StatusCreated, id, accountState{open: dialogNewKey, newKey: nk})
-}
-
-// parseDate reads an expiry date: the key expires at the start of that day
-// in the page's time zone.
-func (h *handler) parseDate(s string) (time.Time, string) {
-	if s == "" {
-		return time.Time{}, "Select the expiration date, or turn off \"Set expiration date\"."
-	}
-	t, err := time.ParseInLocation(dateLayout, s, h.opts.Location)
-	if err != nil {
-		return time.Time{}, "Must be a date such as 2030-01-31."
-	}
-	return t, ""
 }
 
 // deleteChild deletes a key or permission, named by the path value param
@@ -269,6 +257,7 @@ func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, err = h.m.AddPermission(h.changeContext(r), id, in)
 	if errs, general, status, ok := formFailure(err); ok {
+		withLimiterKey(errs, h.catalog.limiterKeys(in.ResourceType, in.Action))
 		form := &permissionForm{ResourceKey: in.ResourceKey, Action: in.Action, Limiter: v.Get("limiter"), Errors: errs, Error: general}
 		form.Type, _ = h.catalog.typeByID(in.ResourceType)
 		if form.Type.ID != in.ResourceType {

@@ -269,16 +269,18 @@ func TestActivityPagePagesThroughAllEvents(t *testing.T) {
 		require.NoError(t, err)
 	}
 	body := p.get("/accounts/" + id.String()).body
-	assert.Equal(t, 10, strings.Count(body, "<td>Account updated</td>"))
+	assert.Equal(t, 10, strings.Count(body, `<td data-label="Change">Account updated</td>`))
 	assert.Contains(t, body, `<a href="/admin/ui/accounts/`+id.String()+`/activity">All activity</a>`)
+	assert.Contains(t, body, `<span class="field-name">Label:</span> Busy 58 <span aria-hidden="true">→</span><span class="visually-hidden">changed to</span> Busy 59</li>`,
+		"each change says from what to what")
 	res := p.get("/accounts/" + id.String() + "/activity")
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	assert.Equal(t, serviceaccount.DefaultPageSize, strings.Count(res.body, "<td>Account updated</td>"))
+	assert.Equal(t, serviceaccount.DefaultPageSize, strings.Count(res.body, `<td data-label="Change">Account updated</td>`))
 	next := regexp.MustCompile(`<a href="(/admin/ui/accounts/[^"]+/activity\?cursor=[^"]+)">Older changes</a>`).FindStringSubmatch(res.body)
 	require.NotNil(t, next)
 	res = p.get(strings.TrimPrefix(html.UnescapeString(next[1]), "/admin/ui"))
-	assert.Equal(t, 10, strings.Count(res.body, "<td>Account updated</td>"))
-	assert.Contains(t, res.body, "<td>Account created</td>")
+	assert.Equal(t, 10, strings.Count(res.body, `<td data-label="Change">Account updated</td>`))
+	assert.Contains(t, res.body, `<td data-label="Change">Account created</td>`)
 	assert.Equal(t, http.StatusOK, p.get("/accounts/"+id.String()+"/activity?cursor=bogus").StatusCode)
 	assert.Equal(t, http.StatusNotFound, p.get("/accounts/00000000-0000-0000-0000-000000000000/activity").StatusCode)
 }

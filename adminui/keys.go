@@ -64,11 +64,9 @@ func (h *handler) newPolicyView(keys []apikey.Key, now time.Time) policyView {
 		v.AtLimit = active >= p.MaxKeysPerAccount
 	}
 	if p.MaxKeyLifetime > 0 {
-		last := now.Add(p.MaxKeyLifetime).In(h.opts.Location)
-		// A date means the start of that day, so the last whole day fits.
-		v.MaxDate = last.Format(dateLayout)
+		v.MaxDate = h.maxDate(now)
 		v.ExpiryRequired = p.DefaultKeyLifetime == 0
-		v.Note = fmt.Sprintf("Keys must expire within %s (by %s).", days(p.MaxKeyLifetime), v.MaxDate)
+		v.Note = fmt.Sprintf("Keys must expire within %s (by the end of %s).", days(p.MaxKeyLifetime), v.MaxDate)
 	}
 	if p.DefaultKeyLifetime > 0 {
 		v.Note += fmt.Sprintf(" Without a date, the key expires after %s.", days(p.DefaultKeyLifetime))
@@ -314,7 +312,7 @@ func (h *handler) fillHygiene(r *http.Request, data *hygieneData, keys []apikey.
 				// Deleted since the list was read: leave the key out.
 				continue
 			}
-			av = newAccountView(base, a, h.opts.Location)
+			av = newAccountView(base, a, h.m.Clock().Now(), h.opts.Location)
 			accounts[k.AccountID] = av
 		}
 		data.Keys = append(data.Keys, hygieneKey{keyView: newKeyView(av.URL, k, now, h.opts.Location), Account: av})

@@ -41,11 +41,15 @@ const (
 	dialogAddPermission = "add-permission"
 	dialogEditLimiter   = "edit-limiter"
 	dialogDeleteAccount = "delete-account"
+	// The confirmations of a key's or a permission's deletion, naming what
+	// goes; the delete itself is a POST from the dialog.
+	dialogDeleteKey        = "delete-key"
+	dialogDeletePermission = "delete-permission"
 )
 
 type listData struct {
 	layout
-	Accounts   []accountView
+	Accounts   []accountCard
 	NextURL    string
 	CreateOpen bool
 	Create     accountForm
@@ -83,8 +87,13 @@ func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int,
 		CreateOpen: open,
 		Create:     form,
 	}
+	now := h.m.Clock().Now()
 	for _, a := range page.Items {
-		data.Accounts = append(data.Accounts, newAccountView(base, a, h.opts.Location))
+		card, err := h.newAccountCard(r, base, a, now)
+		if err != nil {
+			return err
+		}
+		data.Accounts = append(data.Accounts, card)
 	}
 	if page.NextCursor != "" {
 		data.NextURL = base + "/?cursor=" + url.QueryEscape(page.NextCursor)
@@ -109,16 +118,25 @@ type accountData struct {
 	Permission permissionForm
 	Limiter    limiterForm
 	MinDate    string // the first date an expiry may be picked for
-	Policy     policyView
-	Rotate     rotateForm
-	Rename     renameForm
-	Events     []eventView // the newest of the account's audit events
-	MoreEvents string      // the activity page, when there are more
+	Zone       string // the time zone dates are picked and shown in
+	Expiries   []expiryChoice
+	// NeverWarning: "Never" is offered, so its warning is on the form.
+	NeverWarning bool
+	Policy       policyView
+	Rotate       rotateForm
+	Rename       renameForm
+	// DeleteKey and DeletePermission are what the delete confirmations
+	// name when opened without JavaScript.
+	DeleteKey        keyView
+	DeletePermission permissionView
+	Events           []eventView // the newest of the account's audit events
+	MoreEvents       string      // the activity page, when there are more
 }
 
 type keyForm struct {
 	Name      string
-	SetExpiry bool
+	Expiry    string // the choice: a number of days, "date" or "never"
+	SetExpiry bool   // the rotation dialog's switch; in the create form, the old name of "date"
 	ExpiresOn string
 	Errors    fieldErrors
 	Error     string
@@ -189,10 +207,10 @@ func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
 		st.open = d
 		st.permission = &permissionForm{ResourceKey: q.Get("resourceKey"), Action: q.Get("action"), Limiter: q.Get("limiter")}
 		st.permission.Type, _ = h.catalog.typeByID(q.Get("resourceType"))
-	case dialogEditLimiter:
+	case dialogEditLimiter, dialogDeletePermission:
 		st.open = d
 		st.limiterFor = q.Get("permission")
-	case dialogRotateKey, dialogRenameKey:
+	case dialogRotateKey, dialogRenameKey, dialogDeleteKey:
 		st.open = d
 		st.keyFor = q.Get("key")
 	}
@@ -215,7 +233,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	}
 	base := h.base(r)
 	now := h.m.Clock().Now()
-	av := newAccountView(base, a, h.opts.Location)
+	av := newAccountView(base, a, now, h.opts.Location)
 	data := accountData{
 		layout:  h.layout(base, a.Label, st.notice),
 		Account: av,
@@ -224,18 +242,21 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		Open:    st.open,
 		KeyForm: st.key,
 		NewKey:  st.newKey,
-		MinDate: now.In(h.opts.Location).AddDate(0, 0, 1).Format(dateLayout),
+		MinDate: h.minDate(now),
+		Zone:    h.zoneName(),
 	}
 	if st.info != nil {
 		data.Info = *st.info
 	}
 	data.Policy = h.newPolicyView(keys, now)
+	data.Expiries = h.expiryChoices(now, data.KeyForm.Expiry)
+	data.NeverWarning = h.m.Policy().DefaultKeyLifetime == 0 && data.Expiries[0].Value == expiryNever
 	data.Rotate = rotateForm{Grace: "86400"}
 	for _, k := range keys {
 		kv := newKeyView(av.URL, k, now, h.opts.Location)
 		data.Keys = append(data.Keys, kv)
 		if kv.ID == st.keyFor {
-			data.Rotate.Key, data.Rename.Key = kv, kv
+			data.Rotate.Key, data.Rename.Key, data.DeleteKey = kv, kv, kv
 			data.Rename.Name = kv.Name
 		}
 	}
@@ -249,7 +270,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		data.Rename = *st.rename
 		data.Rename.Key = key
 	}
-	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey) && data.Rotate.Key.ID == "" {
+	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey || data.Open == dialogDeleteKey) && data.Rotate.Key.ID == "" {
 		data.Open = "" // the key is gone (or never was)
 	}
 	for i := range data.Policy.Grace {
@@ -261,13 +282,15 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		data.Permissions = append(data.Permissions, pv)
 		if pv.ID == st.limiterFor {
 			data.Limiter = limiterForm{Permission: pv, Limiter: pv.Limiter}
+			data.DeletePermission = pv
 		}
 	}
 	if st.limiter != nil {
 		// The limiter as typed, with its errors, for the stored permission.
 		data.Limiter.Limiter, data.Limiter.Errors, data.Limiter.Error = st.limiter.Limiter, st.limiter.Errors, st.limiter.Error
+		withLimiterKey(data.Limiter.Errors, data.Limiter.Permission.LimiterKeys)
 	}
-	if data.Open == dialogEditLimiter && data.Limiter.Permission.ID == "" {
+	if (data.Open == dialogEditLimiter || data.Open == dialogDeletePermission) && data.Limiter.Permission.ID == "" {
 		// The permission is gone (or never was): nothing to edit.
 		data.Open = ""
 	}

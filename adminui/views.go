@@ -32,24 +32,11 @@ type accountView struct {
 	Disabled    *timeView // when the account was disabled; nil while enabled
 }
 
-func newAccountView(base string, a serviceaccount.Account, loc *time.Location) accountView {
+func newAccountView(base string, a serviceaccount.Account, now time.Time, loc *time.Location) accountView {
 	return accountView{
 		ID: a.ID.String(), Label: a.Label, Description: a.Description, URL: base + "/accounts/" + a.ID.String(),
-		Disabled: newTimeView(a.DisabledAt, loc),
+		Disabled: newTimeView(a.DisabledAt, now, loc),
 	}
-}
-
-// timeView is a time as a person reads it and as <time datetime> holds it.
-type timeView struct {
-	ISO  string
-	Text string
-}
-
-func newTimeView(t *time.Time, loc *time.Location) *timeView {
-	if t == nil {
-		return nil
-	}
-	return &timeView{ISO: t.UTC().Format(time.RFC3339), Text: t.In(loc).Format("2006-01-02 15:04 MST")}
 }
 
 type keyView struct {
@@ -67,6 +54,9 @@ type keyView struct {
 	CanRotate bool
 	URL       string // the key's address; actions are under it
 	DeleteURL string
+	// Title names the key in a confirmation: its name and hint, or the
+	// hint alone.
+	Title string
 }
 
 func newKeyView(accountURL string, k apikey.Key, now time.Time, loc *time.Location) keyView {
@@ -74,9 +64,9 @@ func newKeyView(accountURL string, k apikey.Key, now time.Time, loc *time.Locati
 		ID:         k.ID.String(),
 		Hint:       k.Hint,
 		Name:       k.Name,
-		CreatedAt:  newTimeView(&k.CreatedAt, loc),
-		LastUsedAt: newTimeView(k.LastUsedAt, loc),
-		ExpiresAt:  newTimeView(k.ExpiresAt, loc),
+		CreatedAt:  newTimeView(&k.CreatedAt, now, loc),
+		LastUsedAt: newTimeView(k.LastUsedAt, now, loc),
+		ExpiresAt:  newTimeView(k.ExpiresAt, now, loc),
 		Expired:    k.Expired(now),
 		Disabled:   k.Disabled(),
 		Replaced:   k.ReplacedBy != nil,
@@ -84,6 +74,10 @@ func newKeyView(accountURL string, k apikey.Key, now time.Time, loc *time.Locati
 	}
 	v.CanRotate = !v.Expired && !v.Disabled && !v.Replaced
 	v.DeleteURL = v.URL + "/delete"
+	v.Title = k.Hint
+	if k.Name != "" {
+		v.Title = "“" + k.Name + "” (" + k.Hint + ")"
+	}
 	return v
 }
 
@@ -221,27 +215,6 @@ func (t typeView) limiterActions() []string {
 		}
 	}
 	return ids
-}
-
-// fieldErrors maps a form field to its message; a limiter path such as
-// limiter[0].surveyKey belongs to the limiter field.
-type fieldErrors map[string]string
-
-func newFieldErrors(fields []serviceaccount.FieldError) fieldErrors {
-	errs := fieldErrors{}
-	for _, f := range fields {
-		name := f.Field
-		msg := f.Message
-		if rest, ok := strings.CutPrefix(name, "limiter"); ok && rest != "" {
-			name = "limiter"
-			msg = "at " + strings.TrimPrefix(rest, ".") + ": " + msg
-		}
-		if prev, ok := errs[name]; ok {
-			msg = prev + "; " + msg
-		}
-		errs[name] = msg
-	}
-	return errs
 }
 
 func (h *handler) layout(base, title, notice string) layout {

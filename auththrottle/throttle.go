@@ -1,6 +1,7 @@
 package auththrottle
 
 import (
+	"cmp"
 	"errors"
 	"net/netip"
 	"sync"
@@ -58,15 +59,10 @@ func New(cfg Config) (*Throttle, error) {
 	if cfg.MaxFailures < 0 || cfg.Window < 0 || cfg.MaxClients < 0 {
 		return nil, errors.New("auththrottle: MaxFailures, Window and MaxClients must be positive, or 0 for their defaults")
 	}
-	if cfg.MaxFailures == 0 {
-		cfg.MaxFailures = DefaultMaxFailures
-	}
-	if cfg.Window == 0 {
-		cfg.Window = DefaultWindow
-	}
-	if cfg.MaxClients == 0 {
-		cfg.MaxClients = DefaultMaxClients
-	}
+	// 0 means the default (cmp.Or takes the first non-zero value).
+	cfg.MaxFailures = cmp.Or(cfg.MaxFailures, DefaultMaxFailures)
+	cfg.Window = cmp.Or(cfg.Window, DefaultWindow)
+	cfg.MaxClients = cmp.Or(cfg.MaxClients, DefaultMaxClients)
 	if cfg.Clock == nil {
 		cfg.Clock = clockwork.NewRealClock()
 	}

@@ -8,7 +8,13 @@
 # small N suffice and the figure repeats to a few instructions, where
 # times on a shared machine move by tens of per cent. GOMAXPROCS=1 and
 # GOGC=off keep the scheduler and the collector out of the loop;
-# asyncpreemptoff keeps preemption signals out of it. cpu.rdtscp=off:
+# asyncpreemptoff keeps preemption signals out of it. Only instructions
+# executed inside serveBench (the loop every gated benchmark runs) are
+# collected (--toggle-collect): the runtime's other threads (sysmon, the
+# timer and signal handling) run in proportion to wall time, which under
+# valgrind and on a loaded machine varied the whole-process figure by
+# about 30 instructions per request between runs (2,582 to 2,613 for the
+# same Protect code); inside the loop the figure repeats exactly. cpu.rdtscp=off:
 # valgrind 3.19 does not know RDTSCP, which the runtime's lock spinning
 # may execute (SIGILL).
 #
@@ -44,7 +50,7 @@ go test -c -o "$work/middleware.test" ./middleware
 run() {
   local out="$work/cg.$1.$2"
   GOMAXPROCS=1 GOGC=off GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off \
-    valgrind --tool=callgrind --callgrind-out-file="$out" \
+    valgrind --tool=callgrind --toggle-collect='*middleware.serveBench' --callgrind-out-file="$out" \
     "$work/middleware.test" -test.run '^$' -test.bench "^$1\$" -test.benchtime "$2x" >/dev/null 2>"$work/err" \
     || { cat "$work/err" >&2; echo "instructions: $1 failed" >&2; exit 1; }
   local n

@@ -85,6 +85,8 @@
   // the older selection-based copy.
   function copyText(text, button) {
     var status = button.closest(".field, td") && button.closest(".field, td").querySelector("[data-copy-status]");
+    // A copy button in a table reports through the page's live region.
+    status = status || document.getElementById("live-status");
     function done(ok) {
       var msg = ok ? "Copied to the clipboard." : "Copy failed: select the text and copy it by hand.";
       if (status) {
@@ -231,6 +233,30 @@
     sync();
   }
 
+  // The create-key form's expiry choice shows the date field only for "On
+  // a date" and the warning only for "Never". A hidden date is disabled,
+  // so it is not sent (the server lets a sent date win over the choice).
+  function setUpExpiryChoice(select) {
+    var form = select.form;
+    function sync() {
+      form.querySelectorAll("[data-expiry-shows]").forEach(function (el) {
+        el.hidden = el.dataset.expiryShows !== select.value;
+        el.querySelectorAll("input").forEach(function (input) {
+          input.disabled = el.hidden;
+          input.required = !el.hidden;
+        });
+      });
+    }
+    select.addEventListener("change", function () {
+      sync();
+      var date = form.querySelector("[data-expiry-shows=date] input");
+      if (select.value === "date" && date) {
+        date.focus();
+      }
+    });
+    sync();
+  }
+
   function init() {
     // Buttons that only serve the page without script: removed rather than
     // hidden, so that Enter in a form never picks one as its default.
@@ -252,6 +278,7 @@
     });
     document.querySelectorAll("form[data-catalog]").forEach(setUpPermissionForm);
     document.querySelectorAll("[data-toggles]").forEach(setUpExpiryToggle);
+    document.querySelectorAll("select[data-expiry-choice]").forEach(setUpExpiryChoice);
 
     // The page showing a new key answered a POST; give it the account's
     // address so that a reload fetches the page instead of posting again.

@@ -12,16 +12,13 @@ import (
 )
 
 func (a *app) accountsCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	return groupCommand(&cobra.Command{
 		Use:     "accounts",
 		Aliases: []string{"account"},
 		Short:   "List, create, change and delete service accounts",
 		Example: `  serviceaccounts accounts list
   serviceaccounts accounts create --label "CI deploy" --description "Deploys from GitHub Actions" -o json`,
-		Args: groupArgs,
-		RunE: groupRun,
-	}
-	cmd.AddCommand(
+	},
 		a.accountsListCommand(),
 		a.accountsGetCommand(),
 		a.accountsCreateCommand(),
@@ -30,7 +27,6 @@ func (a *app) accountsCommand() *cobra.Command {
 		a.accountsEnableCommand(),
 		a.accountsDeleteCommand(),
 	)
-	return cmd
 }
 
 func (a *app) accountsListCommand() *cobra.Command {
@@ -222,11 +218,16 @@ changes nothing.`,
   serviceaccounts accounts disable "$ACCOUNT" -o json`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			disabled := true
-			return a.patchAccount(ctx, args[0], serviceaccount.AccountPatch{Disabled: &disabled})
-		}),
+		RunE:              a.setAccountDisabled(true),
 	}
+}
+
+// setAccountDisabled is the action of accounts disable (true) and
+// accounts enable (false).
+func (a *app) setAccountDisabled(disabled bool) func(*cobra.Command, []string) error {
+	return a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+		return a.patchAccount(ctx, args[0], serviceaccount.AccountPatch{Disabled: &disabled})
+	})
 }
 
 // patchAccount changes the account named by the argument id, in one
@@ -251,16 +252,12 @@ func (a *app) accountsEnableCommand() *cobra.Command {
   serviceaccounts accounts enable "$ACCOUNT" -o json`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			enabled := false
-			return a.patchAccount(ctx, args[0], serviceaccount.AccountPatch{Disabled: &enabled})
-		}),
+		RunE:              a.setAccountDisabled(false),
 	}
 }
 
 func (a *app) accountsDeleteCommand() *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
+	return a.deleteCommand(&cobra.Command{
 		Use:   "delete ACCOUNT_ID",
 		Short: "Delete a service account with all its keys and permissions, irreversibly",
 		Long: `Delete a service account with all its keys and permissions, in one
@@ -271,36 +268,22 @@ account and asks; elsewhere (a script, a pipeline) --yes is required.`,
   serviceaccounts accounts delete "$ACCOUNT" --yes    # in a script`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			id, err := parseID("ACCOUNT_ID", args[0], "service account")
-			if err != nil {
-				return err
-			}
-			if err := a.checkConsent(cmd, yes); err != nil {
-				return err
-			}
-			mgr, err := a.manager(ctx)
-			if err != nil {
-				return err
-			}
-			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
+	}, func(ctx context.Context, cmd *cobra.Command, args []string, yes bool) error {
+		id, err := parseID("ACCOUNT_ID", args[0], "service account")
+		if err != nil {
+			return err
+		}
+		return a.runDelete(ctx, cmd, yes, deletion{
+			describe: func(ctx context.Context, mgr *serviceaccount.Manager) (string, error) {
 				return describeAccountDelete(ctx, mgr, id)
-			})
-			if err != nil {
-				return accountNotFound(err, id)
-			}
-			defer cancel()
-			if err := mgr.DeleteAccount(ctx, id); err != nil {
-				return accountNotFound(err, id)
-			}
-			if a.output == formatTable {
-				return a.printLines("Deleted service account " + id.String() + " with its keys and permissions.")
-			}
-			return nil
-		}),
-	}
-	yesFlag(cmd, &yes)
-	return cmd
+			},
+			remove: func(ctx context.Context, mgr *serviceaccount.Manager) error {
+				return mgr.DeleteAccount(ctx, id)
+			},
+			notFound: func(err error) error { return accountNotFound(err, id) },
+			done:     "Deleted service account " + id.String() + " with its keys and permissions.",
+		})
+	})
 }
 
 // describeAccountDelete names the account and what goes with it, for the

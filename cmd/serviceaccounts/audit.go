@@ -16,7 +16,7 @@ import (
 )
 
 func (a *app) auditCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	return groupCommand(&cobra.Command{
 		Use:   "audit",
 		Short: "Read the audit log of changes",
 		Long: `Read the audit log: one event for every change made through the library,
@@ -24,11 +24,7 @@ by the management API, the admin page or this tool (whose changes record the
 actor cli:USER, with the host name as the address).`,
 		Example: `  serviceaccounts audit list --account "$ACCOUNT"
   serviceaccounts audit list --actor cli:deploy --since 2026-11-01T00:00:00Z -o json`,
-		Args: groupArgs,
-		RunE: groupRun,
-	}
-	cmd.AddCommand(a.auditListCommand())
-	return cmd
+	}, a.auditListCommand())
 }
 
 func (a *app) auditListCommand() *cobra.Command {

@@ -125,14 +125,15 @@ func accountNotFound(err error, id uuid.UUID) error {
 // API key, a permission), named on the command line by ACCOUNT_ID and its
 // own id, and listed by "serviceaccounts GROUP list ACCOUNT_ID".
 type accountRecord struct {
-	arg   string // the argument naming it, such as KEY_ID
-	what  string // what it is called, such as API key
-	group string // its command group, such as keys
+	arg      string // the argument naming it, such as KEY_ID
+	what     string // what it is called, such as API key
+	group    string // its command group, such as keys
+	complete idKind // how the shell completes its id
 }
 
 var (
-	keyRecord        = accountRecord{arg: "KEY_ID", what: "API key", group: "keys"}
-	permissionRecord = accountRecord{arg: "PERMISSION_ID", what: "permission", group: "permissions"}
+	keyRecord        = accountRecord{arg: "KEY_ID", what: "API key", group: "keys", complete: completeKey}
+	permissionRecord = accountRecord{arg: "PERMISSION_ID", what: "permission", group: "permissions", complete: completePermission}
 )
 
 // args reads ACCOUNT_ID and the record's id.
@@ -242,6 +243,15 @@ func groupArgs(cmd *cobra.Command, args []string) error {
 
 func groupRun(cmd *cobra.Command, args []string) error {
 	return usagef("%s needs a command", cmd.CommandPath())
+}
+
+// groupCommand makes cmd a group of subs (accounts, keys…) that refuses
+// an unknown or missing subcommand.
+func groupCommand(cmd *cobra.Command, subs ...*cobra.Command) *cobra.Command {
+	cmd.Args = groupArgs
+	cmd.RunE = groupRun
+	cmd.AddCommand(subs...)
+	return cmd
 }
 
 // checkLimit refuses a page size the API would refuse; the Manager would

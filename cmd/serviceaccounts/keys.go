@@ -14,7 +14,7 @@ import (
 )
 
 func (a *app) keysCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	cmd := groupCommand(&cobra.Command{
 		Use:     "keys",
 		Aliases: []string{"key"},
 		Short:   "List, create, rotate, disable and delete API keys",
@@ -24,14 +24,7 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		Example: `  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
   serviceaccounts keys list "$ACCOUNT"
   serviceaccounts keys delete "$ACCOUNT" "$KEY_ID" --yes`,
-		Args: groupArgs,
-		RunE: groupRun,
-	}
-	// The application's key policy, for the commands that issue keys; the
-	// same flags as the example server's.
-	cmd.PersistentFlags().IntVar(&a.maxKeys, "max-keys", serviceaccount.DefaultMaxKeysPerAccount, "most unexpired keys an account may hold (0: no limit), as the application's policy says")
-	cmd.PersistentFlags().DurationVar(&a.maxKeyLifetime, "max-key-lifetime", 0, "longest a new key may live, such as 2160h (0: unlimited), as the application's policy says")
-	cmd.AddCommand(
+	},
 		a.keysListCommand(),
 		a.keysCreateCommand(),
 		a.keysRotateCommand(),
@@ -39,41 +32,24 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		a.keysEnableCommand(),
 		a.keysDeleteCommand(),
 	)
+	// The application's key policy, for the commands that issue keys; the
+	// same flags as the example server's.
+	cmd.PersistentFlags().IntVar(&a.maxKeys, "max-keys", serviceaccount.DefaultMaxKeysPerAccount, "most unexpired keys an account may hold (0: no limit), as the application's policy says")
+	cmd.PersistentFlags().DurationVar(&a.maxKeyLifetime, "max-key-lifetime", 0, "longest a new key may live, such as 2160h (0: unlimited), as the application's policy says")
 	return cmd
 }
 
 func (a *app) keysListCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "list ACCOUNT_ID",
-		Short: "List the API keys of a service account (never the keys themselves)",
-		Example: `  serviceaccounts keys list "$ACCOUNT"
-  serviceaccounts keys list "$ACCOUNT" -o json`,
-		Args:              args("ACCOUNT_ID"),
-		ValidArgsFunction: a.completeIDs(completeAccount),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			mgr, id, err := a.existingAccount(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			keys, err := mgr.Keys(ctx, id)
-			if err != nil {
-				return err
-			}
-			switch a.output {
-			case formatJSON:
-				return a.printJSON(apijson.NewKeyList(keys))
-			case formatPlain:
-				return printIDs(a, keys, func(k apikey.Key) uuid.UUID { return k.ID })
-			}
-			now := mgr.Clock().Now()
-			t := a.newTable("ID", "NAME", "HINT", "CREATED", "LAST USED", "EXPIRES", "STATUS")
-			for _, k := range keys {
-				t.row(k.ID.String(), orDash(truncate(k.Name, 40)), k.Hint, timeCell(k.CreatedAt),
-					optionalTimeCell(k.LastUsedAt, "never"), optionalTimeCell(k.ExpiresAt, "never"), keyStatus(k, now))
-			}
-			return t.flush()
-		}),
-	}
+	return listCommand(a, keyRecord, "List the API keys of a service account (never the keys themselves)", recordList[apikey.Key]{
+		list:   (*serviceaccount.Manager).Keys,
+		page:   func(keys []apikey.Key) any { return apijson.NewKeyList(keys) },
+		id:     func(k apikey.Key) uuid.UUID { return k.ID },
+		header: []string{"ID", "NAME", "HINT", "CREATED", "LAST USED", "EXPIRES", "STATUS"},
+		row: func(k apikey.Key, now time.Time) []string {
+			return []string{k.ID.String(), orDash(truncate(k.Name, 40)), k.Hint, timeCell(k.CreatedAt),
+				optionalTimeCell(k.LastUsedAt, "never"), optionalTimeCell(k.ExpiresAt, "never"), keyStatus(k, now)}
+		},
+	})
 }
 
 // keyStatus says in a word whether a key authenticates: disabled,
@@ -280,6 +256,14 @@ func (a *app) existingAccount(ctx context.Context, arg string) (*serviceaccount.
 	return mgr, id, nil
 }
 
+// setKeyDisabled is the action of keys disable (true) and keys enable
+// (false).
+func (a *app) setKeyDisabled(disabled bool) func(*cobra.Command, []string) error {
+	return a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+		return a.patchKey(ctx, args, serviceaccount.KeyPatch{Disabled: &disabled})
+	})
+}
+
 // patchKey changes the key named by args, in one transaction of the
 // Manager's, and prints it.
 func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.KeyPatch) error {
@@ -310,10 +294,7 @@ counts as a key of the account.`,
 		Example:           `  serviceaccounts keys disable "$ACCOUNT" "$KEY_ID"`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			disabled := true
-			return a.patchKey(ctx, args, serviceaccount.KeyPatch{Disabled: &disabled})
-		}),
+		RunE:              a.setKeyDisabled(true),
 	}
 }
 
@@ -324,16 +305,12 @@ func (a *app) keysEnableCommand() *cobra.Command {
 		Example:           `  serviceaccounts keys enable "$ACCOUNT" "$KEY_ID"`,
 		Args:              args("ACCOUNT_ID", "KEY_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			enabled := false
-			return a.patchKey(ctx, args, serviceaccount.KeyPatch{Disabled: &enabled})
-		}),
+		RunE:              a.setKeyDisabled(false),
 	}
 }
 
 func (a *app) keysDeleteCommand() *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
+	return recordDeleteCommand(a, keyRecord, &cobra.Command{
 		Use:   "delete ACCOUNT_ID KEY_ID",
 		Short: "Delete an API key: it stops authenticating, irreversibly",
 		Long: `Delete an API key of a service account. It stops authenticating: at once in
@@ -342,53 +319,20 @@ another account is not found. On a terminal it first names the key (its
 name and hint) and asks; elsewhere (a script, a pipeline) --yes is required.`,
 		Example: `  serviceaccounts keys delete 01a213e4-f068-755e-ae87-caee3d2d0993 01a213e5-2b1c-7d4e-9f0a-3c5d7e9f1a2b
   serviceaccounts keys delete "$ACCOUNT" "$KEY_ID" --yes    # in a script`,
-		Args:              args("ACCOUNT_ID", "KEY_ID"),
-		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if _, _, err := keyRecord.args(args); err != nil {
-				return err
-			}
-			if err := a.checkConsent(cmd, yes); err != nil {
-				return err
-			}
-			mgr, accountID, keyID, err := a.openRecord(ctx, keyRecord, args)
-			if err != nil {
-				return err
-			}
-			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
-				return describeKeyDelete(ctx, mgr, accountID, keyID)
-			})
-			if err != nil {
-				return keyRecord.notFound(err, accountID, keyID)
-			}
-			defer cancel()
-			if err := mgr.DeleteKey(ctx, accountID, keyID); err != nil {
-				return keyRecord.notFound(err, accountID, keyID)
-			}
-			if a.output == formatTable {
-				return a.printLines("Deleted API key " + keyID.String() + " of service account " + accountID.String() + ".")
-			}
-			return nil
-		}),
-	}
-	yesFlag(cmd, &yes)
-	return cmd
+	}, recordDelete[apikey.Key]{
+		get:      (*serviceaccount.Manager).Key,
+		describe: describeKeyDelete,
+		remove:   (*serviceaccount.Manager).DeleteKey,
+		done:     "Deleted API key %s of service account %s.",
+	})
 }
 
-// describeKeyDelete names the key by its name and hint, and its account,
-// for the prompt: ids alone do not tell a person which key goes.
-func describeKeyDelete(ctx context.Context, mgr *serviceaccount.Manager, accountID, keyID uuid.UUID) (string, error) {
-	key, err := mgr.Key(ctx, accountID, keyID)
-	if err != nil {
-		return "", err
-	}
-	acc, err := mgr.Account(ctx, accountID)
-	if err != nil {
-		return "", err
-	}
+// describeKeyDelete names the key by its name and hint, for the prompt:
+// ids alone do not tell a person which key goes.
+func describeKeyDelete(key apikey.Key) string {
 	name := "(unnamed)"
 	if key.Name != "" {
 		name = fmt.Sprintf("%q", key.Name)
 	}
-	return fmt.Sprintf("Delete API key %s (hint %s, id %s) of service account %q (%s)", name, key.Hint, keyID, acc.Label, accountID), nil
+	return fmt.Sprintf("Delete API key %s (hint %s, id %s)", name, key.Hint, key.ID)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ import (
 )
 
 func (a *app) permissionsCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	return groupCommand(&cobra.Command{
 		Use:     "permissions",
 		Aliases: []string{"permission"},
 		Short:   "List, grant, limit and revoke permissions",
@@ -26,48 +27,24 @@ attributes match, e.g. [{"surveyKey":"intake"}]. "serviceaccounts catalog"
 lists what may be granted.`,
 		Example: `  serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses --limiter '[{"surveyKey":"intake"}]'
   serviceaccounts permissions list "$ACCOUNT"`,
-		Args: groupArgs,
-		RunE: groupRun,
-	}
-	cmd.AddCommand(
+	},
 		a.permissionsListCommand(),
 		a.permissionsGrantCommand(),
 		a.permissionsSetLimiterCommand(),
 		a.permissionsRevokeCommand(),
 	)
-	return cmd
 }
 
 func (a *app) permissionsListCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "list ACCOUNT_ID",
-		Short: "List the permissions of a service account",
-		Example: `  serviceaccounts permissions list "$ACCOUNT"
-  serviceaccounts permissions list "$ACCOUNT" -o json`,
-		Args:              args("ACCOUNT_ID"),
-		ValidArgsFunction: a.completeIDs(completeAccount),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			mgr, id, err := a.existingAccount(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			perms, err := mgr.Permissions(ctx, id)
-			if err != nil {
-				return err
-			}
-			switch a.output {
-			case formatJSON:
-				return a.printJSON(apijson.NewPermissionList(perms))
-			case formatPlain:
-				return printIDs(a, perms, func(p permission.Permission) uuid.UUID { return p.ID })
-			}
-			t := a.newTable("ID", "TYPE", "KEY", "ACTION", "LIMITER", "CREATED")
-			for _, p := range perms {
-				t.row(p.ID.String(), p.ResourceType, p.ResourceKey, p.Action, limiterCell(p), timeCell(p.CreatedAt))
-			}
-			return t.flush()
-		}),
-	}
+	return listCommand(a, permissionRecord, "List the permissions of a service account", recordList[permission.Permission]{
+		list:   (*serviceaccount.Manager).Permissions,
+		page:   func(perms []permission.Permission) any { return apijson.NewPermissionList(perms) },
+		id:     func(p permission.Permission) uuid.UUID { return p.ID },
+		header: []string{"ID", "TYPE", "KEY", "ACTION", "LIMITER", "CREATED"},
+		row: func(p permission.Permission, _ time.Time) []string {
+			return []string{p.ID.String(), p.ResourceType, p.ResourceKey, p.Action, limiterCell(p), timeCell(p.CreatedAt)}
+		},
+	})
 }
 
 // limiterCell is the limiter's canonical JSON, or "-".
@@ -217,57 +194,22 @@ objects, or null to remove the limiter (which widens the permission).`,
 }
 
 func (a *app) permissionsRevokeCommand() *cobra.Command {
-	var yes bool
-	cmd := &cobra.Command{
+	return recordDeleteCommand(a, permissionRecord, &cobra.Command{
 		Use:   "revoke ACCOUNT_ID PERMISSION_ID",
 		Short: "Delete a permission of a service account",
 		Long: `Delete a permission of a service account. On a terminal it first names the
 permission and asks; elsewhere (a script, a pipeline) --yes is required.`,
-		Example:           `  serviceaccounts permissions revoke "$ACCOUNT" "$PERMISSION" --yes`,
-		Args:              args("ACCOUNT_ID", "PERMISSION_ID"),
-		ValidArgsFunction: a.completeIDs(completeAccount, completePermission),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			if _, _, err := permissionRecord.args(args); err != nil {
-				return err
-			}
-			if err := a.checkConsent(cmd, yes); err != nil {
-				return err
-			}
-			mgr, accountID, permissionID, err := a.openRecord(ctx, permissionRecord, args)
-			if err != nil {
-				return err
-			}
-			ctx, cancel, err := a.confirmed(ctx, cmd, yes, func(ctx context.Context) (string, error) {
-				return describePermissionDelete(ctx, mgr, accountID, permissionID)
-			})
-			if err != nil {
-				return permissionRecord.notFound(err, accountID, permissionID)
-			}
-			defer cancel()
-			if err := mgr.DeletePermission(ctx, accountID, permissionID); err != nil {
-				return permissionRecord.notFound(err, accountID, permissionID)
-			}
-			if a.output == formatTable {
-				return a.printLines("Revoked permission " + permissionID.String() + " of service account " + accountID.String() + ".")
-			}
-			return nil
-		}),
-	}
-	yesFlag(cmd, &yes)
-	return cmd
+		Example: `  serviceaccounts permissions revoke "$ACCOUNT" "$PERMISSION" --yes`,
+	}, recordDelete[permission.Permission]{
+		get:      (*serviceaccount.Manager).Permission,
+		describe: describePermissionDelete,
+		remove:   (*serviceaccount.Manager).DeletePermission,
+		done:     "Revoked permission %s of service account %s.",
+	})
 }
 
-// describePermissionDelete names what the permission allows, and its
-// account, for the prompt.
-func describePermissionDelete(ctx context.Context, mgr *serviceaccount.Manager, accountID, permissionID uuid.UUID) (string, error) {
-	p, err := mgr.Permission(ctx, accountID, permissionID)
-	if err != nil {
-		return "", err
-	}
-	acc, err := mgr.Account(ctx, accountID)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Revoke permission %s on %s %q (id %s) of service account %q (%s)",
-		p.Action, p.ResourceType, p.ResourceKey, permissionID, acc.Label, accountID), nil
+// describePermissionDelete names what the permission allows, for the
+// prompt.
+func describePermissionDelete(p permission.Permission) string {
+	return fmt.Sprintf("Revoke permission %s on %s %q (id %s)", p.Action, p.ResourceType, p.ResourceKey, p.ID)
 }

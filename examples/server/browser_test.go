@@ -50,6 +50,14 @@ var viewports = []viewport{
 	{name: "phone", width: 390, height: 844, mobile: true},
 }
 
+// layoutViewports are the widths the page must fit without hiding
+// anything: 1024 px is the narrowest where tables stay tables.
+var layoutViewports = []viewport{
+	{name: "desktop", width: 1280, height: 800},
+	{name: "laptop", width: 1024, height: 768},
+	{name: "phone", width: 390, height: 844, mobile: true},
+}
+
 // browserPath finds Chromium. Without one the tests skip, saying so,
 // except where they are required (CI, SA_TEST_REQUIRE_BROWSER=1 or
 // SA_TEST_REQUIRE_DB=1), where a missing browser fails the run.
@@ -249,14 +257,34 @@ func (s *session) check(name string) {
 	s.problems = nil
 	s.mu.Unlock()
 	assert.Empty(s.t, problems, "console errors, exceptions or CSP violations at %q", name)
-	// Readable at this size: nothing widens the page past the screen (wide
-	// tables scroll inside their own box).
-	assert.True(s.t, eval[bool](s, `document.documentElement.scrollWidth <= document.documentElement.clientWidth`),
-		"the page scrolls sideways at %q (%s)", name, s.vp.name)
+	s.checkNothingHides(name)
 	if !s.noScript {
 		s.runAxe(name)
 	}
 	s.screenshot(name)
+}
+
+// checkNothingHides fails when the page or a table scrolls sideways or a
+// row action lies outside the viewport or outside its table's visible box:
+// an action that needs sideways scrolling to be found is hidden.
+func (s *session) checkNothingHides(name string) {
+	s.t.Helper()
+	problems := eval[[]string](s, `(() => {
+		const de = document.documentElement, vw = de.clientWidth, out = [];
+		if (de.scrollWidth > vw) out.push("the page is " + de.scrollWidth + " px wide in " + vw);
+		document.querySelectorAll(".table-wrap").forEach(w => {
+			if (w.scrollWidth > w.clientWidth) out.push((w.getAttribute("aria-label") || "a table") + " scrolls: " + w.scrollWidth + " px in " + w.clientWidth);
+		});
+		document.querySelectorAll(".row-actions a, .row-actions button").forEach(a => {
+			const label = a.getAttribute("aria-label") || a.textContent.trim();
+			if (!a.checkVisibility()) { out.push("hidden: " + label); return; }
+			const r = a.getBoundingClientRect(), w = a.closest(".table-wrap").getBoundingClientRect();
+			if (r.left < 0 || r.right > vw) out.push("outside the viewport: " + label + " at " + Math.round(r.left) + "–" + Math.round(r.right) + " of " + vw);
+			if (r.left < w.left || r.right > w.right + 0.5) out.push("outside its table: " + label);
+		});
+		return out;
+	})()`)
+	assert.Empty(s.t, problems, "something hides at %q (%s, %d px)", name, s.vp.name, s.vp.width)
 }
 
 type axeViolation struct {
@@ -419,9 +447,18 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 
 	// Create a key that expires on a date picked in the date input.
 	s.openDialog(`a[aria-label="Create API key"]`, "create-key")
-	require.False(t, s.visible("#expires-on"), "the date shows only once the switch is on")
-	s.do(chromedp.Click(chromedp.ID("set-expiry")))
+	require.Equal(t, "90", s.value("#expiry"), "90 days unless chosen otherwise")
+	require.False(t, s.visible("#expires-on"), "the date shows only once chosen")
+	s.do(chromedp.SendKeys(chromedp.ID("expiry"), "Never"))
+	require.Equal(t, "never", s.value("#expiry"))
+	require.True(t, s.visible(".hint.warning"), "never comes with a warning")
+	// End picks the last choice (typing would join "Never" in the select's
+	// type-ahead buffer).
+	s.do(chromedp.Focus(chromedp.ID("expiry")), chromedp.KeyEvent(kb.End))
+	require.Equal(t, "date", s.value("#expiry"))
+	require.False(t, s.visible(".hint.warning"))
 	require.True(t, s.visible("#expires-on"))
+	require.Contains(t, s.text("#expires-on-hint"), "end of this day, 23:59 UTC")
 	expiry := time.Now().UTC().AddDate(0, 2, 0)
 	s.do(chromedp.SendKeys(chromedp.ID("expires-on"), expiry.Format("01022006")))
 	require.Equal(t, expiry.Format("2006-01-02"), s.value("#expires-on"))
@@ -445,7 +482,10 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 	_, err = chromedp.Run(s.ctx, chromedp.Poll[bool](`!document.getElementById("new-key")`, chromedp.WithPollingTimeout(pollTimeout)))
 	require.NoError(t, err, "closed, the key leaves the page")
 	require.Contains(t, s.text("section[aria-labelledby=keys-title] tbody"), key[:7], "the table shows the hint")
-	require.Contains(t, s.text("section[aria-labelledby=keys-title] tbody"), expiry.Format("2006-01-02")+" 00:00 UTC")
+	expiresCell := `section[aria-labelledby=keys-title] td[data-label="Expires at"] time`
+	require.Equal(t, expiry.Format("2006-01-02")+" 23:59 UTC", eval[string](s, `document.querySelector('`+expiresCell+`').title`), "the exact time on hover")
+	require.Equal(t, "in 2 months", eval[string](s, `document.querySelector('`+expiresCell+`').firstChild.textContent`))
+	require.Contains(t, s.text(expiresCell+" .visually-hidden"), expiry.Format("2006-01-02")+" 23:59 UTC", "and for screen readers")
 	require.False(t, eval[bool](s, fmt.Sprintf(`document.documentElement.outerHTML.includes(%q)`, key)), "the page keeps no trace of the key once closed")
 	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/whoami", key))
 	// Reloading shows the account, not the key again, and posts nothing.
@@ -507,7 +547,7 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 	s.navigating(chromedp.Click(chromedp.CSS("#edit-limiter button.primary")))
 	s.expectProblem("status of 400")
 	require.True(t, s.modal("edit-limiter"), "the dialog opens again with the error")
-	require.Contains(t, s.text("#limiter-value-error"), `unknown limiter key "reportKey"`)
+	require.Equal(t, `This action's limiter cannot use "reportKey"; use "surveyKey" instead.`, s.text("#limiter-value-error"))
 	require.Equal(t, `[{"reportKey": "r1"}]`, s.value("#limiter-value"), "the input is kept")
 	require.Equal(t, "limiter-value", eval[string](s, "document.activeElement.id"), "focus is on the field in error")
 	s.check("edit-limiter-error")
@@ -550,11 +590,11 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 	s.navigating(chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[aria-label^="Enable API key %s"]`, rotatedHint))))
 	require.Equal(t, "API key enabled.", s.text(".notice"))
 	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/whoami", rotated))
-	s.navigating(chromedp.Click(chromedp.CSS(`form[action$="/disable"] button.secondary`)))
+	s.navigating(chromedp.Click(chromedp.CSS(`.toggle-row form[action$="/disable"] button`)))
 	require.Contains(t, s.text(".notice"), "Service account disabled")
 	require.Equal(t, http.StatusUnauthorized, apiStatus(t, s.base, "/v1/whoami", rotated))
 	s.check("account-disabled")
-	s.navigating(chromedp.Click(chromedp.CSS(`form[action$="/enable"] button.secondary`)))
+	s.navigating(chromedp.Click(chromedp.CSS(`.toggle-row form[action$="/enable"] button`)))
 	require.Equal(t, "Service account enabled.", s.text(".notice"))
 	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/whoami", rotated))
 
@@ -575,11 +615,34 @@ func walkSeedFlow(t *testing.T, s *session) (key string) {
 	}
 	require.NotContains(t, activity, key)
 
-	// Delete the permission and the key with their trash icons.
-	s.navigating(chromedp.Click(chromedp.CSS(`button[aria-label^="Delete permission"]`)))
+	// The copy button of a key copies its id, which the API and the CLI
+	// take; never the hint, which cannot authenticate.
+	keyID := eval[string](s, `document.querySelector("section[aria-labelledby=keys-title] tbody tr button[data-copy]").dataset.copy`)
+	require.Regexp(t, `^[0-9a-f-]{36}$`, keyID)
+	s.do(chromedp.Click(chromedp.CSS(`section[aria-labelledby=keys-title] tbody tr button[data-copy]`)))
+	_, err = chromedp.Run(s.ctx, chromedp.Poll[bool](`document.getElementById("live-status").textContent !== ""`, chromedp.WithPollingTimeout(pollTimeout)))
+	require.NoError(t, err)
+	clip, err = chromedp.Run(s.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.Equal(t, keyID, clip)
+
+	// Deleting a permission or a key asks first, naming what goes; Cancel
+	// keeps it.
+	s.openDialog(`a[aria-label^="Delete permission"]`, "delete-permission")
+	require.Equal(t, "study tekenradar · get-responses", s.text("#delete-permission strong"))
+	require.Equal(t, "Cancel", eval[string](s, "document.activeElement.textContent"), "focus starts on the safe choice")
+	s.check("delete-permission-dialog")
+	s.do(chromedp.Click(chromedp.CSS("#delete-permission button.secondary")))
+	require.False(t, eval[bool](s, `document.getElementById("delete-permission").open`))
+	require.Equal(t, http.StatusOK, apiStatus(t, s.base, "/v1/studies/tekenradar/responses?surveyKey=intake", key), "Cancel deletes nothing")
+	s.openDialog(`a[aria-label^="Delete permission"]`, "delete-permission")
+	s.navigating(chromedp.Click(chromedp.CSS("#delete-permission button.danger")))
 	require.Equal(t, "Permission deleted.", s.text(".notice"))
 	require.Equal(t, http.StatusForbidden, apiStatus(t, s.base, "/v1/studies/tekenradar/responses?surveyKey=intake", key))
-	s.navigating(chromedp.Click(chromedp.CSS(`button[aria-label^="Delete API key"]`)))
+	s.openDialog(`a[aria-label="Delete API key `+key[:7]+`…`+key[len(key)-4:]+`"]`, "delete-key")
+	require.Equal(t, "“Nightly export” ("+key[:7]+"…"+key[len(key)-4:]+")", s.text("#delete-key strong"))
+	s.check("delete-key-dialog")
+	s.navigating(chromedp.Click(chromedp.CSS("#delete-key button.danger")))
 	require.Equal(t, "API key deleted.", s.text(".notice"))
 	require.Equal(t, http.StatusUnauthorized, apiStatus(t, s.base, "/v1/whoami", key))
 	s.check("account-emptied")
@@ -631,7 +694,7 @@ func TestAdminPageWithoutJavaScript(t *testing.T) {
 	// Choosing a type reloads the permission form for it.
 	s.navigating(chromedp.Click(chromedp.CSS(`a[data-dialog="add-permission"]`)))
 	s.do(chromedp.SetValue(chromedp.ID("perm-type"), "messaging"))
-	s.navigating(chromedp.Click(chromedp.CSS(".no-js-only")))
+	s.navigating(chromedp.Click(chromedp.CSS("#add-permission .no-js-only")))
 	require.Equal(t, "SELECT", eval[string](s, `document.getElementById("perm-key").tagName`))
 	s.do(chromedp.SetValue(chromedp.ID("perm-key"), "sms-templates"))
 	s.navigating(chromedp.Click(chromedp.CSS("#add-permission button.primary")))
@@ -645,5 +708,17 @@ func TestAdminPageWithoutJavaScript(t *testing.T) {
 	s.navigating(chromedp.Click(chromedp.CSS("#create-key button.primary")))
 	require.Regexp(t, regexp.MustCompile(`^sa_`), s.value("#new-key-value"))
 	s.check("nojs-new-key")
+
+	// Deleting asks first without script too: the link opens the page
+	// with the confirmation, whose button posts.
+	// (The address is still the POST's: without script nothing replaces it.)
+	s.navigating(chromedp.Navigate(strings.TrimSuffix(eval[string](s, "location.href"), "/keys")))
+	s.navigating(chromedp.Click(chromedp.CSS(`a[aria-label^="Delete permission"]`)))
+	require.Contains(t, eval[string](s, "location.search"), "dialog=delete-permission")
+	require.Equal(t, "messaging sms-templates · *", s.text("#delete-permission strong"))
+	require.Contains(t, s.text("section[aria-labelledby=permissions-title] tbody"), "messaging sms-templates", "asking deletes nothing")
+	s.check("nojs-delete-permission")
+	s.navigating(chromedp.Click(chromedp.CSS("#delete-permission button.danger")))
+	require.Equal(t, "Permission deleted.", s.text(".notice"))
 	srv.stop()
 }

@@ -51,24 +51,22 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, cfg config, 
 	anyKey := func(h http.Handler) http.Handler { return h }
 
 	protect("GET /v1/whoami", anyKey, whoami)
-	protect("GET /v1/studies/{studyKey}/responses",
-		mw.Require("study", study, "get-responses", middleware.Attr("surveyKey", middleware.Query("surveyKey"))),
-		func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusOK, map[string]any{
-				"studyKey":  r.PathValue("studyKey"),
-				"surveyKey": nullable(r.URL.Query().Get("surveyKey")),
-				"responses": []any{},
+	// listed protects GET /v1/studies/{studyKey}/{name}: its optional
+	// query parameter filter is the attribute a permission's limiter
+	// matches, and the answer echoes it.
+	listed := func(name, action, filter string) {
+		protect("GET /v1/studies/{studyKey}/"+name,
+			mw.Require("study", study, action, middleware.Attr(filter, middleware.Query(filter))),
+			func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, map[string]any{
+					"studyKey": r.PathValue("studyKey"),
+					filter:     nullable(r.URL.Query().Get(filter)),
+					name:       []any{},
+				})
 			})
-		})
-	protect("GET /v1/studies/{studyKey}/reports",
-		mw.Require("study", study, "get-reports", middleware.Attr("reportKey", middleware.Query("reportKey"))),
-		func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusOK, map[string]any{
-				"studyKey":  r.PathValue("studyKey"),
-				"reportKey": nullable(r.URL.Query().Get("reportKey")),
-				"reports":   []any{},
-			})
-		})
+	}
+	listed("responses", "get-responses", "surveyKey")
+	listed("reports", "get-reports", "reportKey")
 	protect("POST /v1/studies/{studyKey}/surveys/{surveyKey}/unpublish",
 		mw.Require("study", study, "unpublish-survey", middleware.Attr("surveyKey", middleware.PathValue("surveyKey"))),
 		func(w http.ResponseWriter, r *http.Request) {

@@ -57,14 +57,11 @@ func NewAccount(a serviceaccount.Account) Account {
 }
 
 // AccountPage is the body of GET /service-accounts.
-type AccountPage struct {
-	Items      []Account `json:"items"`
-	NextCursor *string   `json:"nextCursor"`
-}
+type AccountPage = Page[Account]
 
 // NewAccountPage represents one page of accounts.
 func NewAccountPage(page serviceaccount.AccountPage) AccountPage {
-	return AccountPage{Items: each(page.Items, NewAccount), NextCursor: nextCursor(page.NextCursor)}
+	return newPage(page.Items, page.NextCursor, NewAccount)
 }
 
 // APIKey lists every field of apikey.Key that may be shown; the hash is
@@ -113,10 +110,7 @@ func NewCreatedKey(k serviceaccount.CreatedKey) CreatedKey {
 
 // KeyPage is one page of keys: the body of GET /api-keys (the keys of all
 // accounts) and of GET /service-accounts/{id}/api-keys.
-type KeyPage struct {
-	Items      []APIKey `json:"items"`
-	NextCursor *string  `json:"nextCursor"`
-}
+type KeyPage = Page[APIKey]
 
 // RotatedKey is the body of a rotation: the new key with its plaintext,
 // and the old key as now stored.
@@ -159,7 +153,7 @@ func NewKeyList(keys []apikey.Key) KeyPage {
 
 // NewKeyPage represents one page of keys.
 func NewKeyPage(page serviceaccount.KeyPage) KeyPage {
-	return KeyPage{Items: each(page.Items, NewAPIKey), NextCursor: nextCursor(page.NextCursor)}
+	return newPage(page.Items, page.NextCursor, NewAPIKey)
 }
 
 // Permission is the representation of a permission.
@@ -188,14 +182,11 @@ func NewPermission(p permission.Permission) Permission {
 
 // PermissionPage is one page of an account's permissions, the body of
 // GET /service-accounts/{id}/permissions.
-type PermissionPage struct {
-	Items      []Permission `json:"items"`
-	NextCursor *string      `json:"nextCursor"`
-}
+type PermissionPage = Page[Permission]
 
 // NewPermissionPage represents one page of an account's permissions.
 func NewPermissionPage(page serviceaccount.PermissionPage) PermissionPage {
-	return PermissionPage{Items: each(page.Items, NewPermission), NextCursor: nextCursor(page.NextCursor)}
+	return newPage(page.Items, page.NextCursor, NewPermission)
 }
 
 // NewPermissionList represents permissions that all fit one page
@@ -217,6 +208,19 @@ func NewCatalog(c *permission.Catalog) Catalog {
 
 // each represents every item of in with f. The result is never nil, so an
 // empty list is [] in JSON, never null.
+// Page is one page of a list: its items and the cursor of the next page,
+// null on the last. Every list of the API has this shape.
+type Page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"nextCursor"`
+}
+
+// newPage represents a page of the Manager's: its items through f, and
+// its cursor.
+func newPage[T, U any](items []T, cursor string, f func(T) U) Page[U] {
+	return Page[U]{Items: each(items, f), NextCursor: nextCursor(cursor)}
+}
+
 func each[T, U any](in []T, f func(T) U) []U {
 	out := make([]U, len(in))
 	for i, v := range in {

@@ -49,12 +49,9 @@ func NewAuditEvent(e serviceaccount.AuditEvent) AuditEvent {
 }
 
 // AuditPage is the body of GET /audit-events.
-type AuditPage struct {
-	Items      []AuditEvent `json:"items"`
-	NextCursor *string      `json:"nextCursor"`
-}
+type AuditPage = Page[AuditEvent]
 
 // NewAuditPage represents one page of events.
 func NewAuditPage(page serviceaccount.AuditEventPage) AuditPage {
-	return AuditPage{Items: each(page.Items, NewAuditEvent), NextCursor: nextCursor(page.NextCursor)}
+	return newPage(page.Items, page.NextCursor, NewAuditEvent)
 }

@@ -57,6 +57,10 @@ var req *http.Request`,
 		epilogue: "_ = mw",
 	},
 	{
+		contains: "adminclient.New(\"http://127.0.0.1:8080/admin\",",
+		prelude:  `var ctx context.Context`,
+	},
+	{
 		contains: `mux.Handle("GET /v1/studies/{studyKey}/responses", mw.Protect(`,
 		prelude:  "var mw *middleware.Middleware",
 	},
@@ -74,6 +78,7 @@ var mgr *serviceaccount.Manager`,
 // imports maps the package names a snippet may use to their paths.
 var imports = map[string]string{
 	"admin":              "github.com/seed-c7fc2061/serviceaccounts/admin",
+	"adminclient":        "github.com/seed-c7fc2061/serviceaccounts/adminclient",
 	"adminui":            "github.com/seed-c7fc2061/serviceaccounts/adminui",
 	"changefeed":         "github.com/seed-c7fc2061/serviceaccounts/changefeed",
 	"limiter":            "github.com/seed-c7fc2061/serviceaccounts/limiter",

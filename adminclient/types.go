@@ -1,0 +1,201 @@
+package adminclient
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+)
+
+// Response types. They are defined here rather than aliased to the
+// representations the admin API marshals (internal/apijson), because
+// those live next to constructors that import the Manager, and a client
+// should not link the Manager, its validator and its clock. A test
+// checks that each type here has exactly the JSON members of the API's,
+// so the two cannot drift apart. Times are time.Time (the API writes RFC
+// 3339 in UTC with microseconds); a nil pointer is the API's null.
+
+// Account is a service account.
+type Account struct {
+	ID          string     `json:"id"`
+	Label       string     `json:"label"`
+	Description string     `json:"description"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
+	DisabledAt  *time.Time `json:"disabledAt"`
+}
+
+// AccountPage is one page of ListAccounts; NextCursor is nil on the last.
+type AccountPage struct {
+	Items      []Account `json:"items"`
+	NextCursor *string   `json:"nextCursor"`
+}
+
+// Key is an API key, without its plaintext (or hash, which the API never
+// shows). Hint is the key's end, to recognise it.
+type Key struct {
+	ID               string     `json:"id"`
+	ServiceAccountID string     `json:"serviceAccountId"`
+	Name             string     `json:"name"`
+	Hint             string     `json:"hint"`
+	CreatedAt        time.Time  `json:"createdAt"`
+	LastUsedAt       *time.Time `json:"lastUsedAt"`
+	ExpiresAt        *time.Time `json:"expiresAt"`
+	DisabledAt       *time.Time `json:"disabledAt"`
+	// ReplacedBy is the id of the key that replaced this one by rotation.
+	ReplacedBy *string `json:"replacedBy"`
+}
+
+// CreatedKey is a new key with its plaintext, which the API shows this
+// once.
+type CreatedKey struct {
+	Key
+	// Plaintext is the key itself (the API's "key" member): store it, it
+	// cannot be read again.
+	Plaintext string `json:"key"`
+}
+
+// KeyPage is one page of ListKeys or ListAllKeys.
+type KeyPage struct {
+	Items      []Key   `json:"items"`
+	NextCursor *string `json:"nextCursor"`
+}
+
+// RotatedKey is the answer of RotateKey: the new key with its plaintext,
+// and the old key as now stored (expiring at the end of the grace).
+type RotatedKey struct {
+	Created  CreatedKey `json:"created"`
+	Previous Key        `json:"previous"`
+}
+
+// Permission is a grant of an action on a resource, with its limiter
+// (nil: none) in canonical form.
+type Permission struct {
+	ID               string           `json:"id"`
+	ServiceAccountID string           `json:"serviceAccountId"`
+	ResourceType     string           `json:"resourceType"`
+	ResourceKey      string           `json:"resourceKey"`
+	Action           string           `json:"action"`
+	Limiter          *limiter.Limiter `json:"limiter"`
+	CreatedAt        time.Time        `json:"createdAt"`
+}
+
+// PermissionPage is one page of ListPermissions.
+type PermissionPage struct {
+	Items      []Permission `json:"items"`
+	NextCursor *string      `json:"nextCursor"`
+}
+
+// Catalog lists the resource types, keys and actions a permission may
+// name.
+type Catalog struct {
+	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
+}
+
+// Policy is the effective key policy; 0 means none.
+type Policy struct {
+	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
+	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
+	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
+	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
+}
+
+// AuditActor is who made an audited change, as the application's
+// admin.Config.Actor said.
+type AuditActor struct {
+	ID        string `json:"id"`
+	Address   string `json:"address"`
+	UserAgent string `json:"userAgent"`
+}
+
+// AuditEvent is one change recorded in the audit log. Details are the
+// action's own JSON (what changed), null when there are none.
+type AuditEvent struct {
+	ID               string          `json:"id"`
+	OccurredAt       time.Time       `json:"occurredAt"`
+	Actor            *AuditActor     `json:"actor"`
+	Action           string          `json:"action"`
+	ServiceAccountID string          `json:"serviceAccountId"`
+	TargetID         *string         `json:"targetId"`
+	Details          json.RawMessage `json:"details"`
+}
+
+// AuditPage is one page of ListAuditEvents, newest first.
+type AuditPage struct {
+	Items      []AuditEvent `json:"items"`
+	NextCursor *string      `json:"nextCursor"`
+}
+
+// AccountInput is the body of CreateAccount and UpdateAccount (PUT, which
+// replaces both fields: an empty description clears it).
+type AccountInput struct {
+	Label       string `json:"label"`
+	Description string `json:"description"`
+}
+
+// AccountPatch changes the fields that are not nil; at least one must be
+// set. Disabled true disables the account (its keys stop working),
+// false enables it.
+type AccountPatch struct {
+	Label       *string `json:"label,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+}
+
+// KeyInput is the body of CreateKey. A nil ExpiresAt means the policy's
+// default lifetime, if any.
+type KeyInput struct {
+	Name      string     `json:"name,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// KeyPatch changes the fields that are not nil; at least one must be set.
+type KeyPatch struct {
+	Name     *string `json:"name,omitempty"`
+	Disabled *bool   `json:"disabled,omitempty"`
+}
+
+// RotateInput is the body of RotateKey, every field optional: nil Name
+// keeps the old key's name, nil ExpiresAt counts the old lifetime from
+// now, nil GracePeriodSeconds lets the old key work for a day.
+type RotateInput struct {
+	Name               *string    `json:"name,omitempty"`
+	ExpiresAt          *time.Time `json:"expiresAt,omitempty"`
+	GracePeriodSeconds *int64     `json:"gracePeriodSeconds,omitempty"`
+}
+
+// PermissionInput is the body of GrantPermission. Limiter nil grants
+// without a limiter; build one with limiter.Parse or limiter.MustParse.
+type PermissionInput struct {
+	ResourceType string           `json:"resourceType"`
+	ResourceKey  string           `json:"resourceKey"`
+	Action       string           `json:"action"`
+	Limiter      *limiter.Limiter `json:"limiter,omitempty"`
+}
+
+// ListParams pages a list: Limit 1–200 (0: the API's default, 50), Cursor
+// the NextCursor of the previous page ("" for the first).
+type ListParams struct {
+	Limit  int
+	Cursor string
+}
+
+// AllKeysParams filters ListAllKeys: keys expiring within so many days,
+// keys unused (or never used) for so many days; nil does not filter.
+type AllKeysParams struct {
+	ExpiresWithinDays *int
+	UnusedForDays     *int
+	ListParams
+}
+
+// AuditParams filters ListAuditEvents; zero values do not filter.
+type AuditParams struct {
+	ServiceAccountID string
+	// Action is an audit action such as account.create or key.rotate.
+	Action  string
+	ActorID string
+	// Since and Until bound OccurredAt (inclusive since, exclusive until).
+	Since, Until *time.Time
+	ListParams
+}
