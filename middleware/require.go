@@ -167,19 +167,18 @@ func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) 
 	if err := rq.unambiguousHeaders(r); err != nil {
 		return err
 	}
-	var body []byte
+	in := sourceInput{pathValue: e.mw.pathValue}
 	if rq.needsBody {
 		var err error
-		if body, err = readBody(r, e.mw.maxBodyBytes); err != nil {
+		if in.body, err = readBody(r, e.mw.maxBodyBytes); err != nil {
 			return err
 		}
 	}
-	pathValue := e.mw.pathValue
-	key, ok := rq.resourceKey.value(r, body, query, pathValue)
+	key, ok := rq.resourceKey.value(r, query, &in)
 	var buf [attrBufSize]limiter.Attribute
 	attrs := buf[:0]
 	for i := range rq.attrs {
-		if v, ok := rq.attrs[i].from.value(r, body, query, pathValue); ok {
+		if v, ok := rq.attrs[i].from.value(r, query, &in); ok {
 			attrs = append(attrs, limiter.Attribute{Key: rq.attrs[i].key, Value: v})
 		}
 	}
