@@ -14,50 +14,12 @@ import (
 // out older than a change it must see; after that it looks up on its own.
 const maxSharedAttempts = 3
 
-// lookup returns the entry for key: from the cache when an entry exists
-// that is younger than the TTL and that no change has outdated, otherwise
-// from the store through one lookup shared by all requests missing the
-// same key. A store error is returned, never cached. It also returns the
-// one clock reading that judges the TTL, the key's expiry and its use
-// (monotonic alone for a cached refusal, which needs only its age, and for
-// a key that never expires: see readClock).
-//
-// The cache finds an entry by a per-process seeded hash of the key and
-// confirms it against the key itself in constant time (entry.confirms), so
-// a hit costs no SHA-256: the key is hashed with SHA-256 only on a miss,
-// to ask the store, which holds only hashes.
-//
-// Authenticate has checked the key's length and prefix. The rest of its
-// format (apikey.Parse: alphabet, checksum) is checked only on a miss,
-// before any store work: a hit proves the format already, since only
-// well-formed keys are ever cached. Junk of the right shape therefore
-// costs a seeded hash, a cache miss and a Parse, and never reaches the
-// store nor the cache.
-func (m *Middleware) lookup(r *http.Request, key string) (*entry, cacheResult, reading, error) {
-	var id uint64
-	if m.cache != nil {
-		id = m.cacheID(key)
-		if e, ok := m.cache.GetIfPresent(id); ok && e.confirms(key) {
-			if e.unknown {
-				// A refused key needs only the entry's age.
-				if at := (reading{mono: m.sinceEpoch()}); m.fresh(e, at.age(e)) {
-					return e, cacheNegativeHit, at, nil
-				}
-			} else if at := m.readClock(e); m.fresh(e, at.age(e)) {
-				return e, cacheHit, at, nil
-			}
-		}
-	}
-	at := m.fullReading()
-	e, cr, err := m.lookupMiss(r, key, id)
-	return e, cr, at, err
-}
-
-// lookupMiss is lookup without a fresh cached entry. With
-// Config.UnknownKeyLimit, the store is asked only when the client has
-// lookups of unknown keys left (see unknownKeyLimiter); only this path
-// consults it, never a cached key.
-func (m *Middleware) lookupMiss(r *http.Request, key string, id uint64) (e *entry, cr cacheResult, err error) {
+// lookupMiss is verify's lookup without a fresh cached entry. r is the
+// request that presented key, or nil outside HTTP, when c says whose key
+// it is. With Config.UnknownKeyLimit, the store is asked only when the
+// client has lookups of unknown keys left (see unknownKeyLimiter); only
+// this path consults it, never a cached key.
+func (m *Middleware) lookupMiss(r *http.Request, c *caller, key string, id uint64) (e *entry, cr cacheResult, err error) {
 	cr = cacheMiss
 	if m.cache == nil {
 		cr = cacheNone
@@ -66,13 +28,13 @@ func (m *Middleware) lookupMiss(r *http.Request, key string, id uint64) (e *entr
 		return nil, cr, ErrMalformedKey
 	}
 	if m.unknownKeys != nil {
-		client, err := m.unknownKeys.reserve(r)
+		client, err := m.unknownKeys.reserve(c.clientOf(r, m.unknownKeys.clientAddr))
 		if err != nil {
 			return nil, cr, err
 		}
 		defer func() { m.unknownKeys.settle(client, e != nil && !e.unknown) }()
 	}
-	ctx := r.Context()
+	ctx := c.contextOf(r)
 	h := apikey.HashKey(key)
 	if m.cache == nil {
 		ctx, cancel := context.WithTimeout(ctx, m.lookupTimeout)

@@ -58,6 +58,33 @@
 // the handler saw no survey at all. A route reading a [Header] refuses a
 // repeated header ([ErrAmbiguousHeader]).
 //
+// # Other routers
+//
+// [PathValue] reads r.PathValue, which net/http's ServeMux and chi (v5.0.12
+// and later) fill. Routers that keep their variables elsewhere (gorilla/mux,
+// gin, echo) leave it empty, and an empty resource key denies: every
+// request of such a route would be 403. Config.PathValue reads the
+// router's variables instead, for example
+//
+//	PathValue: func(r *http.Request, name string) string { return mux.Vars(r)[name] }
+//
+// for gorilla/mux. Without it the 403 stands (closed, never open), and the
+// first such denial is logged as a warning that names Config.PathValue.
+//
+// # Outside HTTP
+//
+// [Middleware.Verify] checks a key presented some other way (a gRPC
+// interceptor, a queue consumer) with the code Authenticate runs: the same
+// cache (a key verified one way is warm for the other), the same expiry
+// checks, last-use record and metrics, and the same errors
+// (errors.Is(err, [ErrUnknownKey]) and so on; [StatusOf] and [CodeOf] map
+// them). [Middleware.VerifyFrom] also names the caller's address, by
+// which Config.UnknownKeyLimit counts unknown keys; Verify's callers are
+// counted as one client. [Middleware.Authorize] then checks a permission
+// as a route does, from values the caller passes, and returns a
+// [*ForbiddenError] when it is missing. ExampleMiddleware_Verify is a
+// gRPC-style unary interceptor.
+//
 // # Statuses
 //
 //	401  no_credentials, malformed_key, unknown_key (never issued or

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -456,16 +457,27 @@ type storeErrorLog = lograte.Limiter
 // storeErrorLogInterval by the Manager's clock; the next line says how many
 // failures it stands for. The error comes from the Manager and the store,
 // which never include a key or hash in errors.
-func (m *Middleware) logStoreError(r *http.Request, err error) {
-	if r.Context().Err() != nil {
+//
+// r is the request whose key it was, or nil outside HTTP (Verify).
+func (m *Middleware) logStoreError(ctx context.Context, r *http.Request, err error) {
+	if ctx.Err() != nil {
 		// The client left while we waited: not the store's fault.
-		m.log.DebugContext(r.Context(), "middleware: API key check abandoned by the client", "path", apikey.RedactKeyLike(r.URL.Path), "err", err)
+		m.log.DebugContext(ctx, "middleware: API key check abandoned by the client", append(requestAttrs(r), "err", err)...)
 		return
 	}
 	suppressed, ok := m.storeErrors.Allow(m.clock.Now(), storeErrorLogInterval)
 	if !ok {
 		return
 	}
-	m.log.ErrorContext(r.Context(), "middleware: API key could not be checked; answering 503",
-		"method", r.Method, "path", apikey.RedactKeyLike(r.URL.Path), "err", err, "similarFailuresNotLogged", suppressed)
+	m.log.ErrorContext(ctx, "middleware: API key could not be checked; answering 503",
+		append(requestAttrs(r), "err", err, "similarFailuresNotLogged", suppressed)...)
+}
+
+// requestAttrs are the log attributes that say which request a line is
+// about, with any key-like part of the path redacted; none outside HTTP.
+func requestAttrs(r *http.Request) []any {
+	if r == nil {
+		return nil
+	}
+	return []any{"method", r.Method, "path", apikey.RedactKeyLike(r.URL.Path)}
 }

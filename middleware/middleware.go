@@ -93,6 +93,16 @@ type Config struct {
 	// clientaddr.TrustedProxies' ClientAddr.
 	ClientAddr clientaddr.Func
 
+	// PathValue reads a route's path variable for the PathValue sources of
+	// Require and Need, for routers that do not fill r.PathValue
+	// (gorilla/mux: mux.Vars(r)[name]; gin and echo keep their own). nil
+	// means r.PathValue(name), which net/http's ServeMux (Go 1.22 and
+	// later) and chi (v5.0.12 and later) fill. An empty value is a missing
+	// resource key, answered 403: a router that fills nothing denies every
+	// such route, and the first such denial is logged with a pointer to
+	// this field.
+	PathValue func(r *http.Request, name string) string
+
 	// MeterProvider receives the middleware's metrics (see the package
 	// documentation, section Metrics). nil means the global provider,
 	// otel.GetMeterProvider(), which records nothing until the
@@ -146,6 +156,12 @@ type Middleware struct {
 	closing atomic.Bool
 
 	unknownKeys *unknownKeyLimiter // nil: UnknownKeyLimit is off
+
+	// pathValue is Config.PathValue: nil for r.PathValue.
+	pathValue func(r *http.Request, name string) string
+	// emptyPathValueWarned is set once an empty PathValue resource key
+	// has been logged (see warnEmptyPathValue).
+	emptyPathValueWarned atomic.Bool
 
 	uses            usageRecorder
 	unsubscribe     func()
@@ -211,6 +227,7 @@ func New(cfg Config) (*Middleware, error) {
 		sharedAttempts: maxSharedAttempts,
 		maxBodyBytes:   cfg.MaxBodyBytes,
 		onError:        cfg.ErrorHandler,
+		pathValue:      cfg.PathValue,
 		log:            cfg.Logger,
 		stop:           make(chan struct{}),
 		stopped:        make(chan struct{}),
@@ -305,7 +322,7 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 
 // authenticate returns the entry of the request's key and the clock
 // reading that judged it, or why there is none, and what the cache did,
-// for the metrics.
+// for the metrics. The key itself is judged by verify, which Verify shares.
 func (m *Middleware) authenticate(r *http.Request) (*entry, reading, cacheResult, error) {
 	if m.closing.Load() {
 		return nil, reading{}, cacheNone, ErrClosed
@@ -314,41 +331,7 @@ func (m *Middleware) authenticate(r *http.Request) (*entry, reading, cacheResult
 	if err != nil {
 		return nil, reading{}, cacheNone, err
 	}
-	// The shape before any hashing: a string of the wrong length or prefix
-	// (up to the server's header limit) costs a comparison, not a SHA-256.
-	// The full check (alphabet, checksum) runs on a cache miss, in lookup.
-	if !m.keyShaped(key) {
-		return nil, reading{}, cacheNone, ErrMalformedKey
-	}
-	// One clock reading serves the cache's TTL, the key's expiry and the
-	// use record (lookup reads it); a cached refusal needs only its age.
-	// The key is hashed with SHA-256 only on a cache miss.
-	e, cr, at, err := m.lookup(r, key)
-	if err != nil {
-		if err == ErrMalformedKey || errors.Is(err, ErrTooManyAttempts) {
-			return nil, at, cr, err
-		}
-		m.logStoreError(r, err)
-		return nil, at, cr, fmt.Errorf("%w: %w", ErrStoreUnavailable, err)
-	}
-	if e.unknown {
-		return nil, at, cr, ErrUnknownKey
-	}
-	// The account first: disabling an account is the broader decision,
-	// and its code tells the caller that no key of it will work.
-	if e.accountDisabled {
-		return nil, at, cr, ErrDisabledAccount
-	}
-	if e.keyDisabled {
-		return nil, at, cr, ErrDisabledKey
-	}
-	// Expiry is judged on every request, cached or not, as
-	// apikey.Key.Expired judges it: the expiry instant itself is expired.
-	if at.expired(e) {
-		return nil, at, cr, ErrExpiredKey
-	}
-	m.uses.touch(e, at.unixMicro(e))
-	return e, at, cr, nil
+	return m.verify(key, r, nil)
 }
 
 // keyShaped reports whether key has the length and the prefix of this

@@ -114,9 +114,6 @@ type entry struct {
 	// effect on the next request too.
 	keyDisabled, accountDisabled bool
 	principal                    Principal
-	// permissions is what the set was compiled from, read only to explain
-	// a 403.
-	permissions []permission.Permission
 
 	// cached is false for the per-request entries of DisableCache; their
 	// uses go through the recorder's map instead of the flags below.
@@ -147,7 +144,6 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 		mw:              m,
 		generation:      generation,
 		stripe:          m.invalid.stripe(c.Account.ID),
-		permissions:     c.Permissions,
 		cached:          m.cache != nil,
 		keyDisabled:     c.Key.Disabled(),
 		accountDisabled: c.Account.Disabled(),

@@ -167,25 +167,25 @@ func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) 
 	if err := rq.unambiguousHeaders(r); err != nil {
 		return err
 	}
-	var body []byte
+	in := sourceInput{pathValue: e.mw.pathValue}
 	if rq.needsBody {
 		var err error
-		if body, err = readBody(r, e.mw.maxBodyBytes); err != nil {
+		if in.body, err = readBody(r, e.mw.maxBodyBytes); err != nil {
 			return err
 		}
 	}
-	key, ok := rq.resourceKey.value(r, body, query)
+	key, ok := rq.resourceKey.value(r, query, &in)
 	var buf [attrBufSize]limiter.Attribute
 	attrs := buf[:0]
 	for i := range rq.attrs {
-		if v, ok := rq.attrs[i].from.value(r, body, query); ok {
+		if v, ok := rq.attrs[i].from.value(r, query, &in); ok {
 			attrs = append(attrs, limiter.Attribute{Key: rq.attrs[i].key, Value: v})
 		}
 	}
 	if ok && e.principal.Permissions.Allows(rq.resourceType, key, rq.action, attrs) {
 		return nil
 	}
-	return rq.forbidden(e, key, attrs)
+	return rq.forbidden(e.mw, &e.principal, key, attrs)
 }
 
 // refuse answers a request Require refused, and counts the refusal.
@@ -194,26 +194,31 @@ func (m *Middleware) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	m.fail(w, r, err)
 }
 
-// forbidden explains a denial. It runs only on the deny path, so it may
-// scan the account's permissions.
-func (rq *requirement) forbidden(e *entry, key string, attrs limiter.Attributes) *ForbiddenError {
-	fe := &ForbiddenError{ResourceType: rq.resourceType, ResourceKey: key, Action: rq.action}
+// forbidden explains a denial of the route: the attributes it declares
+// that the request did not carry, and whether a limiter refused. It runs
+// only on the deny path.
+func (rq *requirement) forbidden(m *Middleware, p *Principal, key string, attrs limiter.Attributes) *ForbiddenError {
+	var missing []string
 	for _, a := range rq.attrs {
 		if _, ok := attrs.Lookup(a.key); !ok {
-			fe.MissingAttributes = append(fe.MissingAttributes, a.key)
+			missing = append(missing, a.key)
 		}
 	}
-	if key == "" {
-		return fe
+	if key == "" && rq.resourceKey.kind == sourcePath {
+		m.warnEmptyPathValue(rq.resourceKey.arg)
 	}
-	for _, p := range e.permissions {
-		// Granted once its limiter is set aside (p is a copy): the account
-		// holds the permission, so only a limiter can have refused.
-		p.Limiter = nil
-		if p.Grants(rq.resourceType, key, rq.action, nil) {
-			fe.Limited = true
-			break
-		}
+	return newForbidden(p, rq.resourceType, key, rq.action, missing)
+}
+
+// newForbidden is the *ForbiddenError of every denial, of a route or of
+// Authorize. A missing resource key is never Limited: no permission was
+// looked at.
+func newForbidden(p *Principal, resourceType, key, action string, missing []string) *ForbiddenError {
+	return &ForbiddenError{
+		ResourceType:      resourceType,
+		ResourceKey:       key,
+		Action:            action,
+		MissingAttributes: missing,
+		Limited:           key != "" && p.Permissions.Holds(resourceType, key, action),
 	}
-	return fe
 }

@@ -2,7 +2,6 @@ package middleware
 
 import (
 	"fmt"
-	"net/http"
 	"net/netip"
 	"sync"
 	"time"
@@ -92,10 +91,10 @@ func newUnknownKeyLimiter(l UnknownKeyLimit, clientAddr clientaddr.Func, clock c
 	}
 }
 
-// reserve takes one lookup from the budget of r's client, or returns a
+// reserve takes one lookup from the budget of addr's client, or returns a
 // *TooManyAttemptsError saying when one will be free.
-func (u *unknownKeyLimiter) reserve(r *http.Request) (netip.Addr, error) {
-	client := addrtable.Key(u.clientAddr(r))
+func (u *unknownKeyLimiter) reserve(addr netip.Addr) (netip.Addr, error) {
+	client := addrtable.Key(addr)
 	now := u.clock.Since(u.epoch)
 	u.mu.Lock()
 	defer u.mu.Unlock()

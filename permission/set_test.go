@@ -149,3 +149,39 @@ func benchmarkAllows(b *testing.B, set *permission.Set) {
 		}
 	}
 }
+
+// TestSetHoldsIgnoresLimiters checks Holds on a small set (a scanned
+// slice) and a large one (a map), with exact and wildcard grants.
+func TestSetHoldsIgnoresLimiters(t *testing.T) {
+	limited := limiter.MustParse(`[{"surveyKey":"intake"}]`)
+	for _, extra := range []int{0, 20} {
+		perms := []permission.Permission{
+			{ResourceType: "study", ResourceKey: "s1", Action: "get-responses", Limiter: limited},
+			{ResourceType: "report", ResourceKey: permission.Any, Action: "read"},
+			{ResourceType: "survey", ResourceKey: "v1", Action: permission.Any, Limiter: limited},
+		}
+		for i := range extra {
+			perms = append(perms, permission.Permission{ResourceType: "filler", ResourceKey: fmt.Sprint(i), Action: "read"})
+		}
+		s := permission.NewSet(perms)
+		for _, c := range []struct {
+			typ, key, action string
+			want             bool
+		}{
+			{"study", "s1", "get-responses", true},
+			{"study", "s2", "get-responses", false},
+			{"study", "s1", "delete-responses", false},
+			{"report", "anything", "read", true},
+			{"report", "anything", "write", false},
+			{"survey", "v1", "whatever", true},
+			{"survey", "v2", "whatever", false},
+		} {
+			if got := s.Holds(c.typ, c.key, c.action); got != c.want {
+				t.Errorf("%d extra grants: Holds(%s, %s, %s) = %v, want %v", extra, c.typ, c.key, c.action, got, c.want)
+			}
+		}
+	}
+	if (*permission.Set)(nil).Holds("study", "s1", "get-responses") {
+		t.Error("a nil set holds a permission")
+	}
+}

@@ -61,6 +61,13 @@ var req *http.Request`,
 		prelude:  `var ctx context.Context`,
 	},
 	{
+		contains: `mux.Handle("GET /v1/studies/{studyKey}/responses", mw.Protect(`,
+		prelude:  "var mw *middleware.Middleware",
+	},
+	{
+		contains: "func handleExport(",
+	},
+	{
 		contains: "changefeed.New(changefeed.Config{",
 		prelude: `var st store.Store
 var mgr *serviceaccount.Manager`,
@@ -74,6 +81,7 @@ var imports = map[string]string{
 	"adminclient":        "github.com/seed-c7fc2061/serviceaccounts/adminclient",
 	"adminui":            "github.com/seed-c7fc2061/serviceaccounts/adminui",
 	"changefeed":         "github.com/seed-c7fc2061/serviceaccounts/changefeed",
+	"limiter":            "github.com/seed-c7fc2061/serviceaccounts/limiter",
 	"middleware":         "github.com/seed-c7fc2061/serviceaccounts/middleware",
 	"serviceaccount":     "github.com/seed-c7fc2061/serviceaccounts/serviceaccount",
 	"serviceaccounttest": "github.com/seed-c7fc2061/serviceaccounts/serviceaccounttest",
