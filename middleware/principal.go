@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -18,6 +19,8 @@ import (
 // Principal is the authenticated caller: a service account acting through
 // one of its keys. It never holds the key or its hash.
 type Principal struct {
+	// Tenant is the tenant of the key's account.
+	Tenant    string
 	AccountID uuid.UUID
 	KeyID     uuid.UUID
 	// Label is the account's label, for "who am I" answers and logs.
@@ -29,6 +32,11 @@ type Principal struct {
 	// Permissions are the account's permissions, compiled. The set is
 	// immutable and shared by every request of the key.
 	Permissions *permission.Set
+	// Metadata and AccountMetadata are the key's and its account's
+	// metadata (nil when none), shared by every request of the key: read
+	// them, never modify them.
+	Metadata        metadata.Map
+	AccountMetadata metadata.Map
 }
 
 // Allows reports whether the principal may act on the resource with the

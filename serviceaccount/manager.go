@@ -31,6 +31,16 @@ type Config struct {
 // Manager is the one entry point for every change to service accounts, keys
 // and permissions. It is safe for concurrent use.
 type Manager struct {
+	*core
+	// tenant is the tenant this view acts in: every Store call the
+	// Manager makes names it. NewManager's Manager acts in
+	// store.DefaultTenant; Tenant returns views of the others.
+	tenant string
+}
+
+// core is what every tenant view of one Manager shares: the store, the
+// policy defaults and the change subscribers.
+type core struct {
 	store     store.Store
 	catalog   *permission.Catalog
 	clock     clockwork.Clock
@@ -61,15 +71,35 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serviceaccount: Config.Policy: %w", err)
 	}
-	return &Manager{
+	return &Manager{core: &core{
 		store:     cfg.Store,
 		catalog:   cfg.Catalog,
 		clock:     cfg.Clock,
 		keyPrefix: cfg.KeyPrefix,
 		policy:    policy,
 		validate:  newValidator(),
-	}, nil
+	}, tenant: store.DefaultTenant}, nil
 }
+
+// Tenant returns the view of this Manager that acts in tenant id: its
+// accounts, keys, permissions, audit log and policy, and no other
+// tenant's. An id of another tenant's record is not found through it.
+// The view shares everything else (store, catalog, clock, subscribers)
+// with m, so it is cheap: make one per request. A malformed id is an
+// error wrapping store.ErrInvalidTenant.
+func (m *Manager) Tenant(id string) (*Manager, error) {
+	if err := store.CheckTenant(id); err != nil {
+		return nil, err
+	}
+	if id == m.tenant {
+		return m, nil
+	}
+	return &Manager{core: m.core, tenant: id}, nil
+}
+
+// TenantID is the tenant this view acts in (store.DefaultTenant for the
+// Manager NewManager returned).
+func (m *Manager) TenantID() string { return m.tenant }
 
 // Catalog is the catalog permissions are validated against.
 func (m *Manager) Catalog() *permission.Catalog { return m.catalog }
