@@ -32,7 +32,7 @@ func (a *app) completeIDs(kinds ...idKind) cobra.CompletionFunc {
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
 		defer cancel()
-		mgr, err := a.manager(ctx)
+		mgr, err := a.backend(ctx)
 		if err != nil {
 			return nil, none
 		}
