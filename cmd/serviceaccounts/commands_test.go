@@ -87,24 +87,33 @@ type (
 // apiTime is the API's time format: RFC 3339 UTC, six fractional digits.
 var apiTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
 
+// The command tests run in both modes: on the database, and through the
+// admin API of a server on the same kind of store.
+
 func TestEveryCommandOnSQLite(t *testing.T) {
 	t.Parallel()
-	everyCommand(t, newTool(t, sqltest.SQLiteURL(t), ""))
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		everyCommand(t, newTool(t, sqltest.SQLiteURL(t), ""))
+	})
 }
 
 func TestEveryCommandOnPostgres(t *testing.T) {
 	t.Parallel()
-	everyCommand(t, newPrefixedTool(t, sqltest.PostgresURL(t)))
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		everyCommand(t, newPrefixedTool(t, newTool, sqltest.PostgresURL(t)))
+	})
 }
 
 func TestEveryCommandOnMySQL(t *testing.T) {
 	t.Parallel()
-	everyCommand(t, newPrefixedTool(t, sqltest.MySQLURL(t)))
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		everyCommand(t, newPrefixedTool(t, newTool, sqltest.MySQLURL(t)))
+	})
 }
 
 // newPrefixedTool works on tables of its own in a shared database, dropped
 // when t ends.
-func newPrefixedTool(t *testing.T, url string) *tool {
+func newPrefixedTool(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool, url string) *tool {
 	prefix := sqltest.UniquePrefix()
 	t.Cleanup(func() {
 		require.NoError(t, sqlstore.DropTables(context.Background(), sqltest.Open(t, url), sqlstore.WithTablePrefix(prefix)))

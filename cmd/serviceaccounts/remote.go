@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
@@ -338,11 +340,24 @@ func remoteError(err error) error {
 	case e.Status == 401:
 		return fmt.Errorf("the server refused the admin token: %s (%s); check %s", detail, code, envAdminToken)
 	case e.Status == 409:
-		return fmt.Errorf("refused, nothing was written: %s (%s)", detail, code)
+		return fmt.Errorf("refused, nothing was written: %s (%s)", reason(detail), code)
 	case e.Status == 429 && e.RetryAfter > 0:
 		return fmt.Errorf("the server refused: %s (%s); try again in %s", detail, code, e.RetryAfter)
 	}
 	return fmt.Errorf("the server refused: %s (%s)", detail, code)
+}
+
+// reason turns the detail of a 409, which the API writes as a sentence
+// ("The key is disabled."), back into the Manager's reason ("the key is
+// disabled"), so that a refusal reads alike in both modes.
+func reason(detail string) string {
+	detail = strings.TrimSuffix(detail, ".")
+	r, size := utf8.DecodeRuneInString(detail)
+	next, _ := utf8.DecodeRuneInString(detail[size:])
+	if unicode.IsUpper(r) && !unicode.IsUpper(next) { // not an acronym
+		detail = string(unicode.ToLower(r)) + detail[size:]
+	}
+	return detail
 }
 
 // convert turns a successful answer into the Manager's type with f, and
