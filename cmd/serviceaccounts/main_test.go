@@ -174,12 +174,16 @@ type exampleServer struct {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
+// exampleServerAdminToken is the admin token of the example servers the
+// tests start.
+const exampleServerAdminToken = "adm_cli_test_token_0123456789"
+
 // startExampleServer runs the example server on db, with a cache TTL short
 // enough that changes made by the tool are seen on the next request.
 func startExampleServer(t *testing.T, db string) *exampleServer {
 	t.Helper()
 	cmd := exec.Command(binaries.server, "-addr", "127.0.0.1:0", "-db", db, "-cache-ttl", "1ns", "-flush-interval", "1h")
-	cmd.Env = append(os.Environ(), "ADMIN_TOKEN=adm_cli_test_token_0123456789")
+	cmd.Env = append(os.Environ(), "ADMIN_TOKEN="+exampleServerAdminToken)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	s := &exampleServer{stderr: &bytes.Buffer{}}
