@@ -56,6 +56,8 @@ type app struct {
 	// whose admin API the commands call instead of opening a database.
 	server     string
 	tokenStdin bool
+	// tokenFromEnvOnly keeps shell completion from reading standard input.
+	tokenFromEnvOnly bool
 	// token is the admin token once read, masked in every message.
 	token  string
 	client *remote
@@ -90,12 +92,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, term te
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "serviceaccounts",
-		Short: "Manage service accounts, API keys and permissions in their database",
+		Short: "Manage service accounts, API keys and permissions in their database or through a server",
 		Long: `Manage service accounts, their API keys and their permissions directly in
-the database, without a running server: bootstrap a deployment, rotate or
-revoke keys from a pipeline. Every change goes through the library's Manager,
-so the same validation, key policy and audit log apply as in the management
-API; changes are audited as the actor cli:USER.
+the database, or through a running server's admin API: bootstrap a
+deployment, rotate or revoke keys from a pipeline. Every change goes through
+the library's Manager, so the same validation, key policy and audit log apply
+as in the management API; changes made on the database are audited as the
+actor cli:USER.
 
 The database is named by --db or SA_DB:
   sqlite:PATH                                     a file, created by migrate only
@@ -104,12 +107,20 @@ The database is named by --db or SA_DB:
 Prefer SA_DB for a URL with a password: other users of the machine can see
 command lines. Messages never show the password.
 
+Or a running server is named by --server or SA_SERVER, its root URL (the
+admin API is under /admin), with the admin token in SA_ADMIN_TOKEN or on the
+first line of standard input (--token-stdin); never on the command line. The
+commands and their output are the same; migrate needs --db.
+
 Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 		Example: `  export SA_DB=sqlite:serviceaccounts.db
   serviceaccounts migrate
   ACCOUNT=$(serviceaccounts accounts create --label "CI deploy" -o plain)
   serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses
-  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)`,
+  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
+
+  export SA_SERVER=https://sa.example.com SA_ADMIN_TOKEN="$(cat /run/secrets/sa-admin-token)"
+  serviceaccounts keys hygiene --expires-within-days 30`,
 		Args:          groupArgs,
 		RunE:          groupRun,
 		SilenceErrors: true,

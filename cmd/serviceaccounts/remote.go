@@ -87,7 +87,7 @@ func (a *app) checkServerURL() error {
 // which other users of the machine could read in the process list.
 func (a *app) adminToken(ctx context.Context) (string, error) {
 	token := a.getenv(envAdminToken)
-	if token == "" || a.tokenStdin {
+	if (token == "" || a.tokenStdin) && !a.tokenFromEnvOnly {
 		if a.term.interactive() {
 			if a.tokenStdin {
 				return "", usagef("--token-stdin reads the admin token from a pipe, not a terminal: printf '%%s\\n' \"$TOKEN\" | serviceaccounts --server URL --token-stdin …, or set %s", envAdminToken)
