@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -325,4 +326,24 @@ func TestServerModeRefusesWhatOnlyADatabaseHas(t *testing.T) {
 	require.Equal(t, 1, r.code, r.stderr)
 	require.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
 	require.Contains(t, r.stderr, "check --server, and that the server is running")
+}
+
+// On a terminal, the token is never read from standard input: a person
+// would type it in clear, and the prompt of a delete reads there.
+func TestServerModeOnATerminalTakesTheTokenFromTheEnvironmentOnly(t *testing.T) {
+	t.Parallel()
+	onTerminal := terminal{in: strings.NewReader(testAdminToken + "\n"), interactive: func() bool { return true }}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--server", "http://127.0.0.1:1", "accounts", "list"}, "no admin token for --server"},
+		{[]string{"--server", "http://127.0.0.1:1", "--token-stdin", "accounts", "list"}, "--token-stdin reads the admin token from a pipe, not a terminal"},
+	} {
+		var stdout, stderr strings.Builder
+		code := run(context.Background(), tc.args, func(string) string { return "" }, onTerminal, &stdout, &stderr)
+		require.Equal(t, 2, code, stderr.String())
+		require.Empty(t, stdout.String())
+		require.True(t, strings.HasPrefix(stderr.String(), "serviceaccounts: "+tc.want), stderr.String())
+	}
 }
