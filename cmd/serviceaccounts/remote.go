@@ -145,7 +145,7 @@ func (r *remote) Clock() clockwork.Clock { return r.clock }
 func (r *remote) ListAccounts(ctx context.Context, p serviceaccount.ListAccountsParams) (serviceaccount.AccountPage, error) {
 	page, err := r.client.ListAccounts(ctx, adminclient.ListParams{Limit: p.Limit, Cursor: p.Cursor})
 	if err != nil {
-		return serviceaccount.AccountPage{}, remoteError(err)
+		return serviceaccount.AccountPage{}, r.listError(err)
 	}
 	items, err := convertAll(page.Items, account)
 	return serviceaccount.AccountPage{Items: items, NextCursor: deref(page.NextCursor)}, err
@@ -186,7 +186,7 @@ func (r *remote) ListAllKeys(ctx context.Context, p serviceaccount.ListAllKeysPa
 		ListParams:        adminclient.ListParams{Limit: p.Limit, Cursor: p.Cursor},
 	})
 	if err != nil {
-		return serviceaccount.KeyPage{}, remoteError(err)
+		return serviceaccount.KeyPage{}, r.listError(err)
 	}
 	items, err := convertAll(page.Items, key)
 	return serviceaccount.KeyPage{Items: items, NextCursor: deref(page.NextCursor)}, err
@@ -266,7 +266,7 @@ func (r *remote) ListAuditEvents(ctx context.Context, p serviceaccount.ListAudit
 	}
 	page, err := r.client.ListAuditEvents(ctx, q)
 	if err != nil {
-		return serviceaccount.AuditEventPage{}, remoteError(err)
+		return serviceaccount.AuditEventPage{}, r.listError(err)
 	}
 	items, err := convertAll(page.Items, auditEvent)
 	return serviceaccount.AuditEventPage{Items: items, NextCursor: deref(page.NextCursor)}, err
@@ -277,13 +277,26 @@ func (r *remote) ListAuditEvents(ctx context.Context, p serviceaccount.ListAudit
 func (r *remote) catalog(ctx context.Context) (*permission.Catalog, error) {
 	c, err := r.client.Catalog(ctx)
 	if err != nil {
-		return nil, remoteError(err)
+		return nil, r.listError(err)
 	}
 	catalog, err := permission.NewCatalog(c.ResourceTypes)
 	if err != nil {
 		return nil, fmt.Errorf("the server's catalog: %w", err)
 	}
 	return catalog, nil
+}
+
+// listError is remoteError for the routes that exist whatever the store
+// holds (the lists of accounts, of all keys and of events, the catalog):
+// a 404 there means that --server does not name the server's root (such
+// as a URL that already ends in /admin), which must not read as "no such
+// record".
+func (r *remote) listError(err error) error {
+	var e *adminclient.Error
+	if errors.As(err, &e) && e.Status == 404 {
+		return fmt.Errorf("there is no admin API at %s (%s %s answered 404): --server is the server's root, the admin API being under %s", r.client.BaseURL(), e.Method, e.Path, adminPrefix)
+	}
+	return remoteError(err)
 }
 
 // parseLimiter reads a limiter flag as the Manager does, with the same
@@ -327,8 +340,11 @@ func remoteError(err error) error {
 		code = fmt.Sprintf("HTTP %d", e.Status)
 	}
 	switch {
-	case e.Status == 404:
+	case e.Status == 404 && e.Code == "not_found":
 		return fmt.Errorf("%s (%s): %w", detail, code, store.ErrNotFound)
+	case e.Status == 404:
+		// Not the admin API's problem: another server, or another path.
+		return fmt.Errorf("the server answered %s %s with 404 and no problem document: is --server the root of a serviceaccounts server?", e.Method, e.Path)
 	case e.Status == 400 && len(e.Fields) > 0:
 		fields := make([]serviceaccount.FieldError, len(e.Fields))
 		for i, f := range e.Fields {

@@ -321,6 +321,14 @@ func TestServerModeRefusesWhatOnlyADatabaseHas(t *testing.T) {
 		require.Contains(t, r.stderr, tc.want, "%v", tc.args)
 		require.NotContains(t, r.stderr, "s3cret-pw")
 	}
+	// A URL that is not the server's root: no record is said not to exist.
+	for _, args := range [][]string{{"accounts", "list"}, {"audit", "list"}, {"keys", "hygiene"}, {"catalog"}} {
+		r := runWithStdin(t, []string{tokenEnv}, "", append([]string{"--server", c.server + "/admin"}, args...)...)
+		require.Equal(t, 1, r.code, r.stderr)
+		require.Contains(t, r.stderr, "there is no admin API at "+c.server+"/admin/admin", "%v", args)
+		require.Contains(t, r.stderr, "--server is the server's root", "%v", args)
+	}
+
 	// A server that does not answer: one line, exit 1, as a database.
 	r := runWithStdin(t, []string{tokenEnv}, "", "--server", "http://127.0.0.1:1", "accounts", "list")
 	require.Equal(t, 1, r.code, r.stderr)
