@@ -50,12 +50,21 @@ type backend interface {
 var _ backend = (*serviceaccount.Manager)(nil)
 
 // backend opens what the commands work through: the server of --server,
-// or the database of --db.
+// or the database of --db. It returns a nil interface with an error,
+// never a nil pointer in one.
 func (a *app) backend(ctx context.Context) (backend, error) {
 	if a.server != "" {
-		return a.remote(ctx)
+		r, err := a.remote(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
 	}
-	return a.manager(ctx)
+	mgr, err := a.manager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return mgr, nil
 }
 
 // catalogOf is the permission catalog grants are checked against: the

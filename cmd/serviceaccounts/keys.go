@@ -18,8 +18,9 @@ func (a *app) keysCommand() *cobra.Command {
 		Use:     "keys",
 		Aliases: []string{"key"},
 		Short:   "List, create, rotate, rename, disable and delete API keys",
-		Long: `List, create, rotate, disable and delete the API keys of a service account.
-A new key's plaintext is printed once, when it is created; only its SHA-256
+		Long: `List, create, rotate, rename, disable and delete the API keys of a service
+account, and list the keys of all accounts that are due for rotation or
+removal (hygiene). A new key's plaintext is printed once, when it is created; only its SHA-256
 hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		Example: `  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
   serviceaccounts keys list "$ACCOUNT"
