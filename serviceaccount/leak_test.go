@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ type leakFixture struct {
 	clock   *clockwork.FakeClock
 	account serviceaccount.Account
 	key     serviceaccount.CreatedKey
+	mu      sync.Mutex // guards changes, appended by concurrent reports
 	changes []serviceaccount.Change
 }
 
@@ -51,7 +53,11 @@ func newLeakFixture(t *testing.T, s store.Store) *leakFixture {
 	require.NoError(t, err)
 	f.key, err = m.CreateKey(ctx, f.account.ID, serviceaccount.CreateKeyInput{Name: "ci"})
 	require.NoError(t, err)
-	m.Subscribe(func(c serviceaccount.Change) { f.changes = append(f.changes, c) })
+	m.Subscribe(func(c serviceaccount.Change) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.changes = append(f.changes, c)
+	})
 	f.clock.Advance(1)
 	return f
 }
@@ -244,4 +250,34 @@ func corruptKey(key string) string {
 func hexSHA(token string) string {
 	h := apikey.HashKey(token)
 	return hex.EncodeToString(h.Bytes())
+}
+
+// Reports of one key that arrive together (GitHub finds a key in several
+// places at once) disable it once: the transaction reads the key locked,
+// so the second finds it disabled.
+func TestConcurrentReportsOfOneKeyWriteOneEvent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s store.Store) {
+		f := newLeakFixture(t, s)
+		const reports = 4
+		outs := make(chan serviceaccount.LeakOutcome, reports)
+		errs := make(chan error, reports)
+		for range reports {
+			go func() {
+				out, err := f.m.ReportLeakedKey(t.Context(), f.key.Plaintext, report)
+				outs <- out
+				errs <- err
+			}()
+		}
+		taken := 0
+		for range reports {
+			require.NoError(t, <-errs)
+			out := <-outs
+			assert.True(t, out.TruePositive)
+			if out.Taken != "" {
+				taken++
+			}
+		}
+		assert.Equal(t, 1, taken, "one report disabled the key")
+		assert.Len(t, f.leakEvents(t), 1)
+	})
 }
