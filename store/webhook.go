@@ -151,8 +151,9 @@ type WebhookWriter interface {
 	WebhookCreate(ctx context.Context, w Webhook) error
 
 	// WebhookDelete deletes webhook id of tenant and its deliveries,
-	// pending ones included. ErrNotFound if there is none in tenant.
-	WebhookDelete(ctx context.Context, tenant string, id uuid.UUID) error
+	// pending ones included, and returns the webhook as it was (for the
+	// audit event). ErrNotFound if there is none in tenant.
+	WebhookDelete(ctx context.Context, tenant string, id uuid.UUID) (Webhook, error)
 
 	// WebhooksForEvent returns the webhooks of tenant that list
 	// eventType, in creation order.

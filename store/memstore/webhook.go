@@ -176,14 +176,14 @@ func (t *tx) WebhookCreate(ctx context.Context, w store.Webhook) error {
 	return nil
 }
 
-func (t *tx) WebhookDelete(ctx context.Context, tenant string, id uuid.UUID) error {
+func (t *tx) WebhookDelete(ctx context.Context, tenant string, id uuid.UUID) (store.Webhook, error) {
 	if err := t.check(ctx); err != nil {
-		return err
+		return store.Webhook{}, err
 	}
 	tables := t.webhookTables()
 	w, ok := tables.webhooks[id]
 	if !ok || w.Tenant != tenant {
-		return store.ErrNotFound
+		return store.Webhook{}, store.ErrNotFound
 	}
 	del(t, tables.webhooks, id)
 	for did, d := range tables.deliveries {
@@ -191,7 +191,7 @@ func (t *tx) WebhookDelete(ctx context.Context, tenant string, id uuid.UUID) err
 			del(t, tables.deliveries, did)
 		}
 	}
-	return nil
+	return copyWebhook(w), nil
 }
 
 func (t *tx) WebhooksForEvent(ctx context.Context, tenant, eventType string) ([]store.Webhook, error) {

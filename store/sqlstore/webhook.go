@@ -304,21 +304,26 @@ func (t *tx) WebhookCreate(ctx context.Context, w store.Webhook) error {
 	return nil
 }
 
-func (t *tx) WebhookDelete(ctx context.Context, tenant string, id uuid.UUID) error {
+// WebhookDelete reads the webhook (locking it, on PostgreSQL and MySQL)
+// for the caller's audit event, then deletes it and its deliveries.
+func (t *tx) WebhookDelete(ctx context.Context, tenant string, id uuid.UUID) (store.Webhook, error) {
 	s := t.s
-	res, err := t.ex.ExecContext(ctx, s.webhookQuery(`DELETE FROM {webhooks} WHERE id = ? AND tenant = ?`), s.idArg(id), tenant)
-	if err != nil {
-		return fmt.Errorf("sqlstore: delete webhook %s: %w", id, mapError(err))
+	lock := ""
+	if s.dialect != dialect.SQLite {
+		lock = ` FOR UPDATE`
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlstore: delete webhook %s: %w", id, err)
-	} else if n == 0 {
-		return store.ErrNotFound
+	w, err := s.scanWebhook(t.ex.QueryRowContext(ctx,
+		s.webhookQuery(`SELECT `+webhookColumns+` FROM {webhooks} WHERE id = ? AND tenant = ?`+lock), s.idArg(id), tenant))
+	if err != nil {
+		return store.Webhook{}, fmt.Errorf("sqlstore: delete webhook %s: %w", id, mapError(err))
+	}
+	if _, err := t.ex.ExecContext(ctx, s.webhookQuery(`DELETE FROM {webhooks} WHERE id = ?`), s.idArg(id)); err != nil {
+		return store.Webhook{}, fmt.Errorf("sqlstore: delete webhook %s: %w", id, mapError(err))
 	}
 	if _, err := t.ex.ExecContext(ctx, s.webhookQuery(`DELETE FROM {deliveries} WHERE webhook_id = ?`), s.idArg(id)); err != nil {
-		return fmt.Errorf("sqlstore: delete deliveries of webhook %s: %w", id, mapError(err))
+		return store.Webhook{}, fmt.Errorf("sqlstore: delete deliveries of webhook %s: %w", id, mapError(err))
 	}
-	return nil
+	return w, nil
 }
 
 // WebhooksForEvent reads the tenant's webhooks and keeps those that list

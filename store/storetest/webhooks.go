@@ -102,13 +102,18 @@ func runWebhooks(t *testing.T, newStore NewStore) {
 		"WebhookDeleteDeletesItsDeliveriesAndOnlyInItsTenant": func(t *testing.T, f *fixture) {
 			w := f.webhook("acme", "account.create")
 			f.enqueue(w, base)
-			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error { return tx.WebhookDelete(ctx, "other", w.ID) })
+			del := func(tenant string) (store.Webhook, error) {
+				return inTx(f.ctx, f.s, func(ctx context.Context, tx store.Tx) (store.Webhook, error) { return tx.WebhookDelete(ctx, tenant, w.ID) })
+			}
+			_, err := del("other")
 			require.ErrorIs(t, err, store.ErrNotFound)
-			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error { return tx.WebhookDelete(ctx, "acme", w.ID) }))
+			deleted, err := del("acme")
+			require.NoError(t, err)
+			requireWebhook(t, w, deleted)
 			_, err = f.s.WebhookGet(f.ctx, "acme", w.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
 			require.Empty(t, f.claim("s1", base.Add(time.Hour), 10), "a deleted webhook's deliveries are gone")
-			err = f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error { return tx.WebhookDelete(ctx, "acme", w.ID) })
+			_, err = del("acme")
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"WebhooksForEventListsTheTenantsWebhooksForThatEvent": func(t *testing.T, f *fixture) {
