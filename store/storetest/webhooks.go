@@ -103,7 +103,9 @@ func runWebhooks(t *testing.T, newStore NewStore) {
 			w := f.webhook("acme", "account.create")
 			f.enqueue(w, base)
 			del := func(tenant string) (store.Webhook, error) {
-				return inTx(f.ctx, f.s, func(ctx context.Context, tx store.Tx) (store.Webhook, error) { return tx.WebhookDelete(ctx, tenant, w.ID) })
+				return inTx(f.ctx, f.s, func(ctx context.Context, tx store.Tx) (store.Webhook, error) {
+					return tx.WebhookDelete(ctx, tenant, w.ID)
+				})
 			}
 			_, err := del("other")
 			require.ErrorIs(t, err, store.ErrNotFound)
