@@ -52,6 +52,10 @@ const (
 	ActionPermissionCreate AuditAction = "permission.create"
 	ActionPermissionUpdate AuditAction = "permission.update"
 	ActionPermissionDelete AuditAction = "permission.delete"
+	// Webhooks belong to a tenant, not to an account: their events have
+	// no ServiceAccountID (uuid.Nil) and the webhook's id as TargetID.
+	ActionWebhookCreate AuditAction = "webhook.create"
+	ActionWebhookDelete AuditAction = "webhook.delete"
 )
 
 // ActionKeyLeaked: a secret scanner reported the key found in public, and
@@ -62,6 +66,7 @@ var auditActions = []AuditAction{
 	ActionAccountCreate, ActionAccountUpdate, ActionAccountDisable, ActionAccountEnable, ActionAccountDelete,
 	ActionKeyCreate, ActionKeyUpdate, ActionKeyDisable, ActionKeyEnable, ActionKeyRotate, ActionKeyDelete, ActionKeyLeaked,
 	ActionPermissionCreate, ActionPermissionUpdate, ActionPermissionDelete,
+	ActionWebhookCreate, ActionWebhookDelete,
 }
 
 // AuditActions returns every action, for forms and validation.

@@ -52,6 +52,7 @@ type Store interface {
 	PermissionReader
 	AuditStore
 	ChangeReader
+	WebhookReader
 
 	// InTx runs fn in one transaction and commits it when fn returns nil.
 	// An error from fn, a panic (which InTx lets continue after the
@@ -94,6 +95,7 @@ type Tx interface {
 	PermissionWriter
 	AuditWriter
 	ChangeRecorder
+	WebhookWriter
 
 	// KeyGet returns key keyID of account accountID; ErrNotFound if there
 	// is no such key or it belongs to another account. Like AccountGet it

@@ -45,6 +45,7 @@ type Store struct {
 	events   []store.AuditEvent
 	eventIDs map[uuid.UUID]struct{}
 	log      changeLog
+	hooks    webhookTables // webhooks and the outbox (webhook.go)
 }
 
 // grant is one account's grant, as permission.GrantKey identifies it.

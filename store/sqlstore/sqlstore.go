@@ -134,6 +134,7 @@ type tables struct {
 	accounts, keys, permissions string
 	audit                       string
 	changes, changeHead         string
+	webhooks, deliveries        string
 	migrations, migrationLocks  string
 }
 
@@ -145,6 +146,8 @@ func tableNames(prefix string) tables {
 		audit:          prefix + "service_account_audit_events",
 		changes:        prefix + "service_account_changes",
 		changeHead:     prefix + "service_account_change_head",
+		webhooks:       prefix + "service_account_webhooks",
+		deliveries:     prefix + "service_account_deliveries",
 		migrations:     prefix + "service_account_migrations",
 		migrationLocks: prefix + "service_account_migration_locks",
 	}
