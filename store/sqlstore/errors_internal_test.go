@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/schema"
 
 	"github.com/seed-c7fc2061/serviceaccounts/store"
@@ -129,4 +131,17 @@ func TestRegisterRefusesADuplicate(t *testing.T) {
 	d := *byName[dialect.Name(-1)]
 	require.Panics(t, func() { Register(d) })
 	require.Panics(t, func() { Register(Dialect{Name: dialect.Name(-2)}) }, "incomplete")
+}
+
+// noConnector is a pool that never connects: New does no I/O.
+type noConnector struct{}
+
+func (noConnector) Connect(context.Context) (driver.Conn, error) { return nil, errors.New("no") }
+func (noConnector) Driver() driver.Driver                        { return nil }
+
+func TestNewRefusesAPoolOfAnUnregisteredDialect(t *testing.T) {
+	db := bun.NewDB(sql.OpenDB(noConnector{}), pgdialect.New())
+	t.Cleanup(func() { db.Close() })
+	_, err := New(db)
+	require.ErrorContains(t, err, `import _ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/postgres"`)
 }
