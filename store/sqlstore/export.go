@@ -35,7 +35,6 @@ func init() {
 		return s.(*Store).changeRecord(ctx, tx, p)
 	}
 	testexport.ChangesTable = func(s any) string { return tableNames(s.(*Store).prefix).changes }
-	testexport.Dialect = func(s any) string { return s.(*Store).dialect.String() }
 	testexport.MigrateUntil = func(name string) any { return testMigrateUntil(name) }
 	testexport.MigrationNames = testMigrationNames
 }

@@ -30,12 +30,3 @@ func (r *recorder) next(t *testing.T) string {
 		return ""
 	}
 }
-
-func (r *recorder) none(t *testing.T) {
-	t.Helper()
-	select {
-	case e := <-r.events:
-		t.Fatalf("unexpected event %s", e)
-	default:
-	}
-}

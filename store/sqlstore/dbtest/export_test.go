@@ -33,7 +33,6 @@ func tables(s storeOrTest) (accounts, keys, permissions string) { return testexp
 func auditTable(s storeOrTest) string                           { return testexport.AuditTable(unwrap(s)) }
 func migrationTable(s storeOrTest) string                       { return testexport.MigrationTable(unwrap(s)) }
 func changesTable(s storeOrTest) string                         { return testexport.ChangesTable(unwrap(s)) }
-func dialectOf(s storeOrTest) string                            { return testexport.Dialect(unwrap(s)) }
 func poolOf(s storeOrTest) *bun.DB                              { return testexport.DB(unwrap(s)) }
 
 func bulkInsert(s storeOrTest, ctx context.Context, accounts []serviceaccount.Account, keys int, key func(i int) apikey.Key, perms []permission.Permission) error {

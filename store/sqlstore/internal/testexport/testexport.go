@@ -34,8 +34,6 @@ var (
 	ChangeRecordTx func(s any, ctx context.Context, tx *sql.Tx, p store.ChangeRecordParams) error
 	// ChangesTable returns the name of the change log's table.
 	ChangesTable func(s any) string
-	// Dialect returns the store's dialect name: pg, mysql or sqlite.
-	Dialect func(s any) string
 	// MigrateUntil returns a sqlstore.Option that makes Migrate stop after
 	// the migration named name.
 	MigrateUntil func(name string) any
