@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
-	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
 )
 
 // discardWriter is the cheapest ResponseWriter: httptest.ResponseRecorder
@@ -303,64 +301,18 @@ func BenchmarkAuthenticateUnknownKey(b *testing.B) {
 	serveBench(b, benchChain(b, mw), benchRequest(unknown), http.StatusUnauthorized)
 }
 
-// BenchmarkAuthenticateNoCacheSQLite is the reference system's way, for
-// comparison: every request looks its key up in the database (SQLite in a
-// file, WAL) and writes the key's last-use time before it is served.
-func BenchmarkAuthenticateNoCacheSQLite(b *testing.B) {
-	ctx := context.Background()
-	db, err := sqlstore.OpenDB(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := sqlstore.Migrate(ctx, db); err != nil {
-		b.Fatal(err)
-	}
-	st, err := sqlstore.New(db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := newBenchSetup(b, st)
-	mw, err := New(Config{Manager: s.mgr, DisableCache: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { mw.Close(ctx) })
-	// The reference writes the last use inside the request, synchronously;
-	// this library never does (it coalesces), so the handler does it here.
-	touch := func(r *http.Request, p Principal) {
-		err := s.mgr.TouchKeys(r.Context(), []serviceaccount.KeyTouch{{KeyID: p.KeyID, UsedAt: time.Now()}})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	serveBench(b, benchChain(b, mw, touch), benchRequest(s.key), http.StatusOK)
-}
-
 // BenchmarkRejectedKeys compares the refusals of a well-formed key: one
 // never issued, one deleted, one expired (and, for reference, a disabled
 // key). The first three must take the same path and about the same time,
 // so that timing tells an attacker nothing about which keys once existed:
 // each is one hash and one cache lookup when cached, and one store lookup
-// by hash otherwise (SQLite here, the heaviest path).
+// by hash otherwise (SQLite, the heaviest path: its uncached-sqlite mode is
+// in the bench module, bench/middleware).
 func BenchmarkRejectedKeys(b *testing.B) {
-	for _, mode := range []string{"cached", "uncached-sqlite"} {
+	for _, mode := range []string{"cached"} {
 		b.Run(mode, func(b *testing.B) {
 			ctx := context.Background()
 			var st store.Store = memstore.New()
-			if mode != "cached" {
-				db, err := sqlstore.OpenDB(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { db.Close() })
-				if err := sqlstore.Migrate(ctx, db); err != nil {
-					b.Fatal(err)
-				}
-				if st, err = sqlstore.New(db); err != nil {
-					b.Fatal(err)
-				}
-			}
 			clock := clockwork.NewFakeClock()
 			mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock})
 			if err != nil {

@@ -16,6 +16,9 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/mysql"    // mysql:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/postgres" // postgres:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite"   // sqlite: URLs
 )
 
 // Output formats.

@@ -18,6 +18,9 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/mysql"    // mysql:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/postgres" // postgres:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite"   // sqlite: URLs
 )
 
 // flushTimeout bounds the final last-used flush. It has its own context,

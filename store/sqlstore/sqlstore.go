@@ -82,7 +82,10 @@ func newConfig(opts []Option) (config, error) {
 }
 
 // New returns a store on db, whose tables Migrate has created (New itself
-// does no I/O). db must use bun's pgdialect, mysqldialect or sqlitedialect.
+// does no I/O). db must use bun's pgdialect, mysqldialect or sqlitedialect,
+// and the matching package (store/sqlstore/postgres, …/mysql, …/sqlite)
+// must be imported: its driver's errors are how the store tells a
+// conflict from a failure, so New refuses a dialect nobody registered.
 func New(db *bun.DB, opts ...Option) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: nil *bun.DB")
@@ -94,6 +97,9 @@ func New(db *bun.DB, opts ...Option) (*Store, error) {
 	name := db.Dialect().Name()
 	if !supported(name) {
 		return nil, fmt.Errorf("sqlstore: unsupported dialect %s (want pg, mysql or sqlite)", name)
+	}
+	if _, err := dialectByName(name); err != nil {
+		return nil, err
 	}
 	return &Store{
 		db:      db,

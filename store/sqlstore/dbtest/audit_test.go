@@ -55,7 +55,7 @@ func TestAChangeWhoseEventCannotBeWrittenIsNotMade(t *testing.T) {
 		ctx := serviceaccount.WithActor(t.Context(), serviceaccount.Actor{ID: "admin-token"})
 		a, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "kept"})
 		require.NoError(t, err)
-		failStatements(t, d, s, "INSERT", s.AuditTable())
+		failStatements(t, d, s, "INSERT", auditTable(s))
 
 		_, err = m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "unrecorded"})
 		require.ErrorContains(t, err, "injected failure")
@@ -94,7 +94,7 @@ func TestAChangeThatFailsAtCommitLeavesNoEvent(t *testing.T) {
 	k, err := m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
 	require.NoError(t, err)
 
-	accounts, keys, permissions := s.Tables()
+	accounts, keys, permissions := tables(s)
 	fn := s.prefix + "fail_commit"
 	statements := []string{`CREATE FUNCTION ` + fn + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure at commit'; END $$`}
 	for i, table := range []string{accounts, keys, permissions} {

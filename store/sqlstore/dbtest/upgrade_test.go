@@ -26,7 +26,7 @@ import (
 // both a starting point and a step of every older start.
 func TestUpgradingKeepsEveryRow(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
-		names, err := sqlstore.MigrationNames(sqltest.Open(t, url))
+		names, err := migrationNames(sqltest.Open(t, url))
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, len(names), 2)
 		for _, from := range names[:len(names)-1] {
@@ -37,14 +37,14 @@ func TestUpgradingKeepsEveryRow(t *testing.T) {
 				}
 				prefix := sqltest.UniquePrefix()
 				opt := sqlstore.WithTablePrefix(prefix)
-				require.NoError(t, sqlstore.Migrate(t.Context(), db, opt, sqlstore.MigrateUntil(from)))
+				require.NoError(t, sqlstore.Migrate(t.Context(), db, opt, migrateUntil(from)))
 				t.Cleanup(func() { require.NoError(t, sqlstore.DropTables(context.Background(), db, opt)) })
 				s, err := sqlstore.New(db, opt)
 				require.NoError(t, err)
 				t.Cleanup(func() { s.Close() })
 
 				old := oldData(t)
-				require.NoError(t, s.InsertV1(t.Context(), old.accounts, old.keys, old.perms))
+				require.NoError(t, insertV1(s, t.Context(), old.accounts, old.keys, old.perms))
 
 				require.NoError(t, sqlstore.Migrate(t.Context(), db, opt))
 				old.requireIntact(t, s)

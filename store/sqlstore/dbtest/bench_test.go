@@ -125,10 +125,10 @@ func seededStore(b *testing.B, d testDialect, url string, n int) *sqlstore.Store
 
 // complete reports whether s holds exactly the seeded rows.
 func complete(ctx context.Context, s *sqlstore.Store, n int) bool {
-	accounts, keys, permissions := s.Tables()
+	accounts, keys, permissions := tables(s)
 	for table, want := range map[string]int{accounts: benchAccounts, keys: n, permissions: benchAccounts * benchPermissionsPerAccount} {
 		var got int
-		if err := s.DB().DB.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&got); err != nil || got != want {
+		if err := poolOf(s).DB.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&got); err != nil || got != want {
 			return false
 		}
 	}
@@ -158,7 +158,7 @@ func seed(ctx context.Context, s *sqlstore.Store, n int) error {
 			perms = append(perms, p)
 		}
 	}
-	return s.BulkInsert(ctx, accounts, n, func(i int) apikey.Key {
+	return bulkInsert(s, ctx, accounts, n, func(i int) apikey.Key {
 		return apikey.Key{
 			ID: uuid.Must(uuid.NewV7()), AccountID: accounts[i%benchAccounts].ID,
 			Hash: seedHash(i), Hint: "sa_AbCd…wxyz", CreatedAt: base,

@@ -24,7 +24,7 @@ func seedKeys(t *testing.T, s testStore, n int) (serviceaccount.Account, []uuid.
 	for i := range ids {
 		ids[i] = newID(t)
 	}
-	err := s.BulkInsert(t.Context(), []serviceaccount.Account{a}, n, func(i int) apikey.Key {
+	err := bulkInsert(s, t.Context(), []serviceaccount.Account{a}, n, func(i int) apikey.Key {
 		return apikey.Key{ID: ids[i], AccountID: a.ID, Hash: seedHash(i), Hint: "sa_…", CreatedAt: base}
 	}, nil)
 	require.NoError(t, err)

@@ -131,7 +131,7 @@ func TestSnippetsCompile(t *testing.T) {
 	}
 	// Inside the module, so that the snippets build against this code;
 	// a leading "_" keeps the directory out of ./... patterns.
-	dir, err := os.MkdirTemp(filepath.Join(root, "internal", "readme"), "_snippets")
+	dir, err := os.MkdirTemp(filepath.Join(root, "tests", "readme"), "_snippets")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestSnippetsCompile(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(pkg, "main.go"), program(code, s), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		pkgs = append(pkgs, "./"+filepath.Join("internal", "readme", filepath.Base(dir), filepath.Base(pkg)))
+		pkgs = append(pkgs, "./"+filepath.Join("tests", "readme", filepath.Base(dir), filepath.Base(pkg)))
 	}
 	for n, u := range used {
 		if !u {

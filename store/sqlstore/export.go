@@ -12,24 +12,44 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
+	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/internal/testexport"
 )
 
-// Test-only helpers for the external tests and benchmarks.
+// Test-only helpers for the database tests in store/sqlstore/dbtest, a
+// package of its own so that no application's build loads them (and the
+// drivers they import). They reach it through internal/testexport, set
+// here, because a test file of this package cannot export to another.
+
+func init() {
+	testexport.Tables = func(s any) (string, string, string) { return s.(*Store).testTables() }
+	testexport.AuditTable = func(s any) string { return s.(*Store).testAuditTable() }
+	testexport.MigrationTable = func(s any) string { return s.(*Store).testMigrationTable() }
+	testexport.DB = func(s any) *bun.DB { return s.(*Store).db }
+	testexport.BulkInsert = func(s any, ctx context.Context, accounts []serviceaccount.Account, keys int, key func(i int) apikey.Key, perms []permission.Permission) error {
+		return s.(*Store).testBulkInsert(ctx, accounts, keys, key, perms)
+	}
+	testexport.InsertV1 = func(s any, ctx context.Context, accounts []serviceaccount.Account, keys []apikey.Key, perms []permission.Permission) error {
+		return s.(*Store).testInsertV1(ctx, accounts, keys, perms)
+	}
+	testexport.ChangeRecordTx = func(s any, ctx context.Context, tx *sql.Tx, p store.ChangeRecordParams) error {
+		return s.(*Store).changeRecord(ctx, tx, p)
+	}
+	testexport.ChangesTable = func(s any) string { return tableNames(s.(*Store).prefix).changes }
+	testexport.MigrateUntil = func(name string) any { return testMigrateUntil(name) }
+	testexport.MigrationNames = testMigrationNames
+}
 
 // Tables returns the names of the store's data tables.
-func (s *Store) Tables() (accounts, keys, permissions string) {
+func (s *Store) testTables() (accounts, keys, permissions string) {
 	t := tableNames(s.prefix)
 	return t.accounts, t.keys, t.permissions
 }
 
 // AuditTable returns the name of the audit events table.
-func (s *Store) AuditTable() string { return tableNames(s.prefix).audit }
+func (s *Store) testAuditTable() string { return tableNames(s.prefix).audit }
 
 // MigrationTable returns the name of bun's bookkeeping table.
-func (s *Store) MigrationTable() string { return tableNames(s.prefix).migrations }
-
-// DB returns the pool under the store.
-func (s *Store) DB() *bun.DB { return s.db }
+func (s *Store) testMigrationTable() string { return tableNames(s.prefix).migrations }
 
 // bulkRows is how many rows one seeding INSERT writes: far below every
 // dialect's parameter limit (SQLite 32,766) at seven columns.
@@ -38,7 +58,7 @@ const bulkRows = 1000
 // BulkInsert seeds accounts, keys and permissions with multi-row INSERTs,
 // bulkRows rows per statement, all in one transaction. key(i) is called
 // for i in [0, keys).
-func (s *Store) BulkInsert(ctx context.Context, accounts []serviceaccount.Account, keys int, key func(i int) apikey.Key, perms []permission.Permission) error {
+func (s *Store) testBulkInsert(ctx context.Context, accounts []serviceaccount.Account, keys int, key func(i int) apikey.Key, perms []permission.Permission) error {
 	t := tableNames(s.prefix)
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if s.dialect == dialect.SQLite {
@@ -103,13 +123,13 @@ func (s *Store) insertRows(ctx context.Context, tx bun.Tx, table, columns string
 
 // MigrateUntil makes Migrate stop after the migration named name (its
 // timestamp), for tests that upgrade an old schema.
-func MigrateUntil(name string) Option {
+func testMigrateUntil(name string) Option {
 	return func(c *config) { c.migrateUntil = name }
 }
 
 // MigrationNames lists the names (timestamps) of the embedded migrations
 // of db's dialect, in order.
-func MigrationNames(db *bun.DB) ([]string, error) {
+func testMigrationNames(db *bun.DB) ([]string, error) {
 	ms, err := loadMigrations(db.Dialect().Name(), config{})
 	if err != nil {
 		return nil, err
@@ -132,7 +152,7 @@ const (
 
 // InsertV1 writes rows as version 1 of the store did, with the first
 // schema's columns only.
-func (s *Store) InsertV1(ctx context.Context, accounts []serviceaccount.Account, keys []apikey.Key, perms []permission.Permission) error {
+func (s *Store) testInsertV1(ctx context.Context, accounts []serviceaccount.Account, keys []apikey.Key, perms []permission.Permission) error {
 	t := tableNames(s.prefix)
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		err := s.insertRows(ctx, tx, t.accounts, v1AccountColumns, len(accounts), func(i int, args []any) []any {
@@ -157,15 +177,3 @@ func (s *Store) InsertV1(ctx context.Context, accounts []serviceaccount.Account,
 		})
 	})
 }
-
-// ChangeRecordTx records a change in tx, as the store's Tx does, for tests
-// that decide when transactions commit.
-func (s *Store) ChangeRecordTx(ctx context.Context, tx *sql.Tx, p store.ChangeRecordParams) error {
-	return s.changeRecord(ctx, tx, p)
-}
-
-// ChangesTable returns the name of the change log's table.
-func (s *Store) ChangesTable() string { return tableNames(s.prefix).changes }
-
-// Dialect returns the store's dialect name: pg, mysql or sqlite.
-func (s *Store) Dialect() string { return s.dialect.String() }

@@ -55,7 +55,7 @@ func TestAccountDeleteRollsBackWhenAStatementFails(t *testing.T) {
 // account row, and returns a function that removes it.
 func failAccountDeletes(t *testing.T, d testDialect, s testStore) (remove func()) {
 	t.Helper()
-	accounts, _, _ := s.Tables()
+	accounts, _, _ := tables(s)
 	return failStatements(t, d, s, "DELETE", accounts)
 }
 
@@ -162,7 +162,7 @@ func TestATransactionRollsBackEveryWriteWhenALaterStatementFails(t *testing.T) {
 // gone) still counts.
 func rowCounts(t *testing.T, s testStore) map[string]int {
 	t.Helper()
-	accounts, keys, permissions := s.Tables()
+	accounts, keys, permissions := tables(s)
 	out := map[string]int{}
 	for _, table := range []string{accounts, keys, permissions} {
 		var n int
@@ -204,7 +204,7 @@ func TestDeletingAnAccountWhileKeysAreAddedLeavesNoKeyRow(t *testing.T) {
 		for err := range errs {
 			require.NoError(t, err)
 		}
-		_, keys, _ := s.Tables()
+		_, keys, _ := tables(s)
 		var n int
 		query := "SELECT count(*) FROM " + keys + " WHERE account_id = ?"
 		arg := any(a.ID[:])

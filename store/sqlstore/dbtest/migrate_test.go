@@ -24,7 +24,7 @@ const migrationFiles = 5
 func appliedMigrations(t *testing.T, s testStore) int {
 	t.Helper()
 	var n int
-	require.NoError(t, s.db.DB.QueryRowContext(t.Context(), "SELECT count(*) FROM "+s.MigrationTable()).Scan(&n))
+	require.NoError(t, s.db.DB.QueryRowContext(t.Context(), "SELECT count(*) FROM "+migrationTable(s)).Scan(&n))
 	return n
 }
 
@@ -151,8 +151,8 @@ func TestTheSchemaHasTheDocumentedIndexes(t *testing.T) {
 // "unique(cols)" or "index(cols)", sorted, leaving out the primary key.
 func indexes(t *testing.T, d testDialect, s testStore, which string) []string {
 	t.Helper()
-	_, keys, permissions := s.Tables()
-	table := map[string]string{"keys": keys, "permissions": permissions, "audit": s.AuditTable()}[which]
+	_, keys, permissions := tables(s)
+	table := map[string]string{"keys": keys, "permissions": permissions, "audit": auditTable(s)}[which]
 	var query string
 	switch d.name {
 	case "postgres":
@@ -229,7 +229,7 @@ func TestAMigrationAppliedButNotRecordedRunsAgainCleanly(t *testing.T) {
 		s := newTestStore(t, url)
 		a := createAccount(t, s)
 		createPermission(t, s, a.ID)
-		q := "DELETE FROM " + s.MigrationTable() + " WHERE name <> ?"
+		q := "DELETE FROM " + migrationTable(s) + " WHERE name <> ?"
 		if d.name == "postgres" {
 			q = strings.Replace(q, "?", "$1", 1)
 		}
@@ -260,7 +260,7 @@ func TestPendingMigrationsListsWhatMigrateWouldApplyAndWritesNothing(t *testing.
 		require.Error(t, err, "PendingMigrations created the store's tables")
 
 		// A version 1 database lacks every later migration.
-		require.NoError(t, sqlstore.Migrate(t.Context(), db, opt, sqlstore.MigrateUntil("20260101000001")))
+		require.NoError(t, sqlstore.Migrate(t.Context(), db, opt, migrateUntil("20260101000001")))
 		pending, err = sqlstore.PendingMigrations(t.Context(), db, opt)
 		require.NoError(t, err)
 		require.Len(t, pending, migrationFiles-1)

@@ -17,7 +17,7 @@ import (
 
 func recordIn(t *testing.T, s testStore, tx *sql.Tx, account uuid.UUID) {
 	t.Helper()
-	require.NoError(t, s.ChangeRecordTx(t.Context(), tx, store.ChangeRecordParams{AccountID: account, RecordedAt: base}))
+	require.NoError(t, changeRecordTx(s, t.Context(), tx, store.ChangeRecordParams{AccountID: account, RecordedAt: base}))
 }
 
 func listAfter(t *testing.T, s testStore, after int64) store.ChangePage {
@@ -39,12 +39,12 @@ func TestChangesCommitInIDOrder(t *testing.T) {
 
 		if d.name != "sqlite" { // SQLite's BEGIN IMMEDIATE lets only one writer in at all
 			// T1 begins and writes first, T2 records and commits first.
-			t1, err := s.DB().DB.BeginTx(ctx, nil)
+			t1, err := poolOf(s).DB.BeginTx(ctx, nil)
 			require.NoError(t, err)
-			accounts, _, _ := s.Tables()
+			accounts, _, _ := tables(s)
 			_, err = t1.ExecContext(ctx, "INSERT INTO "+accounts+" (id, label, description, created_at, updated_at) SELECT id, label, description, created_at, updated_at FROM "+accounts+" WHERE 1 = 0")
 			require.NoError(t, err)
-			t2, err := s.DB().DB.BeginTx(ctx, nil)
+			t2, err := poolOf(s).DB.BeginTx(ctx, nil)
 			require.NoError(t, err)
 			recordIn(t, s, t2, b)
 			require.NoError(t, t2.Commit())
@@ -63,14 +63,14 @@ func TestChangesCommitInIDOrder(t *testing.T) {
 		// T3 takes an id and holds it; T4 records while T3 is open and
 		// must come after it.
 		start := listAfter(t, s, 0).Head
-		t3, err := s.DB().DB.BeginTx(ctx, nil)
+		t3, err := poolOf(s).DB.BeginTx(ctx, nil)
 		require.NoError(t, err)
 		recordIn(t, s, t3, a)
 		t4done := make(chan error, 1)
 		go func() {
-			t4, err := s.DB().DB.BeginTx(ctx, nil)
+			t4, err := poolOf(s).DB.BeginTx(ctx, nil)
 			if err == nil {
-				err = s.ChangeRecordTx(ctx, t4, store.ChangeRecordParams{AccountID: b, RecordedAt: base})
+				err = changeRecordTx(s, ctx, t4, store.ChangeRecordParams{AccountID: b, RecordedAt: base})
 				if err == nil {
 					err = t4.Commit()
 				} else {
@@ -111,19 +111,19 @@ func TestChangesAreNeverMissedUnderConcurrentWriters(t *testing.T) {
 				for i := range perWriter {
 					account := newID(t)
 					err := func() error {
-						tx, err := s.DB().DB.BeginTx(ctx, nil)
+						tx, err := poolOf(s).DB.BeginTx(ctx, nil)
 						if err != nil {
 							return err
 						}
 						defer tx.Rollback()
-						if err := s.ChangeRecordTx(ctx, tx, store.ChangeRecordParams{AccountID: account, RecordedAt: base}); err != nil {
+						if err := changeRecordTx(s, ctx, tx, store.ChangeRecordParams{AccountID: account, RecordedAt: base}); err != nil {
 							return err
 						}
 						// A few more statements before the commit, so that
 						// commits land at varied moments.
 						for range rand.IntN(3) {
 							var n int
-							if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+s.ChangesTable()).Scan(&n); err != nil {
+							if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+changesTable(s)).Scan(&n); err != nil {
 								return err
 							}
 						}
@@ -184,9 +184,9 @@ func TestChangePrune(t *testing.T) {
 		s := newTestStore(t, url)
 		ctx := t.Context()
 		for i := range 3 {
-			tx, err := s.DB().DB.BeginTx(ctx, nil)
+			tx, err := poolOf(s).DB.BeginTx(ctx, nil)
 			require.NoError(t, err)
-			require.NoError(t, s.ChangeRecordTx(ctx, tx, store.ChangeRecordParams{AccountID: newID(t), RecordedAt: base.Add(time.Duration(i) * time.Minute)}))
+			require.NoError(t, changeRecordTx(s, ctx, tx, store.ChangeRecordParams{AccountID: newID(t), RecordedAt: base.Add(time.Duration(i) * time.Minute)}))
 			require.NoError(t, tx.Commit())
 		}
 		n, err := s.ChangePrune(ctx, base.Add(time.Minute)) // before, not at
@@ -222,16 +222,16 @@ func TestChangePruneSkipsRowsAnotherPrunerHolds(t *testing.T) {
 		s := newTestStore(t, url)
 		ctx := t.Context()
 		for range 4 {
-			tx, err := s.DB().DB.BeginTx(ctx, nil)
+			tx, err := poolOf(s).DB.BeginTx(ctx, nil)
 			require.NoError(t, err)
 			recordIn(t, s, tx, newID(t))
 			require.NoError(t, tx.Commit())
 		}
 		// Another pruner holds rows 1 and 2.
-		other, err := s.DB().DB.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+		other, err := poolOf(s).DB.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 		require.NoError(t, err)
 		defer other.Rollback()
-		rows, err := other.QueryContext(ctx, fmt.Sprintf("SELECT id FROM %s WHERE id <= 2 FOR UPDATE", s.ChangesTable()))
+		rows, err := other.QueryContext(ctx, fmt.Sprintf("SELECT id FROM %s WHERE id <= 2 FOR UPDATE", changesTable(s)))
 		require.NoError(t, err)
 		for rows.Next() {
 		}
@@ -285,12 +285,12 @@ func TestChangeListenHearsCommitsOnly(t *testing.T) {
 		}()
 		<-listening
 
-		rolledBack, err := s.DB().DB.BeginTx(ctx, nil)
+		rolledBack, err := poolOf(s).DB.BeginTx(ctx, nil)
 		require.NoError(t, err)
 		recordIn(t, s, rolledBack, newID(t))
 		require.NoError(t, rolledBack.Rollback())
 
-		_, err = s.DB().DB.ExecContext(ctx, "SELECT pg_notify($1, 'not an id')", s.ChangesTable())
+		_, err = poolOf(s).DB.ExecContext(ctx, "SELECT pg_notify($1, 'not an id')", changesTable(s))
 		require.NoError(t, err)
 		select {
 		case <-malformed:
@@ -298,13 +298,13 @@ func TestChangeListenHearsCommitsOnly(t *testing.T) {
 			t.Fatal("the malformed payload was not reported")
 		}
 
-		tx, err := s.DB().DB.BeginTx(ctx, nil)
+		tx, err := poolOf(s).DB.BeginTx(ctx, nil)
 		require.NoError(t, err)
 		recordIn(t, s, tx, newID(t))
 		// A notification committed after the record but before its
 		// commit arrives first: had the record's left early, it would be
 		// waiting already.
-		_, err = s.DB().DB.ExecContext(ctx, "SELECT pg_notify($1, '-1')", s.ChangesTable())
+		_, err = poolOf(s).DB.ExecContext(ctx, "SELECT pg_notify($1, '-1')", changesTable(s))
 		require.NoError(t, err)
 		select {
 		case <-malformed:

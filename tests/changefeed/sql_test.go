@@ -15,6 +15,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/feedhooks"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
@@ -64,7 +65,7 @@ func newInstance(t *testing.T, st *sqlstore.Store, clock clockwork.Clock, withFe
 	if withFeed {
 		in.feed, err = changefeed.New(changefeed.Config{Store: cs, Clock: clock, Logger: logger})
 		require.NoError(t, err)
-		in.polls = in.feed.PollsForTest()
+		in.polls = feedhooks.PollsForTest(in.feed)
 	}
 	in.mw, err = middleware.New(middleware.Config{Manager: mgr, CacheTTL: time.Minute, Feed: in.feed, Logger: logger})
 	require.NoError(t, err)
@@ -267,7 +268,7 @@ func TestAFeedStartedDuringAChangeGetsIt(t *testing.T) {
 		again := newRecorder()
 		feed, err := changefeed.New(changefeed.Config{Store: stores[1], Clock: clock, Logger: slog.New(slog.DiscardHandler)})
 		require.NoError(t, err)
-		polls := feed.PollsForTest()
+		polls := feedhooks.PollsForTest(feed)
 		feed.Subscribe(again)
 		feed.Start()
 		t.Cleanup(feed.Close)
@@ -301,7 +302,7 @@ func TestTheFeedCountsOnlyOtherInstancesChanges(t *testing.T) {
 		obs := &countingObserver{}
 		feed, err := changefeed.New(changefeed.Config{Store: stores[1], Clock: clock, Logger: slog.New(slog.DiscardHandler), Observer: obs})
 		require.NoError(t, err)
-		self := &instance{feed: feed, polls: feed.PollsForTest(), rec: newRecorder()}
+		self := &instance{feed: feed, polls: feedhooks.PollsForTest(feed), rec: newRecorder()}
 		feed.Subscribe(self.rec)
 		self.start(t)
 		mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: stores[1], Clock: clock})
