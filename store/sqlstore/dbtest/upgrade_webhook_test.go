@@ -27,13 +27,13 @@ func TestUpgradingToWebhooksKeepsEveryRow(t *testing.T) {
 		if d.name == "sqlite" {
 			db = sqltest.Open(t, sqltest.SQLiteURL(t))
 		}
-		names, err := sqlstore.MigrationNames(db)
+		names, err := migrationNames(db)
 		require.NoError(t, err)
 		i := slices.Index(names, webhooksMigration)
 		require.Positive(t, i, "the webhooks' migration exists and is not the first")
 		prefix := sqltest.UniquePrefix()
 		opt := sqlstore.WithTablePrefix(prefix)
-		require.NoError(t, sqlstore.Migrate(t.Context(), db, opt, sqlstore.MigrateUntil(names[i-1])))
+		require.NoError(t, sqlstore.Migrate(t.Context(), db, opt, migrateUntil(names[i-1])))
 		t.Cleanup(func() { require.NoError(t, sqlstore.DropTables(context.Background(), db, opt)) })
 		s, err := sqlstore.New(db, opt)
 		require.NoError(t, err)
@@ -42,7 +42,7 @@ func TestUpgradingToWebhooksKeepsEveryRow(t *testing.T) {
 		_, err = s.WebhookList(t.Context(), store.DefaultTenant, uuid.Nil, 10)
 		require.Error(t, err, "no webhooks table before the migration")
 		old := oldData(t)
-		require.NoError(t, s.InsertV1(t.Context(), old.accounts, old.keys, old.perms))
+		require.NoError(t, insertV1(s, t.Context(), old.accounts, old.keys, old.perms))
 
 		require.NoError(t, sqlstore.Migrate(t.Context(), db, opt))
 		old.requireIntact(t, s)
