@@ -397,7 +397,10 @@ func decodeAuditCursor(s string) (store.AuditPosition, bool) {
 
 // PruneAuditEvents deletes the audit events that occurred before before
 // and returns how many it deleted: the retention of the log is the
-// application's choice (the example server's -audit-retention).
+// application's choice (the example server's -audit-retention). It prunes
+// every tenant's events, whichever view m is: retention is one rule for
+// the database, and a tenant whose accounts are all gone still has
+// events to prune.
 func (m *Manager) PruneAuditEvents(ctx context.Context, before time.Time) (int64, error) {
 	if verr := checkTime("before", before); verr != nil {
 		return 0, verr

@@ -91,12 +91,12 @@ func (p Policy) withDefaults() (Policy, error) {
 }
 
 // Policy is Config.Policy with its defaults filled in (MaxKeysPerAccount
-// is NoKeyLimit when there is no cap).
-//
-// Deprecated: the policy enforced is the one stored in the database, per
-// tenant (EffectivePolicy); Config.Policy only seeds the database-wide
-// default when none is stored. Policy remains for the callers that show
-// the configured limits.
+// is NoKeyLimit when there is no cap): the configured limits, which are
+// not necessarily the ones enforced. The policy enforced is the one
+// stored in the database, per tenant (EffectivePolicy); Config.Policy only
+// seeds the database-wide default when none is stored. New code should
+// call EffectivePolicy; Policy stays for the callers that show the
+// configuration.
 func (m *Manager) Policy() Policy { return m.policy }
 
 // TenantPolicy limits the keys issued in one tenant; see store.Policy for
