@@ -28,6 +28,7 @@ var actionLabels = map[serviceaccount.AuditAction]string{
 	store.ActionKeyEnable:        "API key enabled",
 	store.ActionKeyRotate:        "API key rotated",
 	store.ActionKeyDelete:        "API key deleted",
+	store.ActionKeyLeaked:        "API key reported leaked",
 	store.ActionPermissionCreate: "Permission added",
 	store.ActionPermissionUpdate: "Limiter changed",
 	store.ActionPermissionDelete: "Permission deleted",

@@ -15,6 +15,9 @@ import (
 const (
 	expiryNever = "never" // no expiry, or the policy's default lifetime
 	expiryDate  = "date"
+	// expirySame is the rotation dialog's first choice: the new key gets
+	// the lifetime the old one was created with (the Manager's rule).
+	expirySame = "same"
 )
 
 var expiryPresetDays = []int{7, 30, 90}
@@ -62,6 +65,26 @@ func (h *handler) expiryChoices(now time.Time, selected string) []expiryChoice {
 	return out
 }
 
+// rotationExpiryChoices are the rotation dialog's: the old key's
+// lifetime (the default), the presets the policy allows, or a date. No
+// "never": a rotation keeps the old key's lifetime, which is "never" only
+// when the old key never expired.
+func (h *handler) rotationExpiryChoices(now time.Time, selected string) []expiryChoice {
+	out := []expiryChoice{{Value: expirySame, Label: "As long as the old key was given"}}
+	for _, c := range h.expiryChoices(now, selected) {
+		if c.Value != expiryNever {
+			out = append(out, c)
+		}
+	}
+	if selected == "" {
+		selected = expirySame
+	}
+	for i := range out {
+		out[i].Selected = out[i].Value == selected
+	}
+	return out
+}
+
 // resolveExpiry turns the create-key form's choice into an expiry (nil:
 // none chosen, the Manager applies the policy), or a message for the
 // field that is wrong. A filled-in date wins over the choice: without
@@ -70,18 +93,25 @@ func (h *handler) resolveExpiry(f *keyForm) (at *time.Time, field, msg string) {
 	if f.SetExpiry || f.ExpiresOn != "" {
 		f.Expiry = expiryDate
 	}
-	switch f.Expiry {
-	case "", expiryNever:
+	return h.expiryOf(f.Expiry, f.ExpiresOn)
+}
+
+// expiryOf turns an expiry choice and a date into an expiry, as
+// resolveExpiry describes; "same" (the rotation dialog's) and "never"
+// choose none, leaving it to the Manager.
+func (h *handler) expiryOf(choice, expiresOn string) (at *time.Time, field, msg string) {
+	switch choice {
+	case "", expiryNever, expirySame:
 		return nil, "", ""
 	case expiryDate:
-		t, msg := h.parseDate(f.ExpiresOn)
+		t, msg := h.parseDate(expiresOn)
 		if msg != "" {
 			return nil, "expiresOn", msg
 		}
 		return &t, "", ""
 	}
 	for _, n := range expiryPresetDays {
-		if f.Expiry == strconv.Itoa(n) {
+		if choice == strconv.Itoa(n) {
 			t := h.m.Clock().Now().Add(time.Duration(n) * 24 * time.Hour)
 			return &t, "", ""
 		}

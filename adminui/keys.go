@@ -94,8 +94,12 @@ func days(d time.Duration) string {
 
 // rotateForm is the rotation dialog's input and errors.
 type rotateForm struct {
-	Key       keyView
-	Name      string
+	Key  keyView
+	Name string
+	// Expiry is the choice (expirySame, a number of days, or
+	// expiryDate); SetExpiry is the older form's switch for a date.
+	Expiry    string
+	Choices   []expiryChoice
 	SetExpiry bool
 	ExpiresOn string
 	Grace     string
@@ -170,11 +174,14 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := readForm(w, r, "name?", "setExpiry?", "expiresOn?", "grace")
+	v, err := readForm(w, r, "name?", "expiry?", "setExpiry?", "expiresOn?", "grace")
 	if err != nil {
 		return err
 	}
-	form := rotateForm{Name: v.Get("name"), SetExpiry: v.Has("setExpiry"), ExpiresOn: v.Get("expiresOn"), Grace: v.Get("grace")}
+	form := rotateForm{Name: v.Get("name"), Expiry: v.Get("expiry"), SetExpiry: v.Has("setExpiry"), ExpiresOn: v.Get("expiresOn"), Grace: v.Get("grace")}
+	if form.SetExpiry || form.ExpiresOn != "" {
+		form.Expiry = expiryDate // a typed date wins, as in the create form
+	}
 	fail := func(status int) error {
 		return h.renderAccount(w, r, status, id, accountState{open: dialogRotateKey, keyFor: keyID.String(), rotate: &form})
 	}
@@ -188,17 +195,19 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 		return fail(http.StatusBadRequest)
 	}
 	in.GracePeriodSeconds = &grace
-	if form.SetExpiry {
-		t, msg := h.parseDate(form.ExpiresOn)
-		if msg != "" {
-			form.Errors = fieldErrors{"expiresOn": msg}
-			return fail(http.StatusBadRequest)
-		}
-		in.ExpiresAt = &t
+	at, field, msg := h.expiryOf(form.Expiry, form.ExpiresOn)
+	if msg != "" {
+		form.Errors = fieldErrors{field: msg}
+		return fail(http.StatusBadRequest)
 	}
+	in.ExpiresAt = at
 	rotated, err := h.m.RotateKey(h.changeContext(r), id, keyID, in)
 	if errs, general, status, ok := formFailure(err); ok {
-		renameField(errs, "expiresAt", "expiresOn")
+		if form.Expiry == expiryDate {
+			renameField(errs, "expiresAt", "expiresOn")
+		} else {
+			renameField(errs, "expiresAt", "expiry")
+		}
 		renameField(errs, "gracePeriodSeconds", "grace")
 		form.Errors, form.Error = errs, general
 		return fail(status)

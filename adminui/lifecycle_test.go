@@ -255,3 +255,54 @@ func TestAUserAgentWithBidiOrSeparatorCharactersNeverBlocksAChangeOnThePage(t *t
 		assert.Equal(t, recorded, page.Items[0].Actor.UserAgent, "User-Agent %+q", ua)
 	}
 }
+
+// The rotation dialog offers the create form's presets, after the default
+// of keeping the old key's lifetime; each choice sets the new key's expiry.
+func TestRotateOffersExpiryPresets(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, pageConfig{prefix: "/admin/ui"})
+	id := p.createAccount("Presets", "")
+	lifetime := 10 * 24 * time.Hour
+	exp := start.Add(lifetime)
+	k, err := p.mgr.CreateKey(context.Background(), id, serviceaccount.CreateKeyInput{ExpiresAt: &exp})
+	require.NoError(t, err)
+	rotate := func(keyID uuid.UUID, v url.Values) response {
+		v.Set("grace", "0")
+		return p.post("/accounts/"+id.String()+"/keys/"+keyID.String()+"/rotate", v)
+	}
+	newest := func() apikey.Key {
+		keys, err := p.mgr.Keys(context.Background(), id)
+		require.NoError(t, err)
+		return keys[len(keys)-1]
+	}
+
+	body := p.get("/accounts/" + id.String() + "?dialog=rotate-key&key=" + k.Key.ID.String()).body
+	assert.Contains(t, body, `<option value="same" selected>As long as the old key was given</option>`)
+	assert.Contains(t, body, `<option value="30">In 30 days (`)
+	assert.Contains(t, body, `<option value="date">On a date…</option>`)
+	assert.NotContains(t, fieldTag(t, body, "rotate-expiry"), "never")
+
+	require.Equal(t, http.StatusCreated, rotate(k.Key.ID, url.Values{"expiry": {"same"}}).StatusCode)
+	got := newest()
+	require.NotNil(t, got.ExpiresAt)
+	assert.Equal(t, start.Add(lifetime), *got.ExpiresAt, "the old key's lifetime, from now")
+
+	require.Equal(t, http.StatusCreated, rotate(got.ID, url.Values{"expiry": {"30"}}).StatusCode)
+	got = newest()
+	require.NotNil(t, got.ExpiresAt)
+	assert.Equal(t, start.Add(30*24*time.Hour), *got.ExpiresAt)
+
+	require.Equal(t, http.StatusCreated, rotate(got.ID, url.Values{"expiry": {"date"}, "expiresOn": {"2027-02-01"}}).StatusCode)
+	got = newest()
+	require.NotNil(t, got.ExpiresAt)
+	assert.Equal(t, "2027-02-01T23:59:59Z", got.ExpiresAt.Format(time.RFC3339))
+
+	res := rotate(got.ID, url.Values{"expiry": {"12"}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Equal(t, "Choose one of the offered expirations.", fieldError(t, res.body, "rotate-expiry"))
+	assert.Contains(t, fieldTag(t, res.body, "rotate-expiry"), `aria-invalid="true"`)
+	res = rotate(got.ID, url.Values{"expiry": {"date"}})
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+	assert.Equal(t, "Choose the expiration date, or choose another expiration above.", fieldError(t, res.body, "rotate-expires-on"))
+	assert.Equal(t, got.ID, newest().ID, "no refused rotation wrote a key")
+}

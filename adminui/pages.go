@@ -273,6 +273,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey || data.Open == dialogDeleteKey) && data.Rotate.Key.ID == "" {
 		data.Open = "" // the key is gone (or never was)
 	}
+	data.Rotate.Choices = h.rotationExpiryChoices(now, data.Rotate.Expiry)
 	for i := range data.Policy.Grace {
 		g := &data.Policy.Grace[i]
 		g.Selected = strconv.FormatInt(g.Seconds, 10) == data.Rotate.Grace

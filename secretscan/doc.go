@@ -23,7 +23,11 @@
 //
 // [NewHandler] verifies, parses and answers; the application supplies a
 // [Decider] that looks each token up and acts on it (disable or delete
-// the key, write the audit event, fire the webhook). An unsigned or badly
+// the key, write the audit event, fire the webhook). [NewManagerDecider]
+// is that Decider for a serviceaccount.Manager: it calls
+// Manager.ReportLeakedKey, which disables (or, by the tenant's policy,
+// deletes) the key in its own tenant with audit event key.leaked, in one
+// unit of work, before the report is answered. An unsigned or badly
 // signed report reaches no Decider and gets 401 with a body that does not
 // say what was wrong; the reason goes to the log. Tokens reach neither
 // errors nor logs: a [Report] prints without its token.

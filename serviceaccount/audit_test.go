@@ -201,6 +201,11 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		keep(k2)
 		f.expectOne(store.ActionKeyCreate, a.ID, &k2.Key.ID)
 
+		_, err = f.m.ReportLeakedKey(ctx, k2.Plaintext, serviceaccount.LeakReport{URL: "https://github.com/o/r/blob/1/.env", Source: "content"})
+		require.NoError(t, err)
+		e = f.expectOne(store.ActionKeyLeaked, a.ID, &k2.Key.ID)
+		assert.Equal(t, map[string]any{"url": "https://github.com/o/r/blob/1/.env", "source": "content"}, details(t, e)["report"])
+
 		p, err := f.m.AddPermission(ctx, a.ID, serviceaccount.PermissionInput{
 			ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses", Limiter: json.RawMessage(`[{"surveyKey":"intake"}]`),
 		})
@@ -247,7 +252,7 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 
 		// Every event, whole, against every secret the walk made.
 		all := f.events()
-		require.Len(t, all, 18, "the account's events outlive it")
+		require.Len(t, all, 19, "the account's events outlive it")
 		var actions []serviceaccount.AuditAction
 		for _, e := range all {
 			actions = append(actions, e.Action)

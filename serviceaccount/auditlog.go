@@ -40,11 +40,14 @@ const auditTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 // "sha256"} (the digest of its canonical form), a list of keys or
 // permissions over 256 KiB as {"count","bytes"}. A rotation (key.rotate, whose target is the
 // old key) shows the old key before and after, and the new key under
-// "created".
+// "created". A leak report (key.leaked, whose target is the key) shows the
+// key before and after (null after a delete) and the report's url and
+// source under "report"; never the token or its hash.
 type AuditDetails struct {
 	Before  map[string]any `json:"before"`
 	After   map[string]any `json:"after"`
 	Created map[string]any `json:"created,omitempty"`
+	Report  map[string]any `json:"report,omitempty"`
 	// Defaults marks a change of the database-wide default policy, as
 	// opposed to one tenant's.
 	Defaults bool `json:"defaults,omitempty"`

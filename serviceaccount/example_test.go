@@ -86,3 +86,43 @@ func ExampleValidationError() {
 	// Output:
 	// limiter[0].surveyKey: unknown limiter key "surveyKey" for action "get-reports"; allowed: "reportKey"
 }
+
+// A secret scanner found a key in a public repository: the key is
+// disabled in its own tenant, with audit event key.leaked, before the
+// scanner is answered. Text that is not one of our keys is a false
+// positive and never reaches the store.
+func ExampleManager_ReportLeakedKey() {
+	ctx := context.Background()
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New()})
+	if err != nil {
+		panic(err)
+	}
+	account, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "CI deploy"})
+	if err != nil {
+		panic(err)
+	}
+	created, err := m.CreateKey(ctx, account.ID, serviceaccount.CreateKeyInput{})
+	if err != nil {
+		panic(err)
+	}
+
+	found := serviceaccount.LeakReport{URL: "https://github.com/octo/dotfiles/blob/8d1f/.env", Source: "content"}
+	for _, token := range []string{created.Plaintext, created.Plaintext, "sa_notakey"} {
+		out, err := m.ReportLeakedKey(ctx, token, found)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s, action taken: %q\n", out.Label(), out.Taken)
+	}
+
+	events, err := m.ListAuditEvents(ctx, serviceaccount.ListAuditEventsParams{Action: "key.leaked"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(events.Items), "event by", events.Items[0].Actor.ID)
+	// Output:
+	// true_positive, action taken: "disable"
+	// true_positive, action taken: ""
+	// false_positive, action taken: ""
+	// 1 event by secret-scanning
+}

@@ -105,12 +105,6 @@ func (m *Manager) Policy() Policy { return m.policy }
 // enforce the same limits.
 type TenantPolicy = store.Policy
 
-// The leaked-key actions of TenantPolicy.LeakedKeyAction.
-const (
-	LeakedKeyDisable = store.LeakedKeyDisable
-	LeakedKeyDelete  = store.LeakedKeyDelete
-)
-
 // DefaultUnusedKeyDays is TenantPolicy.UnusedKeyDays in the default policy
 // seeded from Config.Policy.
 const DefaultUnusedKeyDays = 90
@@ -127,7 +121,7 @@ func (p Policy) tenantPolicy() TenantPolicy {
 		MaxKeyLifetime:     p.MaxKeyLifetime,
 		DefaultKeyLifetime: p.DefaultKeyLifetime,
 		MaxRotationGrace:   p.MaxRotationGrace,
-		LeakedKeyAction:    LeakedKeyDisable,
+		LeakedKeyAction:    string(LeakedKeyDisable),
 		UnusedKeyDays:      DefaultUnusedKeyDays,
 	}
 }
@@ -160,9 +154,9 @@ func checkTenantPolicy(p TenantPolicy) (TenantPolicy, error) {
 	if p.MaxKeyLifetime > 0 && p.DefaultKeyLifetime > p.MaxKeyLifetime {
 		fail("defaultKeyLifetimeSeconds", fmt.Sprintf("must not exceed maxKeyLifetimeSeconds (%d)", int64(p.MaxKeyLifetime/time.Second)))
 	}
-	switch p.LeakedKeyAction {
+	switch LeakedKeyAction(p.LeakedKeyAction) {
 	case "":
-		p.LeakedKeyAction = LeakedKeyDisable
+		p.LeakedKeyAction = string(LeakedKeyDisable)
 	case LeakedKeyDisable, LeakedKeyDelete:
 	default:
 		fail("leakedKeyAction", fmt.Sprintf("must be %q or %q", LeakedKeyDisable, LeakedKeyDelete))

@@ -57,9 +57,13 @@ const (
 	ActionPolicyUpdate AuditAction = "policy.update"
 )
 
+// ActionKeyLeaked: a secret scanner reported the key found in public, and
+// it was disabled or deleted (serviceaccount.Manager.ReportLeakedKey).
+const ActionKeyLeaked AuditAction = "key.leaked"
+
 var auditActions = []AuditAction{
 	ActionAccountCreate, ActionAccountUpdate, ActionAccountDisable, ActionAccountEnable, ActionAccountDelete,
-	ActionKeyCreate, ActionKeyUpdate, ActionKeyDisable, ActionKeyEnable, ActionKeyRotate, ActionKeyDelete,
+	ActionKeyCreate, ActionKeyUpdate, ActionKeyDisable, ActionKeyEnable, ActionKeyRotate, ActionKeyDelete, ActionKeyLeaked,
 	ActionPermissionCreate, ActionPermissionUpdate, ActionPermissionDelete,
 	ActionPolicyUpdate,
 }

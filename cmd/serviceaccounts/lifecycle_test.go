@@ -13,11 +13,16 @@ import (
 )
 
 // TestLifecycleAgainstARunningServer disables, enables and rotates with
-// the tool while the example server runs on the same file, and checks what
-// the server then accepts.
+// the tool (on the database, or through the admin API) while the example
+// server runs on the same file, and checks what the server then accepts.
 func TestLifecycleAgainstARunningServer(t *testing.T) {
 	t.Parallel()
-	c := newTool(t, sqltest.SQLiteURL(t), "")
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		lifecycleAgainstARunningServer(t, newTool(t, sqltest.SQLiteURL(t), ""))
+	})
+}
+
+func lifecycleAgainstARunningServer(t *testing.T, c *tool) {
 	c.ok("migrate")
 	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI deploy", "-o", "plain"))
 	var key keyOut

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
+	"github.com/seed-c7fc2061/serviceaccounts/secretscan"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -41,6 +43,13 @@ type config struct {
 	// serviceName is -service-name: the service.name of the metrics'
 	// resource (target_info on /metrics).
 	serviceName string
+	// secretScanningKeysFile and secretScanningKeysURL are
+	// -secret-scanning-keys and -secret-scanning-keys-url; with either,
+	// POST /secret-scanning answers leak reports signed by one of the
+	// keys read from the file (secretScanningKeys) or fetched from the URL.
+	secretScanningKeysFile string
+	secretScanningKeysURL  string
+	secretScanningKeys     []secretscan.PublicKey
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -74,6 +83,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&cfg.unknownKeyLookups, "unknown-key-limit", 0, "store lookups of unknown API keys one client address may cause per minute; beyond it, 429 with Retry-After (0: no bound)")
 	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
 	fs.IntVar(&cfg.gcPercent, "gc-percent", defaultGCPercent, "garbage-collection target, as GOGC (Go's default is 100; a server with a small live heap spends less CPU at 400); ignored when the GOGC or GOMEMLIMIT environment variable is set")
+	fs.StringVar(&cfg.secretScanningKeysFile, "secret-scanning-keys", "", "`FILE` of the public keys that sign leak reports, in GitHub's public_keys JSON shape; with it, POST /secret-scanning disables each reported key")
+	fs.StringVar(&cfg.secretScanningKeysURL, "secret-scanning-keys-url", "", "`URL` to fetch (hourly, and early for an unknown key identifier) the public keys that sign leak reports, such as "+secretscan.GitHubKeysURL+"; the keys of -secret-scanning-keys serve until the first fetch succeeds")
 	fs.StringVar(&cfg.serviceName, "service-name", defaultServiceName, "the service.name of the metrics (target_info on /metrics), to tell this deployment's series from others'")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -152,6 +163,9 @@ func (cfg *config) complete(getenv func(string) string) error {
 	if cfg.gcPercent <= 0 {
 		return fmt.Errorf("-gc-percent %d: must be positive (set GOGC=off in the environment to turn the collector off)", cfg.gcPercent)
 	}
+	if err := cfg.readSecretScanningKeys(); err != nil {
+		return err
+	}
 	if cfg.db == "" {
 		return errors.New("-db: must not be empty (use memory: for an in-memory store)")
 	}
@@ -184,4 +198,25 @@ func (cfg *config) policy() (serviceaccount.Policy, error) {
 		return p, err
 	}
 	return p, nil
+}
+
+// readSecretScanningKeys reads -secret-scanning-keys and checks
+// -secret-scanning-keys-url, so that a bad file or URL stops the server
+// at start rather than failing every report.
+func (cfg *config) readSecretScanningKeys() error {
+	if cfg.secretScanningKeysFile != "" {
+		data, err := os.ReadFile(cfg.secretScanningKeysFile)
+		if err != nil {
+			return fmt.Errorf("-secret-scanning-keys: %w", err)
+		}
+		if cfg.secretScanningKeys, err = secretscan.ParsePublicKeys(data); err != nil {
+			return fmt.Errorf("-secret-scanning-keys %s: %w", cfg.secretScanningKeysFile, err)
+		}
+	}
+	if cfg.secretScanningKeysURL != "" {
+		if _, err := secretscan.NewRemoteKeys(secretscan.RemoteKeysConfig{URL: cfg.secretScanningKeysURL}); err != nil {
+			return fmt.Errorf("-secret-scanning-keys-url: %w", err)
+		}
+	}
+	return nil
 }

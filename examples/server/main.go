@@ -20,6 +20,11 @@
 //	                 address is read from X-Forwarded-For, from the right
 //	-unknown-key-limit  store lookups of unknown keys per client address and
 //	                 minute (default 0: no bound); beyond it 429 with Retry-After
+//	-secret-scanning-keys FILE  public keys (GitHub's public_keys JSON) that sign
+//	                 leak reports; with it, POST /secret-scanning disables each
+//	                 reported key (see the README's "Leaked keys")
+//	-secret-scanning-keys-url URL  fetch those keys from URL, cached for an hour
+//	                 (such as https://api.github.com/meta/public_keys/secret_scanning)
 //
 // The admin API and the page's login each refuse a client address for the
 // rest of the minute once it has sent 10 wrong admin tokens within one

@@ -76,6 +76,9 @@ func routes(mgr *serviceaccount.Manager, mw *middleware.Middleware, cfg config, 
 				"unpublished": true,
 			})
 		})
+	if err := mountSecretScanning(mux, mgr, cfg, clock, log); err != nil {
+		return nil, err
+	}
 	// The outer mux never redirects (a DELETE of …/api-keys/.. would be
 	// sent on to the account) and answers its 404 and 405 in problem+json.
 	return admin.NoRedirect(mux), nil

@@ -73,6 +73,13 @@ var req *http.Request`,
 var mgr *serviceaccount.Manager`,
 		epilogue: "_, _ = mw, err",
 	},
+	{
+		contains: "secretscan.NewManagerDecider(",
+		prelude: `var mgr *serviceaccount.Manager
+mux := http.NewServeMux()
+run := func() error {`,
+		epilogue: "return nil\n}\n_ = run",
+	},
 }
 
 // imports maps the package names a snippet may use to their paths.
@@ -83,6 +90,7 @@ var imports = map[string]string{
 	"changefeed":         "github.com/seed-c7fc2061/serviceaccounts/changefeed",
 	"limiter":            "github.com/seed-c7fc2061/serviceaccounts/limiter",
 	"middleware":         "github.com/seed-c7fc2061/serviceaccounts/middleware",
+	"secretscan":         "github.com/seed-c7fc2061/serviceaccounts/secretscan",
 	"serviceaccount":     "github.com/seed-c7fc2061/serviceaccounts/serviceaccount",
 	"serviceaccounttest": "github.com/seed-c7fc2061/serviceaccounts/serviceaccounttest",
 	"sqlstore":           "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore",
