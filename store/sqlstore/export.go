@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"strings"
@@ -32,11 +33,15 @@ func init() {
 		return s.(*Store).testInsertV1(ctx, accounts, keys, perms)
 	}
 	testexport.ChangeRecordTx = func(s any, ctx context.Context, tx *sql.Tx, p store.ChangeRecordParams) error {
-		return s.(*Store).changeRecord(ctx, tx, p)
+		return s.(*Store).changeRecord(ctx, tx, store.DefaultTenant, p)
 	}
 	testexport.ChangesTable = func(s any) string { return tableNames(s.(*Store).prefix).changes }
 	testexport.MigrateUntil = func(name string) any { return testMigrateUntil(name) }
 	testexport.MigrationNames = testMigrationNames
+	testexport.Dialect = func(s any) string { return s.(*Store).dialect.String() }
+	testexport.InsertV2 = func(s any, ctx context.Context, e store.AuditEvent, change store.ChangeRecordParams) error {
+		return s.(*Store).testInsertV2(ctx, e, change)
+	}
 }
 
 // Tables returns the names of the store's data tables.
@@ -72,7 +77,8 @@ func (s *Store) testBulkInsert(ctx context.Context, accounts []serviceaccount.Ac
 		}
 		err := s.insertRows(ctx, tx, t.accounts, accountColumns, len(accounts), func(i int, args []any) []any {
 			a := accounts[i]
-			return append(args, s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt))
+			return append(args, s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt),
+				cmp.Or(a.Tenant, store.DefaultTenant))
 		})
 		if err != nil {
 			return err
@@ -175,5 +181,35 @@ func (s *Store) testInsertV1(ctx context.Context, accounts []serviceaccount.Acco
 			return append(args, s.idArg(p.AccountID), s.idArg(p.ID), p.ResourceType, p.ResourceKey, p.Action,
 				limiterArg(p.Limiter), s.timeArg(p.CreatedAt))
 		})
+	})
+}
+
+// testInsertV2 writes, as version 2 of the store did (before tenants), an
+// audit event and a change-log row: the tables version 2 added, with
+// their version 2 columns only.
+func (s *Store) testInsertV2(ctx context.Context, e store.AuditEvent, change store.ChangeRecordParams) error {
+	t := tableNames(s.prefix)
+	q := func(query string) string {
+		if s.dialect == dialect.PG {
+			return numberPlaceholders(query)
+		}
+		return query
+	}
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var actorID, address, userAgent any
+		if e.Actor != nil {
+			actorID, address, userAgent = e.Actor.ID, e.Actor.Address, e.Actor.UserAgent
+		}
+		if _, err := tx.Tx.ExecContext(ctx, q(`INSERT INTO `+t.audit+
+			` (id, occurred_at, actor_id, actor_address, actor_user_agent, action, account_id, target_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			s.idArg(e.ID), s.timeArg(e.OccurredAt), actorID, address, userAgent, string(e.Action), s.idArg(e.ServiceAccountID), nil, string(e.Details)); err != nil {
+			return err
+		}
+		if _, err := tx.Tx.ExecContext(ctx, `UPDATE `+t.changeHead+` SET last_id = last_id + 1 WHERE id = 1`); err != nil {
+			return err
+		}
+		_, err := tx.Tx.ExecContext(ctx, q(`INSERT INTO `+t.changes+` (id, account_id, recorded_at) SELECT last_id, ?, ? FROM `+t.changeHead+` WHERE id = 1`),
+			s.idArg(change.AccountID), s.timeArg(change.RecordedAt))
+		return err
 	})
 }

@@ -39,4 +39,9 @@ var (
 	MigrateUntil func(name string) any
 	// MigrationNames lists the embedded migrations of db's dialect.
 	MigrationNames func(db *bun.DB) ([]string, error)
+	// Dialect returns the store's dialect name: pg, mysql or sqlite.
+	Dialect func(s any) string
+	// InsertV2 writes, as version 2 of the store did (before tenants), an
+	// audit event and a change-log row.
+	InsertV2 func(s any, ctx context.Context, e store.AuditEvent, change store.ChangeRecordParams) error
 )
