@@ -18,7 +18,9 @@ import (
 
 // Account is a service account.
 type Account struct {
-	ID          string     `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant the account belongs to, fixed at creation.
+	Tenant      string     `json:"tenant"`
 	Label       string     `json:"label"`
 	Description string     `json:"description"`
 	CreatedAt   time.Time  `json:"createdAt"`
@@ -35,7 +37,9 @@ type AccountPage struct {
 // Key is an API key, without its plaintext (or hash, which the API never
 // shows). Hint is the key's end, to recognise it.
 type Key struct {
-	ID               string     `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant of the key's account.
+	Tenant           string     `json:"tenant"`
 	ServiceAccountID string     `json:"serviceAccountId"`
 	Name             string     `json:"name"`
 	Hint             string     `json:"hint"`
@@ -112,7 +116,9 @@ type AuditActor struct {
 // AuditEvent is one change recorded in the audit log. Details are the
 // action's own JSON (what changed), null when there are none.
 type AuditEvent struct {
-	ID               string          `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant whose audit log holds the event.
+	Tenant           string          `json:"tenant"`
 	OccurredAt       time.Time       `json:"occurredAt"`
 	Actor            *AuditActor     `json:"actor"`
 	Action           string          `json:"action"`
@@ -198,4 +204,16 @@ type AuditParams struct {
 	// Since and Until bound OccurredAt (inclusive since, exclusive until).
 	Since, Until *time.Time
 	ListParams
+}
+
+// TenantSummary is one tenant of ListTenants.
+type TenantSummary struct {
+	ID           string `json:"id"`
+	AccountCount int    `json:"accountCount"`
+}
+
+// TenantPage is one page of ListTenants; NextCursor is nil on the last.
+type TenantPage struct {
+	Items      []TenantSummary `json:"items"`
+	NextCursor *string         `json:"nextCursor"`
 }
