@@ -63,7 +63,8 @@ type result struct {
 func baseEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, envDB+"=") && !strings.HasPrefix(kv, envTablePrefix+"=") && !strings.HasPrefix(kv, envCatalog+"=") {
+		if !strings.HasPrefix(kv, envDB+"=") && !strings.HasPrefix(kv, envTablePrefix+"=") && !strings.HasPrefix(kv, envCatalog+"=") &&
+			!strings.HasPrefix(kv, envTenant+"=") {
 			env = append(env, kv)
 		}
 	}
