@@ -2,12 +2,11 @@ package adminclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
 	"strings"
-
-	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // Tenant returns a view of the client whose calls act in tenant id, through
@@ -18,12 +17,33 @@ import (
 // SetDefaultPolicy) act as the client's. A malformed id is an error here,
 // before any request.
 func (c *Client) Tenant(id string) (*Client, error) {
-	if err := store.CheckTenant(id); err != nil {
-		return nil, fmt.Errorf("adminclient: %w", err)
+	if !validTenant(id) {
+		return nil, fmt.Errorf("%w: %q: a tenant id is 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit", ErrInvalidTenant, id)
 	}
 	v := *c
 	v.tenant = id
 	return &v, nil
+}
+
+// ErrInvalidTenant is wrapped by Tenant's error for a malformed id. The
+// rule is the API's (store.CheckTenant), written again here so that the
+// client does not link the store's contract.
+var ErrInvalidTenant = errors.New("adminclient: invalid tenant")
+
+// validTenant reports whether id is 1 to 63 characters of [a-z0-9-],
+// starting and ending with a letter or digit.
+func validTenant(id string) bool {
+	if id == "" || len(id) > 63 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' && i > 0 && i < len(id)-1 {
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 // TenantID is the tenant of a view made by Tenant; "" for a client made

@@ -2,6 +2,7 @@ package adminclient_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,8 +17,15 @@ func TestTenantView(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 
-	_, err := e.client.Tenant("Not A Tenant")
-	require.ErrorIs(t, err, store.ErrInvalidTenant)
+	for _, id := range []string{"", "Not A Tenant", "-acme", "acme-", "a_b", strings.Repeat("a", 64)} {
+		_, err := e.client.Tenant(id)
+		require.ErrorIs(t, err, adminclient.ErrInvalidTenant, id)
+		require.Equal(t, store.CheckTenant(id) == nil, err == nil, "the API's rule: %q", id)
+	}
+	for _, id := range []string{"a", "acme", "a-1", strings.Repeat("a", 63)} {
+		_, err := e.client.Tenant(id)
+		require.NoError(t, err, id)
+	}
 
 	acme, err := e.client.Tenant("acme")
 	require.NoError(t, err)
