@@ -45,6 +45,9 @@ type AuditDetails struct {
 	Before  map[string]any `json:"before"`
 	After   map[string]any `json:"after"`
 	Created map[string]any `json:"created,omitempty"`
+	// Defaults marks a change of the database-wide default policy, as
+	// opposed to one tenant's.
+	Defaults bool `json:"defaults,omitempty"`
 }
 
 func auditAccount(a Account) map[string]any {
@@ -139,7 +142,7 @@ func auditTime(t *time.Time) any {
 // accountWithEverything is how a deleted account appears in its event:
 // its fields, and the keys and permissions deleted with it.
 func (u *unit) accountWithEverything(ctx context.Context, id uuid.UUID) (map[string]any, error) {
-	a, err := u.AccountGet(ctx, id)
+	a, err := u.AccountGet(ctx, u.tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -147,11 +150,11 @@ func (u *unit) accountWithEverything(ctx context.Context, id uuid.UUID) (map[str
 	if err := checkRevision(ctx, AccountRevision(a)); err != nil {
 		return nil, err
 	}
-	keys, err := u.KeyList(ctx, id)
+	keys, err := u.KeyList(ctx, u.tenant, id)
 	if err != nil {
 		return nil, err
 	}
-	perms, err := u.PermissionList(ctx, id)
+	perms, err := u.PermissionList(ctx, u.tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +245,7 @@ func (m *Manager) newAuditEvent(ctx context.Context, action AuditAction, account
 	}
 	e := AuditEvent{
 		ID:               newID(),
+		Tenant:           m.tenant,
 		OccurredAt:       m.now(),
 		Action:           action,
 		ServiceAccountID: accountID,
@@ -303,6 +307,7 @@ func (m *Manager) ListAuditEvents(ctx context.Context, p ListAuditEventsParams) 
 	if err != nil {
 		return AuditEventPage{}, err
 	}
+	q.Tenant = m.tenant // whatever the caller set: a view lists its own tenant's events
 	limit := q.Limit
 	q.Limit++ // one extra row tells whether another page follows
 	items, err := m.store.AuditList(ctx, q)
