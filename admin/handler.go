@@ -90,6 +90,9 @@ type handler struct {
 func (h *handler) routes() {
 	h.tenantRoutes("")
 	h.tenantRoutes("/tenants/{tenant}")
+	h.handle("GET /tenants", h.listTenants)
+	h.handle("GET /policy/defaults", h.defaultPolicy)
+	h.handle("PUT /policy/defaults", h.setDefaultPolicy)
 	h.handle("GET /catalog", h.catalog)
 	h.handle("GET /openapi.json", h.openAPI)
 }
@@ -114,6 +117,7 @@ func (h *handler) tenantRoutes(prefix string) {
 	handle("DELETE /service-accounts/{id}/api-keys/{keyId}", h.deleteKey)
 	handle("GET /api-keys", h.listAllKeys)
 	handle("GET /policy", h.policy)
+	handle("PUT /policy", h.setPolicy)
 	handle("GET /service-accounts/{id}/permissions", h.listPermissions)
 	handle("POST /service-accounts/{id}/permissions", h.addPermission)
 	handle("PUT /service-accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)

@@ -89,3 +89,48 @@ func TestTenantView(t *testing.T) {
 	_, err = acme.OpenAPIDocument(ctx)
 	require.NoError(t, err)
 }
+
+func TestPolicyAndTenantMethods(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	acme, err := e.client.Tenant("acme")
+	require.NoError(t, err)
+
+	p, err := acme.Policy(ctx)
+	require.NoError(t, err)
+	assert.False(t, p.Stored)
+	stored, err := acme.SetPolicy(ctx, adminclient.PolicyInput{MaxKeysPerAccount: 1, MaxKeyLifetimeSeconds: 3600, DefaultKeyLifetimeSeconds: 600})
+	require.NoError(t, err)
+	assert.Equal(t, adminclient.StoredPolicy{Policy: adminclient.Policy{
+		MaxKeysPerAccount: 1, MaxKeyLifetimeSeconds: 3600, DefaultKeyLifetimeSeconds: 600,
+		LeakedKeyAction: "disable", UnusedKeyDays: 90,
+	}, Stored: true}, stored)
+	got, err := acme.Policy(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, stored, got)
+
+	// The default tenant's own, and the database-wide default.
+	_, err = e.client.SetPolicy(ctx, adminclient.PolicyInput{MaxKeysPerAccount: 5})
+	require.NoError(t, err)
+	def, err := acme.SetDefaultPolicy(ctx, adminclient.PolicyInput{MaxKeysPerAccount: 2, LeakedKeyAction: "delete", UnusedKeyDays: ptr(0)})
+	require.NoError(t, err)
+	assert.Equal(t, adminclient.Policy{MaxKeysPerAccount: 2, LeakedKeyAction: "delete"}, def)
+	again, err := e.client.DefaultPolicy(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, def, again)
+	_, err = e.client.SetPolicy(ctx, adminclient.PolicyInput{MaxKeysPerAccount: -1})
+	require.ErrorIs(t, err, adminclient.ErrInvalidInput)
+
+	_, err = acme.CreateAccount(ctx, adminclient.AccountInput{Label: "a"})
+	require.NoError(t, err)
+	page, err := acme.ListTenants(ctx, adminclient.ListParams{Limit: 1})
+	require.NoError(t, err)
+	assert.Equal(t, []adminclient.TenantSummary{{ID: "acme", AccountCount: 1}}, page.Items)
+	var ids []string
+	for tn, err := range e.client.Tenants(ctx, 1) {
+		require.NoError(t, err)
+		ids = append(ids, tn.ID)
+	}
+	assert.Equal(t, []string{"acme", "default"}, ids, "default holds a stored policy")
+}

@@ -97,12 +97,16 @@ type Catalog struct {
 	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
 }
 
-// Policy is the effective key policy; 0 means none.
+// Policy is a key policy stored in the database, durations in seconds;
+// 0 means none (no limit, no default lifetime, no grace allowed, no
+// key.unused notices). LeakedKeyAction is "disable" or "delete".
 type Policy struct {
-	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
-	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
-	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
-	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
+	MaxKeysPerAccount         int    `json:"maxKeysPerAccount"`
+	MaxKeyLifetimeSeconds     int64  `json:"maxKeyLifetimeSeconds"`
+	DefaultKeyLifetimeSeconds int64  `json:"defaultKeyLifetimeSeconds"`
+	MaxRotationGraceSeconds   int64  `json:"maxRotationGraceSeconds"`
+	LeakedKeyAction           string `json:"leakedKeyAction"`
+	UnusedKeyDays             int    `json:"unusedKeyDays"`
 }
 
 // AuditActor is who made an audited change, as the application's

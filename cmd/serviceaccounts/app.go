@@ -140,6 +140,8 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 		a.permissionsCommand(),
 		a.auditCommand(),
 		a.catalogCommand(),
+		a.tenantsCommand(),
+		a.policyCommand(),
 	)
 	return root
 }

@@ -131,26 +131,15 @@ func NewRotatedKey(tenant string, r serviceaccount.RotatedKey) RotatedKey {
 	return RotatedKey{Created: NewCreatedKey(tenant, r.Created), Previous: NewAPIKey(tenant, r.Previous)}
 }
 
-// Policy is the effective policy in seconds; 0 means none.
+// Policy is a stored key policy, durations in seconds; 0 means none (no
+// limit, no default lifetime, no grace allowed, no key.unused notices).
 type Policy struct {
-	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
-	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
-	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
-	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
-}
-
-// NewPolicy is the body of GET /policy.
-func NewPolicy(p serviceaccount.Policy) Policy {
-	out := Policy{
-		MaxKeysPerAccount:         p.MaxKeysPerAccount,
-		MaxKeyLifetimeSeconds:     int64(p.MaxKeyLifetime / time.Second),
-		DefaultKeyLifetimeSeconds: int64(p.DefaultKeyLifetime / time.Second),
-		MaxRotationGraceSeconds:   int64(p.MaxRotationGrace / time.Second),
-	}
-	if p.MaxKeysPerAccount == serviceaccount.NoKeyLimit {
-		out.MaxKeysPerAccount = 0
-	}
-	return out
+	MaxKeysPerAccount         int    `json:"maxKeysPerAccount"`
+	MaxKeyLifetimeSeconds     int64  `json:"maxKeyLifetimeSeconds"`
+	DefaultKeyLifetimeSeconds int64  `json:"defaultKeyLifetimeSeconds"`
+	MaxRotationGraceSeconds   int64  `json:"maxRotationGraceSeconds"`
+	LeakedKeyAction           string `json:"leakedKeyAction"`
+	UnusedKeyDays             int    `json:"unusedKeyDays"`
 }
 
 // NewKeyList represents keys that all fit one page (nextCursor null).
