@@ -47,8 +47,8 @@ func TestAPolicyBodyNeedsTheFourLimits(t *testing.T) {
 	assert.Equal(t, []string{"maxKeysPerAccount", "maxKeyLifetimeSeconds", "defaultKeyLifetimeSeconds", "maxRotationGraceSeconds"},
 		requireProblem(t, e.do("PUT", "/admin/policy", `{}`), http.StatusBadRequest))
 	for body, field := range map[string]string{
-		`{"maxKeysPerAccount":-1,"maxKeyLifetimeSeconds":0,"defaultKeyLifetimeSeconds":0,"maxRotationGraceSeconds":0}`:                           "maxKeysPerAccount",
-		`{"maxKeysPerAccount":0,"maxKeyLifetimeSeconds":60,"defaultKeyLifetimeSeconds":120,"maxRotationGraceSeconds":0}`:                         "defaultKeyLifetimeSeconds",
+		`{"maxKeysPerAccount":-1,"maxKeyLifetimeSeconds":0,"defaultKeyLifetimeSeconds":0,"maxRotationGraceSeconds":0}`:                          "maxKeysPerAccount",
+		`{"maxKeysPerAccount":0,"maxKeyLifetimeSeconds":60,"defaultKeyLifetimeSeconds":120,"maxRotationGraceSeconds":0}`:                        "defaultKeyLifetimeSeconds",
 		`{"maxKeysPerAccount":0,"maxKeyLifetimeSeconds":0,"defaultKeyLifetimeSeconds":0,"maxRotationGraceSeconds":0,"leakedKeyAction":"shred"}`: "leakedKeyAction",
 		`{"maxKeysPerAccount":0,"maxKeyLifetimeSeconds":0,"defaultKeyLifetimeSeconds":0,"maxRotationGraceSeconds":0,"stored":true}`:             "stored",
 	} {

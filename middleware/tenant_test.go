@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
+	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
 func TestTenantCheck(t *testing.T) {
@@ -100,4 +101,27 @@ func TestTenantHeader(t *testing.T) {
 	tn, ok = read(r)
 	require.True(t, ok)
 	require.Equal(t, ",", tn)
+}
+
+// A key of another tenant than default: the principal carries it, and
+// the check compares with it.
+func TestTenantCheckOfAKeyInATenant(t *testing.T) {
+	f := newFixture(t, func(c *middleware.Config) { c.TenantFrom = middleware.TenantHeader("X-Tenant") })
+	acme, err := f.mgr.Tenant("acme")
+	require.NoError(t, err)
+	a, err := acme.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "acme"})
+	require.NoError(t, err)
+	k, err := acme.CreateKey(t.Context(), a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	h := f.handler()
+	for tenant, status := range map[string]int{"": http.StatusOK, "acme": http.StatusOK, "default": http.StatusForbidden, "globex": http.StatusForbidden} {
+		r := httptest.NewRequest(http.MethodGet, "/whoami", nil)
+		r.Header.Set("Authorization", "Bearer "+k.Plaintext)
+		r.Header.Set("X-Tenant", tenant)
+		w := serve(h, r)
+		require.Equal(t, status, w.Code, "%q: %s", tenant, w.Body)
+	}
+	p, err := f.mw.Verify(t.Context(), k.Plaintext)
+	require.NoError(t, err)
+	require.Equal(t, "acme", p.Tenant)
 }

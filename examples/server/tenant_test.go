@@ -60,5 +60,19 @@ func TestProtectedRoutesCheckXTenant(t *testing.T) {
 			require.Contains(t, body, tc.code)
 		}
 	}
+
+	// A key of tenant acme, made through the admin API's tenant routes.
+	acme := c.do("POST", "/admin/tenants/acme/service-accounts", adminToken, `{"label":"acme"}`, http.StatusCreated)
+	require.Equal(t, "acme", acme["tenant"])
+	acmeKey := c.do("POST", "/admin/tenants/acme/service-accounts/"+acme["id"].(string)+"/api-keys", adminToken, "", http.StatusCreated)
+	require.Equal(t, "acme", acmeKey["tenant"])
+	status, body := getWithTenant(t, srv.url, "/v1/whoami", acmeKey["key"].(string), str("acme"))
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, `"tenant":"acme"`)
+	status, body = getWithTenant(t, srv.url, "/v1/whoami", acmeKey["key"].(string), str("default"))
+	require.Equal(t, http.StatusForbidden, status, body)
+	c.do("GET", "/admin/service-accounts/"+acme["id"].(string), adminToken, "", http.StatusNotFound)
+	tenants := c.do("GET", "/admin/tenants", adminToken, "", http.StatusOK)
+	require.Len(t, tenants["items"], 2) // acme and default, each with one account
 	srv.stop()
 }
