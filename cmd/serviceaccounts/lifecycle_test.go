@@ -120,13 +120,18 @@ func TestKeyPolicyFlags(t *testing.T) {
 	require.Contains(t, msg, "refused, nothing was written: ")
 	require.Contains(t, msg, "2")
 	require.Equal(t, 2, strings.Count(c.ok("keys", "list", account, "-o", "plain"), "\n"), "nothing was written")
-	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--max-keys", "0", "-o", "plain")))
+	// The flags seeded the database-wide default, which now governs every
+	// run and every server on the database: they no longer lift it, the
+	// stored policy does.
+	require.Contains(t, c.fail(1, "keys", "create", account, "--max-keys", "0"), "refused, nothing was written: ")
+	c.ok("policy", "set", "--defaults", "--max-keys-per-account", "0", "--max-key-lifetime", "24h",
+		"--default-key-lifetime", "0", "--max-rotation-grace", "168h")
 
-	msg = c.fail(1, "keys", "create", account, "--max-key-lifetime", "24h")
+	msg = c.fail(1, "keys", "create", account)
 	require.Contains(t, msg, "--expires-at:")
-	msg = c.fail(1, "keys", "create", account, "--max-key-lifetime", "24h", "--expires-in", "48h")
+	msg = c.fail(1, "keys", "create", account, "--expires-in", "48h")
 	require.Contains(t, msg, "--expires-at:")
-	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--max-keys", "0", "--max-key-lifetime", "24h", "--expires-in", "23h", "-o", "plain")))
+	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--expires-in", "23h", "-o", "plain")))
 
 	first := strings.Split(c.ok("keys", "list", account, "-o", "plain"), "\n")[0]
 	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "1500ms"), "--grace: must be whole seconds")
