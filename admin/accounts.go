@@ -29,7 +29,7 @@ func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
 		return err
 	}
-	page, err := h.m.ListAccounts(r.Context(), p)
+	page, err := h.mgr(r).ListAccounts(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readBody(w, r, false, accountFields(&in)...); err != nil {
 		return err
 	}
-	a, err := h.m.CreateAccount(r.Context(), in)
+	a, err := h.mgr(r).CreateAccount(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.m.Account(r.Context(), id)
+	a, err := h.mgr(r).Account(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readBody(w, r, false, accountFields(&in)...); err != nil {
 		return err
 	}
-	a, err := h.m.UpdateAccount(r.Context(), id, in)
+	a, err := h.mgr(r).UpdateAccount(r.Context(), id, in)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.m.DeleteAccount(r.Context(), id); err != nil {
+	if err := h.mgr(r).DeleteAccount(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -137,7 +137,7 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if p.Label == nil && p.Description == nil && p.Disabled == nil {
 		return emptyPatch(fields)
 	}
-	a, err := h.m.PatchAccount(r.Context(), id, p)
+	a, err := h.mgr(r).PatchAccount(r.Context(), id, p)
 	if err != nil {
 		return err
 	}

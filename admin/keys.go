@@ -11,7 +11,9 @@ import (
 )
 
 func (h *handler) listKeys(w http.ResponseWriter, r *http.Request) error {
-	return listRecords(h, w, r, (*serviceaccount.Manager).ListKeys, apijson.NewKeyPage)
+	return listRecords(h, w, r, (*serviceaccount.Manager).ListKeys, func(p serviceaccount.KeyPage) apijson.KeyPage {
+		return apijson.NewKeyPage(tenantOf(r), p)
+	})
 }
 
 // createKey answers with the plaintext key, the only time it is ever
@@ -25,12 +27,12 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readBody(w, r, true, stringField("name", &in.Name), timeField("expiresAt", &in.ExpiresAt)); err != nil {
 		return err
 	}
-	created, err := h.m.CreateKey(r.Context(), accountID, in)
+	created, err := h.mgr(r).CreateKey(r.Context(), accountID, in)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, apijson.NewCreatedKey(created))
+	return writeJSON(w, http.StatusCreated, apijson.NewCreatedKey(tenantOf(r), created))
 }
 
 func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
@@ -52,12 +54,12 @@ func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 	if p.Name == nil && p.Disabled == nil {
 		return emptyPatch(fields)
 	}
-	k, err := h.m.PatchKey(r.Context(), accountID, keyID, p)
+	k, err := h.mgr(r).PatchKey(r.Context(), accountID, keyID, p)
 	if err != nil {
 		return err
 	}
 	setETag(w, serviceaccount.KeyRevision(k))
-	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(k))
+	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(tenantOf(r), k))
 }
 
 // rotateKey answers 201 with the new key (its plaintext, this once) and
@@ -76,12 +78,12 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	); err != nil {
 		return err
 	}
-	rotated, err := h.m.RotateKey(r.Context(), accountID, keyID, in)
+	rotated, err := h.mgr(r).RotateKey(r.Context(), accountID, keyID, in)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, apijson.NewRotatedKey(rotated))
+	return writeJSON(w, http.StatusCreated, apijson.NewRotatedKey(tenantOf(r), rotated))
 }
 
 // listAllKeys is the hygiene list: keys of all accounts, by id, filtered.
@@ -109,11 +111,11 @@ func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
 	if p.Limit, p.Cursor, err = pageQuery(q); err != nil {
 		return err
 	}
-	page, err := h.m.ListAllKeys(r.Context(), p)
+	page, err := h.mgr(r).ListAllKeys(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, apijson.NewKeyPage(page))
+	return writeJSON(w, http.StatusOK, apijson.NewKeyPage(tenantOf(r), page))
 }
 
 func daysParam(q map[string][]string, name string) (*int, error) {

@@ -28,7 +28,7 @@ func TestAccountRoutes(t *testing.T) {
 	id := requireUUID(t, created["id"])
 	assert.Equal(t, "/admin/service-accounts/"+id, res.header.Get("Location"))
 	assert.Equal(t, map[string]any{
-		"id": id, "label": "nightly export", "description": "to the warehouse",
+		"id": id, "tenant": "default", "label": "nightly export", "description": "to the warehouse",
 		"createdAt": startJSON, "updatedAt": startJSON, "disabledAt": nil,
 	}, created)
 
@@ -38,7 +38,7 @@ func TestAccountRoutes(t *testing.T) {
 	e.clock.Advance(90 * time.Second)
 	updated := e.expect(e.do("PUT", "/admin/service-accounts/"+id, `{"label":"export"}`), http.StatusOK)
 	assert.Equal(t, map[string]any{
-		"id": id, "label": "export", "description": "",
+		"id": id, "tenant": "default", "label": "export", "description": "",
 		"createdAt": startJSON, "updatedAt": "2026-11-25T09:01:30.123456Z", "disabledAt": nil,
 	}, updated, "PUT replaces both fields")
 
@@ -122,7 +122,7 @@ func TestKeyRoutes(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"id": keyID, "serviceAccountId": accountID, "key": plaintext,
 		"hint": created["hint"], "createdAt": startJSON, "lastUsedAt": nil,
-		"name": "", "disabledAt": nil, "replacedBy": nil,
+		"name": "", "tenant": "default", "disabledAt": nil, "replacedBy": nil,
 		"expiresAt": "2027-01-31T09:00:00.500000Z",
 	}, created)
 	assert.NotContains(t, created["hint"], plaintext[3:20])

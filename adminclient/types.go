@@ -18,7 +18,9 @@ import (
 
 // Account is a service account.
 type Account struct {
-	ID          string     `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant the account belongs to, fixed at creation.
+	Tenant      string     `json:"tenant"`
 	Label       string     `json:"label"`
 	Description string     `json:"description"`
 	CreatedAt   time.Time  `json:"createdAt"`
@@ -35,7 +37,9 @@ type AccountPage struct {
 // Key is an API key, without its plaintext (or hash, which the API never
 // shows). Hint is the key's end, to recognise it.
 type Key struct {
-	ID               string     `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant of the key's account.
+	Tenant           string     `json:"tenant"`
 	ServiceAccountID string     `json:"serviceAccountId"`
 	Name             string     `json:"name"`
 	Hint             string     `json:"hint"`
@@ -93,12 +97,16 @@ type Catalog struct {
 	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
 }
 
-// Policy is the effective key policy; 0 means none.
+// Policy is a key policy stored in the database, durations in seconds;
+// 0 means none (no limit, no default lifetime, no grace allowed, no
+// key.unused notices). LeakedKeyAction is "disable" or "delete".
 type Policy struct {
-	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
-	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
-	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
-	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
+	MaxKeysPerAccount         int    `json:"maxKeysPerAccount"`
+	MaxKeyLifetimeSeconds     int64  `json:"maxKeyLifetimeSeconds"`
+	DefaultKeyLifetimeSeconds int64  `json:"defaultKeyLifetimeSeconds"`
+	MaxRotationGraceSeconds   int64  `json:"maxRotationGraceSeconds"`
+	LeakedKeyAction           string `json:"leakedKeyAction"`
+	UnusedKeyDays             int    `json:"unusedKeyDays"`
 }
 
 // AuditActor is who made an audited change, as the application's
@@ -112,7 +120,9 @@ type AuditActor struct {
 // AuditEvent is one change recorded in the audit log. Details are the
 // action's own JSON (what changed), null when there are none.
 type AuditEvent struct {
-	ID               string          `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant whose audit log holds the event.
+	Tenant           string          `json:"tenant"`
 	OccurredAt       time.Time       `json:"occurredAt"`
 	Actor            *AuditActor     `json:"actor"`
 	Action           string          `json:"action"`
@@ -252,4 +262,16 @@ type Delivery struct {
 type DeliveryPage struct {
 	Items      []Delivery `json:"items"`
 	NextCursor *string    `json:"nextCursor"`
+}
+
+// TenantSummary is one tenant of ListTenants.
+type TenantSummary struct {
+	ID           string `json:"id"`
+	AccountCount int    `json:"accountCount"`
+}
+
+// TenantPage is one page of ListTenants; NextCursor is nil on the last.
+type TenantPage struct {
+	Items      []TenantSummary `json:"items"`
+	NextCursor *string         `json:"nextCursor"`
 }

@@ -77,6 +77,13 @@ var (
 	// *TooManyAttemptsError, which says when to retry; the middleware sets
 	// Retry-After before the ErrorHandler runs.
 	ErrTooManyAttempts error = newSentinel("middleware: too many unknown API keys from this client")
+	// ErrInvalidTenant: Config.TenantFrom read a tenant id that is not
+	// well formed (see store.CheckTenant) (400).
+	ErrInvalidTenant error = newSentinel("middleware: malformed tenant id in the request")
+	// ErrWrongTenant: the request names another tenant than the one the
+	// key belongs to (403). Keys are global; the check keeps a key of one
+	// tenant from acting in another.
+	ErrWrongTenant error = newSentinel("middleware: the API key belongs to another tenant")
 	// ErrNotAuthenticated: a request reached Require without passing through
 	// Authenticate. It is a wiring mistake of the application, answered 500
 	// and logged, never a silent allow.
@@ -207,7 +214,8 @@ func (e *ForbiddenError) Error() string {
 }
 
 // StatusOf is the HTTP status the default ErrorHandler answers err with:
-// 401 for the credential errors, 403 for *ForbiddenError, 429 for
+// 401 for the credential errors, 403 for *ForbiddenError and
+// ErrWrongTenant, 400 for ErrInvalidTenant, 429 for
 // ErrTooManyAttempts, 413 for
 // ErrBodyTooLarge, 400 for ErrUnreadableBody, ErrAmbiguousBody,
 // ErrAmbiguousCredentials, ErrMalformedQuery and ErrAmbiguousHeader, 503
@@ -252,6 +260,8 @@ var outcomes = []struct {
 	{ErrMalformedQuery, outcome{http.StatusBadRequest, "malformed_query"}},
 	{ErrAmbiguousHeader, outcome{http.StatusBadRequest, "ambiguous_header"}},
 	{ErrTooManyAttempts, outcome{http.StatusTooManyRequests, codeTooManyAttempts}},
+	{ErrInvalidTenant, outcome{http.StatusBadRequest, "invalid_tenant"}},
+	{ErrWrongTenant, outcome{http.StatusForbidden, "wrong_tenant"}},
 }
 
 // codeTooManyAttempts is ErrTooManyAttempts' code, the same as the admin
@@ -333,6 +343,10 @@ func problemDetail(err error, status int) string {
 		return "ambiguous JSON body: a key appears more than once in one object"
 	case errors.Is(err, ErrClosed):
 		return "the service is shutting down; try again later"
+	case errors.Is(err, ErrInvalidTenant):
+		return "the request's tenant id is malformed: 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"
+	case errors.Is(err, ErrWrongTenant):
+		return "the API key belongs to another tenant than the one the request names"
 	case errors.Is(err, ErrTooManyAttempts):
 		return "too many unknown API keys were sent from this client; retry after the time in Retry-After"
 	}
@@ -378,6 +392,7 @@ func init() {
 		ErrNoCredentials, ErrMalformedKey, ErrUnknownKey, ErrExpiredKey,
 		ErrDisabledKey, ErrDisabledAccount, ErrNotAuthenticated, ErrClosed,
 		ErrAmbiguousCredentials, ErrMalformedQuery, ErrAmbiguousHeader, ErrTooManyAttempts,
+		ErrInvalidTenant, ErrWrongTenant,
 	} {
 		err.(*sentinel).problem = encodeProblem(err)
 	}

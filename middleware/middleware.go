@@ -103,6 +103,16 @@ type Config struct {
 	// this field.
 	PathValue func(r *http.Request, name string) string
 
+	// TenantFrom, when set, reads the tenant a request is for (see
+	// TenantHeader), and every request through Authenticate or Protect
+	// is checked right after authentication, before any permission: a
+	// malformed id is answered 400 (ErrInvalidTenant), a tenant other
+	// than the key's 403 (ErrWrongTenant). ok false (the request names no
+	// tenant) means no check: keys are global, and the principal carries
+	// the key's tenant for the handler to act in. nil means no request is
+	// checked, at the cost of one comparison per request.
+	TenantFrom func(r *http.Request) (tenant string, ok bool)
+
 	// MeterProvider receives the middleware's metrics (see the package
 	// documentation, section Metrics). nil means the global provider,
 	// otel.GetMeterProvider(), which records nothing until the
@@ -156,6 +166,9 @@ type Middleware struct {
 	closing atomic.Bool
 
 	unknownKeys *unknownKeyLimiter // nil: UnknownKeyLimit is off
+
+	// tenantFrom is Config.TenantFrom: nil for no tenant check.
+	tenantFrom func(r *http.Request) (string, bool)
 
 	// pathValue is Config.PathValue: nil for r.PathValue.
 	pathValue func(r *http.Request, name string) string
@@ -228,6 +241,7 @@ func New(cfg Config) (*Middleware, error) {
 		maxBodyBytes:   cfg.MaxBodyBytes,
 		onError:        cfg.ErrorHandler,
 		pathValue:      cfg.PathValue,
+		tenantFrom:     cfg.TenantFrom,
 		log:            cfg.Logger,
 		stop:           make(chan struct{}),
 		stopped:        make(chan struct{}),
@@ -306,7 +320,9 @@ func (cfg *Config) validate() error {
 // "Authorization: Bearer <key>" or "X-API-Key: <key>", checks its format,
 // looks its hash up (cache first), rejects unknown, deleted and expired
 // keys with 401, a store failure with 503, records the use, and calls next
-// with the principal in the request context (see FromContext). Once Close
+// with the principal in the request context (see FromContext). With
+// Config.TenantFrom set, a request naming a malformed tenant or another
+// tenant than the key's is refused before next runs. Once Close
 // has begun it answers every request 503 (ErrClosed).
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -315,6 +331,12 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 		if err != nil {
 			m.fail(w, r, err)
 			return
+		}
+		if m.tenantFrom != nil {
+			if err := m.checkTenant(r, e); err != nil {
+				m.refuse(w, r, err)
+				return
+			}
 		}
 		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, mono: at.mono}))
 	})

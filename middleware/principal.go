@@ -14,6 +14,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // Principal is the authenticated caller: a service account acting through
@@ -156,6 +157,9 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 		keyDisabled:     c.Key.Disabled(),
 		accountDisabled: c.Account.Disabled(),
 		principal: Principal{
+			// A store that predates tenants leaves the tenant empty:
+			// all its accounts are in the default tenant.
+			Tenant:      cmp.Or(c.Account.Tenant, store.DefaultTenant),
 			AccountID:   c.Account.ID,
 			KeyID:       c.Key.ID,
 			Label:       c.Account.Label,

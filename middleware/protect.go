@@ -60,6 +60,12 @@ func (m *Middleware) Protect(req Requirement, h func(w http.ResponseWriter, r *h
 			m.fail(w, r, err)
 			return
 		}
+		if m.tenantFrom != nil {
+			if err := m.checkTenant(r, e); err != nil {
+				m.refuse(w, r, err)
+				return
+			}
+		}
 		if err := rq.authorize(e, at.mono, r); err != nil {
 			m.refuse(w, r, err)
 			return

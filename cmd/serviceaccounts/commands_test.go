@@ -22,6 +22,7 @@ import (
 type (
 	accountOut struct {
 		ID          string  `json:"id"`
+		Tenant      string  `json:"tenant"`
 		Label       string  `json:"label"`
 		Description string  `json:"description"`
 		CreatedAt   string  `json:"createdAt"`
@@ -34,6 +35,7 @@ type (
 	}
 	keyOut struct {
 		ID               string  `json:"id"`
+		Tenant           string  `json:"tenant"`
 		ServiceAccountID string  `json:"serviceAccountId"`
 		Name             string  `json:"name"`
 		Hint             string  `json:"hint"`
@@ -284,6 +286,6 @@ func everyCommand(t *testing.T, c *tool) {
 	c.fail(1, "keys", "list", acc.ID)
 	c.fail(1, "permissions", "list", acc.ID)
 	c.json(&page, "accounts", "list")
-	require.Equal(t, []accountOut{{ID: second, Label: "Tekenradar export", CreatedAt: page.Items[0].CreatedAt, UpdatedAt: page.Items[0].UpdatedAt}}, page.Items)
+	require.Equal(t, []accountOut{{ID: second, Tenant: "default", Label: "Tekenradar export", CreatedAt: page.Items[0].CreatedAt, UpdatedAt: page.Items[0].UpdatedAt}}, page.Items)
 	assert.Equal(t, "", c.ok("accounts", "delete", second, "-y", "-o", "plain"))
 }

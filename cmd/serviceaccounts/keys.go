@@ -45,7 +45,7 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 func (a *app) keysListCommand() *cobra.Command {
 	return listCommand(a, keyRecord, "List the API keys of a service account (never the keys themselves)", recordList[apikey.Key]{
 		list:   backend.Keys,
-		page:   func(keys []apikey.Key) any { return apijson.NewKeyList(keys) },
+		page:   func(keys []apikey.Key) any { return apijson.NewKeyList(a.tenant, keys) },
 		id:     func(k apikey.Key) uuid.UUID { return k.ID },
 		header: []string{"ID", "NAME", "HINT", "CREATED", "LAST USED", "EXPIRES", "STATUS"},
 		row: func(k apikey.Key, now time.Time) []string {
@@ -145,7 +145,7 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 func (a *app) printCreatedKey(cmd *cobra.Command, created serviceaccount.CreatedKey) error {
 	switch a.output {
 	case formatJSON:
-		return a.printJSON(apijson.NewCreatedKey(created))
+		return a.printJSON(apijson.NewCreatedKey(a.tenant, created))
 	case formatPlain:
 		return a.printLines(created.Plaintext)
 	}
@@ -227,7 +227,7 @@ expired or already rotated key cannot be rotated.`,
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(apijson.NewRotatedKey(rotated))
+				return a.printJSON(apijson.NewRotatedKey(a.tenant, rotated))
 			case formatPlain:
 				return a.printLines(rotated.Created.Plaintext)
 			}
@@ -280,7 +280,7 @@ func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.
 	}
 	switch a.output {
 	case formatJSON:
-		return a.printJSON(apijson.NewAPIKey(k))
+		return a.printJSON(apijson.NewAPIKey(a.tenant, k))
 	case formatPlain:
 		return a.printLines(k.ID.String())
 	}

@@ -128,8 +128,22 @@ func TestKeyPolicyFlags(t *testing.T) {
 	require.Contains(t, msg, "refused, nothing was written: ")
 	require.Contains(t, msg, "2")
 	require.Equal(t, 2, strings.Count(c.ok("keys", "list", account, "-o", "plain"), "\n"), "nothing was written")
-	msg = c.fail(1, "keys", "create", account, "--max-keys", "0")
-	require.Contains(t, msg, "MaxKeysPerAccount is 2", "a later run's flags do not lift the stored policy")
+	// The flags seeded the database-wide default, which now governs every
+	// run and every server on the database: they no longer lift it, the
+	// stored policy does.
+	require.Contains(t, c.fail(1, "keys", "create", account, "--max-keys", "0"), "refused, nothing was written: ")
+	c.ok("policy", "set", "--defaults", "--max-keys-per-account", "0", "--max-key-lifetime", "24h",
+		"--default-key-lifetime", "0", "--max-rotation-grace", "168h")
+
+	msg = c.fail(1, "keys", "create", account)
+	require.Contains(t, msg, "--expires-at:")
+	msg = c.fail(1, "keys", "create", account, "--expires-in", "48h")
+	require.Contains(t, msg, "--expires-at:")
+	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--expires-in", "23h", "-o", "plain")))
+
+	first := strings.Split(c.ok("keys", "list", account, "-o", "plain"), "\n")[0]
+	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "1500ms"), "--grace: must be whole seconds")
+	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "200h"), "--grace: must be between 0 and 604800")
 	require.Contains(t, c.fail(2, "keys", "create", account, "--max-keys", "-1"), "invalid --max-keys -1")
 	require.Contains(t, c.fail(2, "keys", "create", account, "--max-key-lifetime", "-1h"), "invalid --max-key-lifetime")
 
@@ -146,7 +160,7 @@ func TestKeyPolicyFlags(t *testing.T) {
 	msg = l.fail(1, "keys", "create", other)
 	require.Contains(t, msg, "--expires-at:", "required by the stored maximum lifetime")
 
-	first := strings.Split(l.ok("keys", "list", other, "-o", "plain"), "\n")[0]
+	first = strings.Split(l.ok("keys", "list", other, "-o", "plain"), "\n")[0]
 	require.Contains(t, l.fail(1, "keys", "rotate", other, first, "--grace", "1500ms"), "--grace: must be whole seconds")
 	require.Contains(t, l.fail(1, "keys", "rotate", other, first, "--grace", "200h"), "--grace: must be between 0 and 604800")
 }

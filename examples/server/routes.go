@@ -90,6 +90,7 @@ func whoami(w http.ResponseWriter, r *http.Request) {
 		"serviceAccountId": p.AccountID,
 		"keyId":            p.KeyID,
 		"label":            p.Label,
+		"tenant":           p.Tenant,
 	})
 }
 

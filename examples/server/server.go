@@ -167,6 +167,10 @@ func newApp(st store.Store, cfg config, clock clockwork.Clock, feed *changefeed.
 		// Off unless -unknown-key-limit is set.
 		UnknownKeyLimit: middleware.UnknownKeyLimit{Lookups: cfg.unknownKeyLookups},
 		ClientAddr:      cfg.clientAddr,
+		// A protected route's X-Tenant header, when present and not
+		// empty, must name the key's tenant (400 invalid_tenant, 403
+		// wrong_tenant).
+		TenantFrom: middleware.TenantHeader("X-Tenant"),
 	})
 	if err != nil {
 		return app{}, err

@@ -68,6 +68,13 @@ var req *http.Request`,
 		contains: "func handleExport(",
 	},
 	{
+		contains: `TenantFrom: middleware.TenantHeader("X-Tenant"),`,
+		prelude: `var mgr *serviceaccount.Manager
+mux := http.NewServeMux()
+type admin_ struct{ Tenants map[string]bool }
+adminOf := func(*http.Request) admin_ { return admin_{} }`,
+	},
+	{
 		contains: "changefeed.New(changefeed.Config{",
 		prelude: `var st store.Store
 var mgr *serviceaccount.Manager`,
