@@ -124,7 +124,7 @@ func TestKeyRoutes(t *testing.T) {
 		"hint": created["hint"], "createdAt": startJSON, "lastUsedAt": nil,
 		"name": "", "disabledAt": nil, "replacedBy": nil,
 		"expiresAt": "2027-01-31T09:00:00.500000Z",
-		"scopes": nil, "allowedCidrs": nil, "rateLimit": nil, "metadata": nil,
+		"scopes":    nil, "allowedCidrs": nil, "rateLimit": nil, "metadata": nil,
 	}, created)
 	assert.NotContains(t, created["hint"], plaintext[3:20])
 
