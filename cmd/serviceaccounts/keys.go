@@ -17,7 +17,7 @@ func (a *app) keysCommand() *cobra.Command {
 	cmd := groupCommand(&cobra.Command{
 		Use:     "keys",
 		Aliases: []string{"key"},
-		Short:   "List, create, rotate, disable and delete API keys",
+		Short:   "List, create, update, rotate, disable and delete API keys",
 		Long: `List, create, rotate, disable and delete the API keys of a service account.
 A new key's plaintext is printed once, when it is created; only its SHA-256
 hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
