@@ -167,4 +167,17 @@ func TestKeyRestrictionFlags(t *testing.T) {
 	assert.Contains(t, msg, "TYPE:KEY:ACTION")
 	msg = c.fail(1, "keys", "create", account, "--rate-limit", "600")
 	assert.Contains(t, msg, "--rate-limit")
+
+	// An account's metadata: set, shown, replaced, removed.
+	var acc accountOut
+	c.json(&acc, "accounts", "create", "--label", "tagged", "--metadata", "environment=staging", "--metadata", "team=payments")
+	assert.Equal(t, map[string]any{"environment": "staging", "team": "payments"}, acc.Metadata)
+	assert.Contains(t, c.ok("accounts", "get", acc.ID), `Metadata:`)
+	var replaced, cleared accountOut // fresh: decoding into a map merges
+	c.json(&replaced, "accounts", "update", acc.ID, "--metadata", "environment=production")
+	assert.Equal(t, map[string]any{"environment": "production"}, replaced.Metadata)
+	c.json(&cleared, "accounts", "update", acc.ID, "--no-metadata")
+	assert.Nil(t, cleared.Metadata)
+	msg = c.fail(1, "accounts", "update", acc.ID, "--metadata", "bad name=x")
+	assert.Contains(t, msg, "--metadata")
 }

@@ -90,14 +90,10 @@ func (r *restrictionFlags) patch() (serviceaccount.KeyPatch, error) {
 	}
 	switch {
 	case len(r.meta) > 0:
-		m := metadata.Map{}
-		for _, kv := range r.meta {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				errs = append(errs, serviceaccount.FieldError{Field: "metadata", Message: "must be NAME=VALUE, such as environment=staging"})
-				continue
-			}
-			m[k] = v
+		m, err := metadataFlags(r.meta)
+		if err != nil {
+			errs = append(errs, *err)
+			break
 		}
 		p.Metadata = &m
 	case r.noMeta:
@@ -177,4 +173,18 @@ func restrictionCells(k apikey.Key) []string {
 		}
 	}
 	return out
+}
+
+// metadataFlags reads repeated --metadata NAME=VALUE flags; the values
+// are strings.
+func metadataFlags(flags []string) (metadata.Map, *serviceaccount.FieldError) {
+	m := metadata.Map{}
+	for _, kv := range flags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, &serviceaccount.FieldError{Field: "metadata", Message: "must be NAME=VALUE, such as environment=staging"}
+		}
+		m[k] = v
+	}
+	return m, nil
 }
