@@ -19,7 +19,7 @@ import (
 )
 
 // migrationFiles is the number of migrations embedded per dialect.
-const migrationFiles = 6
+const migrationFiles = 7
 
 func appliedMigrations(t *testing.T, s testStore) int {
 	t.Helper()

@@ -137,6 +137,7 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 		require.True(t, a.UpdatedAt.Equal(accounts[i].UpdatedAt))
 		require.Nil(t, accounts[i].DisabledAt, "an upgraded account is enabled")
 		require.Equal(t, store.DefaultTenant, accounts[i].Tenant)
+		require.Nil(t, accounts[i].Metadata, "an upgraded account has no metadata")
 	}
 	for _, other := range []string{"acme"} {
 		none, err := s.AccountList(t.Context(), other, uuid.Nil, 10)
@@ -163,6 +164,11 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 		keys, err := s.KeyList(t.Context(), store.DefaultTenant, want.AccountID)
 		require.NoError(t, err)
 		require.Contains(t, keyIDsOf(keys), want.ID)
+		require.Nil(t, got.Scopes, "an upgraded key is not restricted")
+		require.Nil(t, got.AllowedCIDRs, "an upgraded key is not restricted")
+		require.Nil(t, got.RateLimit, "an upgraded key is not restricted")
+		require.Nil(t, got.Metadata, "an upgraded key has no metadata")
+		require.Nil(t, c.Account.Metadata)
 	}
 	for _, a := range u.accounts {
 		perms, err := s.PermissionList(t.Context(), store.DefaultTenant, a.ID)
