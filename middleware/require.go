@@ -48,10 +48,20 @@ func Require(resourceType string, resourceKey Source, action string, attrs ...At
 		panic(fmt.Sprintf("middleware.Require(%q, %s, %q): %v", resourceType, resourceKey, action, err))
 	}
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rq.serve(w, r, next)
-		})
+		return &requireHandler{rq: &rq, next: next}
 	}
+}
+
+// requireHandler is a route wrapped by Require. A named type, so that an
+// Authenticate directly in front knows that a Require follows and leaves
+// the rate limit to it (see Authenticate).
+type requireHandler struct {
+	rq   *requirement
+	next http.Handler
+}
+
+func (h *requireHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.rq.serve(w, r, h.next)
 }
 
 func (rq *requirement) check() error {
@@ -148,13 +158,20 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		e.mw.refuse(w, r, err)
 		return
 	}
+	if s := e.principal.restrict; s != nil && chargeLater(r) {
+		if err := e.mw.charge(r.Context(), s); err != nil {
+			e.mw.refuse(w, r, err)
+			return
+		}
+	}
 	e.mw.metrics.authorized(nil)
 	next.ServeHTTP(w, r)
 }
 
 // authorize decides whether e's principal may make request r: nil, or why
-// not (a malformed query, an ambiguous header, an unreadable body, or a
-// *ForbiddenError). mono is the clock reading that judged the key.
+// not (a malformed query, an ambiguous header, an unreadable body, a
+// *ForbiddenError, or ErrOutsideKeyScope when the account allows it and
+// the key's scopes do not). mono is the clock reading that judged the key.
 func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) error {
 	var queryBuf [attrBufSize]string
 	var query []string
@@ -183,6 +200,10 @@ func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) 
 		}
 	}
 	if ok && e.principal.Permissions.Allows(rq.resourceType, key, rq.action, attrs) {
+		if s := e.principal.restrict; s != nil {
+			// The account allows it: the key's scopes may still not.
+			return s.inScope(rq.resourceType, key, rq.action)
+		}
 		return nil
 	}
 	return rq.forbidden(e.mw, &e.principal, key, attrs)

@@ -1,0 +1,178 @@
+package middleware
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/netip"
+
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/permission"
+	"github.com/seed-c7fc2061/serviceaccounts/ratelimit"
+)
+
+// restrictions are a key's restrictions (apikey.Key's AllowedCIDRs,
+// Scopes and RateLimit), compiled once when its entry is built, so that a
+// request pays no parsing. A key without any has none at all (a nil
+// pointer in its Principal): the request path of such a key pays one nil
+// check, and nothing else, for the feature.
+type restrictions struct {
+	// cidrs are the networks the key may be used from, when hasCIDRs. A
+	// key whose list is empty (which the Manager refuses to store) is
+	// allowed from nowhere: fail closed.
+	cidrs    []netip.Prefix
+	hasCIDRs bool
+	// scopes are the key's scopes compiled as permissions without
+	// limiters, when hasScopes: a request must be held by one of them
+	// (permission.Set.Holds applies the permissions' wildcard rules).
+	scopes    *permission.Set
+	hasScopes bool
+	// limit is the key's rate limit, charged to budget; Count 0 when the
+	// key has none.
+	limit  ratelimit.Limit
+	budget ratelimit.Key
+}
+
+// compileRestrictions returns k's restrictions, or nil when it has none.
+func compileRestrictions(k *apikey.Key) *restrictions {
+	if k.AllowedCIDRs == nil && k.Scopes == nil && k.RateLimit == nil {
+		return nil
+	}
+	s := &restrictions{
+		cidrs:    append([]netip.Prefix{}, k.AllowedCIDRs...),
+		hasCIDRs: k.AllowedCIDRs != nil,
+		// The budget is named by the key's id, so that a new key (a
+		// rotation's included) starts with a full budget of its own.
+		budget: ratelimit.Key(k.ID),
+	}
+	if k.Scopes != nil {
+		perms := make([]permission.Permission, len(k.Scopes))
+		for i, sc := range k.Scopes {
+			perms[i] = permission.Permission{ResourceType: sc.ResourceType, ResourceKey: sc.ResourceKey, Action: sc.Action}
+		}
+		s.scopes, s.hasScopes = permission.NewSet(perms), true
+	}
+	if k.RateLimit != nil {
+		s.limit = ratelimit.Limit{Count: k.RateLimit.Limit, Period: k.RateLimit.Period}
+	}
+	return s
+}
+
+// allowsFrom reports whether the key may be used from addr. The zero Addr
+// (an address the client-address hook could not read) is outside every
+// network.
+func (s *restrictions) allowsFrom(addr netip.Addr) bool {
+	if !s.hasCIDRs {
+		return true
+	}
+	if !addr.IsValid() {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range s.cidrs {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// inScope reports whether the key's scopes cover the resource and action;
+// nil when they do, else ErrOutsideKeyScope.
+func (s *restrictions) inScope(resourceType, resourceKey, action string) error {
+	if !s.hasScopes || (resourceKey != "" && s.scopes.Holds(resourceType, resourceKey, action)) {
+		return nil
+	}
+	return ErrOutsideKeyScope
+}
+
+// RateLimitedError is the ErrRateLimited of one request: the limiter's
+// decision, which says how long to wait. errors.Is(err, ErrRateLimited)
+// holds for it.
+type RateLimitedError struct {
+	Decision ratelimit.Decision
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("%s (%s); retry after %s", ErrRateLimited, e.Decision.Limit, e.Decision.RetryAfter)
+}
+
+func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
+
+// charge charges one request to the key's rate limit, if it has one: nil,
+// a *RateLimitedError, or, when the limiter fails (a shared limiter's
+// context ended, a limit outside the bounds), ErrStoreUnavailable wrapping
+// why: fail closed.
+func (m *Middleware) charge(ctx context.Context, s *restrictions) error {
+	if s.limit.Count == 0 {
+		return nil
+	}
+	d, err := m.rateLimiter.Allow(ctx, s.budget, s.limit, m.clock.Now())
+	if err != nil {
+		return fmt.Errorf("%w: rate limiter: %w", ErrStoreUnavailable, err)
+	}
+	if !d.Allowed {
+		return &RateLimitedError{Decision: d}
+	}
+	return nil
+}
+
+// clientOf is the request's client address as Config.ClientAddr reads it.
+func (m *Middleware) clientOf(r *http.Request) netip.Addr {
+	return m.clientAddr(r)
+}
+
+// admit checks what a restricted key's request must pass before its
+// permission: the network. When charge is set (no Require follows to
+// charge after its own checks), the rate limit too.
+func (m *Middleware) admit(r *http.Request, s *restrictions, charge bool) error {
+	if !s.allowsFrom(m.clientOf(r)) {
+		return ErrIPNotAllowed
+	}
+	if charge {
+		return m.charge(r.Context(), s)
+	}
+	return nil
+}
+
+// authenticateRestricted is Authenticate for a key with restrictions: the
+// network check, and the rate limit unless a Require directly behind
+// charges it after its own checks (see Authenticate).
+func (m *Middleware) authenticateRestricted(w http.ResponseWriter, r *http.Request, e *entry, at reading, required bool, next http.Handler) {
+	s := e.principal.restrict
+	if err := m.admit(r, s, !required); err != nil {
+		m.refuse(w, r, err)
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, mono: at.mono, chargeLater: required && s.limit.Count > 0}))
+}
+
+// protectRestricted is Protect for a key with restrictions: the network,
+// the permission and the scopes, then the rate limit.
+func (m *Middleware) protectRestricted(w http.ResponseWriter, r *http.Request, e *entry, at reading, rq *requirement, h func(http.ResponseWriter, *http.Request, Principal)) {
+	s := e.principal.restrict
+	if !s.allowsFrom(m.clientOf(r)) {
+		m.refuse(w, r, ErrIPNotAllowed)
+		return
+	}
+	if err := rq.authorize(e, at.mono, r); err != nil {
+		m.refuse(w, r, err)
+		return
+	}
+	if err := m.charge(r.Context(), s); err != nil {
+		m.refuse(w, r, err)
+		return
+	}
+	m.metrics.authorized(nil)
+	h(w, r, e.principal)
+}
+
+// chargeLater reports whether Authenticate left the rate limit of r's key
+// to Require (see Authenticate).
+func chargeLater(r *http.Request) bool {
+	if c, ok := r.Context().(*authContext); ok {
+		return c.chargeLater
+	}
+	c, _ := r.Context().Value(authContextKey{}).(*authContext)
+	return c != nil && c.chargeLater
+}
