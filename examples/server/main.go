@@ -20,6 +20,8 @@
 //	                 address is read from X-Forwarded-For, from the right
 //	-unknown-key-limit  store lookups of unknown keys per client address and
 //	                 minute (default 0: no bound); beyond it 429 with Retry-After
+//	-redis           redis://… URL that shares the keys' rate limits between
+//	                 instances (default: each instance limits on its own)
 //
 // The admin API and the page's login each refuse a client address for the
 // rest of the minute once it has sent 10 wrong admin tokens within one

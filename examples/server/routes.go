@@ -87,6 +87,8 @@ func whoami(w http.ResponseWriter, r *http.Request) {
 		"serviceAccountId": p.AccountID,
 		"keyId":            p.KeyID,
 		"label":            p.Label,
+		"metadata":         p.Metadata,
+		"accountMetadata":  p.AccountMetadata,
 	})
 }
 
