@@ -20,7 +20,11 @@ type restrictions struct {
 	// cidrs are the networks the key may be used from, when hasCIDRs. A
 	// key whose list is empty (which the Manager refuses to store) is
 	// allowed from nowhere: fail closed.
-	cidrs    []netip.Prefix
+	// IPv4 networks are compiled to a masked address and a mask, so that
+	// a request from IPv4 (the usual) compares integers; IPv6 ones stay
+	// netip.Prefixes.
+	cidrs4   []cidr4
+	cidrs6   []netip.Prefix
 	hasCIDRs bool
 	// scopes are the key's scopes compiled as permissions without
 	// limiters, when hasScopes: a request must be held by one of them
@@ -39,11 +43,21 @@ func compileRestrictions(k *apikey.Key) *restrictions {
 		return nil
 	}
 	s := &restrictions{
-		cidrs:    append([]netip.Prefix{}, k.AllowedCIDRs...),
 		hasCIDRs: k.AllowedCIDRs != nil,
 		// The budget is named by the key's id, so that a new key (a
 		// rotation's included) starts with a full budget of its own.
 		budget: ratelimit.Key(k.ID),
+	}
+	for _, p := range k.AllowedCIDRs {
+		if p.Addr().Is4() {
+			mask := ^uint32(0) << (32 - p.Bits())
+			if p.Bits() == 0 {
+				mask = 0
+			}
+			s.cidrs4 = append(s.cidrs4, cidr4{net: ipv4(p.Addr()) & mask, mask: mask})
+		} else {
+			s.cidrs6 = append(s.cidrs6, p)
+		}
 	}
 	if k.Scopes != nil {
 		perms := make([]permission.Permission, len(k.Scopes))
@@ -68,13 +82,29 @@ func (s *restrictions) allowsFrom(addr netip.Addr) bool {
 	if !addr.IsValid() {
 		return false
 	}
-	addr = addr.Unmap()
-	for _, p := range s.cidrs {
+	if addr = addr.Unmap(); addr.Is4() {
+		a := ipv4(addr)
+		for _, c := range s.cidrs4 {
+			if a&c.mask == c.net {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range s.cidrs6 {
 		if p.Contains(addr) {
 			return true
 		}
 	}
 	return false
+}
+
+// cidr4 is an IPv4 network: addr is in it when addr&mask == net.
+type cidr4 struct{ net, mask uint32 }
+
+func ipv4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
 // inScope reports whether the key's scopes cover the resource and action;
