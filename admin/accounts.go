@@ -57,7 +57,7 @@ func pageQuery(q url.Values) (limit int, cursor string, err error) {
 }
 
 func accountFields(in *serviceaccount.AccountInput) []field {
-	return []field{stringField("label", &in.Label), stringField("description", &in.Description)}
+	return []field{stringField("label", &in.Label), stringField("description", &in.Description), metadataField("metadata", &in.Metadata)}
 }
 
 func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
@@ -87,7 +87,8 @@ func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // updateAccount replaces both fields, as PUT does: an omitted description
-// clears it.
+// clears it. Metadata is the exception: omitted keeps it, null clears it,
+// so that a client unaware of metadata cannot erase it.
 func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -118,7 +119,7 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // patchAccount changes the members the body has (label, description,
-// disabled); a body with none of them is 400, so that {} never passes for
+// disabled, metadata); a body with none of them is 400, so that {} never passes for
 // a change.
 func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
@@ -130,11 +131,12 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		optionalStringField("label", &p.Label, false),
 		optionalStringField("description", &p.Description, false),
 		boolField("disabled", &p.Disabled),
+		metadataField("metadata", &p.Metadata),
 	}
 	if _, err := readBody(w, r, false, fields...); err != nil {
 		return err
 	}
-	if p.Label == nil && p.Description == nil && p.Disabled == nil {
+	if p.Label == nil && p.Description == nil && p.Disabled == nil && p.Metadata == nil {
 		return emptyPatch(fields)
 	}
 	a, err := h.m.PatchAccount(r.Context(), id, p)

@@ -22,9 +22,12 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in serviceaccount.CreateKeyInput
-	if _, err := readBody(w, r, true, stringField("name", &in.Name), timeField("expiresAt", &in.ExpiresAt)); err != nil {
+	var p serviceaccount.KeyPatch // the restrictions, absent or null: none
+	fields := append([]field{stringField("name", &in.Name), timeField("expiresAt", &in.ExpiresAt)}, restrictionFields(&p)...)
+	if _, err := readBody(w, r, true, fields...); err != nil {
 		return err
 	}
+	in.Scopes, in.AllowedCIDRs, in.RateLimit, in.Metadata = deref(p.Scopes), deref(p.AllowedCIDRs), deref(p.RateLimit), deref(p.Metadata)
 	created, err := h.m.CreateKey(r.Context(), accountID, in)
 	if err != nil {
 		return err
@@ -37,19 +40,19 @@ func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
 	return deleteRecord(h, w, r, "keyId", (*serviceaccount.Manager).DeleteKey)
 }
 
-// patchKey changes the members the body has (name, disabled), at least
-// one.
+// patchKey changes the members the body has (name, disabled, and the
+// restrictions, each replaced whole; null removes one), at least one.
 func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 	accountID, keyID, err := recordPathIDs(r, "keyId")
 	if err != nil {
 		return err
 	}
 	var p serviceaccount.KeyPatch
-	fields := []field{optionalStringField("name", &p.Name, false), boolField("disabled", &p.Disabled)}
+	fields := append([]field{optionalStringField("name", &p.Name, false), boolField("disabled", &p.Disabled)}, restrictionFields(&p)...)
 	if _, err := readBody(w, r, false, fields...); err != nil {
 		return err
 	}
-	if p.Name == nil && p.Disabled == nil {
+	if p.Name == nil && p.Disabled == nil && p.Scopes == nil && p.AllowedCIDRs == nil && p.RateLimit == nil && p.Metadata == nil {
 		return emptyPatch(fields)
 	}
 	k, err := h.m.PatchKey(r.Context(), accountID, keyID, p)
@@ -62,20 +65,23 @@ func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 
 // rotateKey answers 201 with the new key (its plaintext, this once) and
 // the old key as now stored. The body is optional; null for name or
-// expiresAt means the default, as an absent member does.
+// expiresAt means the default, as an absent member does. An absent
+// restriction is copied from the old key; null gives the new key none.
 func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	accountID, keyID, err := recordPathIDs(r, "keyId")
 	if err != nil {
 		return err
 	}
 	var in serviceaccount.RotateKeyInput
-	if _, err := readBody(w, r, true,
+	var p serviceaccount.KeyPatch
+	if _, err := readBody(w, r, true, append([]field{
 		optionalStringField("name", &in.Name, true),
 		timeField("expiresAt", &in.ExpiresAt),
 		integerField("gracePeriodSeconds", &in.GracePeriodSeconds),
-	); err != nil {
+	}, restrictionFields(&p)...)...); err != nil {
 		return err
 	}
+	in.Scopes, in.AllowedCIDRs, in.RateLimit, in.Metadata = p.Scopes, p.AllowedCIDRs, p.RateLimit, p.Metadata
 	rotated, err := h.m.RotateKey(r.Context(), accountID, keyID, in)
 	if err != nil {
 		return err

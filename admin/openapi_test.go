@@ -115,7 +115,7 @@ func TestContractCheckCatchesDepartures(t *testing.T) {
 	account := func(label any) []byte {
 		b, err := json.Marshal(map[string]any{
 			"id": id, "label": label, "description": "", "createdAt": "2026-11-25T09:00:00.123456Z",
-			"updatedAt": "2026-11-25T09:00:00.123456Z", "disabledAt": nil,
+			"updatedAt": "2026-11-25T09:00:00.123456Z", "disabledAt": nil, "metadata": nil,
 		})
 		require.NoError(t, err)
 		return b

@@ -29,7 +29,7 @@ func TestAccountRoutes(t *testing.T) {
 	assert.Equal(t, "/admin/service-accounts/"+id, res.header.Get("Location"))
 	assert.Equal(t, map[string]any{
 		"id": id, "label": "nightly export", "description": "to the warehouse",
-		"createdAt": startJSON, "updatedAt": startJSON, "disabledAt": nil,
+		"createdAt": startJSON, "updatedAt": startJSON, "disabledAt": nil, "metadata": nil,
 	}, created)
 
 	got := e.expect(e.do("GET", res.header.Get("Location"), ""), http.StatusOK)
@@ -39,7 +39,7 @@ func TestAccountRoutes(t *testing.T) {
 	updated := e.expect(e.do("PUT", "/admin/service-accounts/"+id, `{"label":"export"}`), http.StatusOK)
 	assert.Equal(t, map[string]any{
 		"id": id, "label": "export", "description": "",
-		"createdAt": startJSON, "updatedAt": "2026-11-25T09:01:30.123456Z", "disabledAt": nil,
+		"createdAt": startJSON, "updatedAt": "2026-11-25T09:01:30.123456Z", "disabledAt": nil, "metadata": nil,
 	}, updated, "PUT replaces both fields")
 
 	list := e.expect(e.do("GET", "/admin/service-accounts", ""), http.StatusOK)
@@ -124,6 +124,7 @@ func TestKeyRoutes(t *testing.T) {
 		"hint": created["hint"], "createdAt": startJSON, "lastUsedAt": nil,
 		"name": "", "disabledAt": nil, "replacedBy": nil,
 		"expiresAt": "2027-01-31T09:00:00.500000Z",
+		"scopes":    nil, "allowedCidrs": nil, "rateLimit": nil, "metadata": nil,
 	}, created)
 	assert.NotContains(t, created["hint"], plaintext[3:20])
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 )
 
@@ -24,6 +25,9 @@ type Account struct {
 	CreatedAt   time.Time  `json:"createdAt"`
 	UpdatedAt   time.Time  `json:"updatedAt"`
 	DisabledAt  *time.Time `json:"disabledAt"`
+	// Metadata is the application's own data about the account; nil when
+	// it has none.
+	Metadata metadata.Map `json:"metadata"`
 }
 
 // AccountPage is one page of ListAccounts; NextCursor is nil on the last.
@@ -45,6 +49,27 @@ type Key struct {
 	DisabledAt       *time.Time `json:"disabledAt"`
 	// ReplacedBy is the id of the key that replaced this one by rotation.
 	ReplacedBy *string `json:"replacedBy"`
+	// The key's restrictions, each nil when it has none: the key works
+	// only within one of its Scopes, from its AllowedCIDRs, and within
+	// its RateLimit. Metadata is the application's own data about it.
+	Scopes       []Scope      `json:"scopes"`
+	AllowedCIDRs []string     `json:"allowedCidrs"`
+	RateLimit    *RateLimit   `json:"rateLimit"`
+	Metadata     metadata.Map `json:"metadata"`
+}
+
+// Scope is one of a key's scopes: a resource type, key and action, each
+// possibly "*" where the catalog allows it.
+type Scope struct {
+	ResourceType string `json:"resourceType"`
+	ResourceKey  string `json:"resourceKey"`
+	Action       string `json:"action"`
+}
+
+// RateLimit allows Limit requests per PeriodSeconds.
+type RateLimit struct {
+	Limit         int   `json:"limit"`
+	PeriodSeconds int64 `json:"periodSeconds"`
 }
 
 // CreatedKey is a new key with its plaintext, which the API shows this
@@ -128,10 +153,14 @@ type AuditPage struct {
 }
 
 // AccountInput is the body of CreateAccount and UpdateAccount (PUT, which
-// replaces both fields: an empty description clears it).
+// replaces both fields: an empty description clears it). Metadata nil
+// sends none: CreateAccount creates the account without, UpdateAccount
+// keeps what it has; a pointer to nil (sent as null) makes UpdateAccount
+// remove it.
 type AccountInput struct {
-	Label       string `json:"label"`
-	Description string `json:"description"`
+	Label       string        `json:"label"`
+	Description string        `json:"description"`
+	Metadata    *metadata.Map `json:"metadata,omitempty"`
 }
 
 // AccountPatch changes the fields that are not nil; at least one must be
@@ -141,6 +170,9 @@ type AccountPatch struct {
 	Label       *string `json:"label,omitempty"`
 	Description *string `json:"description,omitempty"`
 	Disabled    *bool   `json:"disabled,omitempty"`
+	// Metadata, when not nil, replaces the account's metadata whole; a
+	// pointer to nil (sent as null) removes it.
+	Metadata *metadata.Map `json:"metadata,omitempty"`
 }
 
 // KeyInput is the body of CreateKey. A nil ExpiresAt means the policy's
@@ -148,12 +180,30 @@ type AccountPatch struct {
 type KeyInput struct {
 	Name      string     `json:"name,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// The key's restrictions; nil: none. AllowedCIDRs holds CIDRs or
+	// single addresses.
+	Scopes       []Scope      `json:"scopes,omitempty"`
+	AllowedCIDRs []string     `json:"allowedCidrs,omitempty"`
+	RateLimit    *RateLimit   `json:"rateLimit,omitempty"`
+	Metadata     metadata.Map `json:"metadata,omitempty"`
+}
+
+// Restrictions change a key's restrictions in KeyPatch and RotateInput:
+// a nil field leaves (or, in a rotation, copies) the key's own; a
+// pointer to nil removes it (encoding/json sends it as null, which
+// omitempty keeps); anything else replaces it whole.
+type Restrictions struct {
+	Scopes       *[]Scope      `json:"scopes,omitempty"`
+	AllowedCIDRs *[]string     `json:"allowedCidrs,omitempty"`
+	RateLimit    **RateLimit   `json:"rateLimit,omitempty"`
+	Metadata     *metadata.Map `json:"metadata,omitempty"`
 }
 
 // KeyPatch changes the fields that are not nil; at least one must be set.
 type KeyPatch struct {
 	Name     *string `json:"name,omitempty"`
 	Disabled *bool   `json:"disabled,omitempty"`
+	Restrictions
 }
 
 // RotateInput is the body of RotateKey, every field optional: nil Name
@@ -163,6 +213,8 @@ type RotateInput struct {
 	Name               *string    `json:"name,omitempty"`
 	ExpiresAt          *time.Time `json:"expiresAt,omitempty"`
 	GracePeriodSeconds *int64     `json:"gracePeriodSeconds,omitempty"`
+	// Restrictions of the new key; nil fields copy the old key's.
+	Restrictions
 }
 
 // PermissionInput is the body of GrantPermission. Limiter nil grants

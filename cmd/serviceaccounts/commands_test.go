@@ -21,12 +21,13 @@ import (
 // decoder refuses unknown fields, so these list every field printed.
 type (
 	accountOut struct {
-		ID          string  `json:"id"`
-		Label       string  `json:"label"`
-		Description string  `json:"description"`
-		CreatedAt   string  `json:"createdAt"`
-		UpdatedAt   string  `json:"updatedAt"`
-		DisabledAt  *string `json:"disabledAt"`
+		ID          string         `json:"id"`
+		Label       string         `json:"label"`
+		Description string         `json:"description"`
+		CreatedAt   string         `json:"createdAt"`
+		UpdatedAt   string         `json:"updatedAt"`
+		DisabledAt  *string        `json:"disabledAt"`
+		Metadata    map[string]any `json:"metadata"`
 	}
 	accountPageOut struct {
 		Items      []accountOut `json:"items"`
@@ -42,7 +43,18 @@ type (
 		ExpiresAt        *string `json:"expiresAt"`
 		DisabledAt       *string `json:"disabledAt"`
 		ReplacedBy       *string `json:"replacedBy"`
-		Key              string  `json:"key"` // only when created
+		Scopes           []struct {
+			ResourceType string `json:"resourceType"`
+			ResourceKey  string `json:"resourceKey"`
+			Action       string `json:"action"`
+		} `json:"scopes"`
+		AllowedCIDRs []string `json:"allowedCidrs"`
+		RateLimit    *struct {
+			Limit         int   `json:"limit"`
+			PeriodSeconds int64 `json:"periodSeconds"`
+		} `json:"rateLimit"`
+		Metadata map[string]any `json:"metadata"`
+		Key      string         `json:"key"` // only when created
 	}
 	// The CLI prints a whole list as the API's one page of it.
 	keyListOut struct {

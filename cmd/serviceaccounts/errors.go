@@ -89,6 +89,10 @@ var fieldFlags = map[string]string{
 	"since":              "--since",
 	"until":              "--until",
 	"cursor":             "--cursor",
+	"scopes":             "--scope",
+	"allowedCidrs":       "--allow-cidr",
+	"rateLimit":          "--rate-limit",
+	"metadata":           "--metadata",
 }
 
 // flagName names field as a flag; a limiter's inner path is kept:

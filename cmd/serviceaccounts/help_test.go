@@ -28,7 +28,7 @@ func TestEveryCommandHasHelpWithExamples(t *testing.T) {
 		}
 	}
 	walk(a.rootCommand())
-	require.Len(t, paths, 1+1+8+7+5+2+1, "root, migrate, accounts and 7, keys and 6, permissions and 4, audit and 1, catalog")
+	require.Len(t, paths, 1+1+8+8+5+2+1, "root, migrate, accounts and 7, keys and 7, permissions and 4, audit and 1, catalog")
 	for _, path := range paths {
 		r := runTool(t, nil, append(path, "--help")...)
 		require.Equal(t, 0, r.code, "%v", path)

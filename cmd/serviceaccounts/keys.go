@@ -17,7 +17,7 @@ func (a *app) keysCommand() *cobra.Command {
 	cmd := groupCommand(&cobra.Command{
 		Use:     "keys",
 		Aliases: []string{"key"},
-		Short:   "List, create, rotate, disable and delete API keys",
+		Short:   "List, create, update, rotate, disable and delete API keys",
 		Long: `List, create, rotate, disable and delete the API keys of a service account.
 A new key's plaintext is printed once, when it is created; only its SHA-256
 hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
@@ -28,6 +28,7 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		a.keysListCommand(),
 		a.keysCreateCommand(),
 		a.keysRotateCommand(),
+		a.keysUpdateCommand(),
 		a.keysDisableCommand(),
 		a.keysEnableCommand(),
 		a.keysDeleteCommand(),
@@ -103,6 +104,7 @@ func (e *expiryFlags) value(now time.Time) (*time.Time, error) {
 
 func (a *app) keysCreateCommand() *cobra.Command {
 	var expiry expiryFlags
+	var restrictions restrictionFlags
 	var name string
 	cmd := &cobra.Command{
 		Use:   "create ACCOUNT_ID [--name NAME] [--expires-at TIME | --expires-in DURATION]",
@@ -125,7 +127,12 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 			if err != nil {
 				return &failure{err: err}
 			}
-			created, err := mgr.CreateKey(ctx, id, serviceaccount.CreateKeyInput{Name: name, ExpiresAt: expiresAt})
+			r, err := restrictions.patch()
+			if err != nil {
+				return &failure{err: err}
+			}
+			created, err := mgr.CreateKey(ctx, id, serviceaccount.CreateKeyInput{Name: name, ExpiresAt: expiresAt,
+				Scopes: deref(r.Scopes), AllowedCIDRs: deref(r.AllowedCIDRs), RateLimit: deref(r.RateLimit), Metadata: deref(r.Metadata)})
 			if err != nil {
 				return accountNotFound(err, id)
 			}
@@ -134,6 +141,7 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 	}
 	cmd.Flags().StringVar(&name, "name", "", "which integration uses the key, up to 100 characters")
 	expiry.register(cmd, "default never")
+	restrictions.register(cmd, false)
 	return cmd
 }
 
@@ -170,6 +178,7 @@ func (a *app) printKey(firstName, firstValue string, k apikey.Key) error {
 		"Disabled at", optionalTimeCell(k.DisabledAt, "-"),
 		"Replaced by", replacedBy,
 	}
+	pairs = append(pairs, restrictionCells(k)...)
 	if firstName != "" {
 		pairs = append([]string{firstName, firstValue}, pairs...)
 	}

@@ -134,3 +134,37 @@ func TestKeyPolicyFlags(t *testing.T) {
 	require.Contains(t, c.fail(2, "keys", "create", account, "--max-keys", "-1"), "invalid --max-keys -1")
 	require.Contains(t, c.fail(2, "keys", "create", account, "--max-key-lifetime", "-1h"), "invalid --max-key-lifetime")
 }
+
+// TestKeyRestrictionFlags sets, shows, replaces and removes a key's
+// restrictions with keys create and keys update.
+func TestKeyRestrictionFlags(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	c.ok("migrate")
+	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI deploy", "-o", "plain"))
+	var key keyOut
+	c.json(&key, "keys", "create", account, "--scope", "study:tekenradar:get-reports", "--scope", "users:*:*",
+		"--allow-cidr", "10.0.0.0/8", "--allow-cidr", "192.0.2.7", "--rate-limit", "600/1m", "--metadata", "environment=staging")
+	c.secrets = append(c.secrets, key.Key)
+	require.Len(t, key.Scopes, 2)
+	assert.Equal(t, "get-reports", key.Scopes[0].Action)
+	assert.Equal(t, []string{"10.0.0.0/8", "192.0.2.7/32"}, key.AllowedCIDRs)
+	require.NotNil(t, key.RateLimit)
+	assert.Equal(t, 600, key.RateLimit.Limit)
+	assert.EqualValues(t, 60, key.RateLimit.PeriodSeconds)
+	assert.Equal(t, map[string]any{"environment": "staging"}, key.Metadata)
+	assert.Contains(t, c.ok("keys", "update", account, key.ID, "--name", "scoped"), "Allowed CIDRs:")
+
+	var k keyOut
+	c.json(&k, "keys", "update", account, key.ID, "--no-allowed-cidrs", "--metadata", "environment=production")
+	assert.Nil(t, k.AllowedCIDRs)
+	assert.Equal(t, map[string]any{"environment": "production"}, k.Metadata)
+	assert.Len(t, k.Scopes, 2, "kept")
+
+	msg := c.fail(1, "keys", "update", account, key.ID, "--allow-cidr", "10.0.0.1/8")
+	assert.Contains(t, msg, "--allow-cidr [0]")
+	msg = c.fail(1, "keys", "create", account, "--scope", "study:get-reports")
+	assert.Contains(t, msg, "TYPE:KEY:ACTION")
+	msg = c.fail(1, "keys", "create", account, "--rate-limit", "600")
+	assert.Contains(t, msg, "--rate-limit")
+}

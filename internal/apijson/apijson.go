@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -42,6 +43,8 @@ type Account struct {
 	CreatedAt   string  `json:"createdAt"`
 	UpdatedAt   string  `json:"updatedAt"`
 	DisabledAt  *string `json:"disabledAt"`
+	// Metadata is null when the account has none.
+	Metadata metadata.Map `json:"metadata"`
 }
 
 // NewAccount is the representation of an account.
@@ -53,6 +56,7 @@ func NewAccount(a serviceaccount.Account) Account {
 		CreatedAt:   FormatTime(a.CreatedAt),
 		UpdatedAt:   FormatTime(a.UpdatedAt),
 		DisabledAt:  FormatOptionalTime(a.DisabledAt),
+		Metadata:    a.Metadata,
 	}
 }
 
@@ -76,6 +80,24 @@ type APIKey struct {
 	ExpiresAt        *string `json:"expiresAt"`
 	DisabledAt       *string `json:"disabledAt"`
 	ReplacedBy       *string `json:"replacedBy"`
+	// The restrictions, each null when the key has none.
+	Scopes       []Scope      `json:"scopes"`
+	AllowedCIDRs []string     `json:"allowedCidrs"`
+	RateLimit    *RateLimit   `json:"rateLimit"`
+	Metadata     metadata.Map `json:"metadata"`
+}
+
+// Scope is one of a key's scopes.
+type Scope struct {
+	ResourceType string `json:"resourceType"`
+	ResourceKey  string `json:"resourceKey"`
+	Action       string `json:"action"`
+}
+
+// RateLimit is a key's rate limit: limit requests per periodSeconds.
+type RateLimit struct {
+	Limit         int   `json:"limit"`
+	PeriodSeconds int64 `json:"periodSeconds"`
 }
 
 // NewAPIKey is the representation of a key, without its plaintext.
@@ -89,10 +111,26 @@ func NewAPIKey(k apikey.Key) APIKey {
 		LastUsedAt:       FormatOptionalTime(k.LastUsedAt),
 		ExpiresAt:        FormatOptionalTime(k.ExpiresAt),
 		DisabledAt:       FormatOptionalTime(k.DisabledAt),
+		Metadata:         k.Metadata,
 	}
 	if k.ReplacedBy != nil {
 		id := k.ReplacedBy.String()
 		out.ReplacedBy = &id
+	}
+	if k.Scopes != nil {
+		out.Scopes = make([]Scope, len(k.Scopes))
+		for i, s := range k.Scopes {
+			out.Scopes[i] = Scope(s)
+		}
+	}
+	if k.AllowedCIDRs != nil {
+		out.AllowedCIDRs = make([]string, len(k.AllowedCIDRs))
+		for i, p := range k.AllowedCIDRs {
+			out.AllowedCIDRs[i] = p.String()
+		}
+	}
+	if k.RateLimit != nil {
+		out.RateLimit = &RateLimit{Limit: k.RateLimit.Limit, PeriodSeconds: int64(k.RateLimit.Period / time.Second)}
 	}
 	return out
 }

@@ -12,8 +12,12 @@ import (
 // AccountCreate inserts a: one statement.
 func (t *tx) AccountCreate(ctx context.Context, a store.Account) error {
 	s := t.s
-	_, err := t.ex.ExecContext(ctx, s.q.accountInsert,
-		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt))
+	meta, err := metadataArg(a.Metadata)
+	if err != nil {
+		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, err)
+	}
+	_, err = t.ex.ExecContext(ctx, s.q.accountInsert,
+		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt), meta)
 	if err != nil {
 		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, mapError(err))
 	}
@@ -45,8 +49,12 @@ func (s *Store) accountGet(ctx context.Context, ex executor, query string, id uu
 // the update did not change).
 func (t *tx) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (store.Account, error) {
 	s := t.s
+	meta, err := metadataArg(p.Metadata)
+	if err != nil {
+		return store.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, err)
+	}
 	if _, err := t.ex.ExecContext(ctx, s.q.accountUpdate,
-		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.nullTimeArg(p.DisabledAt), s.idArg(p.ID)); err != nil {
+		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.nullTimeArg(p.DisabledAt), meta, s.idArg(p.ID)); err != nil {
 		return store.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
 	}
 	a, err := s.scanAccount(t.ex.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID)))
@@ -132,10 +140,12 @@ func (s *Store) scanAccount(row scanner) (store.Account, error) {
 		id               idColumn
 		created, updated = s.timeColumn(), s.timeColumn()
 		disabled         = s.timeColumn()
+		meta             metadataColumn
 	)
-	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated, &disabled); err != nil {
+	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated, &disabled, &meta); err != nil {
 		return store.Account{}, err
 	}
 	a.ID, a.CreatedAt, a.UpdatedAt, a.DisabledAt = id.ID, created.Time, updated.Time, disabled.ptr()
+	a.Metadata = meta.Map
 	return a, nil
 }

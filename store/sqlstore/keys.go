@@ -22,7 +22,10 @@ import (
 // insert that the statement's own existence check turned into no row.
 func (t *tx) KeyCreate(ctx context.Context, k apikey.Key) error {
 	s := t.s
-	args := s.keyArgs(k)
+	args, err := s.keyArgs(k)
+	if err != nil {
+		return fmt.Errorf("sqlstore: create key %s for account %s: %w", k.ID, k.AccountID, err)
+	}
 	if err := t.insertOfAccount(ctx, s.q.keyInsert, args, k.AccountID); err != nil {
 		return fmt.Errorf("sqlstore: create key %s for account %s: %w", k.ID, k.AccountID, err)
 	}
@@ -50,12 +53,16 @@ func (t *tx) insertOfAccount(ctx context.Context, query string, args []any, acco
 }
 
 // keyArgs are k's values in the order of keyColumns.
-func (s *Store) keyArgs(k apikey.Key) []any {
-	return []any{
+func (s *Store) keyArgs(k apikey.Key) ([]any, error) {
+	restrictions, err := restrictionArgs(k)
+	if err != nil {
+		return nil, err
+	}
+	return append([]any{
 		s.idArg(k.ID), s.idArg(k.AccountID), hashArg(k.Hash), k.Hint,
 		s.timeArg(k.CreatedAt), s.nullTimeArg(k.LastUsedAt), s.nullTimeArg(k.ExpiresAt),
 		k.Name, s.nullTimeArg(k.DisabledAt), s.nullIDArg(k.ReplacedBy),
-	}
+	}, restrictions...), nil
 }
 
 // keyRow receives the columns of keyColumns, in their order; they are
@@ -66,6 +73,7 @@ type keyRow struct {
 	hint, name                           sql.NullString
 	created, lastUsed, expires, disabled timeColumn
 	replacedBy                           idColumn
+	restrictions                         restrictionColumns
 }
 
 func (s *Store) newKeyRow() *keyRow {
@@ -73,15 +81,18 @@ func (s *Store) newKeyRow() *keyRow {
 }
 
 func (r *keyRow) dest() []any {
-	return []any{&r.id, &r.accountID, &r.hash, &r.hint, &r.created, &r.lastUsed, &r.expires, &r.name, &r.disabled, &r.replacedBy}
+	return append([]any{&r.id, &r.accountID, &r.hash, &r.hint, &r.created, &r.lastUsed, &r.expires, &r.name, &r.disabled, &r.replacedBy},
+		r.restrictions.dest()...)
 }
 
 func (r *keyRow) key() apikey.Key {
-	return apikey.Key{
+	k := apikey.Key{
 		ID: r.id.ID, AccountID: r.accountID.ID, Hash: r.hash.Hash, Hint: r.hint.String,
 		CreatedAt: r.created.Time, LastUsedAt: r.lastUsed.ptr(), ExpiresAt: r.expires.ptr(),
 		Name: r.name.String, DisabledAt: r.disabled.ptr(), ReplacedBy: r.replacedBy.ptr(),
 	}
+	r.restrictions.apply(&k)
+	return k
 }
 
 // KeyGet reads one key of an account and locks it until the transaction
@@ -102,9 +113,12 @@ func (t *tx) keyGet(ctx context.Context, query string, accountID, keyID uuid.UUI
 // statements, as AccountUpdate.
 func (t *tx) KeyUpdate(ctx context.Context, p store.KeyUpdateParams) (apikey.Key, error) {
 	s := t.s
-	_, err := t.ex.ExecContext(ctx, s.q.keyUpdate,
-		p.Name, s.nullTimeArg(p.ExpiresAt), s.nullTimeArg(p.DisabledAt), s.nullIDArg(p.ReplacedBy),
-		s.idArg(p.KeyID), s.idArg(p.AccountID))
+	restrictions, err := restrictionArgs(apikey.Key{Scopes: p.Scopes, AllowedCIDRs: p.AllowedCIDRs, RateLimit: p.RateLimit, Metadata: p.Metadata})
+	if err != nil {
+		return apikey.Key{}, fmt.Errorf("sqlstore: update key %s of account %s: %w", p.KeyID, p.AccountID, err)
+	}
+	args := append([]any{p.Name, s.nullTimeArg(p.ExpiresAt), s.nullTimeArg(p.DisabledAt), s.nullIDArg(p.ReplacedBy)}, restrictions...)
+	_, err = t.ex.ExecContext(ctx, s.q.keyUpdate, append(args, s.idArg(p.KeyID), s.idArg(p.AccountID))...)
 	if err != nil {
 		return apikey.Key{}, fmt.Errorf("sqlstore: update key %s of account %s: %w", p.KeyID, p.AccountID, mapError(err))
 	}
@@ -237,13 +251,15 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (store.Credential,
 		accountCreated  = s.timeColumn()
 		accountUpdated  = s.timeColumn()
 		accountDisabled = s.timeColumn()
+		accountMetadata metadataColumn
 		p               = s.newPermissionRow()
 	)
 	// The query selects the key's account_id where the permission row
 	// would have its own: the same value, when there is a permission.
 	dest := append([]any{
 		&k.id, &k.hint, &k.created, &k.lastUsed, &k.expires, &k.name, &k.disabled, &k.replacedBy,
-		&c.Account.Label, &c.Account.Description, &accountCreated, &accountUpdated, &accountDisabled,
+		&k.restrictions.scopes, &k.restrictions.cidrs, &k.restrictions.limit, &k.restrictions.periodSecs, &k.restrictions.metadata,
+		&c.Account.Label, &c.Account.Description, &accountCreated, &accountUpdated, &accountDisabled, &accountMetadata,
 	}, p.dest()...)
 	c.Permissions = []permission.Permission{}
 	for rows.Next() {
@@ -268,6 +284,7 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (store.Credential,
 	c.Key = k.key()
 	c.Account.ID, c.Account.CreatedAt, c.Account.UpdatedAt = p.accountID.ID, accountCreated.Time, accountUpdated.Time
 	c.Account.DisabledAt = accountDisabled.ptr()
+	c.Account.Metadata = accountMetadata.Map
 	return c, nil
 }
 

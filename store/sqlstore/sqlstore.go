@@ -171,8 +171,8 @@ type queries struct {
 // Column lists in the order of the scanning code (permissionRow for
 // permissions) and of the insert arguments.
 const (
-	accountColumns    = "id, label, description, created_at, updated_at, disabled_at"
-	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at, name, disabled_at, replaced_by"
+	accountColumns    = "id, label, description, created_at, updated_at, disabled_at, metadata"
+	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at, name, disabled_at, replaced_by, " + keyRestrictionColumns
 	permissionColumns = "account_id, id, resource_type, resource_key, action, limiter, created_at"
 	// grant_key is written, never read back: it is permission.GrantKey,
 	// under a unique index with the account id.
@@ -195,18 +195,19 @@ func buildQueries(d dialect.Name, t tables) queries {
 	}
 
 	q := queries{
-		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?, ?)`),
+		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		accountGet:    f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ?`),
-		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ?, disabled_at = ? WHERE id = ?`),
+		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ?, disabled_at = ?, metadata = ? WHERE id = ?`),
 		accountDelete: f(`DELETE FROM {accounts} WHERE id = ?`),
 		accountList:   f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id > ? ORDER BY id LIMIT ?`),
 		// SQLite needs no lock: InTx's BEGIN IMMEDIATE already holds the
 		// database's only write lock.
 		accountGetForUpdate: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ?`),
 
-		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		keyGet:    f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?`),
-		keyUpdate: f(`UPDATE {keys} SET name = ?, expires_at = ?, disabled_at = ?, replaced_by = ? WHERE id = ? AND account_id = ?`),
+		keyUpdate: f(`UPDATE {keys} SET name = ?, expires_at = ?, disabled_at = ?, replaced_by = ?,
+scopes = ?, allowed_cidrs = ?, rate_limit = ?, rate_limit_period = ?, metadata = ? WHERE id = ? AND account_id = ?`),
 		// One statement answers both "does the account exist" (no row)
 		// and "which keys does it have" (NULL key columns when none).
 		// The LEFT JOIN queries have no ORDER BY: MySQL would sort their
@@ -214,15 +215,15 @@ func buildQueries(d dialect.Name, t tables) queries {
 		// which made the lookup seven times slower; the rows are sorted by
 		// id (creation order) in Go instead.
 		keyList: f(`SELECT a.id, k.id, k.account_id, k.hash, k.hint, k.created_at, k.last_used_at, k.expires_at,
-k.name, k.disabled_at, k.replaced_by
+k.name, k.disabled_at, k.replaced_by, k.scopes, k.allowed_cidrs, k.rate_limit, k.rate_limit_period, k.metadata
 FROM {accounts} a LEFT JOIN {keys} k ON k.account_id = a.id
 WHERE a.id = ?`),
 		// The authentication lookup: one row per permission (one row with
 		// NULL permission columns when there is none), found through the
 		// unique hash index and the permissions' (account_id, id) index.
 		keyByHash: f(`SELECT k.id, k.hint, k.created_at, k.last_used_at, k.expires_at,
-k.name, k.disabled_at, k.replaced_by,
-a.label, a.description, a.created_at, a.updated_at, a.disabled_at,
+k.name, k.disabled_at, k.replaced_by, k.scopes, k.allowed_cidrs, k.rate_limit, k.rate_limit_period, k.metadata,
+a.label, a.description, a.created_at, a.updated_at, a.disabled_at, a.metadata,
 k.account_id, p.id, p.resource_type, p.resource_key, p.action, p.limiter, p.created_at
 FROM {keys} k
 JOIN {accounts} a ON a.id = k.account_id
@@ -304,7 +305,7 @@ WHERE k.last_used_at IS NULL OR k.last_used_at < v.used_at`)
 		// only a check inside the insert itself can refuse a key or
 		// permission of an account that does not exist.
 		q.keyInsert = f(`INSERT INTO {keys} (` + keyColumns + `)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
 		q.permissionInsert = f(`INSERT INTO {permissions} (` + permissionInsertColumns + `)
 SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
 		q.touch = func(n int) string {

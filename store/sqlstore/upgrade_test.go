@@ -114,6 +114,7 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 		require.True(t, a.CreatedAt.Equal(accounts[i].CreatedAt))
 		require.True(t, a.UpdatedAt.Equal(accounts[i].UpdatedAt))
 		require.Nil(t, accounts[i].DisabledAt, "an upgraded account is enabled")
+		require.Nil(t, accounts[i].Metadata, "an upgraded account has no metadata")
 	}
 	for _, want := range u.keys {
 		c, err := s.KeyByHash(t.Context(), want.Hash)
@@ -128,6 +129,11 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 		require.Empty(t, got.Name, "an upgraded key has no name")
 		require.Nil(t, got.DisabledAt, "an upgraded key is enabled")
 		require.Nil(t, got.ReplacedBy)
+		require.Nil(t, got.Scopes, "an upgraded key is not restricted")
+		require.Nil(t, got.AllowedCIDRs, "an upgraded key is not restricted")
+		require.Nil(t, got.RateLimit, "an upgraded key is not restricted")
+		require.Nil(t, got.Metadata, "an upgraded key has no metadata")
+		require.Nil(t, c.Account.Metadata)
 	}
 	for _, a := range u.accounts {
 		perms, err := s.PermissionList(t.Context(), a.ID)
