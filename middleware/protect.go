@@ -68,7 +68,7 @@ func (m *Middleware) Protect(req Requirement, h func(w http.ResponseWriter, r *h
 			m.protectRestricted(w, r, e, at, &rq, h)
 			return
 		}
-		if err := rq.authorize(e, at.mono, r); err != nil {
+		if _, err := rq.authorize(e, at.mono, r); err != nil {
 			m.refuse(w, r, err)
 			return
 		}

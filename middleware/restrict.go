@@ -185,16 +185,29 @@ func (m *Middleware) protectRestricted(w http.ResponseWriter, r *http.Request, e
 		m.refuse(w, r, ErrIPNotAllowed)
 		return
 	}
-	if err := rq.authorize(e, at.mono, r); err != nil {
-		m.refuse(w, r, err)
-		return
+	key, err := rq.authorize(e, at.mono, r)
+	if err == nil {
+		err = m.scoped(r, rq, s, key, true)
 	}
-	if err := m.charge(r.Context(), s); err != nil {
+	if err != nil {
 		m.refuse(w, r, err)
 		return
 	}
 	m.metrics.authorized(nil)
 	h(w, r, e.principal)
+}
+
+// scoped is what a restricted key's request must pass once the account's
+// permission allowed it: the key's scopes on the route's resource key,
+// then, when charge is set, the rate limit.
+func (m *Middleware) scoped(r *http.Request, rq *requirement, s *restrictions, key string, charge bool) error {
+	if err := s.inScope(rq.resourceType, key, rq.action); err != nil {
+		return err
+	}
+	if charge {
+		return m.charge(r.Context(), s)
+	}
+	return nil
 }
 
 // chargeLater reports whether Authenticate left the rate limit of r's key
