@@ -7,7 +7,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/go-playground/validator/v10 v10.30.6 // indirect
 	github.com/go-sql-driver/mysql v1.10.1 // indirect
-	github.com/google/uuid v1.6.0 // indirect
+	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0 // indirect
 	github.com/jonboulle/clockwork v0.5.0
 	github.com/maypok86/otter/v2 v2.4.0 // indirect
@@ -62,6 +62,7 @@ require (
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/mod v0.42.0 // indirect
@@ -77,6 +78,9 @@ require github.com/seed-c7fc2061/serviceaccounts v0.0.0-00010101000000-000000000
 
 replace github.com/seed-c7fc2061/serviceaccounts => ..
 
-require github.com/seed-c7fc2061/serviceaccounts/store/sqlstore v0.0.0-00010101000000-000000000000
+require (
+	github.com/redis/go-redis/v9 v9.23.0
+	github.com/seed-c7fc2061/serviceaccounts/store/sqlstore v0.0.0-00010101000000-000000000000
+)
 
 replace github.com/seed-c7fc2061/serviceaccounts/store/sqlstore => ../store/sqlstore

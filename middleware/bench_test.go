@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -408,4 +410,80 @@ func rejectedKeys(b *testing.B, mgr *serviceaccount.Manager, clock *clockwork.Fa
 	}
 	clock.Advance(2 * time.Hour)
 	return map[string]string{"unknown": unknown, "deleted": deleted.Plaintext, "expired": expired.Plaintext, "disabled": disabled.Plaintext}
+}
+
+// restrictBenchKey gives the setup's key every restriction, as the store
+// holds them: four allowed networks (the request's, 192.0.2.1 from
+// httptest, in the last), three scopes (the route's in the last) and a
+// local rate limit that the loop never exhausts (a million a second).
+func restrictBenchKey(b *testing.B, st *memstore.Store) {
+	b.Helper()
+	ctx := context.Background()
+	// Read before the transaction, which holds the store's lock.
+	keys, err := st.KeyListAll(ctx, store.DefaultTenant, uuid.Nil, 10, store.KeyFilter{})
+	if err != nil || len(keys) != 1 {
+		b.Fatalf("want one key, got %d (%v)", len(keys), err)
+	}
+	k := keys[0]
+	err = st.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		k.AllowedCIDRs = []netip.Prefix{
+			netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("203.0.113.0/24"),
+			netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("192.0.2.0/24"),
+		}
+		k.Scopes = []apikey.Scope{
+			{ResourceType: "study", ResourceKey: "other", Action: "*"},
+			{ResourceType: "report", ResourceKey: "*", Action: "*"},
+			{ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses"},
+		}
+		k.RateLimit = &apikey.RateLimit{Limit: 1_000_000, Period: time.Second}
+		if err := tx.KeyDelete(ctx, store.DefaultTenant, k.AccountID, k.ID); err != nil {
+			return err
+		}
+		return tx.KeyCreate(ctx, store.DefaultTenant, k)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkAuthenticateWarmRestricted is Warm with a key that has allowed
+// networks, scopes and a local rate limit: what the restrictions cost.
+func BenchmarkAuthenticateWarmRestricted(b *testing.B) {
+	st := memstore.New()
+	s := newBenchSetup(b, st)
+	restrictBenchKey(b, st)
+	mw, err := New(Config{Manager: s.mgr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { mw.Close(context.Background()) })
+	h := mw.Authenticate(mw.Require("study", PathValue("studyKey"), "get-responses", Attr("surveyKey", Query("surveyKey")))(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p, ok := FromContext(r.Context()); !ok || !p.Restricted() {
+				b.Fatal("no restricted principal")
+			}
+			w.WriteHeader(http.StatusOK)
+		})))
+	serveBench(b, h, benchRequest(s.key), http.StatusOK)
+}
+
+// BenchmarkProtectWarmRestricted is ProtectWarm with the key of
+// BenchmarkAuthenticateWarmRestricted.
+func BenchmarkProtectWarmRestricted(b *testing.B) {
+	st := memstore.New()
+	s := newBenchSetup(b, st)
+	restrictBenchKey(b, st)
+	mw, err := New(Config{Manager: s.mgr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { mw.Close(context.Background()) })
+	h := mw.Protect(Need("study", PathValue("studyKey"), "get-responses", Attr("surveyKey", Query("surveyKey"))),
+		func(w http.ResponseWriter, r *http.Request, p Principal) {
+			if !p.Restricted() {
+				b.Fatal("no restricted principal")
+			}
+			w.WriteHeader(http.StatusOK)
+		})
+	serveBench(b, h, benchRequest(s.key), http.StatusOK)
 }

@@ -98,6 +98,12 @@
 //	400  invalid_tenant: Config.TenantFrom read a malformed tenant id
 //	403  wrong_tenant: the request names another tenant than the key's
 //	     (checked right after authentication, before any permission)
+//	403  ip_not_allowed: the key has allowed networks and the client
+//	     address (Config.ClientAddr) is in none of them
+//	403  outside_key_scope: the account allows the request, the key's
+//	     scopes do not
+//	429  rate_limited: the key's rate limit is used up (with Retry-After,
+//	     RateLimit-Policy and RateLimit); see Config.RateLimiter
 //	413  body_too_large: Require read a JSON body longer than
 //	     Config.MaxBodyBytes
 //	400  unreadable_body: Require could not read the body; ambiguous_body:
@@ -222,7 +228,9 @@
 //	                                                            body_too_large, unreadable_body,
 //	                                                            ambiguous_body, malformed_query,
 //	                                                            ambiguous_header, invalid_tenant,
-//	                                                            wrong_tenant, internal
+//	                                                            wrong_tenant, ip_not_allowed,
+//	                                                            outside_key_scope, rate_limited,
+//	                                                            unavailable, internal
 //	serviceaccounts.cache.lookups            counter {lookup}   result: hit, negative_hit, miss
 //	serviceaccounts.store.lookup.duration    histogram s        outcome: found, not_found, error
 //	serviceaccounts.lastused.flushes         counter {batch}    batches of last uses written

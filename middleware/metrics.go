@@ -45,7 +45,7 @@ var (
 	authCodes = []string{codeOK, "no_credentials", "malformed_key", "ambiguous_credentials",
 		"unknown_key", "expired_key", "disabled_key", "disabled_account", codeTooManyAttempts, "unavailable", "internal"}
 	authzCodes = []string{codeOK, "forbidden", "body_too_large", "unreadable_body", "ambiguous_body",
-		"malformed_query", "ambiguous_header", "invalid_tenant", "wrong_tenant", "internal"}
+		"malformed_query", "ambiguous_header", "invalid_tenant", "wrong_tenant", "ip_not_allowed", "outside_key_scope", "rate_limited", "unavailable", "internal"}
 )
 
 // cacheResult is what the cache did for one authentication.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
+	"github.com/seed-c7fc2061/serviceaccounts/ratelimit"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -88,10 +89,20 @@ type Config struct {
 	// section Unknown keys.
 	UnknownKeyLimit UnknownKeyLimit
 	// ClientAddr says which client a request comes from, for
-	// UnknownKeyLimit; nil means the connection's address
+	// UnknownKeyLimit and for the allowed networks of keys that have them
+	// (an address it cannot read, the zero Addr, is outside every
+	// network); nil means the connection's address
 	// (clientaddr.RemoteAddr). Behind a reverse proxy, pass a
 	// clientaddr.TrustedProxies' ClientAddr.
 	ClientAddr clientaddr.Func
+
+	// RateLimiter enforces the rate limits of keys that have one, by key
+	// id (a new key, a rotation's included, starts with a full budget).
+	// nil means an in-process ratelimit.Local with its default bounds:
+	// limits then hold per process. A shared limiter
+	// (ratelimit/redisrate) makes them hold across instances. Keys
+	// without a rate limit never reach it.
+	RateLimiter ratelimit.Limiter
 
 	// PathValue reads a route's path variable for the PathValue sources of
 	// Require and Need, for routers that do not fill r.PathValue
@@ -169,6 +180,10 @@ type Middleware struct {
 
 	// tenantFrom is Config.TenantFrom: nil for no tenant check.
 	tenantFrom func(r *http.Request) (string, bool)
+	// clientAddr is Config.ClientAddr, or clientaddr.RemoteAddr.
+	clientAddr clientaddr.Func
+	// rateLimiter is Config.RateLimiter, or an in-process one.
+	rateLimiter ratelimit.Limiter
 
 	// pathValue is Config.PathValue: nil for r.PathValue.
 	pathValue func(r *http.Request, name string) string
@@ -247,6 +262,19 @@ func New(cfg Config) (*Middleware, error) {
 		stopped:        make(chan struct{}),
 		sweeperStopped: make(chan struct{}),
 	}
+	if m.clientAddr = cfg.ClientAddr; m.clientAddr == nil {
+		m.clientAddr = clientaddr.RemoteAddr
+	}
+	if m.rateLimiter = cfg.RateLimiter; m.rateLimiter == nil {
+		// Its shards' maps are empty until a key with a rate limit
+		// arrives.
+		local, err := ratelimit.NewLocal(ratelimit.LocalConfig{})
+		if err != nil {
+			mt.close()
+			return nil, fmt.Errorf("middleware: rate limiter: %w", err)
+		}
+		m.rateLimiter = local
+	}
 	if cfg.UnknownKeyLimit.Lookups > 0 {
 		m.unknownKeys = newUnknownKeyLimiter(cfg.UnknownKeyLimit, cfg.ClientAddr, m.clock)
 	}
@@ -324,7 +352,16 @@ func (cfg *Config) validate() error {
 // Config.TenantFrom set, a request naming a malformed tenant or another
 // tenant than the key's is refused before next runs. Once Close
 // has begun it answers every request 503 (ErrClosed).
+//
+// A key with restrictions is then checked for its allowed networks (403
+// ErrIPNotAllowed). Its rate limit is charged last, after every other
+// check of the route: by the Require that next is (write
+// mw.Authenticate(mw.Require(…)(h)) per route, or use Protect), after the
+// permission and the scopes; when next is anything else (a handler, or a
+// mux whose routes may hold Requires), here, after the network check, so
+// that a request a Require behind a mux then refuses has been counted.
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
+	_, required := next.(*requireHandler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, at, cr, err := m.authenticate(r)
 		m.metrics.authenticated(cr, err)
@@ -337,6 +374,10 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 				m.refuse(w, r, err)
 				return
 			}
+		}
+		if e.principal.restrict != nil {
+			m.authenticateRestricted(w, r, e, at, required, next)
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, mono: at.mono}))
 	})

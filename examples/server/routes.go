@@ -91,6 +91,8 @@ func whoami(w http.ResponseWriter, r *http.Request) {
 		"keyId":            p.KeyID,
 		"label":            p.Label,
 		"tenant":           p.Tenant,
+		"metadata":         p.Metadata,
+		"accountMetadata":  p.AccountMetadata,
 	})
 }
 
