@@ -157,12 +157,12 @@ func (r *remote) Account(ctx context.Context, id uuid.UUID) (serviceaccount.Acco
 }
 
 func (r *remote) CreateAccount(ctx context.Context, in serviceaccount.AccountInput) (serviceaccount.Account, error) {
-	acc, err := r.client.CreateAccount(ctx, adminclient.AccountInput{Label: in.Label, Description: in.Description})
+	acc, err := r.client.CreateAccount(ctx, adminclient.AccountInput{Label: in.Label, Description: in.Description, Metadata: in.Metadata})
 	return convert(acc, err, account)
 }
 
 func (r *remote) PatchAccount(ctx context.Context, id uuid.UUID, p serviceaccount.AccountPatch) (serviceaccount.Account, error) {
-	acc, _, err := r.client.PatchAccount(ctx, id.String(), adminclient.AccountPatch{Label: p.Label, Description: p.Description, Disabled: p.Disabled})
+	acc, _, err := r.client.PatchAccount(ctx, id.String(), adminclient.AccountPatch{Label: p.Label, Description: p.Description, Disabled: p.Disabled, Metadata: p.Metadata})
 	return convert(acc, err, account)
 }
 
@@ -193,13 +193,14 @@ func (r *remote) ListAllKeys(ctx context.Context, p serviceaccount.ListAllKeysPa
 }
 
 func (r *remote) CreateKey(ctx context.Context, accountID uuid.UUID, in serviceaccount.CreateKeyInput) (serviceaccount.CreatedKey, error) {
-	created, err := r.client.CreateKey(ctx, accountID.String(), adminclient.KeyInput{Name: in.Name, ExpiresAt: in.ExpiresAt})
+	created, err := r.client.CreateKey(ctx, accountID.String(), keyInput(in))
 	return convert(created, err, createdKey)
 }
 
 func (r *remote) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in serviceaccount.RotateKeyInput) (serviceaccount.RotatedKey, error) {
 	rotated, err := r.client.RotateKey(ctx, accountID.String(), keyID.String(), adminclient.RotateInput{
 		Name: in.Name, ExpiresAt: in.ExpiresAt, GracePeriodSeconds: in.GracePeriodSeconds,
+		Restrictions: apiRestrictions(in.Scopes, in.AllowedCIDRs, in.RateLimit, in.Metadata),
 	})
 	return convert(rotated, err, func(rk adminclient.RotatedKey) (serviceaccount.RotatedKey, error) {
 		created, err := createdKey(rk.Created)
@@ -212,7 +213,8 @@ func (r *remote) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in s
 }
 
 func (r *remote) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p serviceaccount.KeyPatch) (apikey.Key, error) {
-	k, _, err := r.client.PatchKey(ctx, accountID.String(), keyID.String(), adminclient.KeyPatch{Name: p.Name, Disabled: p.Disabled})
+	k, _, err := r.client.PatchKey(ctx, accountID.String(), keyID.String(), adminclient.KeyPatch{Name: p.Name, Disabled: p.Disabled,
+		Restrictions: apiRestrictions(p.Scopes, p.AllowedCIDRs, p.RateLimit, p.Metadata)})
 	return convert(k, err, key)
 }
 
@@ -452,6 +454,7 @@ func account(a adminclient.Account) (serviceaccount.Account, error) {
 		CreatedAt:   utc(a.CreatedAt),
 		UpdatedAt:   utc(a.UpdatedAt),
 		DisabledAt:  optionalUTC(a.DisabledAt),
+		Metadata:    a.Metadata,
 	}, err
 }
 
@@ -465,7 +468,10 @@ func key(k adminclient.Key) (apikey.Key, error) {
 		return apikey.Key{}, err
 	}
 	replacedBy, err := optionalServerID("API key", k.ReplacedBy)
-	return apikey.Key{
+	if err != nil {
+		return apikey.Key{}, err
+	}
+	out := apikey.Key{
 		ID:         id,
 		AccountID:  accountID,
 		Name:       k.Name,
@@ -475,7 +481,8 @@ func key(k adminclient.Key) (apikey.Key, error) {
 		ExpiresAt:  optionalUTC(k.ExpiresAt),
 		DisabledAt: optionalUTC(k.DisabledAt),
 		ReplacedBy: replacedBy,
-	}, err
+	}
+	return out, keyRestrictions(&out, k)
 }
 
 func createdKey(c adminclient.CreatedKey) (serviceaccount.CreatedKey, error) {

@@ -200,6 +200,17 @@ func changes(t *testing.T, c *tool) string {
 		record("permissions", "revoke", account, grants[i], "--yes", "-o", format)
 		record("keys", "delete", account, keys[i], "--yes", "-o", format)
 	}
+	// Restrictions and metadata travel both ways: a key created or changed
+	// narrow through the API must come out narrow, as with --db.
+	narrow := id("keys", "create", account, "--name", "narrow", "--scope", "study:tekenradar:get-responses",
+		"--allow-cidr", "10.0.0.0/8", "--rate-limit", "10/1m", "--metadata", "environment=staging")
+	for _, format := range []string{formatTable, formatJSON} {
+		record("keys", "update", account, narrow, "--allow-cidr", "192.0.2.0/24", "--no-rate-limit", "-o", format)
+		record("keys", "rotate", account, narrow, "--grace", "0s", "-o", format)
+		narrow = strings.Fields(record("keys", "list", account, "-o", "plain"))[0]
+	}
+	record("accounts", "update", account, "--metadata", "team=data", "-o", "json")
+	record("keys", "list", account, "-o", "json")
 	record("keys", "list", account)
 	record("accounts", "delete", account, "--yes")
 	record("accounts", "list")
