@@ -245,6 +245,11 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		assert.Equal(t, k2.Key.Hint, before["keys"].([]any)[1].(map[string]any)["hint"])
 		require.Len(t, before["permissions"], 1, "the permission deleted with it")
 
+		_, err = f.m.SetPolicy(ctx, serviceaccount.TenantPolicy{MaxKeysPerAccount: 4})
+		require.NoError(t, err)
+		e = f.expectOne(store.ActionPolicyUpdate, uuid.Nil, nil)
+		assert.EqualValues(t, 4, details(t, e)["after"].(map[string]any)["maxKeysPerAccount"])
+
 		// Every event, whole, against every secret the walk made.
 		all := f.events()
 		require.Len(t, all, 18, "the account's events outlive it")
@@ -360,7 +365,7 @@ func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, 
 
 type refusingEvents struct{ store.Tx }
 
-func (refusingEvents) AuditAppend(context.Context, serviceaccount.AuditEvent) error {
+func (refusingEvents) AuditAppend(context.Context, string, serviceaccount.AuditEvent) error {
 	return errInjected
 }
 

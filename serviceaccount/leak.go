@@ -165,7 +165,7 @@ func (m *Manager) leak(ctx context.Context, accountID, keyID uuid.UUID, r LeakRe
 	var out LeakOutcome
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
 		out = LeakOutcome{}
-		current, err := u.KeyGet(ctx, accountID, keyID)
+		current, err := u.KeyGet(ctx, m.tenant, accountID, keyID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -179,7 +179,7 @@ func (m *Manager) leak(ctx context.Context, accountID, keyID uuid.UUID, r LeakRe
 		}}
 		switch {
 		case action == LeakedKeyDelete:
-			if err := u.KeyDelete(ctx, accountID, keyID); err != nil {
+			if err := u.KeyDelete(ctx, m.tenant, accountID, keyID); err != nil {
 				return err
 			}
 			u.changed(Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
@@ -187,7 +187,7 @@ func (m *Manager) leak(ctx context.Context, accountID, keyID uuid.UUID, r LeakRe
 			return nil // already harmless: nothing to change or record
 		default:
 			now := m.now()
-			after, err := u.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: current.Name,
+			after, err := u.KeyUpdate(ctx, m.tenant, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: current.Name,
 				ExpiresAt: current.ExpiresAt, DisabledAt: &now, ReplacedBy: current.ReplacedBy})
 			if err != nil {
 				return err
