@@ -83,6 +83,11 @@ func (h *handler) routes() {
 	h.handle("GET /catalog", h.catalog)
 	h.handle("GET /audit-events", h.listAuditEvents)
 	h.handle("GET /openapi.json", h.openAPI)
+	h.handle("POST /webhooks", h.createWebhook)
+	h.handle("GET /webhooks", h.listWebhooks)
+	h.handle("GET /webhooks/{id}", h.getWebhook)
+	h.handle("DELETE /webhooks/{id}", h.deleteWebhook)
+	h.handle("GET /webhooks/{id}/deliveries", h.listDeliveries)
 }
 
 // handle registers fn, whose returned error becomes a problem response.

@@ -124,6 +124,8 @@ func notFoundDetail(r *http.Request) string {
 		return "The service account does not exist, or has no API key with this id."
 	case r.PathValue("permissionId") != "":
 		return "The service account does not exist, or has no permission with this id."
+	case strings.HasPrefix(r.Pattern, "GET /webhooks/") || strings.HasPrefix(r.Pattern, "DELETE /webhooks/"):
+		return "There is no webhook with this id."
 	default:
 		return "There is no service account with this id."
 	}

@@ -199,3 +199,57 @@ type AuditParams struct {
 	Since, Until *time.Time
 	ListParams
 }
+
+// Webhook is a tenant's webhook, without its secret.
+type Webhook struct {
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	Events      []string  `json:"events"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// CreatedWebhook is a new webhook with its signing secret ("whsec_…"),
+// which the API shows this once.
+type CreatedWebhook struct {
+	Webhook
+	Secret string `json:"secret"`
+}
+
+// WebhookPage is one page of ListWebhooks.
+type WebhookPage struct {
+	Items      []Webhook `json:"items"`
+	NextCursor *string   `json:"nextCursor"`
+}
+
+// WebhookInput describes a new webhook.
+type WebhookInput struct {
+	URL         string   `json:"url"`
+	Events      []string `json:"events"`
+	Description string   `json:"description,omitempty"`
+}
+
+// DeliveryAttempt is one attempt of a delivery: the receiver's status,
+// or nil and the error when no answer came.
+type DeliveryAttempt struct {
+	At         time.Time `json:"at"`
+	StatusCode *int      `json:"statusCode"`
+	Error      *string   `json:"error"`
+}
+
+// Delivery is one event for one webhook; ID is the webhook-id header of
+// every attempt. State is pending, delivered or failed.
+type Delivery struct {
+	ID            string            `json:"id"`
+	EventType     string            `json:"eventType"`
+	State         string            `json:"state"`
+	Attempts      []DeliveryAttempt `json:"attempts"`
+	NextAttemptAt *time.Time        `json:"nextAttemptAt"`
+	DeliveredAt   *time.Time        `json:"deliveredAt"`
+}
+
+// DeliveryPage is one page of ListDeliveries, newest first.
+type DeliveryPage struct {
+	Items      []Delivery `json:"items"`
+	NextCursor *string    `json:"nextCursor"`
+}

@@ -48,6 +48,12 @@ func TestResponseTypesHaveTheAPIsMembers(t *testing.T) {
 		{adminclient.AuditActor{}, apijson.Actor{}},
 		{adminclient.AuditEvent{}, apijson.AuditEvent{}},
 		{adminclient.AuditPage{}, apijson.AuditPage{}},
+		{adminclient.Webhook{}, apijson.Webhook{}},
+		{adminclient.CreatedWebhook{}, apijson.CreatedWebhook{}},
+		{adminclient.WebhookPage{}, apijson.WebhookPage{}},
+		{adminclient.DeliveryAttempt{}, apijson.DeliveryAttempt{}},
+		{adminclient.Delivery{}, apijson.Delivery{}},
+		{adminclient.DeliveryPage{}, apijson.DeliveryPage{}},
 	} {
 		client, api := reflect.TypeOf(pair[0]), reflect.TypeOf(pair[1])
 		assert.Equal(t, jsonMembers(api), jsonMembers(client), "%s against apijson.%s", client.Name(), api.Name())

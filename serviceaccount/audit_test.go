@@ -250,9 +250,18 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		e = f.expectOne(store.ActionPolicyUpdate, uuid.Nil, nil)
 		assert.EqualValues(t, 4, details(t, e)["after"].(map[string]any)["maxKeysPerAccount"])
 
+		hook, err := f.m.CreateWebhook(ctx, serviceaccount.WebhookInput{URL: "https://192.0.2.10/hook", Events: []string{"key.create"}})
+		require.NoError(t, err)
+		secrets = append(secrets, strings.TrimPrefix(hook.Secret, "whsec_"))
+		e = f.expectOne(store.ActionWebhookCreate, uuid.Nil, &hook.ID)
+		assert.Equal(t, "https://192.0.2.10/hook", details(t, e)["after"].(map[string]any)["url"])
+		require.NoError(t, f.m.DeleteWebhook(ctx, hook.ID))
+		e = f.expectOne(store.ActionWebhookDelete, uuid.Nil, &hook.ID)
+		assert.Equal(t, hook.ID.String(), details(t, e)["before"].(map[string]any)["id"])
+
 		// Every event, whole, against every secret the walk made.
 		all := f.events()
-		require.Len(t, all, 18, "the account's events outlive it")
+		require.Len(t, all, 20, "the account's events outlive it")
 		var actions []serviceaccount.AuditAction
 		for _, e := range all {
 			actions = append(actions, e.Action)

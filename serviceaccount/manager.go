@@ -12,6 +12,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
+	"github.com/seed-c7fc2061/serviceaccounts/webhook/egress"
 )
 
 // Config configures a Manager. Only Store is required.
@@ -26,6 +27,11 @@ type Config struct {
 	// Policy limits the keys issued; the zero value is the defaults (see
 	// Policy).
 	Policy Policy
+	// WebhookClient checks the URLs of new webhooks (and a sender should
+	// deliver through it); nil means one that refuses loopback, private,
+	// link-local and CGNAT addresses. Give one made with
+	// egress.Config{AllowPrivate: true} to allow them.
+	WebhookClient *egress.Client
 }
 
 // Manager is the one entry point for every change to service accounts, keys
@@ -48,6 +54,10 @@ type core struct {
 	policy    Policy
 	validate  *validator.Validate
 	changes   subscribers
+	// webhookClient checks webhook URLs; outboxSignal wakes a local
+	// sender after a commit that enqueued deliveries (webhook.go).
+	webhookClient *egress.Client
+	outboxSignal  chan struct{}
 }
 
 // NewManager checks cfg and fills in its defaults.
@@ -71,6 +81,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serviceaccount: Config.Policy: %w", err)
 	}
+	if cfg.WebhookClient == nil {
+		cfg.WebhookClient = defaultWebhookClient()
+	}
 	return &Manager{core: &core{
 		store:     cfg.Store,
 		catalog:   cfg.Catalog,
@@ -78,6 +91,9 @@ func NewManager(cfg Config) (*Manager, error) {
 		keyPrefix: cfg.KeyPrefix,
 		policy:    policy,
 		validate:  newValidator(),
+
+		webhookClient: cfg.WebhookClient,
+		outboxSignal:  make(chan struct{}, 1),
 	}, tenant: store.DefaultTenant}, nil
 }
 

@@ -91,8 +91,9 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 		return err // before the transaction: rejected input writes nothing
 	}
 	var done []Change // the changes of fn's last successful run
+	enqueued := false // whether it wrote webhook deliveries
 	err := m.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		done = nil
+		done, enqueued = nil, false
 		u := &unit{Tx: tx, tenant: m.tenant}
 		if err := fn(ctx, u); err != nil {
 			return err
@@ -109,6 +110,10 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 			if err := tx.AuditAppend(ctx, m.tenant, e); err != nil {
 				return fmt.Errorf("write the audit event: %w", err)
 			}
+			// The event's webhook deliveries, in the same transaction.
+			if enqueued, err = m.enqueueAudit(ctx, tx, e); err != nil {
+				return err
+			}
 		}
 		// Last, just before the commit: recording takes the change log's
 		// head, which concurrent changes then wait for until this commit.
@@ -118,6 +123,9 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 		done = u.changes
 		return nil
 	})
+	if enqueued && err == nil {
+		m.signalOutbox()
+	}
 	if err != nil && (done == nil || definite(err)) {
 		return err
 	}

@@ -55,6 +55,10 @@ const (
 	// ActionPolicyUpdate records a change of a tenant's stored policy, or
 	// of the database-wide default (details "defaults": true).
 	ActionPolicyUpdate AuditAction = "policy.update"
+	// Webhooks belong to a tenant, not to an account: their events have
+	// no ServiceAccountID (uuid.Nil) and the webhook's id as TargetID.
+	ActionWebhookCreate AuditAction = "webhook.create"
+	ActionWebhookDelete AuditAction = "webhook.delete"
 )
 
 // ActionKeyLeaked: a secret scanner reported the key found in public, and
@@ -66,6 +70,7 @@ var auditActions = []AuditAction{
 	ActionKeyCreate, ActionKeyUpdate, ActionKeyDisable, ActionKeyEnable, ActionKeyRotate, ActionKeyDelete, ActionKeyLeaked,
 	ActionPermissionCreate, ActionPermissionUpdate, ActionPermissionDelete,
 	ActionPolicyUpdate,
+	ActionWebhookCreate, ActionWebhookDelete,
 }
 
 // AuditActions returns every action, for forms and validation.

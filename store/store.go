@@ -71,6 +71,7 @@ type Store interface {
 	AuditStore
 	ChangeReader
 	TenantLister
+	WebhookReader
 
 	// InTx runs fn in one transaction and commits it when fn returns nil.
 	// An error from fn, a panic (which InTx lets continue after the
@@ -113,6 +114,7 @@ type Tx interface {
 	PermissionWriter
 	AuditWriter
 	ChangeRecorder
+	WebhookWriter
 
 	// KeyGet returns key keyID of account accountID; ErrNotFound if there
 	// is no such key or it belongs to another account. Like AccountGet it

@@ -69,6 +69,12 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		feed.Start()
 		defer feed.Close() // after the middleware's Close: its cache follows the feed to the end
 	}
+	stopSender, err := startSender(st, a.mgr, log)
+	if err != nil {
+		_ = mw.Close(ctx)
+		return err
+	}
+	defer stopSender() // before the store closes: sends in flight are recorded
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -140,7 +146,11 @@ func newApp(st store.Store, cfg config, clock clockwork.Clock, feed *changefeed.
 	if err != nil {
 		return app{}, err
 	}
-	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock, Policy: policy})
+	hooks, err := webhookClient(cfg)
+	if err != nil {
+		return app{}, err
+	}
+	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock, Policy: policy, WebhookClient: hooks})
 	if err != nil {
 		return app{}, err
 	}

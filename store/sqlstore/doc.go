@@ -82,6 +82,19 @@
 // rows another pruner holds (SKIP LOCKED; MySQL in a READ COMMITTED
 // transaction, so that it takes no gap locks).
 //
+// # Webhooks and the outbox
+//
+// service_account_webhooks holds each tenant's webhooks (the event types
+// as JSON text; the secret as given, since signing needs it) and
+// service_account_deliveries the outbox: one row per event and webhook,
+// written in the change's transaction, with its fixed body, its attempts
+// (JSON text), the next attempt's time and a lease (lease_owner,
+// lease_until). [Store.OutboxClaim] picks due rows in one transaction,
+// SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL and MariaDB (SQLite's
+// single writer serializes claimers instead), and writes the lease, so
+// two senders never claim one row; [Store.OutboxRecord] ends the claim
+// only for the owner that holds it.
+//
 // # Transactions
 //
 // [Store.InTx] runs a unit of work in one database transaction (BEGIN

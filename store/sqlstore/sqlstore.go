@@ -135,6 +135,7 @@ type tables struct {
 	audit                       string
 	changes, changeHead         string
 	policies, policyDefaults    string
+	webhooks, deliveries        string
 	migrations, migrationLocks  string
 }
 
@@ -148,6 +149,8 @@ func tableNames(prefix string) tables {
 		changeHead:     prefix + "service_account_change_head",
 		policies:       prefix + "service_account_policies",
 		policyDefaults: prefix + "service_account_policy_defaults",
+		webhooks:       prefix + "service_account_webhooks",
+		deliveries:     prefix + "service_account_deliveries",
 		migrations:     prefix + "service_account_migrations",
 		migrationLocks: prefix + "service_account_migration_locks",
 	}
