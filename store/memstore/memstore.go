@@ -49,7 +49,8 @@ type Store struct {
 	// the stored policies, per tenant, and the database-wide default
 	policies      map[string]store.Policy
 	defaultPolicy *store.Policy
-	hooks    webhookTables // webhooks and the outbox (webhook.go)
+	hooks         webhookTables              // webhooks and the outbox (webhook.go)
+	notices       map[noticeKey]store.Notice // notice.go
 }
 
 // grant is one account's grant, as permission.GrantKey identifies it.

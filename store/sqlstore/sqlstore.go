@@ -136,6 +136,7 @@ type tables struct {
 	changes, changeHead         string
 	policies, policyDefaults    string
 	webhooks, deliveries        string
+	notices                     string
 	migrations, migrationLocks  string
 }
 
@@ -151,6 +152,7 @@ func tableNames(prefix string) tables {
 		policyDefaults: prefix + "service_account_policy_defaults",
 		webhooks:       prefix + "service_account_webhooks",
 		deliveries:     prefix + "service_account_deliveries",
+		notices:        prefix + "service_account_notices",
 		migrations:     prefix + "service_account_migrations",
 		migrationLocks: prefix + "service_account_migration_locks",
 	}

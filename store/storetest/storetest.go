@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Changes", func(t *testing.T) { t.Parallel(); runChanges(t, newStore) })
 	t.Run("Tenants", func(t *testing.T) { t.Parallel(); runTenants(t, newStore) })
 	t.Run("Webhooks", func(t *testing.T) { t.Parallel(); runWebhooks(t, newStore) })
+	t.Run("Notices", func(t *testing.T) { t.Parallel(); runNotices(t, newStore) })
 }
 
 // subtests runs each case in parallel on a fresh fixture.
