@@ -17,7 +17,6 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
 )
 
-
 // noticeRecorder collects what Config.OnNotice receives.
 type noticeRecorder struct {
 	mu      sync.Mutex
@@ -255,4 +254,36 @@ func createLoopbackWebhook(t *testing.T, st store.Store, tenant string, events .
 			Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: start})
 	}))
 	return id
+}
+
+func TestRunNoticeScannerScansAtOnceThenEveryInterval(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	clock := clockwork.NewFakeClockAt(start)
+	var rec noticeRecorder
+	m := newNoticeManager(t, memstore.New(), clock, &rec)
+	a, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "deploy"})
+	require.NoError(t, err)
+	soon := start.Add(day / 2)
+	_, err = m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{Name: "soon", ExpiresAt: &soon})
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.RunNoticeScanner(ctx, time.Hour, func(err error) { t.Error(err) })
+	}()
+	require.NoError(t, clock.BlockUntilContext(ctx, 1)) // the first scan ran; the ticker waits
+	require.Len(t, rec.take(), 1, "the first scan at once")
+
+	later := start.Add(10 * day)
+	_, err = m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{Name: "later", ExpiresAt: &later})
+	require.NoError(t, err)
+	clock.Advance(3 * day) // 7 days left: due at the next tick
+	require.Eventually(t, func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return len(rec.notices) == 1
+	}, 5*time.Second, time.Millisecond, "the tick's scan")
+	cancel()
+	<-done
+	require.Equal(t, 7, rec.take()[0].WithinDays)
 }
