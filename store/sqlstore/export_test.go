@@ -201,3 +201,6 @@ func (s *Store) InsertV2(ctx context.Context, e store.AuditEvent, change store.C
 		return err
 	})
 }
+
+// NoticeQueries are NoticeScan's two statements, for EXPLAIN.
+func (s *Store) NoticeQueries() (expiring, unused string) { return s.expiringQuery(), s.unusedQuery() }

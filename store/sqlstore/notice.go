@@ -50,12 +50,7 @@ func (s *Store) NoticeScan(ctx context.Context, p store.NoticeScanParams) ([]sto
 	now := p.Now
 	// key.expiring: a range of the expiry index, the threshold reached
 	// computed per key, and no record at that threshold or a smaller one.
-	expiring, err := s.noticeCandidates(ctx, s.noticeQuery(candidateColumns+`,
- CASE WHEN k.expires_at <= ? THEN 1 WHEN k.expires_at <= ? THEN 7 ELSE 14 END`+candidateFrom+`
- AND k.expires_at > ? AND k.expires_at <= ?
- AND NOT EXISTS (SELECT 1 FROM {notices} n WHERE n.key_id = k.id AND n.kind = ?
-  AND n.within_days <= CASE WHEN k.expires_at <= ? THEN 1 WHEN k.expires_at <= ? THEN 7 ELSE 14 END)
- ORDER BY k.expires_at LIMIT ?`),
+	expiring, err := s.noticeCandidates(ctx, s.expiringQuery(),
 		s.timeArg(now.AddDate(0, 0, 1)), s.timeArg(now.AddDate(0, 0, 7)),
 		s.timeArg(now), s.timeArg(now.AddDate(0, 0, 14)), store.NoticeKeyExpiring,
 		s.timeArg(now.AddDate(0, 0, 1)), s.timeArg(now.AddDate(0, 0, 7)), p.Limit)
@@ -78,13 +73,7 @@ func (s *Store) NoticeScan(ctx context.Context, p store.NoticeScanParams) ([]sto
 			break
 		}
 		cutoff := s.timeArg(now.AddDate(0, 0, -d))
-		found, err := s.noticeCandidates(ctx, s.noticeQuery(candidateColumns+`, 0`+candidateFrom+`
- AND (k.last_used_at <= ? OR (k.last_used_at IS NULL AND k.created_at <= ?))
- AND (k.expires_at IS NULL OR k.expires_at > ?)
- AND COALESCE((SELECT p.unused_key_days FROM {policies} p WHERE p.tenant = a.tenant),
-  (SELECT d.unused_key_days FROM {policyDefaults} d), ?) = ?
- AND NOT EXISTS (SELECT 1 FROM {notices} n WHERE n.key_id = k.id AND n.kind = ? AND n.within_days = 0)
- LIMIT ?`),
+		found, err := s.noticeCandidates(ctx, s.unusedQuery(),
 			cutoff, cutoff, s.timeArg(now), store.DefaultUnusedKeyDays, d, store.NoticeKeyUnused, p.Limit-len(unused))
 		if err != nil {
 			return nil, err
@@ -145,4 +134,31 @@ func (s *Store) noticeCandidates(ctx context.Context, query string, args ...any)
 		return nil, fmt.Errorf("sqlstore: notice scan: %w", mapError(err))
 	}
 	return out, nil
+}
+
+// expiringQuery finds key.expiring candidates: a range of the expiry
+// index, the threshold reached computed per key, and no record at that
+// threshold or a smaller one. Its arguments: now+1d, now+7d, now,
+// now+14d, the kind, now+1d, now+7d, the limit.
+func (s *Store) expiringQuery() string {
+	return s.noticeQuery(candidateColumns + `,
+		 CASE WHEN k.expires_at <= ? THEN 1 WHEN k.expires_at <= ? THEN 7 ELSE 14 END` + candidateFrom + `
+		 AND k.expires_at > ? AND k.expires_at <= ?
+		 AND NOT EXISTS (SELECT 1 FROM {notices} n WHERE n.key_id = k.id AND n.kind = ?
+		  AND n.within_days <= CASE WHEN k.expires_at <= ? THEN 1 WHEN k.expires_at <= ? THEN 7 ELSE 14 END)
+		 ORDER BY k.expires_at LIMIT ?`)
+}
+
+// unusedQuery finds the key.unused candidates of the tenants whose
+// threshold is one value of days: a range of the use index. Its
+// arguments: the cutoff twice, now, DefaultUnusedKeyDays, days, the kind,
+// the limit.
+func (s *Store) unusedQuery() string {
+	return s.noticeQuery(candidateColumns + `, 0` + candidateFrom + `
+		 AND (k.last_used_at <= ? OR (k.last_used_at IS NULL AND k.created_at <= ?))
+		 AND (k.expires_at IS NULL OR k.expires_at > ?)
+		 AND COALESCE((SELECT p.unused_key_days FROM {policies} p WHERE p.tenant = a.tenant),
+		  (SELECT d.unused_key_days FROM {policyDefaults} d), ?) = ?
+		 AND NOT EXISTS (SELECT 1 FROM {notices} n WHERE n.key_id = k.id AND n.kind = ? AND n.within_days = 0)
+		 LIMIT ?`)
 }
