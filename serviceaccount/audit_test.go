@@ -261,7 +261,7 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 
 		// Every event, whole, against every secret the walk made.
 		all := f.events()
-		require.Len(t, all, 20, "the account's events outlive it")
+		require.Len(t, all, 21, "the account's events outlive it")
 		var actions []serviceaccount.AuditAction
 		for _, e := range all {
 			actions = append(actions, e.Action)

@@ -143,7 +143,7 @@ func TestTheDefaultPolicyIsSeededFromTheFirstConfigOnly(t *testing.T) {
 
 	want := serviceaccount.TenantPolicy{
 		MaxKeysPerAccount: 3, MaxKeyLifetime: 48 * time.Hour, DefaultKeyLifetime: time.Hour, MaxRotationGrace: 2 * time.Hour,
-		LeakedKeyAction: string(serviceaccount.LeakedKeyDisable), UnusedKeyDays: serviceaccount.DefaultUnusedKeyDays,
+		LeakedKeyAction: store.LeakedKeyDisable, UnusedKeyDays: serviceaccount.DefaultUnusedKeyDays,
 	}
 	p, stored, err := first.EffectivePolicy(ctx)
 	require.NoError(t, err)
@@ -180,7 +180,7 @@ func TestAStoredPolicyGovernsOnlyItsTenantAndAppliesAtOnce(t *testing.T) {
 	f.changes = nil
 	set, err := acme.SetPolicy(ctx, serviceaccount.TenantPolicy{MaxKeysPerAccount: 1, MaxKeyLifetime: 24 * time.Hour, DefaultKeyLifetime: time.Hour})
 	require.NoError(t, err)
-	assert.Equal(t, string(serviceaccount.LeakedKeyDisable), set.LeakedKeyAction, "filled in")
+	assert.Equal(t, store.LeakedKeyDisable, set.LeakedKeyAction, "filled in")
 	assert.Equal(t, time.Duration(0), set.MaxRotationGrace, "0 stays: no grace allowed")
 	require.Len(t, f.changes, 1)
 	assert.Equal(t, serviceaccount.Change{Kind: serviceaccount.PolicyUpdated, Tenant: "acme"}, f.changes[0])
@@ -230,7 +230,7 @@ func TestSetDefaultPolicyIsAuditedAsDefaults(t *testing.T) {
 	ctx := t.Context()
 	acme := tenantView(t, f.m, "acme")
 	f.changes = nil
-	p, err := acme.SetDefaultPolicy(ctx, serviceaccount.TenantPolicy{MaxKeysPerAccount: 5, LeakedKeyAction: string(serviceaccount.LeakedKeyDelete), UnusedKeyDays: 30})
+	p, err := acme.SetDefaultPolicy(ctx, serviceaccount.TenantPolicy{MaxKeysPerAccount: 5, LeakedKeyAction: store.LeakedKeyDelete, UnusedKeyDays: 30})
 	require.NoError(t, err)
 	got, err := f.m.DefaultPolicy(ctx)
 	require.NoError(t, err)
@@ -284,4 +284,27 @@ func TestAPolicyChangeReachesAnotherInstancesFeedAsAPolicyRow(t *testing.T) {
 	c := page.Changes[0]
 	assert.Equal(t, store.ChangePolicy, c.Kind)
 	assert.Equal(t, "acme", c.Tenant)
+}
+
+func TestALeakReportFollowsTheKeysTenantsStoredPolicy(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	acme := tenantView(t, f.m, "acme")
+	_, err := acme.SetPolicy(ctx, serviceaccount.TenantPolicy{LeakedKeyAction: store.LeakedKeyDelete})
+	require.NoError(t, err)
+	a, err := acme.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
+	require.NoError(t, err)
+	k, err := acme.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	d := f.account(t)
+	dk, err := f.m.CreateKey(ctx, d.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+
+	out, err := f.m.ReportLeakedKey(ctx, k.Plaintext, serviceaccount.LeakReport{URL: "https://example.com/x", Source: "content"})
+	require.NoError(t, err)
+	assert.Equal(t, serviceaccount.LeakedKeyDelete, out.Taken, "acme's policy")
+	assert.Equal(t, "acme", out.Tenant)
+	out, err = f.m.ReportLeakedKey(ctx, dk.Plaintext, serviceaccount.LeakReport{URL: "https://example.com/y", Source: "content"})
+	require.NoError(t, err)
+	assert.Equal(t, serviceaccount.LeakedKeyDisable, out.Taken, "the default policy")
 }

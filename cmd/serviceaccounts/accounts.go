@@ -48,7 +48,7 @@ standard error for tables, as nextCursor with -o json). --all prints every page.
 			if err := checkLimit(limit); err != nil {
 				return err
 			}
-			mgr, err := a.manager(ctx)
+			mgr, err := a.backend(ctx)
 			if err != nil {
 				return err
 			}
@@ -110,12 +110,12 @@ func (a *app) accountsGetCommand() *cobra.Command {
 
 // accountArg reads the ACCOUNT_ID argument and opens the Manager, in
 // that order: a malformed id is reported without touching the database.
-func (a *app) accountArg(ctx context.Context, arg string) (*serviceaccount.Manager, uuid.UUID, error) {
+func (a *app) accountArg(ctx context.Context, arg string) (backend, uuid.UUID, error) {
 	id, err := parseID("ACCOUNT_ID", arg, "service account")
 	if err != nil {
 		return nil, uuid.Nil, err
 	}
-	mgr, err := a.manager(ctx)
+	mgr, err := a.backend(ctx)
 	if err != nil {
 		return nil, uuid.Nil, err
 	}
@@ -159,7 +159,7 @@ the new id alone, for scripts.`,
   ACCOUNT=$(serviceaccounts accounts create --label "CI deploy" -o plain)`,
 		Args: args(),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			mgr, err := a.manager(ctx)
+			mgr, err := a.backend(ctx)
 			if err != nil {
 				return err
 			}
@@ -274,10 +274,10 @@ account and asks; elsewhere (a script, a pipeline) --yes is required.`,
 			return err
 		}
 		return a.runDelete(ctx, cmd, yes, deletion{
-			describe: func(ctx context.Context, mgr *serviceaccount.Manager) (string, error) {
+			describe: func(ctx context.Context, mgr backend) (string, error) {
 				return describeAccountDelete(ctx, mgr, id)
 			},
-			remove: func(ctx context.Context, mgr *serviceaccount.Manager) error {
+			remove: func(ctx context.Context, mgr backend) error {
 				return mgr.DeleteAccount(ctx, id)
 			},
 			notFound: func(err error) error { return accountNotFound(err, id) },
@@ -288,7 +288,7 @@ account and asks; elsewhere (a script, a pipeline) --yes is required.`,
 
 // describeAccountDelete names the account and what goes with it, for the
 // prompt.
-func describeAccountDelete(ctx context.Context, mgr *serviceaccount.Manager, id uuid.UUID) (string, error) {
+func describeAccountDelete(ctx context.Context, mgr backend, id uuid.UUID) (string, error) {
 	acc, err := mgr.Account(ctx, id)
 	if err != nil {
 		return "", err

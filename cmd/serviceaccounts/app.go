@@ -51,6 +51,16 @@ type app struct {
 	catalog     *permission.Catalog
 
 	pool *bun.DB
+
+	// server is --server (or SA_SERVER): the root of a running server
+	// whose admin API the commands call instead of opening a database.
+	server     string
+	tokenStdin bool
+	// tokenFromEnvOnly keeps shell completion from reading standard input.
+	tokenFromEnvOnly bool
+	// token is the admin token once read, masked in every message.
+	token  string
+	client *remote
 }
 
 // run is main without the process: the tests build the binary and run it,
@@ -82,12 +92,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, term te
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "serviceaccounts",
-		Short: "Manage service accounts, API keys and permissions in their database",
+		Short: "Manage service accounts, API keys and permissions in their database or through a server",
 		Long: `Manage service accounts, their API keys and their permissions directly in
-the database, without a running server: bootstrap a deployment, rotate or
-revoke keys from a pipeline. Every change goes through the library's Manager,
-so the same validation, key policy and audit log apply as in the management
-API; changes are audited as the actor cli:USER.
+the database, or through a running server's admin API: bootstrap a
+deployment, rotate or revoke keys from a pipeline. Every change goes through
+the library's Manager, so the same validation, key policy and audit log apply
+as in the management API; changes made on the database are audited as the
+actor cli:USER.
 
 The database is named by --db or SA_DB:
   sqlite:PATH                                     a file, created by migrate only
@@ -96,19 +107,32 @@ The database is named by --db or SA_DB:
 Prefer SA_DB for a URL with a password: other users of the machine can see
 command lines. Messages never show the password.
 
+Or a running server is named by --server or SA_SERVER, its root URL (the
+admin API is under /admin), with the admin token in SA_ADMIN_TOKEN or on the
+first line of standard input (--token-stdin); never on the command line. The
+commands and their output are the same; migrate needs --db.
+
 Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 		Example: `  export SA_DB=sqlite:serviceaccounts.db
   serviceaccounts migrate
   ACCOUNT=$(serviceaccounts accounts create --label "CI deploy" -o plain)
   serviceaccounts permissions grant "$ACCOUNT" --type study --key tekenradar --action get-responses
-  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)`,
+  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
+
+  export SA_SERVER=https://sa.example.com SA_ADMIN_TOKEN="$(cat /run/secrets/sa-admin-token)"
+  serviceaccounts keys hygiene --expires-within-days 30`,
 		Args:          groupArgs,
 		RunE:          groupRun,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Checked here, before any command opens the database, so that a
 		// bad flag value is a usage error (exit 2).
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.complete() },
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.complete(); err != nil {
+				return err
+			}
+			return a.checkServerFlags(cmd)
+		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return err })
 	// --version: cobra prints it before checking anything else, so it
@@ -119,9 +143,11 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 
 	f := root.PersistentFlags()
 	f.StringVar(&a.db, "db", "", "database URL: sqlite:PATH, postgres://…, mysql://user:pass@host:port/db (default $"+envDB+")")
+	f.StringVar(&a.server, "server", "", "root URL of a running server whose admin API (under /admin) to call instead of a database, such as https://sa.example.com; the token comes from $"+envAdminToken+" or standard input (default $"+envServer+")")
+	f.BoolVar(&a.tokenStdin, "token-stdin", false, "with --server, read the admin token from the first line of standard input (the default when $"+envAdminToken+" is unset and standard input is not a terminal)")
 	f.StringVar(&a.tablePrefix, "table-prefix", "", "prefix of the store's tables, as given to sqlstore.WithTablePrefix (default $"+envTablePrefix+")")
 	f.StringVarP(&a.output, "output", "o", formatTable, "output format: table, json (the management API's JSON) or plain (ids, or a new key alone)")
-	f.DurationVar(&a.timeout, "timeout", time.Minute, "give up on the database after this long")
+	f.DurationVar(&a.timeout, "timeout", time.Minute, "give up on the database, or the server, after this long")
 	f.StringVar(&a.catalogPath, "catalog", "", "JSON permission catalog of the application, as \"catalog -o json\" prints, instead of the library's default (default $"+envCatalog+")")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(
 		[]string{formatTable + "\taligned columns", formatJSON + "\tthe management API's JSON", formatPlain + "\tids, or a new key alone"},
@@ -140,8 +166,14 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 
 // complete fills flags from the environment and checks them.
 func (a *app) complete() error {
-	if a.db == "" {
-		a.db = a.getenv(envDB)
+	switch dbFlag, serverFlag := a.db != "", a.server != ""; {
+	case dbFlag && serverFlag:
+		return usagef("--db and --server both name what to work on: give one (--server calls a running server's admin API, --db opens its database)")
+	case !dbFlag && !serverFlag:
+		a.db, a.server = a.getenv(envDB), a.getenv(envServer)
+		if a.db != "" && a.server != "" {
+			return usagef("%s and %s are both set: unset one, or choose with --db or --server", envDB, envServer)
+		}
 	}
 	if a.tablePrefix == "" {
 		a.tablePrefix = a.getenv(envTablePrefix)
@@ -153,6 +185,28 @@ func (a *app) complete() error {
 	}
 	if a.timeout <= 0 {
 		return fmt.Errorf("invalid --timeout %s: must be positive", a.timeout)
+	}
+	return nil
+}
+
+// databaseOnlyFlags configure the database or the Manager this tool
+// would build; with --server the server's own configuration applies, so
+// they would be silently ignored.
+var databaseOnlyFlags = []string{"table-prefix", "catalog", "max-keys", "max-key-lifetime"}
+
+// checkServerFlags refuses, with --server, the flags that only a database
+// mode can honour, and --token-stdin without --server.
+func (a *app) checkServerFlags(cmd *cobra.Command) error {
+	if a.server == "" {
+		if a.tokenStdin {
+			return usagef("--token-stdin reads the admin token for --server, which is not given")
+		}
+		return nil
+	}
+	for _, name := range databaseOnlyFlags {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			return usagef("--%s applies to --db only: with --server, the server's own configuration applies", name)
+		}
 	}
 	return nil
 }
@@ -257,6 +311,10 @@ const maxMessage = 1000
 // whatever form --db takes.
 func (a *app) oneLine(msg string) string {
 	msg = connstr.Hide(msg, a.db)
+	msg = connstr.Hide(msg, a.server)
+	if a.token != "" {
+		msg = strings.ReplaceAll(msg, a.token, "[redacted]")
+	}
 	msg = strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
 	if len(msg) > maxMessage {
 		cut := maxMessage
@@ -286,8 +344,16 @@ func (a *app) action(fn func(ctx context.Context, cmd *cobra.Command, args []str
 		if errors.As(err, &u) || errors.As(err, &f) {
 			return err
 		}
-		return &failure{err: describe(err, a.timeout)}
+		return &failure{err: describe(err, a.peer(), a.timeout)}
 	}
+}
+
+// peer names what the commands work on, for messages.
+func (a *app) peer() string {
+	if a.server != "" {
+		return "server"
+	}
+	return "database"
 }
 
 // workContext bounds database work by --timeout and names the tool's

@@ -78,7 +78,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 			if len(fields) > 0 {
 				return invalidInput(fields)
 			}
-			mgr, err := a.manager(ctx)
+			mgr, err := a.backend(ctx)
 			if err != nil {
 				return err
 			}

@@ -129,7 +129,12 @@ func TestUnmigratedDatabaseSaysToMigrate(t *testing.T) {
 
 func TestInvalidInputShowsTheFieldErrorsAndWritesNothing(t *testing.T) {
 	t.Parallel()
-	c := newTool(t, sqltest.SQLiteURL(t), "")
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		invalidInputShowsTheFieldErrorsAndWritesNothing(t, newTool(t, sqltest.SQLiteURL(t), ""))
+	})
+}
+
+func invalidInputShowsTheFieldErrorsAndWritesNothing(t *testing.T, c *tool) {
 	c.ok("migrate")
 	for _, tc := range []struct {
 		args []string
@@ -182,7 +187,12 @@ func TestInvalidInputShowsTheFieldErrorsAndWritesNothing(t *testing.T) {
 
 func TestIdsOfAnotherAccountAreNotFound(t *testing.T) {
 	t.Parallel()
-	c := newTool(t, sqltest.SQLiteURL(t), "")
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		idsOfAnotherAccountAreNotFound(t, newTool(t, sqltest.SQLiteURL(t), ""))
+	})
+}
+
+func idsOfAnotherAccountAreNotFound(t *testing.T, c *tool) {
 	c.ok("migrate")
 	mine := strings.TrimSpace(c.ok("accounts", "create", "--label", "mine", "-o", "plain"))
 	theirs := strings.TrimSpace(c.ok("accounts", "create", "--label", "theirs", "-o", "plain"))
@@ -221,7 +231,12 @@ func TestIdsOfAnotherAccountAreNotFound(t *testing.T) {
 // refuse.
 func TestAKeyPastedAnywhereOnTheCommandLineIsNeverEchoed(t *testing.T) {
 	t.Parallel()
-	c := newTool(t, sqltest.SQLiteURL(t), "")
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		aKeyPastedAnywhereOnTheCommandLineIsNeverEchoed(t, newTool(t, sqltest.SQLiteURL(t), ""))
+	})
+}
+
+func aKeyPastedAnywhereOnTheCommandLineIsNeverEchoed(t *testing.T, c *tool) {
 	c.ok("migrate")
 	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "ci", "-o", "plain"))
 	key := strings.TrimSpace(c.ok("keys", "create", account, "-o", "plain"))

@@ -17,13 +17,14 @@ func (a *app) catalogCommand() *cobra.Command {
 keys ("any" when the application names its own, such as study keys), its
 actions and, per action, the limiter keys a limiter may use. This is the
 library's default catalog, or the application's given with --catalog FILE
-(a file in the form -o json prints); it needs no database.`,
+(a file in the form -o json prints); it needs no database. With --server,
+it is the catalog of the server, which checks the grants made through it.`,
 		Example: `  serviceaccounts catalog
   serviceaccounts catalog -o json > catalog.json     # a start for an application's own
   serviceaccounts --catalog catalog.json catalog`,
 		Args: args(),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			catalog, err := a.permissionCatalog()
+			catalog, err := a.catalogOf(ctx)
 			if err != nil {
 				return err
 			}

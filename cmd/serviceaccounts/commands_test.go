@@ -87,24 +87,33 @@ type (
 // apiTime is the API's time format: RFC 3339 UTC, six fractional digits.
 var apiTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
 
+// The command tests run in both modes: on the database, and through the
+// admin API of a server on the same kind of store.
+
 func TestEveryCommandOnSQLite(t *testing.T) {
 	t.Parallel()
-	everyCommand(t, newTool(t, sqltest.SQLiteURL(t), ""))
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		everyCommand(t, newTool(t, sqltest.SQLiteURL(t), ""))
+	})
 }
 
 func TestEveryCommandOnPostgres(t *testing.T) {
 	t.Parallel()
-	everyCommand(t, newPrefixedTool(t, sqltest.PostgresURL(t)))
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		everyCommand(t, newPrefixedTool(t, newTool, sqltest.PostgresURL(t)))
+	})
 }
 
 func TestEveryCommandOnMySQL(t *testing.T) {
 	t.Parallel()
-	everyCommand(t, newPrefixedTool(t, sqltest.MySQLURL(t)))
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		everyCommand(t, newPrefixedTool(t, newTool, sqltest.MySQLURL(t)))
+	})
 }
 
 // newPrefixedTool works on tables of its own in a shared database, dropped
 // when t ends.
-func newPrefixedTool(t *testing.T, url string) *tool {
+func newPrefixedTool(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool, url string) *tool {
 	prefix := sqltest.UniquePrefix()
 	t.Cleanup(func() {
 		require.NoError(t, sqlstore.DropTables(context.Background(), sqltest.Open(t, url), sqlstore.WithTablePrefix(prefix)))
@@ -208,6 +217,25 @@ func everyCommand(t *testing.T, c *tool) {
 		require.NotContains(t, listing, s)
 	}
 	require.Equal(t, 3, strings.Count(c.ok("keys", "list", acc.ID, "-o", "plain"), "\n"))
+
+	// keys update renames; keys hygiene lists the keys of all accounts
+	// by their expiry and last use.
+	var renamed keyOut
+	c.json(&renamed, "keys", "update", acc.ID, keys.Items[1].ID, "--name", "  nightly export ")
+	require.Equal(t, "nightly export", renamed.Name, "trimmed by the Manager")
+	require.Equal(t, keys.Items[1].Hint, renamed.Hint, "the same key")
+	c.json(&renamed, "keys", "update", acc.ID, keys.Items[1].ID, "--name", "")
+	require.Empty(t, renamed.Name)
+	var hygiene keyListOut
+	c.json(&hygiene, "keys", "hygiene", "--expires-within-days", "100")
+	require.Len(t, hygiene.Items, 1, "only the key that expires in 90 days")
+	require.Equal(t, keys.Items[1].ID, hygiene.Items[0].ID)
+	c.json(&hygiene, "keys", "hygiene", "--unused-for-days", "0", "--limit", "2")
+	require.Len(t, hygiene.Items, 2, "never used counts as unused")
+	require.NotNil(t, hygiene.NextCursor)
+	require.Equal(t, c.ok("keys", "list", acc.ID, "-o", "plain"), c.ok("keys", "hygiene", "--all", "--limit", "1", "-o", "plain"), "every key of every account")
+	require.Regexp(t, `(?m)^ID\s+ACCOUNT\s+NAME\s+HINT\s+CREATED\s+LAST USED\s+EXPIRES\s+STATUS\n`+keys.Items[0].ID+`\s+`+acc.ID+`\s`, c.ok("keys", "hygiene"))
+	require.Contains(t, c.fail(1, "keys", "hygiene", "--expires-within-days", "-1"), "--expires-within-days: must be from 0 to 36500")
 
 	// permissions grant, list, set-limiter, revoke.
 	var perm permissionOut

@@ -22,8 +22,9 @@ const (
 const completionTimeout = 3 * time.Second
 
 // completeIDs completes the positional ids of a command, in order, with the
-// ids in the database (--db or SA_DB), described by label, hint or grant.
-// Without a reachable database it offers nothing: never a file name.
+// ids in the database (--db or SA_DB) or on the server (--server or
+// SA_SERVER), described by label, hint or grant. Without a reachable
+// database or server it offers nothing: never a file name.
 func (a *app) completeIDs(kinds ...idKind) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		const none = cobra.ShellCompDirectiveNoFileComp
@@ -32,7 +33,10 @@ func (a *app) completeIDs(kinds ...idKind) cobra.CompletionFunc {
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
 		defer cancel()
-		mgr, err := a.manager(ctx)
+		// The shell's standard input is not a token: with --server,
+		// completion uses SA_ADMIN_TOKEN or offers nothing.
+		a.tokenFromEnvOnly = true
+		mgr, err := a.backend(ctx)
 		if err != nil {
 			return nil, none
 		}

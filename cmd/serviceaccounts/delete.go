@@ -6,8 +6,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
-
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
 // deletion is what one delete command adds to the flow every delete
@@ -16,9 +14,9 @@ import (
 type deletion struct {
 	// describe names exactly what goes, for the prompt; it reads the
 	// record, so an unknown one is reported before the question.
-	describe func(ctx context.Context, mgr *serviceaccount.Manager) (string, error)
+	describe func(ctx context.Context, mgr backend) (string, error)
 	// remove deletes it.
-	remove func(ctx context.Context, mgr *serviceaccount.Manager) error
+	remove func(ctx context.Context, mgr backend) error
 	// notFound turns a not-found error into one that says how to list
 	// what exists.
 	notFound func(err error) error
@@ -34,7 +32,7 @@ func (a *app) runDelete(ctx context.Context, cmd *cobra.Command, yes bool, d del
 	if err := a.checkConsent(cmd, yes); err != nil {
 		return err
 	}
-	mgr, err := a.manager(ctx)
+	mgr, err := a.backend(ctx)
 	if err != nil {
 		return err
 	}
@@ -68,12 +66,12 @@ func (a *app) deleteCommand(cmd *cobra.Command, run func(ctx context.Context, cm
 // recordDelete is what deleting one kind of account record T (an API
 // key, a permission) needs beyond its accountRecord.
 type recordDelete[T any] struct {
-	// get reads the record, such as (*serviceaccount.Manager).Key.
-	get func(mgr *serviceaccount.Manager, ctx context.Context, accountID, id uuid.UUID) (T, error)
+	// get reads the record, such as backend.Key.
+	get func(mgr backend, ctx context.Context, accountID, id uuid.UUID) (T, error)
 	// describe names the record for the prompt; the account is added.
 	describe func(item T) string
-	// remove deletes it, such as (*serviceaccount.Manager).DeleteKey.
-	remove func(mgr *serviceaccount.Manager, ctx context.Context, accountID, id uuid.UUID) error
+	// remove deletes it, such as backend.DeleteKey.
+	remove func(mgr backend, ctx context.Context, accountID, id uuid.UUID) error
 	// done is the table output's line, formatted with the record's id and
 	// then the account's.
 	done string
@@ -98,7 +96,7 @@ func deleteRecord[T any](ctx context.Context, a *app, cmd *cobra.Command, yes bo
 		return err
 	}
 	return a.runDelete(ctx, cmd, yes, deletion{
-		describe: func(ctx context.Context, mgr *serviceaccount.Manager) (string, error) {
+		describe: func(ctx context.Context, mgr backend) (string, error) {
 			item, err := d.get(mgr, ctx, accountID, id)
 			if err != nil {
 				return "", err
@@ -109,7 +107,7 @@ func deleteRecord[T any](ctx context.Context, a *app, cmd *cobra.Command, yes bo
 			}
 			return fmt.Sprintf("%s of service account %q (%s)", d.describe(item), acc.Label, accountID), nil
 		},
-		remove: func(ctx context.Context, mgr *serviceaccount.Manager) error {
+		remove: func(ctx context.Context, mgr backend) error {
 			return d.remove(mgr, ctx, accountID, id)
 		},
 		notFound: func(err error) error { return r.notFound(err, accountID, id) },

@@ -39,7 +39,7 @@ func usagef(format string, args ...any) error {
 // describe turns an error of the Manager into a message that says what
 // happened and what to do. Commands give not-found errors their own
 // message (see notFound) before they get here.
-func describe(err error, timeout time.Duration) error {
+func describe(err error, peer string, timeout time.Duration) error {
 	var verr *serviceaccount.ValidationError
 	var conflict *serviceaccount.ConflictError
 	switch {
@@ -50,9 +50,9 @@ func describe(err error, timeout time.Duration) error {
 	case errors.Is(err, store.ErrNotFound):
 		return errors.New("not found")
 	case errors.Is(err, store.ErrConflict):
-		return fmt.Errorf("%v: the database changed under this command; run it again", err)
+		return fmt.Errorf("%v: the %s changed under this command; run it again", err, peer)
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%v: the database did not answer within --timeout %s; check that it is reachable, or raise --timeout", err, timeout)
+		return fmt.Errorf("%v: the %s did not answer within --timeout %s; check that it is reachable, or raise --timeout", err, peer, timeout)
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("interrupted: %v", err)
 	}
@@ -89,6 +89,8 @@ var fieldFlags = map[string]string{
 	"since":              "--since",
 	"until":              "--until",
 	"cursor":             "--cursor",
+	"expiresWithinDays":  "--expires-within-days",
+	"unusedForDays":      "--unused-for-days",
 }
 
 // flagName names field as a flag; a limiter's inner path is kept:
@@ -147,11 +149,11 @@ func (r accountRecord) args(args []string) (accountID, id uuid.UUID, err error) 
 
 // openRecord reads ACCOUNT_ID and the record's id, then opens the
 // Manager: a malformed id is reported without touching the database.
-func (a *app) openRecord(ctx context.Context, r accountRecord, args []string) (mgr *serviceaccount.Manager, accountID, id uuid.UUID, err error) {
+func (a *app) openRecord(ctx context.Context, r accountRecord, args []string) (mgr backend, accountID, id uuid.UUID, err error) {
 	if accountID, id, err = r.args(args); err != nil {
 		return nil, uuid.Nil, uuid.Nil, err
 	}
-	if mgr, err = a.manager(ctx); err != nil {
+	if mgr, err = a.backend(ctx); err != nil {
 		return nil, uuid.Nil, uuid.Nil, err
 	}
 	return mgr, accountID, id, nil

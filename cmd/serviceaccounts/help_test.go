@@ -28,7 +28,7 @@ func TestEveryCommandHasHelpWithExamples(t *testing.T) {
 		}
 	}
 	walk(a.rootCommand())
-	require.Len(t, paths, 1+1+8+7+5+2+1, "root, migrate, accounts and 7, keys and 6, permissions and 4, audit and 1, catalog")
+	require.Len(t, paths, 1+1+8+9+5+2+1, "root, migrate, accounts and 7, keys and 8, permissions and 4, audit and 1, catalog")
 	for _, path := range paths {
 		r := runTool(t, nil, append(path, "--help")...)
 		require.Equal(t, 0, r.code, "%v", path)
@@ -45,20 +45,22 @@ func TestShellCompletion(t *testing.T) {
 		require.Contains(t, r.stdout, "serviceaccounts", shell)
 	}
 
-	c := newTool(t, sqltest.SQLiteURL(t), "")
-	c.ok("migrate")
-	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI deploy", "-o", "plain"))
-	perm := strings.TrimSpace(c.ok("permissions", "grant", account, "--type", "study", "--key", "s1", "--action", "get-reports", "-o", "plain"))
+	inEveryMode(t, func(t *testing.T, newTool func(t *testing.T, db, prefix string) *tool) {
+		c := newTool(t, sqltest.SQLiteURL(t), "")
+		c.ok("migrate")
+		account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI deploy", "-o", "plain"))
+		perm := strings.TrimSpace(c.ok("permissions", "grant", account, "--type", "study", "--key", "s1", "--action", "get-reports", "-o", "plain"))
 
-	// cobra's hidden __complete command is what the scripts call.
-	out := c.ok("__complete", "accounts", "get", "")
-	require.Contains(t, out, account+"\tCI deploy\n", "account ids, described by their labels")
-	out = c.ok("__complete", "permissions", "revoke", account, "")
-	require.Contains(t, out, perm+"\tstudy s1 get-reports\n")
-	out = c.ok("__complete", "permissions", "grant", account, "--type", "study", "--action", "get-re")
-	require.Contains(t, out, "get-reports\n")
-	out = c.ok("__complete", "accounts", "list", "-o", "")
-	require.Contains(t, out, "json\t")
+		// cobra's hidden __complete command is what the scripts call.
+		out := c.ok("__complete", "accounts", "get", "")
+		require.Contains(t, out, account+"\tCI deploy\n", "account ids, described by their labels")
+		out = c.ok("__complete", "permissions", "revoke", account, "")
+		require.Contains(t, out, perm+"\tstudy s1 get-reports\n")
+		out = c.ok("__complete", "permissions", "grant", account, "--type", "study", "--action", "get-re")
+		require.Contains(t, out, "get-reports\n")
+		out = c.ok("__complete", "accounts", "list", "-o", "")
+		require.Contains(t, out, "json\t")
+	})
 
 	// Without a database: no ids and no file names, and no error.
 	r := runTool(t, nil, "__complete", "accounts", "get", "")

@@ -17,9 +17,10 @@ func (a *app) keysCommand() *cobra.Command {
 	cmd := groupCommand(&cobra.Command{
 		Use:     "keys",
 		Aliases: []string{"key"},
-		Short:   "List, create, rotate, disable and delete API keys",
-		Long: `List, create, rotate, disable and delete the API keys of a service account.
-A new key's plaintext is printed once, when it is created; only its SHA-256
+		Short:   "List, create, rotate, rename, disable and delete API keys",
+		Long: `List, create, rotate, rename, disable and delete the API keys of a service
+account, and list the keys of all accounts that are due for rotation or
+removal (hygiene). A new key's plaintext is printed once, when it is created; only its SHA-256
 hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		Example: `  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
   serviceaccounts keys list "$ACCOUNT"
@@ -28,9 +29,11 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		a.keysListCommand(),
 		a.keysCreateCommand(),
 		a.keysRotateCommand(),
+		a.keysUpdateCommand(),
 		a.keysDisableCommand(),
 		a.keysEnableCommand(),
 		a.keysDeleteCommand(),
+		a.keysHygieneCommand(),
 	)
 	// The application's key policy, for the commands that issue keys; the
 	// same flags as the example server's.
@@ -41,7 +44,7 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 
 func (a *app) keysListCommand() *cobra.Command {
 	return listCommand(a, keyRecord, "List the API keys of a service account (never the keys themselves)", recordList[apikey.Key]{
-		list:   (*serviceaccount.Manager).Keys,
+		list:   backend.Keys,
 		page:   func(keys []apikey.Key) any { return apijson.NewKeyList(keys) },
 		id:     func(k apikey.Key) uuid.UUID { return k.ID },
 		header: []string{"ID", "NAME", "HINT", "CREATED", "LAST USED", "EXPIRES", "STATUS"},
@@ -211,7 +214,7 @@ expired or already rotated key cannot be rotated.`,
 				seconds := int64(grace / time.Second)
 				in.GracePeriodSeconds = &seconds
 			}
-			mgr, err := a.manager(ctx)
+			mgr, err := a.backend(ctx)
 			if err != nil {
 				return err
 			}
@@ -245,7 +248,7 @@ expired or already rotated key cannot be rotated.`,
 // existingAccount reads the ACCOUNT_ID argument and opens the Manager.
 // An unknown account has no keys or permissions; the lists of them say it
 // does not exist instead of printing nothing.
-func (a *app) existingAccount(ctx context.Context, arg string) (*serviceaccount.Manager, uuid.UUID, error) {
+func (a *app) existingAccount(ctx context.Context, arg string) (backend, uuid.UUID, error) {
 	mgr, id, err := a.accountArg(ctx, arg)
 	if err != nil {
 		return nil, uuid.Nil, err
@@ -284,6 +287,26 @@ func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.
 	return a.printKey("", "", k)
 }
 
+func (a *app) keysUpdateCommand() *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
+		Use:   "update ACCOUNT_ID KEY_ID --name NAME",
+		Short: "Rename an API key",
+		Long: `Change the name of an API key, which says which integration uses it (up to
+100 characters); --name "" clears it. The key itself does not change.`,
+		Example: `  serviceaccounts keys update "$ACCOUNT" "$KEY_ID" --name "GitHub Actions deploy"
+  serviceaccounts keys update "$ACCOUNT" "$KEY_ID" --name "" -o json`,
+		Args:              args("ACCOUNT_ID", "KEY_ID"),
+		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
+		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			return a.patchKey(ctx, args, serviceaccount.KeyPatch{Name: &name})
+		}),
+	}
+	cmd.Flags().StringVar(&name, "name", "", "new name of the key, up to 100 characters (\"\" clears it)")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
 func (a *app) keysDisableCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "disable ACCOUNT_ID KEY_ID",
@@ -320,9 +343,9 @@ name and hint) and asks; elsewhere (a script, a pipeline) --yes is required.`,
 		Example: `  serviceaccounts keys delete 01a213e4-f068-755e-ae87-caee3d2d0993 01a213e5-2b1c-7d4e-9f0a-3c5d7e9f1a2b
   serviceaccounts keys delete "$ACCOUNT" "$KEY_ID" --yes    # in a script`,
 	}, recordDelete[apikey.Key]{
-		get:      (*serviceaccount.Manager).Key,
+		get:      backend.Key,
 		describe: describeKeyDelete,
-		remove:   (*serviceaccount.Manager).DeleteKey,
+		remove:   backend.DeleteKey,
 		done:     "Deleted API key %s of service account %s.",
 	})
 }

@@ -6,16 +6,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
-
-	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
 // recordList is what listing one kind of account record (API keys,
 // permissions) needs beyond the flow listRecords shares.
 type recordList[T any] struct {
 	// list reads the account's records, such as
-	// (*serviceaccount.Manager).Keys.
-	list func(mgr *serviceaccount.Manager, ctx context.Context, accountID uuid.UUID) ([]T, error)
+	// backend.Keys.
+	list func(mgr backend, ctx context.Context, accountID uuid.UUID) ([]T, error)
 	// page is the -o json document, the admin API's list shape.
 	page func(items []T) any
 	// id is what -o plain prints, one a line.

@@ -1,8 +1,8 @@
 // Command serviceaccounts manages service accounts, their API keys and
-// their permissions directly in the database, without a running server:
-// for bootstrapping a deployment (migrate the schema, create the first
-// account and key) and for automation (rotate a key on a schedule, revoke
-// one in an emergency).
+// their permissions, directly in the database or through a running
+// server's admin API: for bootstrapping a deployment (migrate the schema,
+// create the first account and key) and for automation (rotate a key on a
+// schedule, revoke one in an emergency).
 //
 //	go install github.com/seed-c7fc2061/serviceaccounts/cmd/serviceaccounts@latest
 //
@@ -20,6 +20,21 @@
 // SA_DB, with the URLs of sqlstore.OpenDB (sqlite:PATH, postgres://…,
 // mysql://user:pass@host:port/db); --table-prefix (or SA_TABLE_PREFIX)
 // selects tables created with sqlstore.WithTablePrefix.
+//
+// # Through a server
+//
+// --server URL (or SA_SERVER) calls the admin API of a running server,
+// under URL/admin, instead of opening a database: for operators who should
+// not hold the database's credentials. The admin token comes from
+// SA_ADMIN_TOKEN, or from the first line of standard input when that is
+// unset and standard input is not a terminal (or with --token-stdin);
+// never from a flag, which the process list shows. The commands reach
+// both through one interface (backend), which the Manager implements as
+// it is and the admin client through conversions to the Manager's types
+// and errors, so every command and its output (one printing code) is the
+// same in both modes. The server's configuration applies there: its key
+// policy, its catalog and its audit actor; migrate and the flags that
+// configure a database or a Manager are refused.
 //
 // # Output
 //
@@ -45,10 +60,11 @@
 // # Exit status
 //
 // 0 on success; 1 when the command failed (invalid input, something not
-// found, a database that cannot be reached, a delete not confirmed at the
-// prompt), with one line on standard error saying what to do; 2 for a
-// command line that is not understood (an unknown command or flag, a
-// missing argument, a delete without --yes off a terminal), with the
+// found, a database or server that cannot be reached, a token the server
+// refuses, a delete not confirmed at the prompt), with one line on
+// standard error saying what to do; 2 for a command line that is not
+// understood (an unknown command or flag, a missing argument, a delete
+// without --yes off a terminal, --server without a token), with the
 // usage. --version prints the version and exits 0.
 package main
 

@@ -63,7 +63,10 @@ type result struct {
 func baseEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, envDB+"=") && !strings.HasPrefix(kv, envTablePrefix+"=") && !strings.HasPrefix(kv, envCatalog+"=") {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case envDB, envTablePrefix, envCatalog, envServer, envAdminToken:
+		default:
 			env = append(env, kv)
 		}
 	}
@@ -97,6 +100,10 @@ type tool struct {
 	// secrets are the plaintext keys seen so far: none may ever appear on
 	// standard error.
 	secrets []string
+	// server, when set, is the root of a server on the same store: every
+	// command but migrate (which only a database mode has) then runs with
+	// --server and the admin token in SA_ADMIN_TOKEN.
+	server string
 }
 
 func newTool(t *testing.T, db, prefix string) *tool {
@@ -105,13 +112,21 @@ func newTool(t *testing.T, db, prefix string) *tool {
 
 func (c *tool) run(args ...string) result {
 	c.t.Helper()
+	var env []string
 	full := append([]string{"--db", c.db}, args...)
-	if c.prefix != "" {
+	switch {
+	case c.server != "" && (len(args) == 0 || args[0] != "migrate"):
+		full = append([]string{"--server", c.server}, args...)
+		env = []string{envAdminToken + "=" + testAdminToken}
+	case c.prefix != "":
 		full = append([]string{"--table-prefix", c.prefix}, full...)
 	}
-	r := runTool(c.t, nil, full...)
+	r := runTool(c.t, env, full...)
 	for _, s := range c.secrets {
 		require.NotContains(c.t, r.stderr, s, "a plaintext key on standard error")
+	}
+	for _, out := range []string{r.stdout, r.stderr} {
+		require.NotContains(c.t, out, testAdminToken, "the admin token in the output")
 	}
 	return r
 }
@@ -159,12 +174,16 @@ type exampleServer struct {
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
+// exampleServerAdminToken is the admin token of the example servers the
+// tests start.
+const exampleServerAdminToken = "adm_cli_test_token_0123456789"
+
 // startExampleServer runs the example server on db, with a cache TTL short
 // enough that changes made by the tool are seen on the next request.
 func startExampleServer(t *testing.T, db string) *exampleServer {
 	t.Helper()
 	cmd := exec.Command(binaries.server, "-addr", "127.0.0.1:0", "-db", db, "-cache-ttl", "1ns", "-flush-interval", "1h")
-	cmd.Env = append(os.Environ(), "ADMIN_TOKEN=adm_cli_test_token_0123456789")
+	cmd.Env = append(os.Environ(), "ADMIN_TOKEN="+exampleServerAdminToken)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	s := &exampleServer{stderr: &bytes.Buffer{}}

@@ -22,6 +22,11 @@ once. Every other command refuses to work on a database that needs migrating.`,
   serviceaccounts --db mysql://root@127.0.0.1:3306/app migrate -o json`,
 		Args: args(),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			if a.server != "" {
+				// The admin API has no route that changes the schema, by
+				// design: that needs the database's own credentials.
+				return usagef("migrate works on a database only (--db or %s), not through --server: the example server migrates its database when it starts", envDB)
+			}
 			pool, err := a.open(ctx, true)
 			if err != nil {
 				return err

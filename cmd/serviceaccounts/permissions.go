@@ -37,7 +37,7 @@ lists what may be granted.`,
 
 func (a *app) permissionsListCommand() *cobra.Command {
 	return listCommand(a, permissionRecord, "List the permissions of a service account", recordList[permission.Permission]{
-		list:   (*serviceaccount.Manager).Permissions,
+		list:   backend.Permissions,
 		page:   func(perms []permission.Permission) any { return apijson.NewPermissionList(perms) },
 		id:     func(p permission.Permission) uuid.UUID { return p.ID },
 		header: []string{"ID", "TYPE", "KEY", "ACTION", "LIMITER", "CREATED"},
@@ -201,9 +201,9 @@ func (a *app) permissionsRevokeCommand() *cobra.Command {
 permission and asks; elsewhere (a script, a pipeline) --yes is required.`,
 		Example: `  serviceaccounts permissions revoke "$ACCOUNT" "$PERMISSION" --yes`,
 	}, recordDelete[permission.Permission]{
-		get:      (*serviceaccount.Manager).Permission,
+		get:      backend.Permission,
 		describe: describePermissionDelete,
-		remove:   (*serviceaccount.Manager).DeletePermission,
+		remove:   backend.DeletePermission,
 		done:     "Revoked permission %s of service account %s.",
 	})
 }

@@ -111,3 +111,29 @@ func keyWorksThenStops(t *testing.T, c *tool, account, key string) {
 	c.ok("keys", "delete", account, keyID, "--yes")
 	require.Equal(t, http.StatusUnauthorized, get("/v1/studies/tekenradar/responses?surveyKey=intake"), "a deleted key stops working")
 }
+
+// TestREADMERemoteRecipeAgainstTheExampleServer runs the README's recipe
+// for --server as written, with the URL and the token's file replaced by
+// the example server's on a new SQLite file, then authenticates with the
+// key it printed.
+func TestREADMERemoteRecipeAgainstTheExampleServer(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	m := regexp.MustCompile("(?s)<!-- cli-remote-recipe:start -->\n```sh\n(.*?)```\n<!-- cli-remote-recipe:end -->").FindSubmatch(readme)
+	require.NotNil(t, m, "the README's remote CLI recipe between its markers")
+	recipe := string(m[1])
+
+	db := sqltest.SQLiteURL(t)
+	srv := startExampleServer(t, db)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "sa-admin-token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte(exampleServerAdminToken+"\n"), 0o600))
+	for from, to := range map[string]string{"https://sa.example.com": srv.url, "/run/secrets/sa-admin-token": tokenFile} {
+		require.Contains(t, recipe, from)
+		recipe = strings.ReplaceAll(recipe, from, to)
+	}
+	require.NotContains(t, recipe, "--db", "the recipe needs no database")
+	account, key := runRecipe(t, dir, recipe)
+	keyWorksThenStops(t, newTool(t, db, ""), account, key)
+}
