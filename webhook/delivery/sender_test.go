@@ -370,3 +370,27 @@ func TestADeliveryPendingAcrossARestartIsSent(t *testing.T) {
 		})
 	}
 }
+
+// TestASenderPollsForAnotherInstancesDeliveries: a change made through
+// another Manager does not wake this sender; its next poll, a second
+// later, finds the delivery.
+func TestASenderPollsForAnotherInstancesDeliveries(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(start)
+	st := memstore.New()
+	a, b := newInstance(t, st, clock), newInstance(t, st, clock)
+	r := newReceiver(t)
+	hook, err := a.m.CreateWebhook(t.Context(), serviceaccount.WebhookInput{URL: r.URL, Events: []string{"account.create"}})
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- b.sender.Run(ctx) }()
+	require.NoError(t, clock.BlockUntilContext(t.Context(), 1), "b's sender waits for its poll")
+	_, err = a.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: "x"}) // wakes a's sender, which is not running
+	require.NoError(t, err)
+	r.none(t)
+	clock.Advance(delivery.DefaultPollInterval)
+	verify(t, hook.Secret, r.next(t))
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+}
