@@ -3,6 +3,9 @@ package serviceaccount_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +18,9 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqltest"
+	"github.com/seed-c7fc2061/serviceaccounts/webhook/delivery"
+	"github.com/seed-c7fc2061/serviceaccounts/webhook/egress"
+	"github.com/seed-c7fc2061/serviceaccounts/webhook/signature"
 )
 
 // noticeRecorder collects what Config.OnNotice receives.
@@ -286,4 +292,73 @@ func TestRunNoticeScannerScansAtOnceThenEveryInterval(t *testing.T) {
 	cancel()
 	<-done
 	require.Equal(t, 7, rec.take()[0].WithinDays)
+}
+
+// TestANoticeReachesARealReceiverThroughTheSender sends a key.expiring
+// notice over loopback HTTP with the webhook sender, and the receiver
+// checks its signature with the secret CreateWebhook returned.
+func TestANoticeReachesARealReceiverThroughTheSender(t *testing.T) {
+	ctx := t.Context()
+	clock := clockwork.NewFakeClockAt(start)
+	client, err := egress.NewClient(egress.Config{AllowPrivate: true})
+	require.NoError(t, err)
+	st := memstore.New()
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Clock: clock, WebhookClient: client})
+	require.NoError(t, err)
+
+	type received struct {
+		header http.Header
+		body   []byte
+	}
+	got := make(chan received, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- received{r.Header.Clone(), body}
+	}))
+	t.Cleanup(srv.Close)
+	hook, err := m.CreateWebhook(ctx, serviceaccount.WebhookInput{URL: srv.URL + "/hook", Events: []string{serviceaccount.EventKeyExpiring}})
+	require.NoError(t, err)
+
+	a, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: "deploy"})
+	require.NoError(t, err)
+	until := start.Add(5 * day)
+	k, err := m.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{Name: "ci", ExpiresAt: &until})
+	require.NoError(t, err)
+	n, err := m.ScanNotices(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+
+	sender, err := delivery.New(delivery.Config{Store: st, Client: client, Clock: clock})
+	require.NoError(t, err)
+	sent, err := sender.SendDue(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, sent)
+	r := <-got
+	secret, err := signature.ParseSecret(hook.Secret)
+	require.NoError(t, err)
+	v, err := signature.NewVerifier(signature.VerifierConfig{Secrets: []signature.Secret{secret}, Clock: clock})
+	require.NoError(t, err)
+	require.NoError(t, v.Verify(r.header, r.body))
+	var body struct {
+		Type string `json:"type"`
+		Data struct {
+			Tenant, ServiceAccountID, KeyID string
+			ExpiresAt                       *string
+			LastUsedAt                      *string
+			WithinDays                      int
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &body))
+	require.Equal(t, "key.expiring", body.Type)
+	require.Equal(t, "default", body.Data.Tenant)
+	require.Equal(t, a.ID.String(), body.Data.ServiceAccountID)
+	require.Equal(t, k.Key.ID.String(), body.Data.KeyID)
+	require.Equal(t, 7, body.Data.WithinDays)
+	require.NotNil(t, body.Data.ExpiresAt)
+	require.Nil(t, body.Data.LastUsedAt, "never used")
+	select {
+	case extra := <-got:
+		t.Fatalf("a second delivery: %s", extra.body)
+	default:
+	}
 }
