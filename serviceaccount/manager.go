@@ -1,6 +1,7 @@
 package serviceaccount
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -32,6 +33,14 @@ type Config struct {
 	// link-local and CGNAT addresses. Give one made with
 	// egress.Config{AllowPrivate: true} to allow them.
 	WebhookClient *egress.Client
+	// OnNotice, if set, is called once for each key.expiring or
+	// key.unused notice that ScanNotices sends, for applications that
+	// e-mail the account's owners themselves. It is called after the
+	// notice's transaction commits (so never for a notice another
+	// instance sent), on ScanNotices' goroutine; a notice whose commit
+	// succeeded is not sent again, so a hook that fails must retry on its
+	// own.
+	OnNotice func(ctx context.Context, n Notice)
 }
 
 // Manager is the one entry point for every change to service accounts, keys
@@ -58,6 +67,7 @@ type core struct {
 	// sender after a commit that enqueued deliveries (webhook.go).
 	webhookClient *egress.Client
 	outboxSignal  chan struct{}
+	onNotice      func(ctx context.Context, n Notice)
 }
 
 // NewManager checks cfg and fills in its defaults.
@@ -94,6 +104,7 @@ func NewManager(cfg Config) (*Manager, error) {
 
 		webhookClient: cfg.WebhookClient,
 		outboxSignal:  make(chan struct{}, 1),
+		onNotice:      cfg.OnNotice,
 	}, tenant: store.DefaultTenant}, nil
 }
 

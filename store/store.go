@@ -72,8 +72,9 @@ type Store interface {
 	PermissionReader
 	AuditStore
 	ChangeReader
-	WebhookReader
 	TenantLister
+	WebhookReader
+	NoticeScanner
 
 	// InTx runs fn in one transaction and commits it when fn returns nil.
 	// An error from fn, a panic (which InTx lets continue after the
@@ -117,6 +118,7 @@ type Tx interface {
 	AuditWriter
 	ChangeRecorder
 	WebhookWriter
+	NoticeWriter
 
 	// KeyGet returns key keyID of account accountID; ErrNotFound if there
 	// is no such key or it belongs to another account. Like AccountGet it

@@ -46,6 +46,8 @@ func TestBadFlagsExitWithUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"-flush-interval", "0s"},
 		{"-cache-ttl", "-1s"},
+		{"-notice-interval", "0s"},
+		{"-notice-interval", "soon"},
 		{"-audit-retention", "-1h"},
 		{"-audit-retention", "forever"},
 		{"-addr", "nonsense"},

@@ -58,6 +58,9 @@ type config struct {
 	secretScanningKeys     []secretscan.PublicKey
 	// webhooksAllowPrivate is -webhooks-allow-private.
 	webhooksAllowPrivate bool
+	// noticeInterval is -notice-interval: how often this instance scans
+	// for expiry and disuse notices.
+	noticeInterval time.Duration
 }
 
 // timeouts bound how long a client may hold a connection; see the flags.
@@ -93,6 +96,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&cfg.gcPercent, "gc-percent", defaultGCPercent, "garbage-collection target, as GOGC (Go's default is 100; a server with a small live heap spends less CPU at 400); ignored when the GOGC or GOMEMLIMIT environment variable is set")
 	fs.StringVar(&cfg.secretScanningKeysFile, "secret-scanning-keys", "", "`FILE` of the public keys that sign leak reports, in GitHub's public_keys JSON shape; with it, POST /secret-scanning disables each reported key")
 	fs.StringVar(&cfg.secretScanningKeysURL, "secret-scanning-keys-url", "", "`URL` to fetch (hourly, and early for an unknown key identifier) the public keys that sign leak reports, such as "+secretscan.GitHubKeysURL+"; the keys of -secret-scanning-keys serve until the first fetch succeeds")
+	fs.DurationVar(&cfg.noticeInterval, "notice-interval", serviceaccount.DefaultNoticeInterval, "how often to scan for keys that need a key.expiring or key.unused notice (a Go duration; every instance may scan, each notice is sent once)")
 	fs.BoolVar(&cfg.webhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks point at loopback, private, link-local and CGNAT addresses (refused by default, at creation and at every delivery)")
 	fs.StringVar(&cfg.redis, "redis", "", "`URL` of a Redis (redis://[user:password@]host[:port][/db]) that shares the API keys' rate limits between instances (default: each instance limits on its own)")
 	fs.StringVar(&cfg.serviceName, "service-name", defaultServiceName, "the service.name of the metrics (target_info on /metrics), to tell this deployment's series from others'")
@@ -124,6 +128,9 @@ func (cfg *config) complete(getenv func(string) string) error {
 	}
 	if cfg.cacheTTL <= 0 {
 		return fmt.Errorf("-cache-ttl %s: must be positive", cfg.cacheTTL)
+	}
+	if cfg.noticeInterval <= 0 {
+		return fmt.Errorf("-notice-interval %s: must be positive", cfg.noticeInterval)
 	}
 	if strings.TrimSpace(cfg.serviceName) == "" {
 		return errors.New("-service-name: must not be empty")

@@ -89,7 +89,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		_ = mw.Close(ctx)
 		return err
 	}
-	defer stopSender() // before the store closes: sends in flight are recorded
+	defer stopSender()                                         // before the store closes: sends in flight are recorded
+	defer startNoticeScanner(a.mgr, cfg.noticeInterval, log)() // stopped before the sender: its last deliveries are still sent
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
@@ -34,4 +35,17 @@ func startSender(st store.Store, mgr *serviceaccount.Manager, log *slog.Logger) 
 		_ = s.Run(ctx) // ends with ctx's error
 	}()
 	return func() { cancel(); <-done }, nil
+}
+
+// startNoticeScanner runs this instance's notice scanner (see
+// serviceaccount.Manager.RunNoticeScanner); stop ends it and waits for
+// the scan in progress.
+func startNoticeScanner(mgr *serviceaccount.Manager, interval time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		mgr.RunNoticeScanner(ctx, interval, func(err error) { log.Error("notice scan failed", "error", err) })
+	}()
+	return func() { cancel(); <-done }
 }

@@ -47,10 +47,11 @@ type Store struct {
 	events   []store.AuditEvent
 	eventIDs map[uuid.UUID]struct{}
 	log      changeLog
-	hooks    webhookTables // webhooks and the outbox (webhook.go)
 	// the stored policies, per tenant, and the database-wide default
 	policies      map[string]store.Policy
 	defaultPolicy *store.Policy
+	hooks         webhookTables              // webhooks and the outbox (webhook.go)
+	notices       map[noticeKey]store.Notice // notice.go
 }
 
 // grant is one account's grant, as permission.GrantKey identifies it.

@@ -101,6 +101,16 @@
 // two senders never claim one row; [Store.OutboxRecord] ends the claim
 // only for the owner that holds it.
 //
+// # Notices
+//
+// service_account_notices records each expiry or disuse notice sent: one
+// row per key, kind and threshold (its primary key), with the key's
+// tenant, deleted with the key. [Store.NoticeScan] reads the keys through
+// two indexes on service_account_keys, (expires_at) and (last_used_at,
+// created_at), partial (enabled, not replaced keys) on PostgreSQL and
+// SQLite, so it reads the keys in a notice window rather than all; the
+// key.unused part runs once per distinct UnusedKeyDays in force.
+//
 // # Transactions
 //
 // [Store.InTx] runs a unit of work in one database transaction (BEGIN

@@ -38,6 +38,7 @@ func init() {
 	testexport.ChangesTable = func(s any) string { return tableNames(s.(*Store).prefix).changes }
 	testexport.MigrateUntil = func(name string) any { return testMigrateUntil(name) }
 	testexport.MigrationNames = testMigrationNames
+	testexport.NoticeQueries = func(s any) (string, string) { return s.(*Store).testNoticeQueries() }
 	testexport.Dialect = func(s any) string { return s.(*Store).dialect.String() }
 	testexport.InsertV2 = func(s any, ctx context.Context, e store.AuditEvent, change store.ChangeRecordParams) error {
 		return s.(*Store).testInsertV2(ctx, e, change)
@@ -219,4 +220,9 @@ func must[T any](v T, err error) T {
 		panic(err) // test data that cannot encode is a bug in the test
 	}
 	return v
+}
+
+// testNoticeQueries are NoticeScan's two statements, for EXPLAIN.
+func (s *Store) testNoticeQueries() (expiring, unused string) {
+	return s.expiringQuery(), s.unusedQuery()
 }

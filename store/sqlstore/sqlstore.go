@@ -140,8 +140,9 @@ type tables struct {
 	accounts, keys, permissions string
 	audit                       string
 	changes, changeHead         string
-	webhooks, deliveries        string
 	policies, policyDefaults    string
+	webhooks, deliveries        string
+	notices                     string
 	migrations, migrationLocks  string
 }
 
@@ -153,10 +154,11 @@ func tableNames(prefix string) tables {
 		audit:          prefix + "service_account_audit_events",
 		changes:        prefix + "service_account_changes",
 		changeHead:     prefix + "service_account_change_head",
-		webhooks:       prefix + "service_account_webhooks",
-		deliveries:     prefix + "service_account_deliveries",
 		policies:       prefix + "service_account_policies",
 		policyDefaults: prefix + "service_account_policy_defaults",
+		webhooks:       prefix + "service_account_webhooks",
+		deliveries:     prefix + "service_account_deliveries",
+		notices:        prefix + "service_account_notices",
 		migrations:     prefix + "service_account_migrations",
 		migrationLocks: prefix + "service_account_migration_locks",
 	}

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Webhooks", func(t *testing.T) { t.Parallel(); runWebhooks(t, newStore) })
 	t.Run("Tenants", func(t *testing.T) { t.Parallel(); runTenants(t, newStore) })
 	t.Run("Restrictions", func(t *testing.T) { t.Parallel(); runRestrictions(t, newStore) })
+	t.Run("Notices", func(t *testing.T) { t.Parallel(); runNotices(t, newStore) })
 }
 
 // subtests runs each case in parallel on a fresh fixture.

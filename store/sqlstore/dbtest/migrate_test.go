@@ -19,7 +19,7 @@ import (
 )
 
 // migrationFiles is the number of migrations embedded per dialect.
-const migrationFiles = 7
+const migrationFiles = 8
 
 func appliedMigrations(t *testing.T, s testStore) int {
 	t.Helper()
@@ -85,7 +85,7 @@ func TestConcurrentMigrationsLeaveOneCorrectSchema(t *testing.T) {
 		c, err := s.KeyByHash(t.Context(), k.Hash)
 		require.NoError(t, err)
 		require.Len(t, c.Permissions, 1)
-		require.Equal(t, []string{"index(account_id,id)", "unique(hash)"}, indexes(t, d, s, "keys"))
+		require.Equal(t, []string{"index(account_id,id)", "index(expires_at)", "index(last_used_at,created_at)", "unique(hash)"}, indexes(t, d, s, "keys"))
 	})
 }
 
@@ -138,7 +138,7 @@ func TestInvalidTablePrefixesAreRefused(t *testing.T) {
 func TestTheSchemaHasTheDocumentedIndexes(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
 		s := newTestStore(t, url)
-		require.Equal(t, []string{"index(account_id,id)", "unique(hash)"}, indexes(t, d, s, "keys"))
+		require.Equal(t, []string{"index(account_id,id)", "index(expires_at)", "index(last_used_at,created_at)", "unique(hash)"}, indexes(t, d, s, "keys"))
 		require.Equal(t, []string{"index(account_id,id)", "unique(account_id,grant_key)"}, indexes(t, d, s, "permissions"))
 		require.Equal(t, []string{
 			"index(account_id,occurred_at,id)", "index(action,occurred_at,id)",

@@ -39,6 +39,8 @@ var (
 	MigrateUntil func(name string) any
 	// MigrationNames lists the embedded migrations of db's dialect.
 	MigrationNames func(db *bun.DB) ([]string, error)
+	// NoticeQueries returns NoticeScan's two statements, for EXPLAIN.
+	NoticeQueries func(s any) (expiring, unused string)
 	// Dialect returns the store's dialect name: pg, mysql or sqlite.
 	Dialect func(s any) string
 	// InsertV2 writes, as version 2 of the store did (before tenants), an
