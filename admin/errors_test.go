@@ -267,11 +267,11 @@ type failingStore struct {
 	err error
 }
 
-func (s failingStore) AccountGet(context.Context, uuid.UUID) (serviceaccount.Account, error) {
+func (s failingStore) AccountGet(context.Context, string, uuid.UUID) (serviceaccount.Account, error) {
 	return serviceaccount.Account{}, s.err
 }
 
-func (s failingStore) AccountList(context.Context, uuid.UUID, int) ([]serviceaccount.Account, error) {
+func (s failingStore) AccountList(context.Context, string, uuid.UUID, int) ([]serviceaccount.Account, error) {
 	return nil, s.err
 }
 
@@ -326,7 +326,7 @@ func (s conflictStore) InTx(ctx context.Context, fn func(context.Context, store.
 
 type conflictTx struct{ store.Tx }
 
-func (conflictTx) AccountCreate(context.Context, serviceaccount.Account) error {
+func (conflictTx) AccountCreate(context.Context, string, serviceaccount.Account) error {
 	return fmt.Errorf("insert account: %w", store.ErrConflict)
 }
 

@@ -212,18 +212,18 @@ func (s *recordingStore) InTx(ctx context.Context, fn func(context.Context, stor
 	return s.Store.InTx(ctx, fn)
 }
 
-func (s *recordingStore) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]serviceaccount.Account, error) {
+func (s *recordingStore) AccountList(ctx context.Context, tenant string, after uuid.UUID, limit int) ([]serviceaccount.Account, error) {
 	if err := s.err(); err != nil {
 		return nil, err
 	}
-	return s.Store.AccountList(ctx, after, limit)
+	return s.Store.AccountList(ctx, tenant, after, limit)
 }
 
-func (s *recordingStore) AccountGet(ctx context.Context, id uuid.UUID) (serviceaccount.Account, error) {
+func (s *recordingStore) AccountGet(ctx context.Context, tenant string, id uuid.UUID) (serviceaccount.Account, error) {
 	if err := s.err(); err != nil {
 		return serviceaccount.Account{}, err
 	}
-	return s.Store.AccountGet(ctx, id)
+	return s.Store.AccountGet(ctx, tenant, id)
 }
 
 type syncBuffer struct {

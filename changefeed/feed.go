@@ -432,7 +432,7 @@ func (f *Feed) pollPage(ctx context.Context) (full bool, err error) {
 			f.gap.remember(c.ID)
 		}
 		for _, s := range subs {
-			s.AccountChanged(c.AccountID)
+			deliver(s, c)
 		}
 		f.stats.changes.Add(1)
 		if c.Own {
@@ -616,5 +616,21 @@ func (f *Feed) failed(op Op, err error) {
 	if suppressed, ok := f.logs[i].Allow(f.clock.Now(), failureLogInterval); ok {
 		f.log.Error("changefeed: "+string(op)+" failed; retrying (caches fall back on their TTL meanwhile)",
 			"err", err, "similarFailuresNotLogged", suppressed)
+	}
+}
+
+// deliver tells s of change c by its kind: a policy change only to a
+// subscriber that caches policies, and a kind this version does not know
+// (written by a newer one) as "anything may have changed".
+func deliver(s Subscriber, c store.RecordedChange) {
+	switch c.Kind {
+	case store.ChangeAccount, "":
+		s.AccountChanged(c.AccountID)
+	case store.ChangePolicy:
+		if ps, ok := s.(store.PolicySubscriber); ok {
+			ps.PolicyChanged(c.Tenant)
+		}
+	default:
+		s.AllChanged()
 	}
 }

@@ -253,7 +253,7 @@ func TestAFeedStartedDuringAChangeGetsIt(t *testing.T) {
 		committed := make(chan error, 1)
 		go func() {
 			committed <- stores[0].InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-				if err := tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: acct.ID, RecordedAt: clock.Now()}); err != nil {
+				if err := tx.ChangeRecord(ctx, store.DefaultTenant, store.ChangeRecordParams{AccountID: acct.ID, RecordedAt: clock.Now()}); err != nil {
 					return err
 				}
 				close(recorded)

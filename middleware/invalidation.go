@@ -87,7 +87,13 @@ type managerChanges struct{ mgr *serviceaccount.Manager }
 
 func (c managerChanges) Subscribe(s store.ChangeSubscriber) (unsubscribe func()) {
 	return c.mgr.Subscribe(func(ch serviceaccount.Change) {
-		if ch.Kind != serviceaccount.AccountCreated {
+		switch ch.Kind {
+		case serviceaccount.AccountCreated:
+		case serviceaccount.PolicyUpdated:
+			if ps, ok := s.(store.PolicySubscriber); ok {
+				ps.PolicyChanged(ch.Tenant)
+			}
+		default:
 			s.AccountChanged(ch.AccountID)
 		}
 	})

@@ -35,9 +35,9 @@ func (m *Manager) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 		return Account{}, err
 	}
 	now := m.now()
-	a := Account{ID: newID(), Label: in.Label, Description: in.Description, CreatedAt: now, UpdatedAt: now}
+	a := Account{ID: newID(), Tenant: m.tenant, Label: in.Label, Description: in.Description, CreatedAt: now, UpdatedAt: now}
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		if err := u.AccountCreate(ctx, a); err != nil {
+		if err := u.AccountCreate(ctx, m.tenant, a); err != nil {
 			return err
 		}
 		u.audited(store.ActionAccountCreate, a.ID, nil, nil, auditAccount(a))
@@ -52,7 +52,7 @@ func (m *Manager) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 
 // Account returns the account with id; store.ErrNotFound if there is none.
 func (m *Manager) Account(ctx context.Context, id uuid.UUID) (Account, error) {
-	a, err := m.store.AccountGet(ctx, id)
+	a, err := m.store.AccountGet(ctx, m.tenant, id)
 	if err != nil {
 		return Account{}, fmt.Errorf("get account %s: %w", id, err)
 	}
@@ -68,14 +68,14 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 	}
 	var a Account
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		before, err := u.AccountGet(ctx, id)
+		before, err := u.AccountGet(ctx, m.tenant, id)
 		if err != nil {
 			return err
 		}
 		if err := checkRevision(ctx, AccountRevision(before)); err != nil {
 			return err
 		}
-		a, err = u.AccountUpdate(ctx, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: before.DisabledAt, UpdatedAt: m.now()})
+		a, err = u.AccountUpdate(ctx, m.tenant, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: before.DisabledAt, UpdatedAt: m.now()})
 		if err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (m *Manager) DeleteAccount(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := u.AccountDelete(ctx, id); err != nil {
+		if err := u.AccountDelete(ctx, m.tenant, id); err != nil {
 			return err
 		}
 		u.audited(store.ActionAccountDelete, id, nil, before, nil)
@@ -136,7 +136,7 @@ func (m *Manager) ListAccounts(ctx context.Context, p ListAccountsParams) (Accou
 	}
 	// One extra row tells whether another page follows, so the last page
 	// says so without a further round trip.
-	items, err := m.store.AccountList(ctx, after, limit+1)
+	items, err := m.store.AccountList(ctx, m.tenant, after, limit+1)
 	if err != nil {
 		return AccountPage{}, fmt.Errorf("list accounts: %w", err)
 	}
@@ -168,7 +168,7 @@ func (m *Manager) PatchAccount(ctx context.Context, id uuid.UUID, p AccountPatch
 	}
 	var a Account
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		current, err := u.AccountGet(ctx, id)
+		current, err := u.AccountGet(ctx, m.tenant, id)
 		if err != nil {
 			return err
 		}
@@ -193,7 +193,7 @@ func (m *Manager) PatchAccount(ctx context.Context, id uuid.UUID, p AccountPatch
 			a = current
 			return nil
 		}
-		a, err = u.AccountUpdate(ctx, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: disabledAt, UpdatedAt: now})
+		a, err = u.AccountUpdate(ctx, m.tenant, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: disabledAt, UpdatedAt: now})
 		if err != nil {
 			return err
 		}

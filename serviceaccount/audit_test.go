@@ -254,9 +254,14 @@ func TestEveryChangeWritesOneEventWithItsActorAndNoSecret(t *testing.T) {
 		e = f.expectOne(store.ActionWebhookDelete, uuid.Nil, &hook.ID)
 		assert.Equal(t, hook.ID.String(), details(t, e)["before"].(map[string]any)["id"])
 
+		_, err = f.m.SetPolicy(ctx, serviceaccount.TenantPolicy{MaxKeysPerAccount: 4})
+		require.NoError(t, err)
+		e = f.expectOne(store.ActionPolicyUpdate, uuid.Nil, nil)
+		assert.EqualValues(t, 4, details(t, e)["after"].(map[string]any)["maxKeysPerAccount"])
+
 		// Every event, whole, against every secret the walk made.
 		all := f.events()
-		require.Len(t, all, 20, "the account's events outlive it")
+		require.Len(t, all, 21, "the account's events outlive it")
 		var actions []serviceaccount.AuditAction
 		for _, e := range all {
 			actions = append(actions, e.Action)
@@ -369,7 +374,7 @@ func (s *failingCommits) InTx(ctx context.Context, fn func(ctx context.Context, 
 
 type refusingEvents struct{ store.Tx }
 
-func (refusingEvents) AuditAppend(context.Context, serviceaccount.AuditEvent) error {
+func (refusingEvents) AuditAppend(context.Context, string, serviceaccount.AuditEvent) error {
 	return errInjected
 }
 

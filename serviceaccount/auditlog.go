@@ -48,6 +48,9 @@ type AuditDetails struct {
 	After   map[string]any `json:"after"`
 	Created map[string]any `json:"created,omitempty"`
 	Report  map[string]any `json:"report,omitempty"`
+	// Defaults marks a change of the database-wide default policy, as
+	// opposed to one tenant's.
+	Defaults bool `json:"defaults,omitempty"`
 }
 
 func auditAccount(a Account) map[string]any {
@@ -142,7 +145,7 @@ func auditTime(t *time.Time) any {
 // accountWithEverything is how a deleted account appears in its event:
 // its fields, and the keys and permissions deleted with it.
 func (u *unit) accountWithEverything(ctx context.Context, id uuid.UUID) (map[string]any, error) {
-	a, err := u.AccountGet(ctx, id)
+	a, err := u.AccountGet(ctx, u.tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -150,11 +153,11 @@ func (u *unit) accountWithEverything(ctx context.Context, id uuid.UUID) (map[str
 	if err := checkRevision(ctx, AccountRevision(a)); err != nil {
 		return nil, err
 	}
-	keys, err := u.KeyList(ctx, id)
+	keys, err := u.KeyList(ctx, u.tenant, id)
 	if err != nil {
 		return nil, err
 	}
-	perms, err := u.PermissionList(ctx, id)
+	perms, err := u.PermissionList(ctx, u.tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +248,7 @@ func (m *Manager) newAuditEvent(ctx context.Context, action AuditAction, account
 	}
 	e := AuditEvent{
 		ID:               newID(),
+		Tenant:           m.tenant,
 		OccurredAt:       m.now(),
 		Action:           action,
 		ServiceAccountID: accountID,
@@ -306,6 +310,7 @@ func (m *Manager) ListAuditEvents(ctx context.Context, p ListAuditEventsParams) 
 	if err != nil {
 		return AuditEventPage{}, err
 	}
+	q.Tenant = m.tenant // whatever the caller set: a view lists its own tenant's events
 	limit := q.Limit
 	q.Limit++ // one extra row tells whether another page follows
 	items, err := m.store.AuditList(ctx, q)
@@ -395,7 +400,10 @@ func decodeAuditCursor(s string) (store.AuditPosition, bool) {
 
 // PruneAuditEvents deletes the audit events that occurred before before
 // and returns how many it deleted: the retention of the log is the
-// application's choice (the example server's -audit-retention).
+// application's choice (the example server's -audit-retention). It prunes
+// every tenant's events, whichever view m is: retention is one rule for
+// the database, and a tenant whose accounts are all gone still has
+// events to prune.
 func (m *Manager) PruneAuditEvents(ctx context.Context, before time.Time) (int64, error) {
 	if verr := checkTime("before", before); verr != nil {
 		return 0, verr

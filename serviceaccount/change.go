@@ -27,6 +27,9 @@ const (
 	// KeyRotated: the key was replaced by rotation (its expiry shortened
 	// to the grace period); the new key is announced as KeyCreated.
 	KeyRotated
+	// PolicyUpdated: the stored policy of Tenant changed, or the
+	// database-wide default when Tenant is "" (AccountID is uuid.Nil).
+	PolicyUpdated
 )
 
 var changeKindNames = [...]string{
@@ -44,6 +47,7 @@ var changeKindNames = [...]string{
 	KeyDisabled:       "KeyDisabled",
 	KeyEnabled:        "KeyEnabled",
 	KeyRotated:        "KeyRotated",
+	PolicyUpdated:     "PolicyUpdated",
 }
 
 func (k ChangeKind) String() string {
@@ -56,7 +60,10 @@ func (k ChangeKind) String() string {
 // Change describes one successful write made through a Manager. It carries
 // ids only, never a key or its hash.
 type Change struct {
-	Kind         ChangeKind
+	Kind ChangeKind
+	// Tenant is the tenant the change was made in ("" for a change of the
+	// default policy).
+	Tenant       string
 	AccountID    uuid.UUID
 	KeyID        uuid.UUID // set for the Key* kinds
 	PermissionID uuid.UUID // set for Permission* kinds

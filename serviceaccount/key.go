@@ -2,6 +2,7 @@ package serviceaccount
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p Ke
 	}
 	var k apikey.Key
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		current, err := u.KeyGet(ctx, accountID, keyID)
+		current, err := u.KeyGet(ctx, m.tenant, accountID, keyID)
 		if err != nil {
 			return err
 		}
@@ -57,7 +58,7 @@ func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p Ke
 			k = current
 			return nil
 		}
-		k, err = u.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: name,
+		k, err = u.KeyUpdate(ctx, m.tenant, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: name,
 			ExpiresAt: current.ExpiresAt, DisabledAt: disabledAt, ReplacedBy: current.ReplacedBy})
 		if err != nil {
 			return err
@@ -116,14 +117,8 @@ type RotatedKey struct {
 // announced (KeyCreated, KeyRotated).
 func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in RotateKeyInput) (RotatedKey, error) {
 	now := m.now()
-	grace := DefaultRotationGrace
-	if in.GracePeriodSeconds != nil {
-		s := *in.GracePeriodSeconds
-		maxSeconds := int64(m.policy.MaxRotationGrace / time.Second)
-		if s < 0 || s > maxSeconds {
-			return RotatedKey{}, invalid("gracePeriodSeconds", fmt.Sprintf("must be between 0 and %d (the policy's maximum rotation grace, %s)", maxSeconds, m.policy.MaxRotationGrace))
-		}
-		grace = time.Duration(s) * time.Second
+	if s := in.GracePeriodSeconds; s != nil && *s < 0 {
+		return RotatedKey{}, invalid("gracePeriodSeconds", "must not be negative")
 	}
 	var name *string
 	if in.Name != nil {
@@ -136,7 +131,7 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 	var given *time.Time
 	if in.ExpiresAt != nil {
 		t := in.ExpiresAt.UTC().Truncate(time.Microsecond)
-		if err := m.checkNewExpiry("expiresAt", t, now); err != nil {
+		if err := checkTime("expiresAt", t); err != nil {
 			return RotatedKey{}, err
 		}
 		given = &t
@@ -147,10 +142,28 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		// The account first, as CreateKey and DeleteAccount lock it, so
 		// that the key count below cannot race a creation or another
 		// rotation; then the key: one rotation of it at a time.
-		if _, err := u.AccountGet(ctx, accountID); err != nil {
+		if _, err := u.AccountGet(ctx, m.tenant, accountID); err != nil {
 			return err
 		}
-		old, err := u.KeyGet(ctx, accountID, keyID)
+		// The tenant's policy as stored now, read in this transaction.
+		pol, _, err := m.effectivePolicy(ctx, u)
+		if err != nil {
+			return err
+		}
+		grace := min(DefaultRotationGrace, pol.MaxRotationGrace)
+		if s := in.GracePeriodSeconds; s != nil {
+			maxSeconds := int64(pol.MaxRotationGrace / time.Second)
+			if *s > maxSeconds {
+				return invalid("gracePeriodSeconds", fmt.Sprintf("must be between 0 and %d (the policy's maximum rotation grace, %s)", maxSeconds, pol.MaxRotationGrace))
+			}
+			grace = time.Duration(*s) * time.Second
+		}
+		if given != nil {
+			if err := checkNewExpiry(pol, "expiresAt", *given, now); err != nil {
+				return err
+			}
+		}
+		old, err := u.KeyGet(ctx, m.tenant, accountID, keyID)
 		if err != nil {
 			return err
 		}
@@ -169,11 +182,11 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 			oldExpiry = *old.ExpiresAt
 		}
 		if oldExpiry.After(now) {
-			keys, err := u.KeyList(ctx, accountID)
+			keys, err := u.KeyList(ctx, m.tenant, accountID)
 			if err != nil {
 				return err
 			}
-			if err := m.checkRotationKeyCount(keys, keyID, now); err != nil {
+			if err := checkRotationKeyCount(pol, keys, keyID, now); err != nil {
 				return err
 			}
 		}
@@ -183,7 +196,7 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		}
 		expiresAt := given
 		if expiresAt == nil {
-			if expiresAt, err = m.rotatedExpiry(old, now); err != nil {
+			if expiresAt, err = rotatedExpiry(pol, old, now); err != nil {
 				return err
 			}
 		}
@@ -191,10 +204,10 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		if err != nil {
 			return err
 		}
-		if err := u.KeyCreate(ctx, created.Key); err != nil {
+		if err := u.KeyCreate(ctx, m.tenant, created.Key); err != nil {
 			return err
 		}
-		previous, err := u.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: old.Name,
+		previous, err := u.KeyUpdate(ctx, m.tenant, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: old.Name,
 			ExpiresAt: &oldExpiry, DisabledAt: old.DisabledAt, ReplacedBy: &created.Key.ID})
 		if err != nil {
 			return err
@@ -207,6 +220,9 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		out = RotatedKey{Created: created, Previous: previous}
 		return nil
 	})
+	if verr := (*ValidationError)(nil); errors.As(err, &verr) {
+		return RotatedKey{}, err // as before the policy was read in the transaction: unwrapped
+	}
 	if err != nil {
 		return RotatedKey{}, fmt.Errorf("rotate key %s of account %s: %w", keyID, accountID, err)
 	}
@@ -216,12 +232,12 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 // rotatedExpiry is the expiry of a key that replaces old at now when the
 // caller chose none: old's lifetime again, capped at the policy's
 // maximum; for a key that never expired, the policy's default.
-func (m *Manager) rotatedExpiry(old apikey.Key, now time.Time) (*time.Time, error) {
+func rotatedExpiry(pol TenantPolicy, old apikey.Key, now time.Time) (*time.Time, error) {
 	if old.ExpiresAt == nil {
-		return m.defaultExpiry("expiresAt", now)
+		return defaultExpiry(pol, "expiresAt", now)
 	}
 	life := old.ExpiresAt.Sub(old.CreatedAt)
-	if maxLife := m.policy.MaxKeyLifetime; maxLife > 0 && life > maxLife {
+	if maxLife := pol.MaxKeyLifetime; maxLife > 0 && life > maxLife {
 		life = maxLife
 	}
 	t := now.Add(life)
@@ -284,7 +300,7 @@ func (m *Manager) ListAllKeys(ctx context.Context, p ListAllKeysParams) (KeyPage
 		since := now.Add(-days)
 		f.UnusedSince = &since
 	}
-	items, err := m.store.KeyListAll(ctx, after, limit+1, f)
+	items, err := m.store.KeyListAll(ctx, m.tenant, after, limit+1, f)
 	if err != nil {
 		return KeyPage{}, fmt.Errorf("list all keys: %w", err)
 	}
@@ -329,32 +345,45 @@ func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateK
 		return CreatedKey{}, err
 	}
 	now := m.now()
-	expiresAt, err := m.expiryOfNewKey("expiresAt", in.ExpiresAt, now)
-	if err != nil {
-		return CreatedKey{}, err
+	if in.ExpiresAt != nil {
+		if err := checkTime("expiresAt", in.ExpiresAt.UTC().Truncate(time.Microsecond)); err != nil {
+			return CreatedKey{}, err
+		}
 	}
-	created, err := m.newKey(accountID, in.Name, now, expiresAt)
+	created, err := m.newKey(accountID, in.Name, now, nil)
 	if err != nil {
 		return CreatedKey{}, fmt.Errorf("create key for account %s: %w", accountID, err)
 	}
 	err = m.write(ctx, func(ctx context.Context, u *unit) error {
-		if _, err := u.AccountGet(ctx, accountID); err != nil { // locks the account for the count
+		if _, err := u.AccountGet(ctx, m.tenant, accountID); err != nil { // locks the account for the count
 			return err
 		}
-		keys, err := u.KeyList(ctx, accountID)
+		// The tenant's policy as stored now, read in this transaction, so
+		// that every instance and the CLI enforce the same one.
+		pol, _, err := m.effectivePolicy(ctx, u)
 		if err != nil {
 			return err
 		}
-		if err := m.checkKeyCount(keys, now); err != nil {
+		if created.Key.ExpiresAt, err = expiryOfNewKey(pol, "expiresAt", in.ExpiresAt, now); err != nil {
 			return err
 		}
-		if err := u.KeyCreate(ctx, created.Key); err != nil {
+		keys, err := u.KeyList(ctx, m.tenant, accountID)
+		if err != nil {
+			return err
+		}
+		if err := checkKeyCount(pol, keys, now); err != nil {
+			return err
+		}
+		if err := u.KeyCreate(ctx, m.tenant, created.Key); err != nil {
 			return err
 		}
 		u.audited(store.ActionKeyCreate, accountID, &created.Key.ID, nil, auditKey(created.Key))
 		u.changed(Change{Kind: KeyCreated, AccountID: accountID, KeyID: created.Key.ID})
 		return nil
 	})
+	if verr := (*ValidationError)(nil); errors.As(err, &verr) {
+		return CreatedKey{}, err // as before the policy was read in the transaction: unwrapped
+	}
 	if err != nil {
 		return CreatedKey{}, fmt.Errorf("create key for account %s: %w", accountID, err)
 	}
@@ -363,12 +392,12 @@ func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateK
 
 // expiryOfNewKey is the expiry of a key created at now that asked for
 // given (nil: none), within the policy.
-func (m *Manager) expiryOfNewKey(field string, given *time.Time, now time.Time) (*time.Time, error) {
+func expiryOfNewKey(pol TenantPolicy, field string, given *time.Time, now time.Time) (*time.Time, error) {
 	if given == nil {
-		return m.defaultExpiry(field, now)
+		return defaultExpiry(pol, field, now)
 	}
 	t := given.UTC().Truncate(time.Microsecond)
-	if err := m.checkNewExpiry(field, t, now); err != nil {
+	if err := checkNewExpiry(pol, field, t, now); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -397,7 +426,7 @@ func (m *Manager) newKey(accountID uuid.UUID, name string, now time.Time, expire
 // Keys lists the keys of account accountID in creation order; never their
 // plaintext, which is not stored.
 func (m *Manager) Keys(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
-	keys, err := m.store.KeyList(ctx, accountID)
+	keys, err := m.store.KeyList(ctx, m.tenant, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("list keys of account %s: %w", accountID, err)
 	}
@@ -409,14 +438,14 @@ func (m *Manager) Keys(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, 
 // in every middleware subscribed to this Manager.
 func (m *Manager) DeleteKey(ctx context.Context, accountID, keyID uuid.UUID) error {
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
-		before, err := u.KeyGet(ctx, accountID, keyID)
+		before, err := u.KeyGet(ctx, m.tenant, accountID, keyID)
 		if err != nil {
 			return err
 		}
 		if err := checkRevision(ctx, KeyRevision(before)); err != nil {
 			return err
 		}
-		if err := u.KeyDelete(ctx, accountID, keyID); err != nil {
+		if err := u.KeyDelete(ctx, m.tenant, accountID, keyID); err != nil {
 			return err
 		}
 		u.audited(store.ActionKeyDelete, accountID, &keyID, auditKey(before), nil)

@@ -151,10 +151,16 @@ func (m *Manager) ReportLeakedKey(ctx context.Context, token string, r LeakRepor
 	return out, nil
 }
 
-// leakedKeyAction is what the tenant's policy says to do with a leaked
-// key. Policies do not hold it yet, so it is LeakedKeyDisable; the
-// tenant's stored policy (leakedKeyAction) is read here once it does.
-func (m *Manager) leakedKeyAction(context.Context) (LeakedKeyAction, error) {
+// leakedKeyAction is what the tenant's effective policy says to do with
+// a leaked key.
+func (m *Manager) leakedKeyAction(ctx context.Context) (LeakedKeyAction, error) {
+	p, _, err := m.EffectivePolicy(ctx)
+	if err != nil {
+		return "", err
+	}
+	if a := LeakedKeyAction(p.LeakedKeyAction); a.Valid() {
+		return a, nil
+	}
 	return LeakedKeyDisable, nil
 }
 
@@ -165,7 +171,7 @@ func (m *Manager) leak(ctx context.Context, accountID, keyID uuid.UUID, r LeakRe
 	var out LeakOutcome
 	err := m.write(ctx, func(ctx context.Context, u *unit) error {
 		out = LeakOutcome{}
-		current, err := u.KeyGet(ctx, accountID, keyID)
+		current, err := u.KeyGet(ctx, u.tenant, accountID, keyID)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
@@ -179,7 +185,7 @@ func (m *Manager) leak(ctx context.Context, accountID, keyID uuid.UUID, r LeakRe
 		}}
 		switch {
 		case action == LeakedKeyDelete:
-			if err := u.KeyDelete(ctx, accountID, keyID); err != nil {
+			if err := u.KeyDelete(ctx, u.tenant, accountID, keyID); err != nil {
 				return err
 			}
 			u.changed(Change{Kind: KeyDeleted, AccountID: accountID, KeyID: keyID})
@@ -187,7 +193,7 @@ func (m *Manager) leak(ctx context.Context, accountID, keyID uuid.UUID, r LeakRe
 			return nil // already harmless: nothing to change or record
 		default:
 			now := m.now()
-			after, err := u.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: current.Name,
+			after, err := u.KeyUpdate(ctx, u.tenant, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: current.Name,
 				ExpiresAt: current.ExpiresAt, DisabledAt: &now, ReplacedBy: current.ReplacedBy})
 			if err != nil {
 				return err

@@ -81,7 +81,7 @@ func TestReportLeakedKeyDisablesTheKeyInOneAuditedChange(t *testing.T) {
 		assert.Equal(t, serviceaccount.LeakOutcome{TruePositive: true, Tenant: store.DefaultTenant, AccountID: f.account.ID,
 			KeyID: f.key.Key.ID, Taken: serviceaccount.LeakedKeyDisable}, out)
 		assert.Equal(t, "true_positive", out.Label())
-		assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.KeyDisabled, AccountID: f.account.ID, KeyID: f.key.Key.ID}},
+		assert.Equal(t, []serviceaccount.Change{{Tenant: store.DefaultTenant, Kind: serviceaccount.KeyDisabled, AccountID: f.account.ID, KeyID: f.key.Key.ID}},
 			f.changes, "announced, so the middleware drops the key at once")
 
 		c, err := f.m.LookupKey(ctx, f.key.Key.Hash)
@@ -140,7 +140,7 @@ func TestReportLeakedKeyCanDelete(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, out.TruePositive)
 	assert.Equal(t, serviceaccount.LeakedKeyDelete, out.Taken)
-	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.KeyDeleted, AccountID: f.account.ID, KeyID: f.key.Key.ID}}, f.changes)
+	assert.Equal(t, []serviceaccount.Change{{Tenant: store.DefaultTenant, Kind: serviceaccount.KeyDeleted, AccountID: f.account.ID, KeyID: f.key.Key.ID}}, f.changes)
 	_, err = f.m.LookupKey(ctx, f.key.Key.Hash)
 	require.ErrorIs(t, err, store.ErrNotFound)
 	events := f.leakEvents(t)

@@ -366,9 +366,12 @@ func TestRotateKeyCapsAnInheritedLifetimeAtTheMaximum(t *testing.T) {
 	f := newFixture(t)
 	a := f.account(t)
 	old := f.key(t, a.ID, serviceaccount.CreateKeyInput{ExpiresAt: ptr(f.now().Add(365 * day))})
-	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: f.st, Clock: f.clock, Policy: serviceaccount.Policy{MaxKeyLifetime: 90 * day}})
+	// The policy changes after the key was made: the stored default now
+	// caps lifetimes (a Manager's Config.Policy only seeds an empty
+	// database, so it is changed where every instance reads it).
+	_, err := f.m.SetDefaultPolicy(t.Context(), serviceaccount.TenantPolicy{MaxKeysPerAccount: 10, MaxKeyLifetime: 90 * day, MaxRotationGrace: 7 * day})
 	require.NoError(t, err)
-	r, err := m.RotateKey(t.Context(), a.ID, old.Key.ID, serviceaccount.RotateKeyInput{})
+	r, err := f.m.RotateKey(t.Context(), a.ID, old.Key.ID, serviceaccount.RotateKeyInput{})
 	require.NoError(t, err)
 	assert.Equal(t, f.now().Add(90*day), *r.Created.Key.ExpiresAt)
 }

@@ -84,7 +84,7 @@ func TestCreateAccountTrimsAndStampsTimes(t *testing.T) {
 	got, err := f.m.Account(t.Context(), a.ID)
 	require.NoError(t, err)
 	assert.Equal(t, a, got)
-	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.AccountCreated, AccountID: a.ID}}, f.changes)
+	assert.Equal(t, []serviceaccount.Change{{Tenant: store.DefaultTenant, Kind: serviceaccount.AccountCreated, AccountID: a.ID}}, f.changes)
 }
 
 func TestAccountInputValidation(t *testing.T) {
@@ -279,7 +279,7 @@ func TestDeleteKeyChecksOwnershipAndNotifies(t *testing.T) {
 	require.ErrorIs(t, f.m.DeleteKey(t.Context(), other.ID, k.Key.ID), store.ErrNotFound)
 	assert.Empty(t, f.changes, "a failed change is not announced")
 	require.NoError(t, f.m.DeleteKey(t.Context(), owner.ID, k.Key.ID))
-	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.KeyDeleted, AccountID: owner.ID, KeyID: k.Key.ID}}, f.changes)
+	assert.Equal(t, []serviceaccount.Change{{Tenant: store.DefaultTenant, Kind: serviceaccount.KeyDeleted, AccountID: owner.ID, KeyID: k.Key.ID}}, f.changes)
 	_, err = f.m.LookupKey(t.Context(), k.Key.Hash)
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
@@ -344,7 +344,7 @@ func TestSetLimiter(t *testing.T) {
 	got, err := f.m.SetLimiter(t.Context(), a.ID, p.ID, json.RawMessage(`[{"surveyKey":"weekly"}]`))
 	require.NoError(t, err)
 	assert.Equal(t, `[{"surveyKey":"weekly"}]`, got.Limiter.String())
-	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.PermissionUpdated, AccountID: a.ID, PermissionID: p.ID}}, f.changes)
+	assert.Equal(t, []serviceaccount.Change{{Tenant: store.DefaultTenant, Kind: serviceaccount.PermissionUpdated, AccountID: a.ID, PermissionID: p.ID}}, f.changes)
 
 	_, err = f.m.SetLimiter(t.Context(), a.ID, p.ID, json.RawMessage(`[{"reportKey":"r"}]`))
 	requireFields(t, err, "limiter[0].reportKey")
@@ -366,7 +366,7 @@ func TestDeleteAccountCascadesAndNotifies(t *testing.T) {
 	f.changes = nil
 
 	require.NoError(t, f.m.DeleteAccount(t.Context(), a.ID))
-	assert.Equal(t, []serviceaccount.Change{{Kind: serviceaccount.AccountDeleted, AccountID: a.ID}}, f.changes)
+	assert.Equal(t, []serviceaccount.Change{{Tenant: store.DefaultTenant, Kind: serviceaccount.AccountDeleted, AccountID: a.ID}}, f.changes)
 	_, err = f.m.LookupKey(t.Context(), k.Key.Hash)
 	require.ErrorIs(t, err, store.ErrNotFound)
 	require.ErrorIs(t, f.m.DeletePermission(t.Context(), a.ID, p.ID), store.ErrNotFound)
@@ -415,7 +415,7 @@ func TestChangesAreAnnouncedAfterTheCommit(t *testing.T) {
 	require.NoError(t, err)
 	seen := 0
 	m.Subscribe(func(c serviceaccount.Change) {
-		_, err := st.AccountGet(context.Background(), c.AccountID)
+		_, err := st.AccountGet(context.Background(), store.DefaultTenant, c.AccountID)
 		if c.Kind == serviceaccount.AccountDeleted {
 			assert.ErrorIs(t, err, store.ErrNotFound)
 		} else {

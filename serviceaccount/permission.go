@@ -43,7 +43,7 @@ func (m *Manager) AddPermission(ctx context.Context, accountID uuid.UUID, in Per
 		CreatedAt:    m.now(),
 	}
 	err = m.write(ctx, func(ctx context.Context, u *unit) error {
-		if err := u.PermissionCreate(ctx, p); err != nil {
+		if err := u.PermissionCreate(ctx, m.tenant, p); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return errPermissionHeld
 			}
@@ -111,7 +111,7 @@ func parseLimiter(raw json.RawMessage) (*limiter.Limiter, error) {
 
 // Permissions lists the permissions of account accountID in creation order.
 func (m *Manager) Permissions(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error) {
-	perms, err := m.store.PermissionList(ctx, accountID)
+	perms, err := m.store.PermissionList(ctx, m.tenant, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("list permissions of account %s: %w", accountID, err)
 	}
@@ -135,7 +135,7 @@ func (m *Manager) SetLimiter(ctx context.Context, accountID, permissionID uuid.U
 		if err := m.checkCatalog(current.ResourceType, current.ResourceKey, current.Action, l); err != nil {
 			return err
 		}
-		p, err = u.PermissionUpdateLimiter(ctx, store.PermissionUpdateLimiterParams{AccountID: accountID, PermissionID: permissionID, Limiter: l})
+		p, err = u.PermissionUpdateLimiter(ctx, m.tenant, store.PermissionUpdateLimiterParams{AccountID: accountID, PermissionID: permissionID, Limiter: l})
 		if errors.Is(err, store.ErrConflict) {
 			return errPermissionHeld
 		}
@@ -164,7 +164,7 @@ func (m *Manager) DeletePermission(ctx context.Context, accountID, permissionID 
 		if err != nil {
 			return err
 		}
-		if err := u.PermissionDelete(ctx, accountID, permissionID); err != nil {
+		if err := u.PermissionDelete(ctx, m.tenant, accountID, permissionID); err != nil {
 			return err
 		}
 		u.audited(store.ActionPermissionDelete, accountID, &permissionID, auditPermission(before), nil)

@@ -90,10 +90,10 @@ func checkRevision(ctx context.Context, current string) error {
 // the account's permissions, so that a revision compared here still
 // holds when the change is written.
 func (u *unit) permissionForChange(ctx context.Context, accountID, permissionID uuid.UUID) (permission.Permission, error) {
-	if _, err := u.AccountGet(ctx, accountID); err != nil {
+	if _, err := u.AccountGet(ctx, u.tenant, accountID); err != nil {
 		return permission.Permission{}, err
 	}
-	p, err := u.PermissionGet(ctx, accountID, permissionID)
+	p, err := u.PermissionGet(ctx, u.tenant, accountID, permissionID)
 	if err != nil {
 		return permission.Permission{}, err
 	}

@@ -16,6 +16,7 @@ import (
 // says.
 type unit struct {
 	store.Tx
+	tenant  string // the Manager view's tenant, for every call through Tx
 	changes []Change
 	audits  []pendingAudit
 }
@@ -58,6 +59,9 @@ func (u *unit) auditOf() (*pendingAudit, error) {
 
 // changed records c, to be announced after the commit.
 func (u *unit) changed(c Change) {
+	if c.Kind != PolicyUpdated {
+		c.Tenant = u.tenant
+	}
 	u.changes = append(u.changes, c)
 }
 
@@ -90,7 +94,7 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 	enqueued := false // whether it wrote webhook deliveries
 	err := m.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		done, enqueued = nil, false
-		u := &unit{Tx: tx}
+		u := &unit{Tx: tx, tenant: m.tenant}
 		if err := fn(ctx, u); err != nil {
 			return err
 		}
@@ -103,7 +107,7 @@ func (m *Manager) write(ctx context.Context, fn func(ctx context.Context, u *uni
 			if err != nil {
 				return err
 			}
-			if err := tx.AuditAppend(ctx, e); err != nil {
+			if err := tx.AuditAppend(ctx, m.tenant, e); err != nil {
 				return fmt.Errorf("write the audit event: %w", err)
 			}
 			// The event's webhook deliveries, in the same transaction.
@@ -144,10 +148,16 @@ func definite(err error) bool {
 func (m *Manager) recordChanges(ctx context.Context, u *unit) error {
 	at := m.now()
 	for i, c := range u.changes {
-		if slices.ContainsFunc(u.changes[:i], func(d Change) bool { return d.AccountID == c.AccountID }) {
+		if c.Kind == PolicyUpdated {
+			if err := u.ChangeRecord(ctx, c.Tenant, store.ChangeRecordParams{Kind: store.ChangePolicy, RecordedAt: at}); err != nil {
+				return err
+			}
+			continue
+		}
+		if slices.ContainsFunc(u.changes[:i], func(d Change) bool { return d.Kind != PolicyUpdated && d.AccountID == c.AccountID }) {
 			continue // one row per account is enough
 		}
-		if err := u.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: c.AccountID, RecordedAt: at}); err != nil {
+		if err := u.ChangeRecord(ctx, m.tenant, store.ChangeRecordParams{AccountID: c.AccountID, RecordedAt: at}); err != nil {
 			return err
 		}
 	}

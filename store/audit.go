@@ -56,6 +56,9 @@ const (
 	// no ServiceAccountID (uuid.Nil) and the webhook's id as TargetID.
 	ActionWebhookCreate AuditAction = "webhook.create"
 	ActionWebhookDelete AuditAction = "webhook.delete"
+	// ActionPolicyUpdate records a change of a tenant's stored policy, or
+	// of the database-wide default (details "defaults": true).
+	ActionPolicyUpdate AuditAction = "policy.update"
 )
 
 // ActionKeyLeaked: a secret scanner reported the key found in public, and
@@ -67,6 +70,7 @@ var auditActions = []AuditAction{
 	ActionKeyCreate, ActionKeyUpdate, ActionKeyDisable, ActionKeyEnable, ActionKeyRotate, ActionKeyDelete, ActionKeyLeaked,
 	ActionPermissionCreate, ActionPermissionUpdate, ActionPermissionDelete,
 	ActionWebhookCreate, ActionWebhookDelete,
+	ActionPolicyUpdate,
 }
 
 // AuditActions returns every action, for forms and validation.
@@ -82,11 +86,15 @@ const MaxAuditActionLength = 32
 // the change's own transaction, so a stored event always describes a
 // committed change, and it outlives the account it names.
 type AuditEvent struct {
-	ID         uuid.UUID // UUIDv7
+	ID uuid.UUID // UUIDv7
+	// Tenant is the tenant the change was made in; its audit list is the
+	// only one that shows the event.
+	Tenant     string
 	OccurredAt time.Time // the Manager's clock, UTC, microseconds
 	Actor      *Actor    // nil when the context carried none
 	Action     AuditAction
-	// ServiceAccountID is the account the change was made to.
+	// ServiceAccountID is the account the change was made to; uuid.Nil
+	// for a policy change.
 	ServiceAccountID uuid.UUID
 	// TargetID is the key or permission changed; nil for account events.
 	TargetID *uuid.UUID
@@ -109,6 +117,10 @@ type AuditPosition struct {
 // ListAuditEventsParams): one type, so that a filter is declared once. The
 // zero value of a filter means "any", and filters combine with AND.
 type AuditListParams struct {
+	// Tenant is the tenant whose events are listed; required by a
+	// backend (the Manager sets it from its view; callers of the Manager
+	// leave it empty).
+	Tenant           string
 	ServiceAccountID uuid.UUID   // uuid.Nil: any account
 	Action           AuditAction // "": any action; otherwise one of AuditActions()
 	ActorID          string      // "": any actor (events without one included)
@@ -139,6 +151,8 @@ func (p AuditPosition) before(e AuditEvent) bool {
 // the reference semantics of AuditList, for stores that filter in Go.
 func (p AuditListParams) Matches(e AuditEvent) bool {
 	switch {
+	case e.Tenant != p.Tenant:
+		return false
 	case p.ServiceAccountID != uuid.Nil && e.ServiceAccountID != p.ServiceAccountID:
 		return false
 	case p.Action != "" && e.Action != p.Action:
@@ -167,7 +181,8 @@ func CompareAuditEvents(a, b AuditEvent) int {
 // AuditStore reads and prunes the audit log. Events are written by a
 // change's transaction (AuditWriter), never on their own.
 type AuditStore interface {
-	// AuditList returns up to p.Limit events that pass p's filters, newest
+	// AuditList returns up to p.Limit events of tenant p.Tenant that pass
+	// p's filters, newest
 	// first (OccurredAt descending, then ID descending). A walk that passes
 	// the position of each page's last event as the next p.After never
 	// skips or repeats an event that existed during the whole walk. An
@@ -176,16 +191,18 @@ type AuditStore interface {
 
 	// AuditPrune deletes every event that occurred before before, and
 	// returns how many it deleted.
+	// Pruning is retention, database-wide: it takes no tenant.
 	AuditPrune(ctx context.Context, before time.Time) (int64, error)
 }
 
 // AuditWriter appends events; it is part of the unit of work, so an event
 // is committed with its change or not at all.
 type AuditWriter interface {
-	// AuditAppend stores e. ErrConflict if e.ID exists. The account it
+	// AuditAppend stores e in tenant, which e.Tenant must equal (or be
+	// empty). ErrConflict if e.ID exists. The account it
 	// names need not exist: events have no foreign key to accounts, so
 	// that they outlive them.
-	AuditAppend(ctx context.Context, e AuditEvent) error
+	AuditAppend(ctx context.Context, tenant string, e AuditEvent) error
 }
 
 // AuditActionNames lists the valid audit actions, comma-separated: what a

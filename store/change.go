@@ -7,8 +7,22 @@ import (
 	"github.com/google/uuid"
 )
 
+// ChangeKind says what a change-log row is about.
+type ChangeKind string
+
+// The kinds of change. A row of an unknown kind (written by a newer
+// version) is treated by readers as "anything may have changed".
+const (
+	// ChangeAccount: account AccountID changed (or its keys or
+	// permissions).
+	ChangeAccount ChangeKind = "account"
+	// ChangePolicy: the stored policy of Tenant changed, or the default
+	// policy when Tenant is "".
+	ChangePolicy ChangeKind = "policy"
+)
+
 // RecordedChange is one row of the change log: the account a committed
-// change affected. Instances sharing a database read the log to drop what
+// change affected, or the policy. Instances sharing a database read the log to drop what
 // they cached of that account (see package changefeed).
 type RecordedChange struct {
 	// ID is the change's position in the log. IDs are taken in commit
@@ -20,8 +34,14 @@ type RecordedChange struct {
 	// read) a moment before change n is visible to plain reads, and that
 	// next change may become visible first. Reading again a moment later
 	// tells the two apart (package changefeed waits 100 ms).
-	ID         int64
-	AccountID  uuid.UUID
+	ID int64
+	// Kind is what changed; ChangeAccount for rows written before kinds
+	// existed.
+	Kind ChangeKind
+	// Tenant is the tenant the change was made in ("" for a change of
+	// the default policy).
+	Tenant     string
+	AccountID  uuid.UUID // uuid.Nil unless Kind is ChangeAccount
 	RecordedAt time.Time
 	// Own is true for a change recorded through the same Store value that
 	// lists it (this instance's own change), so that a feed can count
@@ -32,6 +52,8 @@ type RecordedChange struct {
 
 // ChangeRecordParams are the inputs of ChangeRecord.
 type ChangeRecordParams struct {
+	// Kind is what changed; "" means ChangeAccount.
+	Kind      ChangeKind
 	AccountID uuid.UUID
 	// RecordedAt is the Manager's clock; pruning compares it with the
 	// pruning instance's clock, so clocks may differ by far less than the
@@ -66,7 +88,9 @@ type ChangeRecorder interface {
 	// it last in the transaction, just before the commit). On PostgreSQL
 	// it also sends a notification, delivered at commit, that wakes
 	// listening instances (see [ChangeListener]).
-	ChangeRecord(ctx context.Context, p ChangeRecordParams) error
+	// tenant is the tenant of the change; "" only for a change of the
+	// default policy.
+	ChangeRecord(ctx context.Context, tenant string, p ChangeRecordParams) error
 }
 
 // ChangeReader reads and prunes the change log. It is part of every
@@ -122,4 +146,12 @@ type ChangeSubscriber interface {
 	AccountChanged(id uuid.UUID)
 	// AllChanged says that changes may have been missed: drop everything.
 	AllChanged()
+}
+
+// PolicySubscriber is a ChangeSubscriber that also caches policies: it is
+// told of a stored policy's change (tenant "" for the default policy)
+// through PolicyChanged. A subscriber without it is not told of policy
+// changes, which do not touch accounts.
+type PolicySubscriber interface {
+	PolicyChanged(tenant string)
 }

@@ -20,7 +20,25 @@ import (
 // committed together or not at all. KeysTouch alone writes outside a
 // transaction: it is bookkeeping, not a change made through the Manager.
 //
-// Every method takes the context first and honours its cancellation. Errors:
+// Every method takes the context first and honours its cancellation.
+//
+// # Tenants
+//
+// Every method that reads or writes a tenant's data takes the tenant
+// right after the context, and acts in it alone: an id of another
+// tenant's account, key or permission is ErrNotFound (exactly as an id
+// that names nothing, so that it reveals nothing), lists and counts never
+// include another tenant's rows, and a write never reaches one. The
+// tenant is part of every lookup, not a filter applied afterwards.
+// Callers pass a well-formed id (store.CheckTenant); the Manager checks
+// it once when its tenant view is made. The tenant-less methods are the
+// ones that cannot know it or act on the whole database: KeyByHash (keys
+// are global; the credential's account says its tenant), KeysTouch, the
+// change log's polling and pruning, AuditPrune (retention is
+// database-wide: a tenant whose accounts are all gone still has events
+// to prune), TenantList and the database-wide default policy.
+//
+// Errors:
 //
 //   - store.ErrNotFound (wrapped or not; test with errors.Is) when a row
 //     does not exist, including a key or permission addressed through an
@@ -53,6 +71,7 @@ type Store interface {
 	AuditStore
 	ChangeReader
 	WebhookReader
+	TenantLister
 
 	// InTx runs fn in one transaction and commits it when fn returns nil.
 	// An error from fn, a panic (which InTx lets continue after the
@@ -89,7 +108,7 @@ type Store interface {
 // SELECT … FOR UPDATE), so that changes which read an account's keys
 // before writing (a policy's key count, a rotation) serialize per account.
 type Tx interface {
-	AccountGet(ctx context.Context, id uuid.UUID) (Account, error)
+	AccountGet(ctx context.Context, tenant string, id uuid.UUID) (Account, error)
 	AccountWriter
 	KeyWriter
 	PermissionWriter
@@ -100,20 +119,22 @@ type Tx interface {
 	// KeyGet returns key keyID of account accountID; ErrNotFound if there
 	// is no such key or it belongs to another account. Like AccountGet it
 	// locks what it reads (the key row) until the transaction ends.
-	KeyGet(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error)
-	KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error)
+	KeyGet(ctx context.Context, tenant string, accountID, keyID uuid.UUID) (apikey.Key, error)
+	KeyList(ctx context.Context, tenant string, accountID uuid.UUID) ([]apikey.Key, error)
 
 	// PermissionGet returns permission permissionID of account accountID;
 	// ErrNotFound if there is no such permission or it belongs to another
 	// account.
-	PermissionGet(ctx context.Context, accountID, permissionID uuid.UUID) (permission.Permission, error)
-	PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error)
+	PermissionGet(ctx context.Context, tenant string, accountID, permissionID uuid.UUID) (permission.Permission, error)
+	PermissionList(ctx context.Context, tenant string, accountID uuid.UUID) ([]permission.Permission, error)
+
+	PolicyStore
 }
 
 // AccountReader reads service accounts.
 type AccountReader interface {
 	// AccountGet returns the account with id, or ErrNotFound.
-	AccountGet(ctx context.Context, id uuid.UUID) (Account, error)
+	AccountGet(ctx context.Context, tenant string, id uuid.UUID) (Account, error)
 
 	// AccountList returns up to limit accounts in creation order (ascending
 	// id; ids are UUIDv7 and so sort by creation time), starting after
@@ -122,33 +143,35 @@ type AccountReader interface {
 	// account that existed during the whole walk. An empty slice (not an
 	// error) past the end. A limit below 1 is an error (a caller's bug),
 	// never an empty page.
-	AccountList(ctx context.Context, after uuid.UUID, limit int) ([]Account, error)
+	AccountList(ctx context.Context, tenant string, after uuid.UUID, limit int) ([]Account, error)
 }
 
 // AccountWriter changes service accounts, inside a [Tx].
 type AccountWriter interface {
-	// AccountCreate inserts a. ErrConflict if an account with a.ID exists.
-	AccountCreate(ctx context.Context, a Account) error
+	// AccountCreate inserts a in tenant, which a.Tenant must equal (or
+	// be empty: the stored account's Tenant is tenant). ErrConflict if an
+	// account with a.ID exists, in any tenant.
+	AccountCreate(ctx context.Context, tenant string, a Account) error
 
 	// AccountUpdate sets the label, description, DisabledAt and UpdatedAt
 	// of the account p.ID (all of them: read the account first to keep
 	// one) and returns the account as stored. ErrNotFound if it does not
 	// exist. CreatedAt is never changed.
-	AccountUpdate(ctx context.Context, p AccountUpdateParams) (Account, error)
+	AccountUpdate(ctx context.Context, tenant string, p AccountUpdateParams) (Account, error)
 
 	// AccountDelete deletes the account with id together with all its keys
 	// and permissions. ErrNotFound if the account does not exist (and then
 	// nothing is deleted). A key or permission inserted concurrently for
 	// the account either is deleted with it or fails with ErrNotFound: no
 	// row outlives its account.
-	AccountDelete(ctx context.Context, id uuid.UUID) error
+	AccountDelete(ctx context.Context, tenant string, id uuid.UUID) error
 }
 
 // KeyReader reads API keys, by hash only.
 type KeyReader interface {
 	// KeyList returns the keys of an account in creation order. ErrNotFound
 	// if the account does not exist; an empty slice if it has no keys.
-	KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error)
+	KeyList(ctx context.Context, tenant string, accountID uuid.UUID) ([]apikey.Key, error)
 
 	// KeyByHash returns what authentication needs for the key whose hash is
 	// h: the key, its account and all the account's permissions (in creation
@@ -158,33 +181,33 @@ type KeyReader interface {
 	// trips this takes; it is never one per permission.
 	KeyByHash(ctx context.Context, h apikey.Hash) (Credential, error)
 
-	// KeyListAll returns up to limit keys of all accounts in id order
+	// KeyListAll returns up to limit keys of all the tenant's accounts in id order
 	// (creation order), starting after after (uuid.Nil: from the first),
 	// that pass every filter f sets; disabled, expired and replaced keys
 	// are listed like any other unless a filter leaves them out. A cursor
 	// made of the last id of a page never skips or repeats a key that
 	// existed during the whole walk. An empty slice past the end; a limit
 	// below 1 is an error.
-	KeyListAll(ctx context.Context, after uuid.UUID, limit int, f KeyFilter) ([]apikey.Key, error)
+	KeyListAll(ctx context.Context, tenant string, after uuid.UUID, limit int, f KeyFilter) ([]apikey.Key, error)
 }
 
 // KeyWriter changes API keys, inside a [Tx].
 type KeyWriter interface {
 	// KeyCreate inserts k. ErrNotFound if k.AccountID does not exist;
 	// ErrConflict if k.ID or k.Hash exists already.
-	KeyCreate(ctx context.Context, k apikey.Key) error
+	KeyCreate(ctx context.Context, tenant string, k apikey.Key) error
 
 	// KeyUpdate sets the name, ExpiresAt, DisabledAt and ReplacedBy of key
 	// p.KeyID of account p.AccountID (all of them: read the key first to
 	// keep one) and returns the key as stored. ErrNotFound if there is no
 	// such key or it belongs to another account. The id, hash, hint,
 	// CreatedAt and LastUsedAt are never changed here.
-	KeyUpdate(ctx context.Context, p KeyUpdateParams) (apikey.Key, error)
+	KeyUpdate(ctx context.Context, tenant string, p KeyUpdateParams) (apikey.Key, error)
 
 	// KeyDelete deletes key keyID of account accountID. ErrNotFound if there
 	// is no such key or it belongs to another account (and then nothing is
 	// deleted).
-	KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error
+	KeyDelete(ctx context.Context, tenant string, accountID, keyID uuid.UUID) error
 }
 
 // PermissionReader reads permissions.
@@ -192,7 +215,7 @@ type PermissionReader interface {
 	// PermissionList returns the permissions of an account in creation
 	// order. ErrNotFound if the account does not exist; an empty slice if
 	// it has none.
-	PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error)
+	PermissionList(ctx context.Context, tenant string, accountID uuid.UUID) ([]permission.Permission, error)
 }
 
 // PermissionWriter changes permissions, inside a [Tx].
@@ -204,19 +227,19 @@ type PermissionWriter interface {
 	// are one grant). The store decides this with a uniqueness rule, not a
 	// read before the write, so two identical concurrent grants cannot
 	// both succeed.
-	PermissionCreate(ctx context.Context, p permission.Permission) error
+	PermissionCreate(ctx context.Context, tenant string, p permission.Permission) error
 
 	// PermissionUpdateLimiter replaces the limiter of permission
 	// p.PermissionID of account p.AccountID (nil removes it) and returns the
 	// permission as stored. ErrNotFound if there is no such permission or
 	// it belongs to another account; ErrConflict if the account holds
 	// another permission that the new limiter would make identical.
-	PermissionUpdateLimiter(ctx context.Context, p PermissionUpdateLimiterParams) (permission.Permission, error)
+	PermissionUpdateLimiter(ctx context.Context, tenant string, p PermissionUpdateLimiterParams) (permission.Permission, error)
 
 	// PermissionDelete deletes permission permissionID of account accountID.
 	// ErrNotFound if there is no such permission or it belongs to another
 	// account.
-	PermissionDelete(ctx context.Context, accountID, permissionID uuid.UUID) error
+	PermissionDelete(ctx context.Context, tenant string, accountID, permissionID uuid.UUID) error
 }
 
 // AccountUpdateParams are the inputs of AccountUpdate.

@@ -39,3 +39,17 @@ func CheckTenant(id string) error {
 	}
 	return nil
 }
+
+// CheckRecordTenant is how a backend checks the tenant a record carries
+// (an account's or an audit event's) against the tenant a write names:
+// empty, or the same. Anything else is a caller's bug, refused rather than
+// guessed at. what names the record for the error.
+func CheckRecordTenant(what, tenant, recordTenant string) error {
+	if err := CheckTenant(tenant); err != nil {
+		return err
+	}
+	if recordTenant != "" && recordTenant != tenant {
+		return fmt.Errorf("the %s's Tenant %q is not the tenant %q it is written in", what, recordTenant, tenant)
+	}
+	return nil
+}

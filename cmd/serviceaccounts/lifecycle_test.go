@@ -113,6 +113,9 @@ func lifecycleAgainstARunningServer(t *testing.T, c *tool) {
 	assert.Contains(t, c.fail(1, "keys", "rotate", account, fourth[3]), "KEY_ID (not shown: it is longer than an id, and may be a key) is not an id")
 }
 
+// TestKeyPolicyFlags: the policy flags seed the database's default policy
+// when none is stored yet; from then on the stored policy rules, as the
+// server enforces it, whatever a later run's flags say.
 func TestKeyPolicyFlags(t *testing.T) {
 	t.Parallel()
 	c := newTool(t, sqltest.SQLiteURL(t), "")
@@ -125,17 +128,25 @@ func TestKeyPolicyFlags(t *testing.T) {
 	require.Contains(t, msg, "refused, nothing was written: ")
 	require.Contains(t, msg, "2")
 	require.Equal(t, 2, strings.Count(c.ok("keys", "list", account, "-o", "plain"), "\n"), "nothing was written")
-	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--max-keys", "0", "-o", "plain")))
-
-	msg = c.fail(1, "keys", "create", account, "--max-key-lifetime", "24h")
-	require.Contains(t, msg, "--expires-at:")
-	msg = c.fail(1, "keys", "create", account, "--max-key-lifetime", "24h", "--expires-in", "48h")
-	require.Contains(t, msg, "--expires-at:")
-	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--max-keys", "0", "--max-key-lifetime", "24h", "--expires-in", "23h", "-o", "plain")))
-
-	first := strings.Split(c.ok("keys", "list", account, "-o", "plain"), "\n")[0]
-	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "1500ms"), "--grace: must be whole seconds")
-	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "200h"), "--grace: must be between 0 and 604800")
+	msg = c.fail(1, "keys", "create", account, "--max-keys", "0")
+	require.Contains(t, msg, "MaxKeysPerAccount is 2", "a later run's flags do not lift the stored policy")
 	require.Contains(t, c.fail(2, "keys", "create", account, "--max-keys", "-1"), "invalid --max-keys -1")
 	require.Contains(t, c.fail(2, "keys", "create", account, "--max-key-lifetime", "-1h"), "invalid --max-key-lifetime")
+
+	l := newTool(t, sqltest.SQLiteURL(t), "")
+	l.ok("migrate")
+	other := strings.TrimSpace(l.ok("accounts", "create", "--label", "CI", "-o", "plain"))
+	msg = l.fail(1, "keys", "create", other, "--max-key-lifetime", "24h")
+	require.Contains(t, msg, "--expires-at:")
+	// A refused creation stores nothing, the default policy included: the
+	// first key created stores it.
+	l.secrets = append(l.secrets, strings.TrimSpace(l.ok("keys", "create", other, "--max-key-lifetime", "24h", "--expires-in", "23h", "-o", "plain")))
+	msg = l.fail(1, "keys", "create", other, "--expires-in", "48h")
+	require.Contains(t, msg, "--expires-at:", "the stored maximum lifetime, without the flag")
+	msg = l.fail(1, "keys", "create", other)
+	require.Contains(t, msg, "--expires-at:", "required by the stored maximum lifetime")
+
+	first := strings.Split(l.ok("keys", "list", other, "-o", "plain"), "\n")[0]
+	require.Contains(t, l.fail(1, "keys", "rotate", other, first, "--grace", "1500ms"), "--grace: must be whole seconds")
+	require.Contains(t, l.fail(1, "keys", "rotate", other, first, "--grace", "200h"), "--grace: must be between 0 and 604800")
 }

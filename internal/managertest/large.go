@@ -62,7 +62,7 @@ func DeleteLargeAccount(t *testing.T, st store.Store) {
 						ID: uuid.Must(uuid.NewV7()), AccountID: a.ID, ResourceType: "study", ResourceKey: "tekenradar", Action: "get-responses",
 						Limiter: limiter.MustParse(string(l)), CreatedAt: base,
 					}
-					if err := tx.PermissionCreate(ctx, p); err != nil {
+					if err := tx.PermissionCreate(ctx, store.DefaultTenant, p); err != nil {
 						return err
 					}
 				}

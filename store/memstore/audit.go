@@ -15,10 +15,14 @@ import (
 // changes the elements the old slice header covers: undoing it puts that
 // header back. An event that sorts earlier (a clock set back) is inserted
 // into a copy.
-func (t *tx) AuditAppend(ctx context.Context, e store.AuditEvent) error {
+func (t *tx) AuditAppend(ctx context.Context, tenant string, e store.AuditEvent) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
+	if err := store.CheckRecordTenant("audit event", tenant, e.Tenant); err != nil {
+		return fmt.Errorf("memstore: append audit event %s: %w", e.ID, err)
+	}
+	e.Tenant = tenant
 	if _, ok := t.s.eventIDs[e.ID]; ok {
 		return store.ErrConflict
 	}

@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -19,7 +20,7 @@ type changeLog struct {
 }
 
 // ChangeRecord appends a change, journaling how to take it back.
-func (t *tx) ChangeRecord(ctx context.Context, p store.ChangeRecordParams) error {
+func (t *tx) ChangeRecord(ctx context.Context, tenant string, p store.ChangeRecordParams) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
@@ -27,7 +28,9 @@ func (t *tx) ChangeRecord(ctx context.Context, p store.ChangeRecordParams) error
 	head, n := l.head, len(l.changes)
 	t.journal = append(t.journal, func() { l.head, l.changes = head, l.changes[:n] })
 	l.head++
-	l.changes = append(l.changes, store.RecordedChange{ID: l.head, AccountID: p.AccountID, RecordedAt: p.RecordedAt})
+	l.changes = append(l.changes, store.RecordedChange{
+		ID: l.head, Kind: cmp.Or(p.Kind, store.ChangeAccount), Tenant: tenant, AccountID: p.AccountID, RecordedAt: p.RecordedAt,
+	})
 	return nil
 }
 

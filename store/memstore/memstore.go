@@ -31,9 +31,10 @@ var (
 // slices are never changed in place (every change makes a new slice), so
 // that an undo step can put the old slice back.
 type Store struct {
-	mu          sync.RWMutex
-	accounts    map[uuid.UUID]store.Account
-	accountIDs  []uuid.UUID // ascending: creation order
+	mu       sync.RWMutex
+	accounts map[uuid.UUID]store.Account
+	// per tenant, account ids in ascending order: creation order
+	accountIDs  map[string][]uuid.UUID
 	keys        map[uuid.UUID]apikey.Key
 	keyByHash   map[apikey.Hash]uuid.UUID
 	permissions map[uuid.UUID]permission.Permission
@@ -46,6 +47,9 @@ type Store struct {
 	eventIDs map[uuid.UUID]struct{}
 	log      changeLog
 	hooks    webhookTables // webhooks and the outbox (webhook.go)
+	// the stored policies, per tenant, and the database-wide default
+	policies      map[string]store.Policy
+	defaultPolicy *store.Policy
 }
 
 // grant is one account's grant, as permission.GrantKey identifies it.
@@ -58,6 +62,8 @@ type grant struct {
 func New() *Store {
 	return &Store{
 		accounts:      map[uuid.UUID]store.Account{},
+		accountIDs:    map[string][]uuid.UUID{},
+		policies:      map[string]store.Policy{},
 		keys:          map[uuid.UUID]apikey.Key{},
 		keyByHash:     map[apikey.Hash]uuid.UUID{},
 		permissions:   map[uuid.UUID]permission.Permission{},
@@ -145,56 +151,59 @@ func del[K comparable, V any](t *tx, m map[K]V, k K) {
 	delete(m, k)
 }
 
-// setAccountIDs replaces the slice of account ids, journaling the old one.
-func (t *tx) setAccountIDs(ids []uuid.UUID) {
-	old := t.s.accountIDs
-	t.journal = append(t.journal, func() { t.s.accountIDs = old })
-	t.s.accountIDs = ids
+// inTenant reports whether account id exists in tenant: the one check
+// that keeps tenants apart, since ids are unique across tenants.
+func (s *Store) inTenant(tenant string, id uuid.UUID) bool {
+	a, ok := s.accounts[id]
+	return ok && a.Tenant == tenant
 }
 
-func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (store.Account, error) {
+func (s *Store) AccountGet(ctx context.Context, tenant string, id uuid.UUID) (store.Account, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Account{}, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.accountGet(id)
+	return s.accountGet(tenant, id)
 }
 
-func (s *Store) accountGet(id uuid.UUID) (store.Account, error) {
-	a, ok := s.accounts[id]
-	if !ok {
+func (s *Store) accountGet(tenant string, id uuid.UUID) (store.Account, error) {
+	if !s.inTenant(tenant, id) {
 		return store.Account{}, store.ErrNotFound
 	}
-	return copyAccount(a), nil
+	return copyAccount(s.accounts[id]), nil
 }
 
-func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (store.Account, error) {
+func (t *tx) AccountGet(ctx context.Context, tenant string, id uuid.UUID) (store.Account, error) {
 	if err := t.check(ctx); err != nil {
 		return store.Account{}, err
 	}
-	return t.s.accountGet(id)
+	return t.s.accountGet(tenant, id)
 }
 
-func (t *tx) AccountCreate(ctx context.Context, a store.Account) error {
+func (t *tx) AccountCreate(ctx context.Context, tenant string, a store.Account) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
+	if err := store.CheckRecordTenant("account", tenant, a.Tenant); err != nil {
+		return fmt.Errorf("memstore: create account %s: %w", a.ID, err)
+	}
+	a.Tenant = tenant
 	s := t.s
 	if _, ok := s.accounts[a.ID]; ok {
 		return store.ErrConflict
 	}
 	set(t, s.accounts, a.ID, copyAccount(a))
-	t.setAccountIDs(insertSorted(s.accountIDs, a.ID))
+	set(t, s.accountIDs, tenant, insertSorted(s.accountIDs[tenant], a.ID))
 	return nil
 }
 
-func (t *tx) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (store.Account, error) {
+func (t *tx) AccountUpdate(ctx context.Context, tenant string, p store.AccountUpdateParams) (store.Account, error) {
 	if err := t.check(ctx); err != nil {
 		return store.Account{}, err
 	}
 	a, ok := t.s.accounts[p.ID]
-	if !ok {
+	if !ok || a.Tenant != tenant {
 		return store.Account{}, store.ErrNotFound
 	}
 	a.Label, a.Description, a.UpdatedAt = p.Label, p.Description, p.UpdatedAt
@@ -203,12 +212,12 @@ func (t *tx) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (st
 	return copyAccount(a), nil
 }
 
-func (t *tx) AccountDelete(ctx context.Context, id uuid.UUID) error {
+func (t *tx) AccountDelete(ctx context.Context, tenant string, id uuid.UUID) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
 	s := t.s
-	if _, ok := s.accounts[id]; !ok {
+	if !s.inTenant(tenant, id) {
 		return store.ErrNotFound
 	}
 	for _, kid := range s.keysOf[id] {
@@ -223,11 +232,15 @@ func (t *tx) AccountDelete(ctx context.Context, id uuid.UUID) error {
 	del(t, s.keysOf, id)
 	del(t, s.permissionsOf, id)
 	del(t, s.accounts, id)
-	t.setAccountIDs(removeSorted(s.accountIDs, id))
+	if ids := removeSorted(s.accountIDs[tenant], id); len(ids) > 0 {
+		set(t, s.accountIDs, tenant, ids)
+	} else {
+		del(t, s.accountIDs, tenant) // TenantList lists tenants that hold accounts
+	}
 	return nil
 }
 
-func (s *Store) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]store.Account, error) {
+func (s *Store) AccountList(ctx context.Context, tenant string, after uuid.UUID, limit int) ([]store.Account, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -236,24 +249,25 @@ func (s *Store) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	start, found := slices.BinarySearchFunc(s.accountIDs, after, compareIDs)
+	ids := s.accountIDs[tenant]
+	start, found := slices.BinarySearchFunc(ids, after, compareIDs)
 	if found {
 		start++
 	}
-	end := min(start+limit, len(s.accountIDs))
+	end := min(start+limit, len(ids))
 	out := make([]store.Account, 0, end-start)
-	for _, id := range s.accountIDs[start:end] {
+	for _, id := range ids[start:end] {
 		out = append(out, copyAccount(s.accounts[id]))
 	}
 	return out, nil
 }
 
-func (t *tx) KeyCreate(ctx context.Context, k apikey.Key) error {
+func (t *tx) KeyCreate(ctx context.Context, tenant string, k apikey.Key) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
 	s := t.s
-	if _, ok := s.accounts[k.AccountID]; !ok {
+	if !s.inTenant(tenant, k.AccountID) {
 		return store.ErrNotFound
 	}
 	if _, ok := s.keys[k.ID]; ok {
@@ -268,35 +282,35 @@ func (t *tx) KeyCreate(ctx context.Context, k apikey.Key) error {
 	return nil
 }
 
-func (t *tx) KeyGet(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error) {
+func (t *tx) KeyGet(ctx context.Context, tenant string, accountID, keyID uuid.UUID) (apikey.Key, error) {
 	if err := t.check(ctx); err != nil {
 		return apikey.Key{}, err
 	}
 	k, ok := t.s.keys[keyID]
-	if !ok || k.AccountID != accountID {
+	if !ok || k.AccountID != accountID || !t.s.inTenant(tenant, accountID) {
 		return apikey.Key{}, store.ErrNotFound
 	}
 	return copyKey(k), nil
 }
 
-func (s *Store) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
+func (s *Store) KeyList(ctx context.Context, tenant string, accountID uuid.UUID) ([]apikey.Key, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.keyList(accountID)
+	return s.keyList(tenant, accountID)
 }
 
-func (t *tx) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
+func (t *tx) KeyList(ctx context.Context, tenant string, accountID uuid.UUID) ([]apikey.Key, error) {
 	if err := t.check(ctx); err != nil {
 		return nil, err
 	}
-	return t.s.keyList(accountID)
+	return t.s.keyList(tenant, accountID)
 }
 
-func (s *Store) keyList(accountID uuid.UUID) ([]apikey.Key, error) {
-	if _, ok := s.accounts[accountID]; !ok {
+func (s *Store) keyList(tenant string, accountID uuid.UUID) ([]apikey.Key, error) {
+	if !s.inTenant(tenant, accountID) {
 		return nil, store.ErrNotFound
 	}
 	ids := s.keysOf[accountID]
@@ -325,12 +339,12 @@ func (s *Store) KeyByHash(ctx context.Context, h apikey.Hash) (store.Credential,
 	}, nil
 }
 
-func (t *tx) KeyUpdate(ctx context.Context, p store.KeyUpdateParams) (apikey.Key, error) {
+func (t *tx) KeyUpdate(ctx context.Context, tenant string, p store.KeyUpdateParams) (apikey.Key, error) {
 	if err := t.check(ctx); err != nil {
 		return apikey.Key{}, err
 	}
 	k, ok := t.s.keys[p.KeyID]
-	if !ok || k.AccountID != p.AccountID {
+	if !ok || k.AccountID != p.AccountID || !t.s.inTenant(tenant, p.AccountID) {
 		return apikey.Key{}, store.ErrNotFound
 	}
 	k.Name, k.ExpiresAt, k.DisabledAt, k.ReplacedBy = p.Name, p.ExpiresAt, p.DisabledAt, p.ReplacedBy
@@ -342,7 +356,7 @@ func (t *tx) KeyUpdate(ctx context.Context, p store.KeyUpdateParams) (apikey.Key
 // KeyListAll walks the keys of all accounts in id order. It visits every
 // key from the cursor on until the page is full, so a filter that keeps
 // few keys costs a scan of the map's ids: this store is for small sets.
-func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f store.KeyFilter) ([]apikey.Key, error) {
+func (s *Store) KeyListAll(ctx context.Context, tenant string, after uuid.UUID, limit int, f store.KeyFilter) ([]apikey.Key, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -364,7 +378,7 @@ func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f st
 	out := []apikey.Key{}
 	for _, id := range ids {
 		k := s.keys[id]
-		if !store.KeyPasses(k, f) {
+		if !s.inTenant(tenant, k.AccountID) || !store.KeyPasses(k, f) {
 			continue
 		}
 		out = append(out, copyKey(k))
@@ -375,13 +389,13 @@ func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f st
 	return out, nil
 }
 
-func (t *tx) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
+func (t *tx) KeyDelete(ctx context.Context, tenant string, accountID, keyID uuid.UUID) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
 	s := t.s
 	k, ok := s.keys[keyID]
-	if !ok || k.AccountID != accountID {
+	if !ok || k.AccountID != accountID || !s.inTenant(tenant, accountID) {
 		return store.ErrNotFound
 	}
 	del(t, s.keys, keyID)
@@ -408,12 +422,12 @@ func (s *Store) KeysTouch(ctx context.Context, touches []store.KeyTouch) error {
 	return nil
 }
 
-func (t *tx) PermissionCreate(ctx context.Context, p permission.Permission) error {
+func (t *tx) PermissionCreate(ctx context.Context, tenant string, p permission.Permission) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
 	s := t.s
-	if _, ok := s.accounts[p.AccountID]; !ok {
+	if !s.inTenant(tenant, p.AccountID) {
 		return store.ErrNotFound
 	}
 	if _, ok := s.permissions[p.ID]; ok {
@@ -429,35 +443,35 @@ func (t *tx) PermissionCreate(ctx context.Context, p permission.Permission) erro
 	return nil
 }
 
-func (t *tx) PermissionGet(ctx context.Context, accountID, permissionID uuid.UUID) (permission.Permission, error) {
+func (t *tx) PermissionGet(ctx context.Context, tenant string, accountID, permissionID uuid.UUID) (permission.Permission, error) {
 	if err := t.check(ctx); err != nil {
 		return permission.Permission{}, err
 	}
 	p, ok := t.s.permissions[permissionID]
-	if !ok || p.AccountID != accountID {
+	if !ok || p.AccountID != accountID || !t.s.inTenant(tenant, accountID) {
 		return permission.Permission{}, store.ErrNotFound
 	}
 	return p, nil
 }
 
-func (s *Store) PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error) {
+func (s *Store) PermissionList(ctx context.Context, tenant string, accountID uuid.UUID) ([]permission.Permission, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.permissionList(accountID)
+	return s.permissionList(tenant, accountID)
 }
 
-func (t *tx) PermissionList(ctx context.Context, accountID uuid.UUID) ([]permission.Permission, error) {
+func (t *tx) PermissionList(ctx context.Context, tenant string, accountID uuid.UUID) ([]permission.Permission, error) {
 	if err := t.check(ctx); err != nil {
 		return nil, err
 	}
-	return t.s.permissionList(accountID)
+	return t.s.permissionList(tenant, accountID)
 }
 
-func (s *Store) permissionList(accountID uuid.UUID) ([]permission.Permission, error) {
-	if _, ok := s.accounts[accountID]; !ok {
+func (s *Store) permissionList(tenant string, accountID uuid.UUID) ([]permission.Permission, error) {
+	if !s.inTenant(tenant, accountID) {
 		return nil, store.ErrNotFound
 	}
 	return s.permissionsOfLocked(accountID), nil
@@ -472,13 +486,13 @@ func (s *Store) permissionsOfLocked(accountID uuid.UUID) []permission.Permission
 	return out
 }
 
-func (t *tx) PermissionUpdateLimiter(ctx context.Context, p store.PermissionUpdateLimiterParams) (permission.Permission, error) {
+func (t *tx) PermissionUpdateLimiter(ctx context.Context, tenant string, p store.PermissionUpdateLimiterParams) (permission.Permission, error) {
 	if err := t.check(ctx); err != nil {
 		return permission.Permission{}, err
 	}
 	s := t.s
 	perm, ok := s.permissions[p.PermissionID]
-	if !ok || perm.AccountID != p.AccountID {
+	if !ok || perm.AccountID != p.AccountID || !s.inTenant(tenant, p.AccountID) {
 		return permission.Permission{}, store.ErrNotFound
 	}
 	oldGrant := grant{perm.AccountID, perm.GrantKey()}
@@ -495,13 +509,13 @@ func (t *tx) PermissionUpdateLimiter(ctx context.Context, p store.PermissionUpda
 	return perm, nil
 }
 
-func (t *tx) PermissionDelete(ctx context.Context, accountID, permissionID uuid.UUID) error {
+func (t *tx) PermissionDelete(ctx context.Context, tenant string, accountID, permissionID uuid.UUID) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
 	s := t.s
 	perm, ok := s.permissions[permissionID]
-	if !ok || perm.AccountID != accountID {
+	if !ok || perm.AccountID != accountID || !s.inTenant(tenant, accountID) {
 		return store.ErrNotFound
 	}
 	del(t, s.grants, grant{accountID, perm.GrantKey()})

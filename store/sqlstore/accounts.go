@@ -10,10 +10,13 @@ import (
 )
 
 // AccountCreate inserts a: one statement.
-func (t *tx) AccountCreate(ctx context.Context, a store.Account) error {
+func (t *tx) AccountCreate(ctx context.Context, tenant string, a store.Account) error {
 	s := t.s
+	if err := store.CheckRecordTenant("account", tenant, a.Tenant); err != nil {
+		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, err)
+	}
 	_, err := t.ex.ExecContext(ctx, s.q.accountInsert,
-		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt))
+		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt), tenant)
 	if err != nil {
 		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, mapError(err))
 	}
@@ -21,19 +24,19 @@ func (t *tx) AccountCreate(ctx context.Context, a store.Account) error {
 }
 
 // AccountGet reads one account: one statement.
-func (s *Store) AccountGet(ctx context.Context, id uuid.UUID) (store.Account, error) {
-	return s.accountGet(ctx, s.sql, s.q.accountGet, id)
+func (s *Store) AccountGet(ctx context.Context, tenant string, id uuid.UUID) (store.Account, error) {
+	return s.accountGet(ctx, s.sql, s.q.accountGet, tenant, id)
 }
 
 // AccountGet reads one account and locks it until the transaction ends
 // (FOR UPDATE on PostgreSQL and MySQL; SQLite's transaction holds the
 // whole database's write lock already).
-func (t *tx) AccountGet(ctx context.Context, id uuid.UUID) (store.Account, error) {
-	return t.s.accountGet(ctx, t.ex, t.s.q.accountGetForUpdate, id)
+func (t *tx) AccountGet(ctx context.Context, tenant string, id uuid.UUID) (store.Account, error) {
+	return t.s.accountGet(ctx, t.ex, t.s.q.accountGetForUpdate, tenant, id)
 }
 
-func (s *Store) accountGet(ctx context.Context, ex executor, query string, id uuid.UUID) (store.Account, error) {
-	a, err := s.scanAccount(ex.QueryRowContext(ctx, query, s.idArg(id)))
+func (s *Store) accountGet(ctx context.Context, ex executor, query, tenant string, id uuid.UUID) (store.Account, error) {
+	a, err := s.scanAccount(ex.QueryRowContext(ctx, query, s.idArg(id), tenant))
 	if err != nil {
 		return store.Account{}, fmt.Errorf("sqlstore: get account %s: %w", id, mapError(err))
 	}
@@ -43,13 +46,13 @@ func (s *Store) accountGet(ctx context.Context, ex executor, query string, id uu
 // AccountUpdate updates and reads back the account (two statements: MySQL
 // has no UPDATE … RETURNING, and its affected-rows count leaves out rows
 // the update did not change).
-func (t *tx) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (store.Account, error) {
+func (t *tx) AccountUpdate(ctx context.Context, tenant string, p store.AccountUpdateParams) (store.Account, error) {
 	s := t.s
 	if _, err := t.ex.ExecContext(ctx, s.q.accountUpdate,
-		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.nullTimeArg(p.DisabledAt), s.idArg(p.ID)); err != nil {
+		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.nullTimeArg(p.DisabledAt), s.idArg(p.ID), tenant); err != nil {
 		return store.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
 	}
-	a, err := s.scanAccount(t.ex.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID)))
+	a, err := s.scanAccount(t.ex.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID), tenant))
 	if err != nil {
 		return store.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
 	}
@@ -62,21 +65,19 @@ func (t *tx) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (st
 // insert waits for the delete and then fails its foreign-key check
 // (ErrNotFound) instead of deadlocking with it. The foreign keys' ON
 // DELETE CASCADE removes a row inserted after the explicit deletes ran.
-func (t *tx) AccountDelete(ctx context.Context, id uuid.UUID) error {
-	if err := t.accountDelete(ctx, id); err != nil {
+func (t *tx) AccountDelete(ctx context.Context, tenant string, id uuid.UUID) error {
+	if err := t.accountDelete(ctx, tenant, id); err != nil {
 		return fmt.Errorf("sqlstore: delete account %s: %w", id, mapError(err))
 	}
 	return nil
 }
 
-func (t *tx) accountDelete(ctx context.Context, id uuid.UUID) error {
+func (t *tx) accountDelete(ctx context.Context, tenant string, id uuid.UUID) error {
 	s := t.s
 	idArg := s.idArg(id)
-	if s.q.accountLock != "" {
-		var locked idColumn
-		if err := t.ex.QueryRowContext(ctx, s.q.accountLock, idArg).Scan(&locked); err != nil {
-			return err // sql.ErrNoRows: ErrNotFound, and nothing was deleted
-		}
+	var locked idColumn
+	if err := t.ex.QueryRowContext(ctx, s.q.accountLock, idArg, tenant).Scan(&locked); err != nil {
+		return err // sql.ErrNoRows: ErrNotFound (here or in another tenant), and nothing was deleted
 	}
 	if _, err := t.ex.ExecContext(ctx, s.q.permissionsDeleteOfAccount, idArg); err != nil {
 		return err
@@ -84,7 +85,7 @@ func (t *tx) accountDelete(ctx context.Context, id uuid.UUID) error {
 	if _, err := t.ex.ExecContext(ctx, s.q.keysDeleteOfAccount, idArg); err != nil {
 		return err
 	}
-	res, err := t.ex.ExecContext(ctx, s.q.accountDelete, idArg)
+	res, err := t.ex.ExecContext(ctx, s.q.accountDelete, idArg, tenant)
 	if err != nil {
 		return err
 	}
@@ -98,12 +99,13 @@ func (t *tx) accountDelete(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
-// AccountList reads one page: one statement, through the primary key.
-func (s *Store) AccountList(ctx context.Context, after uuid.UUID, limit int) ([]store.Account, error) {
+// AccountList reads one page: one statement, through the (tenant, id)
+// index.
+func (s *Store) AccountList(ctx context.Context, tenant string, after uuid.UUID, limit int) ([]store.Account, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("sqlstore: list accounts: limit must be positive, got %d", limit)
 	}
-	rows, err := s.sql.QueryContext(ctx, s.q.accountList, s.idArg(after), limit)
+	rows, err := s.sql.QueryContext(ctx, s.q.accountList, tenant, s.idArg(after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list accounts: %w", mapError(err))
 	}
@@ -133,7 +135,7 @@ func (s *Store) scanAccount(row scanner) (store.Account, error) {
 		created, updated = s.timeColumn(), s.timeColumn()
 		disabled         = s.timeColumn()
 	)
-	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated, &disabled); err != nil {
+	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated, &disabled, &a.Tenant); err != nil {
 		return store.Account{}, err
 	}
 	a.ID, a.CreatedAt, a.UpdatedAt, a.DisabledAt = id.ID, created.Time, updated.Time, disabled.ptr()

@@ -14,11 +14,14 @@ import (
 )
 
 // auditColumns in the order of scanEvent and of the insert arguments.
-const auditColumns = "id, occurred_at, actor_id, actor_address, actor_user_agent, action, account_id, target_id, details"
+const auditColumns = "id, occurred_at, actor_id, actor_address, actor_user_agent, action, account_id, target_id, details, tenant"
 
 // AuditAppend writes e in the change's transaction: one statement.
-func (t *tx) AuditAppend(ctx context.Context, e store.AuditEvent) error {
+func (t *tx) AuditAppend(ctx context.Context, tenant string, e store.AuditEvent) error {
 	s := t.s
+	if err := store.CheckRecordTenant("audit event", tenant, e.Tenant); err != nil {
+		return fmt.Errorf("sqlstore: append audit event %s: %w", e.ID, err)
+	}
 	var actorID, address, userAgent any
 	if e.Actor != nil {
 		actorID, address, userAgent = e.Actor.ID, e.Actor.Address, e.Actor.UserAgent
@@ -29,7 +32,7 @@ func (t *tx) AuditAppend(ctx context.Context, e store.AuditEvent) error {
 	}
 	_, err := t.ex.ExecContext(ctx, s.q.auditInsert,
 		s.idArg(e.ID), s.timeArg(e.OccurredAt), actorID, address, userAgent,
-		string(e.Action), s.idArg(e.ServiceAccountID), target, string(e.Details))
+		string(e.Action), s.idArg(e.ServiceAccountID), target, string(e.Details), tenant)
 	if err != nil {
 		return fmt.Errorf("sqlstore: append audit event %s: %w", e.ID, mapError(err))
 	}
@@ -41,6 +44,9 @@ func (t *tx) AuditAppend(ctx context.Context, e store.AuditEvent) error {
 func (s *Store) AuditList(ctx context.Context, p store.AuditListParams) ([]store.AuditEvent, error) {
 	if p.Limit <= 0 {
 		return nil, fmt.Errorf("sqlstore: list audit events: limit must be positive, got %d", p.Limit)
+	}
+	if err := store.CheckTenant(p.Tenant); err != nil {
+		return nil, fmt.Errorf("sqlstore: list audit events: %w", err)
 	}
 	query, args := s.auditListQuery(p)
 	rows, err := s.sql.QueryContext(ctx, query, args...)
@@ -71,7 +77,8 @@ func (s *Store) auditListQuery(p store.AuditListParams) (string, []any) {
 		b    strings.Builder
 		args []any
 	)
-	b.WriteString(`SELECT ` + auditColumns + ` FROM ` + tableNames(s.prefix).audit + ` WHERE 1 = 1`)
+	b.WriteString(`SELECT ` + auditColumns + ` FROM ` + tableNames(s.prefix).audit + ` WHERE tenant = ?`)
+	args = append(args, p.Tenant)
 	if p.ServiceAccountID != uuid.Nil {
 		b.WriteString(` AND account_id = ?`)
 		args = append(args, s.idArg(p.ServiceAccountID))
@@ -128,7 +135,7 @@ func (s *Store) scanEvent(row scanner) (store.AuditEvent, error) {
 		actorID, address, userAgent sql.NullString
 		action, details             string
 	)
-	if err := row.Scan(&id, &occurred, &actorID, &address, &userAgent, &action, &account, &target, &details); err != nil {
+	if err := row.Scan(&id, &occurred, &actorID, &address, &userAgent, &action, &account, &target, &details, &e.Tenant); err != nil {
 		return store.AuditEvent{}, err
 	}
 	e.ID, e.OccurredAt, e.ServiceAccountID = id.ID, occurred.Time, account.ID

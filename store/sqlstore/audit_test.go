@@ -28,17 +28,17 @@ func TestAnEventHandedOverBeforeAFailingStatementIsRolledBack(t *testing.T) {
 		}
 
 		err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := tx.AuditAppend(ctx, e); err != nil {
+			if err := tx.AuditAppend(ctx, store.DefaultTenant, e); err != nil {
 				return err
 			}
-			return tx.AccountDelete(ctx, a.ID)
+			return tx.AccountDelete(ctx, store.DefaultTenant, a.ID)
 		})
 		require.ErrorContains(t, err, "injected failure")
 
-		events, err := s.AuditList(t.Context(), store.AuditListParams{Limit: 10})
+		events, err := s.AuditList(t.Context(), store.AuditListParams{Tenant: store.DefaultTenant, Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, events, "the event went with the failed change")
-		_, err = s.AccountGet(t.Context(), a.ID)
+		_, err = s.AccountGet(t.Context(), store.DefaultTenant, a.ID)
 		require.NoError(t, err, "and the account is still there")
 	})
 }

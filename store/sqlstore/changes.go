@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -54,7 +55,7 @@ func buildChangeQueries(d dialect.Name, t tables) changeQueries {
 		// The head and the changes after After in one statement, hence in
 		// one snapshot: a missing id at or below the head was pruned. The
 		// LEFT JOIN returns the head alone when there is no change.
-		list: f(`SELECT h.last_id, c.id, c.account_id, c.recorded_at
+		list: f(`SELECT h.last_id, c.id, c.account_id, c.recorded_at, c.tenant, c.kind
 FROM {head} h LEFT JOIN {changes} c ON c.id > ?
 WHERE h.id = 1
 ORDER BY c.id
@@ -68,7 +69,7 @@ LIMIT ?`),
 		q.record = []string{f(`WITH h AS (
 	UPDATE {head} SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id
 ), c AS (
-	INSERT INTO {changes} (id, account_id, recorded_at) SELECT last_id, ?, ? FROM h RETURNING id
+	INSERT INTO {changes} (id, account_id, recorded_at, tenant, kind) SELECT last_id, ?, ?, ?, ? FROM h RETURNING id
 )
 SELECT pg_notify(?, id::text) FROM c`)}
 		// SKIP LOCKED: two instances pruning at once split the rows
@@ -78,7 +79,7 @@ SELECT pg_notify(?, id::text) FROM c`)}
 	case dialect.MySQL:
 		q.record = []string{
 			f(`UPDATE {head} SET last_id = last_id + 1 WHERE id = 1`),
-			f(`INSERT INTO {changes} (id, account_id, recorded_at) SELECT last_id, ?, ? FROM {head} WHERE id = 1`),
+			f(`INSERT INTO {changes} (id, account_id, recorded_at, tenant, kind) SELECT last_id, ?, ?, ?, ? FROM {head} WHERE id = 1`),
 		}
 		// MySQL refuses LIMIT in an IN subquery and a subquery on the
 		// table a DELETE deletes from, so the ids are locked (skipping
@@ -90,7 +91,7 @@ SELECT pg_notify(?, id::text) FROM c`)}
 		// the newest rows are pruned.
 		q.record = []string{
 			f(`UPDATE {head} SET last_id = last_id + 1 WHERE id = 1`),
-			f(`INSERT INTO {changes} (id, account_id, recorded_at) SELECT last_id, ?, ? FROM {head} WHERE id = 1`),
+			f(`INSERT INTO {changes} (id, account_id, recorded_at, tenant, kind) SELECT last_id, ?, ?, ?, ? FROM {head} WHERE id = 1`),
 		}
 		q.prune = f(`DELETE FROM {changes} WHERE id IN (
 	SELECT id FROM {changes} WHERE recorded_at < ? ORDER BY recorded_at LIMIT ` + batch + `)`)
@@ -99,8 +100,8 @@ SELECT pg_notify(?, id::text) FROM c`)}
 }
 
 // changeRecord appends a change through ex, the caller's transaction.
-func (s *Store) changeRecord(ctx context.Context, ex executor, p store.ChangeRecordParams) error {
-	row := []any{s.idArg(p.AccountID), s.timeArg(p.RecordedAt)}
+func (s *Store) changeRecord(ctx context.Context, ex executor, tenant string, p store.ChangeRecordParams) error {
+	row := []any{s.idArg(p.AccountID), s.timeArg(p.RecordedAt), tenant, string(cmp.Or(p.Kind, store.ChangeAccount))}
 	var err error
 	if s.dialect == dialect.PG {
 		_, err = ex.ExecContext(ctx, s.changes.record[0], append(row, s.changes.channel)...)
@@ -140,15 +141,17 @@ func (s *Store) ChangeList(ctx context.Context, p store.ChangeListParams) (store
 			id        sql.NullInt64
 			accountID idColumn
 			at        = s.timeColumn()
+			tenant    sql.NullString
+			kind      sql.NullString
 		)
-		if err := rows.Scan(&page.Head, &id, &accountID, &at); err != nil {
+		if err := rows.Scan(&page.Head, &id, &accountID, &at, &tenant, &kind); err != nil {
 			return store.ChangePage{}, fmt.Errorf("sqlstore: list changes: %w", err)
 		}
 		if !id.Valid {
 			continue // the head alone: no change after p.After
 		}
 		page.Changes = append(page.Changes, store.RecordedChange{
-			ID: id.Int64, AccountID: accountID.ID, RecordedAt: at.Time,
+			ID: id.Int64, Kind: store.ChangeKind(kind.String), Tenant: tenant.String, AccountID: accountID.ID, RecordedAt: at.Time,
 			Own: s.own.has(accountID.ID, at.Time),
 		})
 	}
@@ -294,8 +297,8 @@ func (l pgListener) ChangeListen(ctx context.Context, p store.ChangeListenParams
 
 // ChangeRecord appends a change in the transaction; see
 // store.ChangeRecorder.
-func (t *tx) ChangeRecord(ctx context.Context, p store.ChangeRecordParams) error {
-	return t.s.changeRecord(ctx, t.ex, p)
+func (t *tx) ChangeRecord(ctx context.Context, tenant string, p store.ChangeRecordParams) error {
+	return t.s.changeRecord(ctx, t.ex, tenant, p)
 }
 
 // ChangeChannel returns the PostgreSQL channel that ChangeRecord notifies

@@ -30,23 +30,23 @@ func TestAccountDeleteRollsBackWhenAStatementFails(t *testing.T) {
 		perms := []uuid.UUID{createPermission(t, s, a.ID).ID, createPermission(t, s, a.ID).ID}
 		removeTrigger := failAccountDeletes(t, d, s)
 
-		err := storetest.Autocommit{Store: s}.AccountDelete(t.Context(), a.ID)
+		err := storetest.Autocommit{Store: s}.AccountDelete(t.Context(), store.DefaultTenant, a.ID)
 		require.Error(t, err)
 		require.NotErrorIs(t, err, store.ErrNotFound)
 		require.Contains(t, err.Error(), "injected failure")
 
-		_, err = s.AccountGet(t.Context(), a.ID)
+		_, err = s.AccountGet(t.Context(), store.DefaultTenant, a.ID)
 		require.NoError(t, err, "the account is still there")
-		gotKeys, err := s.KeyList(t.Context(), a.ID)
+		gotKeys, err := s.KeyList(t.Context(), store.DefaultTenant, a.ID)
 		require.NoError(t, err)
 		require.Len(t, gotKeys, len(keys), "its keys are still there")
-		gotPerms, err := s.PermissionList(t.Context(), a.ID)
+		gotPerms, err := s.PermissionList(t.Context(), store.DefaultTenant, a.ID)
 		require.NoError(t, err)
 		require.Len(t, gotPerms, len(perms), "its permissions are still there")
 
 		removeTrigger()
-		require.NoError(t, storetest.Autocommit{Store: s}.AccountDelete(t.Context(), a.ID))
-		_, err = s.KeyList(t.Context(), a.ID)
+		require.NoError(t, storetest.Autocommit{Store: s}.AccountDelete(t.Context(), store.DefaultTenant, a.ID))
+		_, err = s.KeyList(t.Context(), store.DefaultTenant, a.ID)
 		require.ErrorIs(t, err, store.ErrNotFound)
 	})
 }
@@ -107,8 +107,8 @@ func TestAccountDeleteOfAnUnknownAccountDeletesNothing(t *testing.T) {
 		createKey(t, s, a.ID)
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		defer cancel()
-		require.ErrorIs(t, storetest.Autocommit{Store: s}.AccountDelete(ctx, newID(t)), store.ErrNotFound)
-		keys, err := s.KeyList(ctx, a.ID)
+		require.ErrorIs(t, storetest.Autocommit{Store: s}.AccountDelete(ctx, store.DefaultTenant, newID(t)), store.ErrNotFound)
+		keys, err := s.KeyList(ctx, store.DefaultTenant, a.ID)
 		require.NoError(t, err)
 		require.Len(t, keys, 1)
 	})
@@ -128,28 +128,28 @@ func TestATransactionRollsBackEveryWriteWhenALaterStatementFails(t *testing.T) {
 
 		fresh := serviceaccount.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
 		err := s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := tx.AccountCreate(ctx, fresh); err != nil {
+			if err := tx.AccountCreate(ctx, store.DefaultTenant, fresh); err != nil {
 				return err
 			}
-			if err := tx.KeyCreate(ctx, apikey.Key{ID: newID(t), AccountID: fresh.ID, Hash: seedHash(-7), Hint: "h", CreatedAt: base}); err != nil {
+			if err := tx.KeyCreate(ctx, store.DefaultTenant, apikey.Key{ID: newID(t), AccountID: fresh.ID, Hash: seedHash(-7), Hint: "h", CreatedAt: base}); err != nil {
 				return err
 			}
-			if err := tx.PermissionCreate(ctx, permission.Permission{ID: newID(t), AccountID: fresh.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}); err != nil {
+			if err := tx.PermissionCreate(ctx, store.DefaultTenant, permission.Permission{ID: newID(t), AccountID: fresh.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}); err != nil {
 				return err
 			}
-			if _, err := tx.AccountUpdate(ctx, store.AccountUpdateParams{ID: a.ID, Label: "changed", UpdatedAt: base}); err != nil {
+			if _, err := tx.AccountUpdate(ctx, store.DefaultTenant, store.AccountUpdateParams{ID: a.ID, Label: "changed", UpdatedAt: base}); err != nil {
 				return err
 			}
-			if err := tx.KeyDelete(ctx, a.ID, k.ID); err != nil {
+			if err := tx.KeyDelete(ctx, store.DefaultTenant, a.ID, k.ID); err != nil {
 				return err
 			}
-			return tx.AccountDelete(ctx, a.ID) // the trigger refuses it
+			return tx.AccountDelete(ctx, store.DefaultTenant, a.ID) // the trigger refuses it
 		})
 		require.ErrorContains(t, err, "injected failure")
 		require.NotErrorIs(t, err, store.ErrNotFound)
 
 		require.Equal(t, before, rowCounts(t, s), "no row was added or removed")
-		_, err = s.AccountGet(t.Context(), fresh.ID)
+		_, err = s.AccountGet(t.Context(), store.DefaultTenant, fresh.ID)
 		require.ErrorIs(t, err, store.ErrNotFound)
 		c, err := s.KeyByHash(t.Context(), k.Hash)
 		require.NoError(t, err, "the deleted key is back")
@@ -186,7 +186,7 @@ func TestDeletingAnAccountWhileKeysAreAddedLeavesNoKeyRow(t *testing.T) {
 				for j := range 10 {
 					id, err := uuid.NewV7()
 					if err == nil {
-						err = storetest.Autocommit{Store: s}.KeyCreate(t.Context(), apikey.Key{ID: id, AccountID: a.ID, Hash: seedHash(1000*i + j), Hint: "h", CreatedAt: base})
+						err = storetest.Autocommit{Store: s}.KeyCreate(t.Context(), store.DefaultTenant, apikey.Key{ID: id, AccountID: a.ID, Hash: seedHash(1000*i + j), Hint: "h", CreatedAt: base})
 					}
 					if errors.Is(err, store.ErrNotFound) {
 						return
@@ -198,7 +198,7 @@ func TestDeletingAnAccountWhileKeysAreAddedLeavesNoKeyRow(t *testing.T) {
 				}
 			})
 		}
-		wg.Go(func() { errs <- storetest.Autocommit{Store: s}.AccountDelete(t.Context(), a.ID) })
+		wg.Go(func() { errs <- storetest.Autocommit{Store: s}.AccountDelete(t.Context(), store.DefaultTenant, a.ID) })
 		wg.Wait()
 		close(errs)
 		for err := range errs {

@@ -22,6 +22,19 @@
 // tables can live in an application's existing database and several
 // prefixes in one database are independent schemas.
 //
+// # Tenants
+//
+// Accounts, audit events and change-log rows carry a tenant column (NOT
+// NULL DEFAULT 'default', so every row of an earlier version lands in the
+// tenant "default"); keys and permissions lie in their account's tenant,
+// and every statement that reaches one by id also names the tenant
+// through its account, so an id of another tenant matches no row. A
+// tenant's account list walks an index on (tenant, id), and its audit
+// list indexes that begin with the tenant. service_account_policies holds
+// one stored policy per tenant that has one, and
+// service_account_policy_defaults the one row of the database-wide
+// default (durations in whole seconds).
+//
 // Ids are stored in 16 bytes (uuid, BINARY(16), BLOB), key hashes in 32.
 // Times are UTC with microsecond precision: timestamptz on PostgreSQL,
 // DATETIME(6) holding UTC on MySQL, and INTEGER microseconds since the
@@ -50,7 +63,8 @@
 //
 // Two more tables carry the change log that instances sharing the
 // database follow (package changefeed): service_account_changes (id,
-// account id, time; an index on the time, for pruning) and
+// account id, time, tenant and kind, account or policy; an index on the
+// time, for pruning) and
 // service_account_change_head, one row holding the latest id. A change
 // takes its id by incrementing that row, which it then holds locked until
 // it commits, so ids are taken in commit order and a rollback leaves no

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"strings"
@@ -52,7 +53,8 @@ func (s *Store) BulkInsert(ctx context.Context, accounts []serviceaccount.Accoun
 		}
 		err := s.insertRows(ctx, tx, t.accounts, accountColumns, len(accounts), func(i int, args []any) []any {
 			a := accounts[i]
-			return append(args, s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt))
+			return append(args, s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt),
+				cmp.Or(a.Tenant, store.DefaultTenant))
 		})
 		if err != nil {
 			return err
@@ -161,7 +163,7 @@ func (s *Store) InsertV1(ctx context.Context, accounts []serviceaccount.Account,
 // ChangeRecordTx records a change in tx, as the store's Tx does, for tests
 // that decide when transactions commit.
 func (s *Store) ChangeRecordTx(ctx context.Context, tx *sql.Tx, p store.ChangeRecordParams) error {
-	return s.changeRecord(ctx, tx, p)
+	return s.changeRecord(ctx, tx, store.DefaultTenant, p)
 }
 
 // ChangesTable returns the name of the change log's table.
@@ -169,3 +171,33 @@ func (s *Store) ChangesTable() string { return tableNames(s.prefix).changes }
 
 // Dialect returns the store's dialect name: pg, mysql or sqlite.
 func (s *Store) Dialect() string { return s.dialect.String() }
+
+// InsertV2 writes, as version 2 of the store did (before tenants), an
+// audit event and a change-log row: the tables version 2 added, with
+// their version 2 columns only.
+func (s *Store) InsertV2(ctx context.Context, e store.AuditEvent, change store.ChangeRecordParams) error {
+	t := tableNames(s.prefix)
+	q := func(query string) string {
+		if s.dialect == dialect.PG {
+			return numberPlaceholders(query)
+		}
+		return query
+	}
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var actorID, address, userAgent any
+		if e.Actor != nil {
+			actorID, address, userAgent = e.Actor.ID, e.Actor.Address, e.Actor.UserAgent
+		}
+		if _, err := tx.Tx.ExecContext(ctx, q(`INSERT INTO `+t.audit+
+			` (id, occurred_at, actor_id, actor_address, actor_user_agent, action, account_id, target_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			s.idArg(e.ID), s.timeArg(e.OccurredAt), actorID, address, userAgent, string(e.Action), s.idArg(e.ServiceAccountID), nil, string(e.Details)); err != nil {
+			return err
+		}
+		if _, err := tx.Tx.ExecContext(ctx, `UPDATE `+t.changeHead+` SET last_id = last_id + 1 WHERE id = 1`); err != nil {
+			return err
+		}
+		_, err := tx.Tx.ExecContext(ctx, q(`INSERT INTO `+t.changes+` (id, account_id, recorded_at) SELECT last_id, ?, ? FROM `+t.changeHead+` WHERE id = 1`),
+			s.idArg(change.AccountID), s.timeArg(change.RecordedAt))
+		return err
+	})
+}

@@ -27,21 +27,21 @@ import (
 // the database went away, and returns each call's error by name.
 func callEverything(ctx context.Context, s store.Store, a serviceaccount.Account, k apikey.Key, p permission.Permission) map[string]error {
 	errs := map[string]error{}
-	_, errs["AccountGet"] = s.AccountGet(ctx, a.ID)
-	errs["AccountCreate"] = storetest.Autocommit{Store: s}.AccountCreate(ctx, serviceaccount.Account{ID: uuidFor(1), Label: "x", CreatedAt: base, UpdatedAt: base})
-	_, errs["AccountUpdate"] = storetest.Autocommit{Store: s}.AccountUpdate(ctx, store.AccountUpdateParams{ID: a.ID, Label: "y", UpdatedAt: base})
-	_, errs["AccountList"] = s.AccountList(ctx, uuid.Nil, 10)
-	_, errs["KeyList"] = s.KeyList(ctx, a.ID)
+	_, errs["AccountGet"] = s.AccountGet(ctx, store.DefaultTenant, a.ID)
+	errs["AccountCreate"] = storetest.Autocommit{Store: s}.AccountCreate(ctx, store.DefaultTenant, serviceaccount.Account{ID: uuidFor(1), Label: "x", CreatedAt: base, UpdatedAt: base})
+	_, errs["AccountUpdate"] = storetest.Autocommit{Store: s}.AccountUpdate(ctx, store.DefaultTenant, store.AccountUpdateParams{ID: a.ID, Label: "y", UpdatedAt: base})
+	_, errs["AccountList"] = s.AccountList(ctx, store.DefaultTenant, uuid.Nil, 10)
+	_, errs["KeyList"] = s.KeyList(ctx, store.DefaultTenant, a.ID)
 	_, errs["KeyByHash(known)"] = s.KeyByHash(ctx, k.Hash)
 	_, errs["KeyByHash(unknown)"] = s.KeyByHash(ctx, seedHash(-1))
-	errs["KeyCreate"] = storetest.Autocommit{Store: s}.KeyCreate(ctx, apikey.Key{ID: uuidFor(2), AccountID: a.ID, Hash: seedHash(-2), Hint: "h", CreatedAt: base})
+	errs["KeyCreate"] = storetest.Autocommit{Store: s}.KeyCreate(ctx, store.DefaultTenant, apikey.Key{ID: uuidFor(2), AccountID: a.ID, Hash: seedHash(-2), Hint: "h", CreatedAt: base})
 	errs["KeysTouch"] = s.KeysTouch(ctx, []serviceaccount.KeyTouch{{KeyID: k.ID, UsedAt: base}})
-	_, errs["PermissionList"] = s.PermissionList(ctx, a.ID)
-	errs["PermissionCreate"] = storetest.Autocommit{Store: s}.PermissionCreate(ctx, permission.Permission{ID: uuidFor(3), AccountID: a.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base})
-	_, errs["PermissionUpdateLimiter"] = storetest.Autocommit{Store: s}.PermissionUpdateLimiter(ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
-	errs["PermissionDelete"] = storetest.Autocommit{Store: s}.PermissionDelete(ctx, a.ID, p.ID)
-	errs["KeyDelete"] = storetest.Autocommit{Store: s}.KeyDelete(ctx, a.ID, k.ID)
-	errs["AccountDelete"] = storetest.Autocommit{Store: s}.AccountDelete(ctx, a.ID)
+	_, errs["PermissionList"] = s.PermissionList(ctx, store.DefaultTenant, a.ID)
+	errs["PermissionCreate"] = storetest.Autocommit{Store: s}.PermissionCreate(ctx, store.DefaultTenant, permission.Permission{ID: uuidFor(3), AccountID: a.ID, ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base})
+	_, errs["PermissionUpdateLimiter"] = storetest.Autocommit{Store: s}.PermissionUpdateLimiter(ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
+	errs["PermissionDelete"] = storetest.Autocommit{Store: s}.PermissionDelete(ctx, store.DefaultTenant, a.ID, p.ID)
+	errs["KeyDelete"] = storetest.Autocommit{Store: s}.KeyDelete(ctx, store.DefaultTenant, a.ID, k.ID)
+	errs["AccountDelete"] = storetest.Autocommit{Store: s}.AccountDelete(ctx, store.DefaultTenant, a.ID)
 	return errs
 }
 

@@ -78,7 +78,7 @@ func newID(t testing.TB) uuid.UUID {
 func createAccount(t *testing.T, s store.Store) serviceaccount.Account {
 	t.Helper()
 	a := serviceaccount.Account{ID: newID(t), Label: "a", Description: "d", CreatedAt: base, UpdatedAt: base}
-	require.NoError(t, storetest.Autocommit{Store: s}.AccountCreate(t.Context(), a))
+	require.NoError(t, storetest.Autocommit{Store: s}.AccountCreate(t.Context(), store.DefaultTenant, a))
 	return a
 }
 
@@ -87,7 +87,7 @@ func createKey(t *testing.T, s store.Store, accountID uuid.UUID) apikey.Key {
 	plaintext, err := apikey.Generate(apikey.DefaultPrefix)
 	require.NoError(t, err)
 	k := apikey.Key{ID: newID(t), AccountID: accountID, Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext), CreatedAt: base}
-	require.NoError(t, storetest.Autocommit{Store: s}.KeyCreate(t.Context(), k))
+	require.NoError(t, storetest.Autocommit{Store: s}.KeyCreate(t.Context(), store.DefaultTenant, k))
 	return k
 }
 
@@ -100,7 +100,7 @@ func createPermission(t *testing.T, s store.Store, accountID uuid.UUID) permissi
 		ID: id, AccountID: accountID, ResourceType: "study", ResourceKey: "s-" + id.String(), Action: "get-reports",
 		Limiter: limiter.MustParse(`[{"reportKey":"r1"}]`), CreatedAt: base,
 	}
-	require.NoError(t, storetest.Autocommit{Store: s}.PermissionCreate(t.Context(), p))
+	require.NoError(t, storetest.Autocommit{Store: s}.PermissionCreate(t.Context(), store.DefaultTenant, p))
 	return p
 }
 

@@ -17,24 +17,23 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
-// KeyCreate inserts k: one statement. An account that does not exist is
-// the foreign key's violation on PostgreSQL and MySQL, and on SQLite an
-// insert that the statement's own existence check turned into no row.
-func (t *tx) KeyCreate(ctx context.Context, k apikey.Key) error {
+// KeyCreate inserts k: one statement. An account that does not exist in
+// the tenant is an insert that the statement's own existence check
+// turned into no row (or, for an account deleted concurrently, the
+// foreign key's violation on PostgreSQL and MySQL).
+func (t *tx) KeyCreate(ctx context.Context, tenant string, k apikey.Key) error {
 	s := t.s
 	args := s.keyArgs(k)
-	if err := t.insertOfAccount(ctx, s.q.keyInsert, args, k.AccountID); err != nil {
+	if err := t.insertOfAccount(ctx, s.q.keyInsert, args, tenant, k.AccountID); err != nil {
 		return fmt.Errorf("sqlstore: create key %s for account %s: %w", k.ID, k.AccountID, err)
 	}
 	return nil
 }
 
 // insertOfAccount runs the insert of a key or permission of account
-// accountID, mapping a missing account to store.ErrNotFound.
-func (t *tx) insertOfAccount(ctx context.Context, query string, args []any, accountID uuid.UUID) error {
-	if t.s.dialect == dialect.SQLite {
-		args = append(args, t.s.idArg(accountID))
-	}
+// accountID of tenant, mapping a missing account to store.ErrNotFound.
+func (t *tx) insertOfAccount(ctx context.Context, query string, args []any, tenant string, accountID uuid.UUID) error {
+	args = append(args, t.s.idArg(accountID), tenant)
 	res, err := t.ex.ExecContext(ctx, query, args...)
 	if err != nil {
 		return mapError(err)
@@ -86,13 +85,13 @@ func (r *keyRow) key() apikey.Key {
 
 // KeyGet reads one key of an account and locks it until the transaction
 // ends (FOR UPDATE on PostgreSQL and MySQL): one statement.
-func (t *tx) KeyGet(ctx context.Context, accountID, keyID uuid.UUID) (apikey.Key, error) {
-	return t.keyGet(ctx, t.s.q.keyGet, accountID, keyID)
+func (t *tx) KeyGet(ctx context.Context, tenant string, accountID, keyID uuid.UUID) (apikey.Key, error) {
+	return t.keyGet(ctx, t.s.q.keyGet, tenant, accountID, keyID)
 }
 
-func (t *tx) keyGet(ctx context.Context, query string, accountID, keyID uuid.UUID) (apikey.Key, error) {
+func (t *tx) keyGet(ctx context.Context, query, tenant string, accountID, keyID uuid.UUID) (apikey.Key, error) {
 	r := t.s.newKeyRow()
-	if err := t.ex.QueryRowContext(ctx, query, t.s.idArg(keyID), t.s.idArg(accountID)).Scan(r.dest()...); err != nil {
+	if err := t.ex.QueryRowContext(ctx, query, t.s.idArg(keyID), t.s.idArg(accountID), tenant).Scan(r.dest()...); err != nil {
 		return apikey.Key{}, fmt.Errorf("sqlstore: get key %s of account %s: %w", keyID, accountID, mapError(err))
 	}
 	return r.key(), nil
@@ -100,27 +99,28 @@ func (t *tx) keyGet(ctx context.Context, query string, accountID, keyID uuid.UUI
 
 // KeyUpdate writes the key's mutable fields and reads it back: two
 // statements, as AccountUpdate.
-func (t *tx) KeyUpdate(ctx context.Context, p store.KeyUpdateParams) (apikey.Key, error) {
+func (t *tx) KeyUpdate(ctx context.Context, tenant string, p store.KeyUpdateParams) (apikey.Key, error) {
 	s := t.s
 	_, err := t.ex.ExecContext(ctx, s.q.keyUpdate,
 		p.Name, s.nullTimeArg(p.ExpiresAt), s.nullTimeArg(p.DisabledAt), s.nullIDArg(p.ReplacedBy),
-		s.idArg(p.KeyID), s.idArg(p.AccountID))
+		s.idArg(p.KeyID), s.idArg(p.AccountID), tenant)
 	if err != nil {
 		return apikey.Key{}, fmt.Errorf("sqlstore: update key %s of account %s: %w", p.KeyID, p.AccountID, mapError(err))
 	}
-	return t.keyGet(ctx, s.q.keyGet, p.AccountID, p.KeyID)
+	return t.keyGet(ctx, s.q.keyGet, tenant, p.AccountID, p.KeyID)
 }
 
-// KeyListAll reads one page of keys of all accounts: one statement,
-// walking the primary key from the cursor.
-func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f store.KeyFilter) ([]apikey.Key, error) {
+// KeyListAll reads one page of keys of the tenant's accounts: one
+// statement, walking the primary key from the cursor and keeping the keys
+// whose account lies in the tenant.
+func (s *Store) KeyListAll(ctx context.Context, tenant string, after uuid.UUID, limit int, f store.KeyFilter) ([]apikey.Key, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("sqlstore: list all keys: limit must be positive, got %d", limit)
 	}
 	if (f.ExpiresAfter == nil) != (f.ExpiresBy == nil) {
 		return nil, errors.New("sqlstore: list all keys: set both ExpiresAfter and ExpiresBy, or neither")
 	}
-	args := []any{s.idArg(after)}
+	args := []any{tenant, s.idArg(after)}
 	filters := 0
 	if f.ExpiresAfter != nil {
 		filters |= 1
@@ -153,25 +153,25 @@ func (s *Store) KeyListAll(ctx context.Context, after uuid.UUID, limit int, f st
 
 // KeyList returns the account's keys: one statement, which also tells an
 // account without keys from no account at all.
-func (s *Store) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
-	return s.keyList(ctx, s.sql, accountID)
+func (s *Store) KeyList(ctx context.Context, tenant string, accountID uuid.UUID) ([]apikey.Key, error) {
+	return s.keyList(ctx, s.sql, tenant, accountID)
 }
 
 // KeyList is Store.KeyList inside the transaction.
-func (t *tx) KeyList(ctx context.Context, accountID uuid.UUID) ([]apikey.Key, error) {
-	return t.s.keyList(ctx, t.ex, accountID)
+func (t *tx) KeyList(ctx context.Context, tenant string, accountID uuid.UUID) ([]apikey.Key, error) {
+	return t.s.keyList(ctx, t.ex, tenant, accountID)
 }
 
-func (s *Store) keyList(ctx context.Context, ex executor, accountID uuid.UUID) ([]apikey.Key, error) {
-	keys, err := s.queryKeyList(ctx, ex, accountID)
+func (s *Store) keyList(ctx context.Context, ex executor, tenant string, accountID uuid.UUID) ([]apikey.Key, error) {
+	keys, err := s.queryKeyList(ctx, ex, tenant, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list keys of account %s: %w", accountID, err)
 	}
 	return keys, nil
 }
 
-func (s *Store) queryKeyList(ctx context.Context, ex executor, accountID uuid.UUID) ([]apikey.Key, error) {
-	rows, err := ex.QueryContext(ctx, s.q.keyList, s.idArg(accountID))
+func (s *Store) queryKeyList(ctx context.Context, ex executor, tenant string, accountID uuid.UUID) ([]apikey.Key, error) {
+	rows, err := ex.QueryContext(ctx, s.q.keyList, s.idArg(accountID), tenant)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -243,7 +243,7 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (store.Credential,
 	// would have its own: the same value, when there is a permission.
 	dest := append([]any{
 		&k.id, &k.hint, &k.created, &k.lastUsed, &k.expires, &k.name, &k.disabled, &k.replacedBy,
-		&c.Account.Label, &c.Account.Description, &accountCreated, &accountUpdated, &accountDisabled,
+		&c.Account.Label, &c.Account.Description, &accountCreated, &accountUpdated, &accountDisabled, &c.Account.Tenant,
 	}, p.dest()...)
 	c.Permissions = []permission.Permission{}
 	for rows.Next() {
@@ -290,17 +290,17 @@ func (s *Store) queryKeyByHash(ctx context.Context, h apikey.Hash) (*sql.Rows, e
 }
 
 // KeyDelete deletes the key if it belongs to the account: one statement.
-func (t *tx) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
-	if err := t.deleteOfAccount(ctx, t.s.q.keyDelete, keyID, accountID); err != nil {
+func (t *tx) KeyDelete(ctx context.Context, tenant string, accountID, keyID uuid.UUID) error {
+	if err := t.deleteOfAccount(ctx, t.s.q.keyDelete, tenant, keyID, accountID); err != nil {
 		return fmt.Errorf("sqlstore: delete key %s of account %s: %w", keyID, accountID, err)
 	}
 	return nil
 }
 
-// deleteOfAccount deletes row id of account accountID with query and
-// returns store.ErrNotFound when there was none.
-func (t *tx) deleteOfAccount(ctx context.Context, query string, id, accountID uuid.UUID) error {
-	res, err := t.ex.ExecContext(ctx, query, t.s.idArg(id), t.s.idArg(accountID))
+// deleteOfAccount deletes row id of account accountID of tenant with
+// query and returns store.ErrNotFound when there was none.
+func (t *tx) deleteOfAccount(ctx context.Context, query, tenant string, id, accountID uuid.UUID) error {
+	res, err := t.ex.ExecContext(ctx, query, t.s.idArg(id), t.s.idArg(accountID), tenant)
 	if err != nil {
 		return mapError(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -94,3 +95,56 @@ func TestConcurrentChangesThatCheckBeforeWritingSerialize(t *testing.T) {
 		require.Len(t, keys, limit+1, "never more than one key over the cap")
 	})
 }
+
+// TestAStoredPolicyIsEnforcedByEveryInstanceAtOnce: two instances (stores
+// of their own, one database) with different configurations. The first
+// default stored wins; a tenant's policy set through one instance is
+// enforced by the other on its next key creation, without waiting for a
+// change feed, because creation reads the policy in its transaction.
+func TestAStoredPolicyIsEnforcedByEveryInstanceAtOnce(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
+		if d.name == "sqlite" {
+			url = sqltest.SQLiteURL(t)
+		}
+		stores := sqltest.NewSharedStores(t, url, 2)
+		ctx := t.Context()
+		server, err := serviceaccount.NewManager(serviceaccount.Config{Store: stores[0], Policy: serviceaccount.Policy{MaxKeysPerAccount: 3}})
+		require.NoError(t, err)
+		cli, err := serviceaccount.NewManager(serviceaccount.Config{Store: stores[1]}) // the library's defaults: 10 keys
+		require.NoError(t, err)
+		_, err = server.DefaultPolicy(ctx)
+		require.NoError(t, err)
+
+		a, err := cli.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
+		require.NoError(t, err)
+		for range 3 {
+			_, err := cli.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+			require.NoError(t, err)
+		}
+		_, err = cli.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+		require.ErrorIs(t, err, store.ErrConflict, "the stored default, not the CLI's configuration")
+
+		serverAcme, err := server.Tenant("acme")
+		require.NoError(t, err)
+		cliAcme, err := cli.Tenant("acme")
+		require.NoError(t, err)
+		b, err := cliAcme.CreateAccount(ctx, serviceaccount.AccountInput{Label: "b"})
+		require.NoError(t, err)
+		_, err = serverAcme.SetPolicy(ctx, serviceaccount.TenantPolicy{MaxKeysPerAccount: 1, MaxKeyLifetime: time.Hour})
+		require.NoError(t, err)
+		_, err = cliAcme.CreateKey(ctx, b.ID, serviceaccount.CreateKeyInput{})
+		var verr *serviceaccount.ValidationError
+		require.ErrorAs(t, err, &verr, "a maximum lifetime without a default needs an expiry")
+		_, err = cliAcme.CreateKey(ctx, b.ID, serviceaccount.CreateKeyInput{ExpiresAt: ptrTime(cli.Clock().Now().Add(30 * time.Minute))})
+		require.NoError(t, err)
+		_, err = cliAcme.CreateKey(ctx, b.ID, serviceaccount.CreateKeyInput{ExpiresAt: ptrTime(cli.Clock().Now().Add(30 * time.Minute))})
+		require.ErrorIs(t, err, store.ErrConflict, "acme's cap of one")
+
+		p, stored, err := cliAcme.EffectivePolicy(ctx)
+		require.NoError(t, err)
+		require.True(t, stored)
+		require.Equal(t, 1, p.MaxKeysPerAccount)
+	})
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }

@@ -268,7 +268,7 @@ func DropTables(ctx context.Context, db *bun.DB, opts ...Option) error {
 	defer unlock()
 	t := tableNames(c.prefix)
 	// Children first, for the foreign keys.
-	for _, table := range []string{t.deliveries, t.webhooks, t.changes, t.changeHead, t.audit, t.permissions, t.keys, t.accounts, t.migrations, t.migrationLocks} {
+	for _, table := range []string{t.deliveries, t.webhooks, t.policyDefaults, t.policies, t.changes, t.changeHead, t.audit, t.permissions, t.keys, t.accounts, t.migrations, t.migrationLocks} {
 		if _, err := db.DB.ExecContext(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
 			return fmt.Errorf("sqlstore: drop table %s: %w", table, err)
 		}

@@ -96,11 +96,11 @@ func TestTwoPrefixesInOneDatabaseAreIndependentStores(t *testing.T) {
 		a := createAccount(t, one)
 		k := createKey(t, one, a.ID)
 
-		_, err := two.AccountGet(t.Context(), a.ID)
+		_, err := two.AccountGet(t.Context(), store.DefaultTenant, a.ID)
 		require.ErrorIs(t, err, store.ErrNotFound)
 		_, err = two.KeyByHash(t.Context(), k.Hash)
 		require.ErrorIs(t, err, store.ErrNotFound)
-		list, err := two.AccountList(t.Context(), uuid.Nil, 10)
+		list, err := two.AccountList(t.Context(), store.DefaultTenant, uuid.Nil, 10)
 		require.NoError(t, err)
 		require.Empty(t, list)
 		// The same key hash may exist under both prefixes: separate
@@ -108,7 +108,7 @@ func TestTwoPrefixesInOneDatabaseAreIndependentStores(t *testing.T) {
 		b := createAccount(t, two)
 		dup := k
 		dup.AccountID = b.ID
-		require.NoError(t, storetest.Autocommit{Store: two}.KeyCreate(t.Context(), dup))
+		require.NoError(t, storetest.Autocommit{Store: two}.KeyCreate(t.Context(), store.DefaultTenant, dup))
 
 		require.NoError(t, sqlstore.DropTables(t.Context(), two.db, sqlstore.WithTablePrefix(two.prefix)))
 		c, err := one.KeyByHash(t.Context(), k.Hash)
@@ -143,7 +143,9 @@ func TestTheSchemaHasTheDocumentedIndexes(t *testing.T) {
 		require.Equal(t, []string{
 			"index(account_id,occurred_at,id)", "index(action,occurred_at,id)",
 			"index(actor_id,occurred_at,id)", "index(occurred_at,id)",
-		}, indexes(t, d, s, "audit"), "one per filter, each in the listing's order")
+			"index(tenant,action,occurred_at,id)", "index(tenant,actor_id,occurred_at,id)", "index(tenant,occurred_at,id)",
+		}, indexes(t, d, s, "audit"), "one per filter, each in the listing's order, and per tenant")
+		require.Equal(t, []string{"index(tenant,id)"}, indexes(t, d, s, "accounts"), "a tenant's list and count")
 	})
 }
 
@@ -151,8 +153,8 @@ func TestTheSchemaHasTheDocumentedIndexes(t *testing.T) {
 // "unique(cols)" or "index(cols)", sorted, leaving out the primary key.
 func indexes(t *testing.T, d testDialect, s testStore, which string) []string {
 	t.Helper()
-	_, keys, permissions := s.Tables()
-	table := map[string]string{"keys": keys, "permissions": permissions, "audit": s.AuditTable()}[which]
+	accounts, keys, permissions := s.Tables()
+	table := map[string]string{"accounts": accounts, "keys": keys, "permissions": permissions, "audit": s.AuditTable()}[which]
 	var query string
 	switch d.name {
 	case "postgres":
@@ -237,7 +239,7 @@ func TestAMigrationAppliedButNotRecordedRunsAgainCleanly(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, s.Migrate(t.Context()))
 		require.Equal(t, migrationFiles, appliedMigrations(t, s))
-		perms, err := s.PermissionList(t.Context(), a.ID)
+		perms, err := s.PermissionList(t.Context(), store.DefaultTenant, a.ID)
 		require.NoError(t, err)
 		require.Len(t, perms, 1)
 	})
@@ -256,7 +258,7 @@ func TestPendingMigrationsListsWhatMigrateWouldApplyAndWritesNothing(t *testing.
 		require.True(t, slices.IsSorted(pending))
 		s, err := sqlstore.New(db, opt)
 		require.NoError(t, err)
-		_, err = s.AccountList(t.Context(), uuid.Nil, 1)
+		_, err = s.AccountList(t.Context(), store.DefaultTenant, uuid.Nil, 1)
 		require.Error(t, err, "PendingMigrations created the store's tables")
 
 		// A version 1 database lacks every later migration.

@@ -50,7 +50,7 @@ func requireWorks(t *testing.T, db *bun.DB) {
 	t.Cleanup(func() { s.Close() })
 	at := time.Date(2031, 2, 3, 4, 5, 6, 789012000, time.UTC)
 	a := serviceaccount.Account{ID: newID(t), Label: "😀 ü", CreatedAt: at, UpdatedAt: at}
-	require.NoError(t, storetest.Autocommit{Store: s}.AccountCreate(t.Context(), a))
+	require.NoError(t, storetest.Autocommit{Store: s}.AccountCreate(t.Context(), store.DefaultTenant, a))
 	k := createKey(t, s, a.ID)
 	c, err := s.KeyByHash(t.Context(), k.Hash)
 	require.NoError(t, err)

@@ -135,6 +135,7 @@ type tables struct {
 	audit                       string
 	changes, changeHead         string
 	webhooks, deliveries        string
+	policies, policyDefaults    string
 	migrations, migrationLocks  string
 }
 
@@ -148,6 +149,8 @@ func tableNames(prefix string) tables {
 		changeHead:     prefix + "service_account_change_head",
 		webhooks:       prefix + "service_account_webhooks",
 		deliveries:     prefix + "service_account_deliveries",
+		policies:       prefix + "service_account_policies",
+		policyDefaults: prefix + "service_account_policy_defaults",
 		migrations:     prefix + "service_account_migrations",
 		migrationLocks: prefix + "service_account_migration_locks",
 	}
@@ -163,10 +166,17 @@ type queries struct {
 	keyInsert, keyGet, keyUpdate, keyList, keyByHash, keyDelete, keysDeleteOfAccount string
 	// keyListAll holds KeyListAll's statement for each combination of its
 	// filters: bit 0 the expiry window, bit 1 the unused filter.
-	keyListAll                                                               [4]string
-	permissionInsert, permissionList, permissionGet, permissionUpdateLimiter string
-	permissionDelete, permissionsDeleteOfAccount                             string
-	auditInsert, auditPrune                                                  string
+	keyListAll                                                                  [4]string
+	permissionInsert, permissionList, permissionGet, permissionUpdateLimiter    string
+	permissionDelete, permissionsDeleteOfAccount                                string
+	auditInsert, auditPrune                                                     string
+	policyGet, policyPut, policyDefaultGet, policyDefaultPut, policyDefaultInit string
+	tenantList                                                                  string
+	// policyDefaultGetLocked reads the default policy with a locking read,
+	// which sees the latest committed row whatever the transaction's
+	// snapshot (MySQL's REPEATABLE READ would otherwise hide a row that
+	// another instance inserted after this transaction's first read).
+	policyDefaultGetLocked string
 	// touch builds the KeysTouch statement for n keys.
 	touch func(n int) string
 }
@@ -174,12 +184,28 @@ type queries struct {
 // Column lists in the order of the scanning code (permissionRow for
 // permissions) and of the insert arguments.
 const (
-	accountColumns    = "id, label, description, created_at, updated_at, disabled_at"
+	accountColumns    = "id, label, description, created_at, updated_at, disabled_at, tenant"
 	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at, name, disabled_at, replaced_by"
 	permissionColumns = "account_id, id, resource_type, resource_key, action, limiter, created_at"
+	// policyColumns are a stored policy's values, in the order of
+	// policyArgs and scanPolicy.
+	policyColumns = "max_keys_per_account, max_key_lifetime_seconds, default_key_lifetime_seconds, max_rotation_grace_seconds, leaked_key_action, unused_key_days"
 	// grant_key is written, never read back: it is permission.GrantKey,
 	// under a unique index with the account id.
 	permissionInsertColumns = permissionColumns + ", grant_key"
+
+	policyUpdateExcluded = `max_keys_per_account = excluded.max_keys_per_account,
+max_key_lifetime_seconds = excluded.max_key_lifetime_seconds,
+default_key_lifetime_seconds = excluded.default_key_lifetime_seconds,
+max_rotation_grace_seconds = excluded.max_rotation_grace_seconds,
+leaked_key_action = excluded.leaked_key_action,
+unused_key_days = excluded.unused_key_days`
+	policyUpdateMySQL = `max_keys_per_account = VALUES(max_keys_per_account),
+max_key_lifetime_seconds = VALUES(max_key_lifetime_seconds),
+default_key_lifetime_seconds = VALUES(default_key_lifetime_seconds),
+max_rotation_grace_seconds = VALUES(max_rotation_grace_seconds),
+leaked_key_action = VALUES(leaked_key_action),
+unused_key_days = VALUES(unused_key_days)`
 )
 
 func buildQueries(d dialect.Name, t tables) queries {
@@ -188,6 +214,8 @@ func buildQueries(d dialect.Name, t tables) queries {
 		"{keys}", t.keys,
 		"{permissions}", t.permissions,
 		"{audit}", t.audit,
+		"{policies}", t.policies,
+		"{policyDefaults}", t.policyDefaults,
 	)
 	f := func(query string) string {
 		query = r.Replace(query)
@@ -197,19 +225,31 @@ func buildQueries(d dialect.Name, t tables) queries {
 		return query
 	}
 
+	// Keys and permissions lie in their account's tenant: every statement
+	// that reaches one by id also names the tenant, through the account
+	// (inTenant), so that another tenant's id matches no row.
+	const inTenant = ` AND account_id IN (SELECT id FROM {accounts} WHERE tenant = ?)`
+	// The inserts of keys and permissions check, in the statement, that
+	// the account exists in the tenant; the foreign key still refuses an
+	// account deleted concurrently (PostgreSQL, MySQL).
+	const accountInTenant = ` WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ? AND tenant = ?)`
 	q := queries{
-		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?, ?)`),
-		accountGet:    f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ?`),
-		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ?, disabled_at = ? WHERE id = ?`),
-		accountDelete: f(`DELETE FROM {accounts} WHERE id = ?`),
-		accountList:   f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id > ? ORDER BY id LIMIT ?`),
+		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		accountGet:    f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? AND tenant = ?`),
+		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ?, disabled_at = ? WHERE id = ? AND tenant = ?`),
+		accountDelete: f(`DELETE FROM {accounts} WHERE id = ? AND tenant = ?`),
+		// Through the (tenant, id) index.
+		accountList: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?`),
 		// SQLite needs no lock: InTx's BEGIN IMMEDIATE already holds the
-		// database's only write lock.
-		accountGetForUpdate: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ?`),
+		// database's only write lock. The check that the account lies in
+		// the tenant runs before its keys and permissions are deleted.
+		accountGetForUpdate: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? AND tenant = ?`),
+		accountLock:         f(`SELECT id FROM {accounts} WHERE id = ? AND tenant = ?`),
 
-		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		keyGet:    f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?`),
-		keyUpdate: f(`UPDATE {keys} SET name = ?, expires_at = ?, disabled_at = ?, replaced_by = ? WHERE id = ? AND account_id = ?`),
+		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?` + accountInTenant),
+		keyGet:    f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?` + inTenant),
+		keyUpdate: f(`UPDATE {keys} SET name = ?, expires_at = ?, disabled_at = ?, replaced_by = ? WHERE id = ? AND account_id = ?` + inTenant),
 		// One statement answers both "does the account exist" (no row)
 		// and "which keys does it have" (NULL key columns when none).
 		// The LEFT JOIN queries have no ORDER BY: MySQL would sort their
@@ -219,39 +259,74 @@ func buildQueries(d dialect.Name, t tables) queries {
 		keyList: f(`SELECT a.id, k.id, k.account_id, k.hash, k.hint, k.created_at, k.last_used_at, k.expires_at,
 k.name, k.disabled_at, k.replaced_by
 FROM {accounts} a LEFT JOIN {keys} k ON k.account_id = a.id
-WHERE a.id = ?`),
+WHERE a.id = ? AND a.tenant = ?`),
 		// The authentication lookup: one row per permission (one row with
 		// NULL permission columns when there is none), found through the
 		// unique hash index and the permissions' (account_id, id) index.
+		// Keys are global: the lookup names no tenant, and returns the
+		// account's.
 		keyByHash: f(`SELECT k.id, k.hint, k.created_at, k.last_used_at, k.expires_at,
 k.name, k.disabled_at, k.replaced_by,
-a.label, a.description, a.created_at, a.updated_at, a.disabled_at,
+a.label, a.description, a.created_at, a.updated_at, a.disabled_at, a.tenant,
 k.account_id, p.id, p.resource_type, p.resource_key, p.action, p.limiter, p.created_at
 FROM {keys} k
 JOIN {accounts} a ON a.id = k.account_id
 LEFT JOIN {permissions} p ON p.account_id = k.account_id
 WHERE k.hash = ?`),
-		keyDelete:           f(`DELETE FROM {keys} WHERE id = ? AND account_id = ?`),
+		keyDelete:           f(`DELETE FROM {keys} WHERE id = ? AND account_id = ?` + inTenant),
 		keysDeleteOfAccount: f(`DELETE FROM {keys} WHERE account_id = ?`),
 
-		permissionInsert: f(`INSERT INTO {permissions} (` + permissionInsertColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		permissionInsert: f(`INSERT INTO {permissions} (` + permissionInsertColumns + `)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?` + accountInTenant),
 		permissionList: f(`SELECT a.id, p.id, p.resource_type, p.resource_key, p.action, p.limiter, p.created_at
 FROM {accounts} a LEFT JOIN {permissions} p ON p.account_id = a.id
-WHERE a.id = ?`),
-		permissionGet:              f(`SELECT ` + permissionColumns + ` FROM {permissions} WHERE id = ? AND account_id = ?`),
-		permissionUpdateLimiter:    f(`UPDATE {permissions} SET limiter = ?, grant_key = ? WHERE id = ? AND account_id = ?`),
-		permissionDelete:           f(`DELETE FROM {permissions} WHERE id = ? AND account_id = ?`),
+WHERE a.id = ? AND a.tenant = ?`),
+		permissionGet:              f(`SELECT ` + permissionColumns + ` FROM {permissions} WHERE id = ? AND account_id = ?` + inTenant),
+		permissionUpdateLimiter:    f(`UPDATE {permissions} SET limiter = ?, grant_key = ? WHERE id = ? AND account_id = ?` + inTenant),
+		permissionDelete:           f(`DELETE FROM {permissions} WHERE id = ? AND account_id = ?` + inTenant),
 		permissionsDeleteOfAccount: f(`DELETE FROM {permissions} WHERE account_id = ?`),
 
-		auditInsert: f(`INSERT INTO {audit} (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		auditInsert: f(`INSERT INTO {audit} (` + auditColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		auditPrune:  f(`DELETE FROM {audit} WHERE occurred_at < ?`),
+
+		policyGet:        f(`SELECT ` + policyColumns + ` FROM {policies} WHERE tenant = ?`),
+		policyDefaultGet: f(`SELECT ` + policyColumns + ` FROM {policyDefaults} WHERE id = 1`),
+		// The tenants that hold accounts (counted through the (tenant, id)
+		// index) merged with those that have a stored policy (counted 0).
+		tenantList: f(`SELECT tenant, MAX(n) FROM (
+	SELECT tenant, COUNT(*) AS n FROM {accounts} WHERE tenant > ? GROUP BY tenant
+	UNION ALL
+	SELECT tenant, 0 AS n FROM {policies} WHERE tenant > ?
+) t GROUP BY tenant ORDER BY tenant LIMIT ?`),
+	}
+	policyValues := `?, ?, ?, ?, ?, ?`
+	q.policyDefaultGetLocked = q.policyDefaultGet
+	if d != dialect.SQLite {
+		q.policyDefaultGetLocked = f(`SELECT ` + policyColumns + ` FROM {policyDefaults} WHERE id = 1 FOR UPDATE`)
+	}
+	switch d {
+	case dialect.MySQL:
+		q.policyPut = f(`INSERT INTO {policies} (tenant, ` + policyColumns + `) VALUES (?, ` + policyValues + `)
+ON DUPLICATE KEY UPDATE ` + policyUpdateMySQL)
+		q.policyDefaultPut = f(`INSERT INTO {policyDefaults} (id, ` + policyColumns + `) VALUES (1, ` + policyValues + `)
+ON DUPLICATE KEY UPDATE ` + policyUpdateMySQL)
+		// Not INSERT IGNORE, which would also swallow other errors.
+		q.policyDefaultInit = f(`INSERT INTO {policyDefaults} (id, ` + policyColumns + `) VALUES (1, ` + policyValues + `)
+ON DUPLICATE KEY UPDATE id = id`)
+	default:
+		q.policyPut = f(`INSERT INTO {policies} (tenant, ` + policyColumns + `) VALUES (?, ` + policyValues + `)
+ON CONFLICT (tenant) DO UPDATE SET ` + policyUpdateExcluded)
+		q.policyDefaultPut = f(`INSERT INTO {policyDefaults} (id, ` + policyColumns + `) VALUES (1, ` + policyValues + `)
+ON CONFLICT (id) DO UPDATE SET ` + policyUpdateExcluded)
+		q.policyDefaultInit = f(`INSERT INTO {policyDefaults} (id, ` + policyColumns + `) VALUES (1, ` + policyValues + `)
+ON CONFLICT (id) DO NOTHING`)
 	}
 
 	// Through the primary key, in id order; the filters are evaluated on
 	// the rows the walk meets (an operator's occasional query, not a
 	// request path).
 	for filters := range q.keyListAll {
-		where := `id > ?`
+		where := `account_id IN (SELECT id FROM {accounts} WHERE tenant = ?) AND id > ?`
 		if filters&1 != 0 {
 			where += ` AND expires_at > ? AND expires_at <= ?`
 		}
@@ -266,9 +341,9 @@ WHERE a.id = ?`),
 		// Locks the account row against concurrent key and permission
 		// inserts (whose foreign-key check takes a share lock on it), so
 		// that a delete and an insert queue instead of deadlocking.
-		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? FOR UPDATE`)
-		q.accountGetForUpdate = f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? FOR UPDATE`)
-		q.keyGet = f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ? FOR UPDATE`)
+		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? AND tenant = ? FOR UPDATE`)
+		q.accountGetForUpdate = f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? AND tenant = ? FOR UPDATE`)
+		q.keyGet = f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?` + inTenant + ` FOR UPDATE OF {keys}`)
 		// Arrays keep the statement text fixed whatever the batch size.
 		// The rows are locked in id order first: an UPDATE alone locks
 		// them in the order its plan meets them, which for a table scan
@@ -287,9 +362,9 @@ WHERE k.id = l.id AND (k.last_used_at IS NULL OR k.last_used_at < l.used_at)`)
 	case dialect.MySQL:
 		// As on PostgreSQL; InnoDB's next-key locks can still make a
 		// delete and an insert deadlock, and retry runs the loser again.
-		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? FOR UPDATE`)
-		q.accountGetForUpdate = f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? FOR UPDATE`)
-		q.keyGet = f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ? FOR UPDATE`)
+		q.accountLock = f(`SELECT id FROM {accounts} WHERE id = ? AND tenant = ? FOR UPDATE`)
+		q.accountGetForUpdate = f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? AND tenant = ? FOR UPDATE`)
+		q.keyGet = f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?` + inTenant + ` FOR UPDATE`)
 		q.touch = func(n int) string {
 			var b strings.Builder
 			b.WriteString(`UPDATE {keys} AS k JOIN (SELECT CAST(? AS BINARY(16)) AS id, CAST(? AS DATETIME(6)) AS used_at`)
@@ -304,12 +379,8 @@ WHERE k.last_used_at IS NULL OR k.last_used_at < v.used_at`)
 	case dialect.SQLite:
 		// SQLite has one writer at a time, so there is nothing to lock;
 		// and without foreign_keys enforced on the caller's connections,
-		// only a check inside the insert itself can refuse a key or
-		// permission of an account that does not exist.
-		q.keyInsert = f(`INSERT INTO {keys} (` + keyColumns + `)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
-		q.permissionInsert = f(`INSERT INTO {permissions} (` + permissionInsertColumns + `)
-SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ?)`)
+		// only the check inside the insert itself (accountInTenant)
+		// refuses a key or permission of an account that does not exist.
 		q.touch = func(n int) string {
 			// A VALUES list, unlike UNION ALL, is not limited to 500 terms.
 			var b strings.Builder

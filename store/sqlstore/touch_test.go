@@ -51,7 +51,7 @@ func TestTouchOfABatchLargerThanOneStatement(t *testing.T) {
 		}
 		rand.Shuffle(len(touches), func(i, j int) { touches[i], touches[j] = touches[j], touches[i] })
 		require.NoError(t, s.KeysTouch(t.Context(), touches))
-		keys, err := s.KeyList(t.Context(), a.ID)
+		keys, err := s.KeyList(t.Context(), store.DefaultTenant, a.ID)
 		require.NoError(t, err)
 		require.Len(t, keys, len(ids))
 		for _, k := range keys {

@@ -21,8 +21,10 @@ import (
 // TestUpgradingKeepsEveryRow starts from every schema but the newest (the
 // database as each earlier release left it), writes accounts, keys (used,
 // never used, expiring, expired) and permissions the way version 1 code
-// does, migrates to the newest schema and reads everything back through
-// the store. It needs no change when a migration is added: each new one is
+// does, and, from version 2's last schema on, an audit event and a
+// change-log row as version 2 code wrote them, migrates to the newest
+// schema and reads everything back through the store: every row lands in
+// the tenant "default". It needs no change when a migration is added: each new one is
 // both a starting point and a step of every older start.
 func TestUpgradingKeepsEveryRow(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d testDialect, url string) {
@@ -45,6 +47,16 @@ func TestUpgradingKeepsEveryRow(t *testing.T) {
 
 				old := oldData(t)
 				require.NoError(t, s.InsertV1(t.Context(), old.accounts, old.keys, old.perms))
+				if from >= v2Schema {
+					old.v2 = &v2Rows{
+						event: store.AuditEvent{
+							ID: newID(t), OccurredAt: base, Action: store.ActionKeyDelete, Actor: &store.Actor{ID: "admin-token"},
+							ServiceAccountID: old.accounts[0].ID, Details: []byte(`{"before":{"id":"x"},"after":null}`),
+						},
+						change: store.ChangeRecordParams{AccountID: old.accounts[1].ID, RecordedAt: base},
+					}
+					require.NoError(t, s.InsertV2(t.Context(), old.v2.event, old.v2.change))
+				}
 
 				require.NoError(t, sqlstore.Migrate(t.Context(), db, opt))
 				old.requireIntact(t, s)
@@ -53,7 +65,17 @@ func TestUpgradingKeepsEveryRow(t *testing.T) {
 	})
 }
 
+// v2Schema is the last schema of version 2 (its change log).
+const v2Schema = "20261128000004"
+
+// v2Rows are rows of the tables version 2 added, as its code wrote them.
+type v2Rows struct {
+	event  store.AuditEvent
+	change store.ChangeRecordParams
+}
+
 type upgradeData struct {
+	v2       *v2Rows // nil when the schema started from predates them
 	accounts []serviceaccount.Account
 	keys     []apikey.Key
 	perms    []permission.Permission
@@ -104,7 +126,7 @@ func oldData(t *testing.T) upgradeData {
 
 func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 	t.Helper()
-	accounts, err := s.AccountList(t.Context(), uuid.Nil, 10)
+	accounts, err := s.AccountList(t.Context(), store.DefaultTenant, uuid.Nil, 10)
 	require.NoError(t, err)
 	require.Len(t, accounts, len(u.accounts))
 	for i, a := range u.accounts {
@@ -114,7 +136,16 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 		require.True(t, a.CreatedAt.Equal(accounts[i].CreatedAt))
 		require.True(t, a.UpdatedAt.Equal(accounts[i].UpdatedAt))
 		require.Nil(t, accounts[i].DisabledAt, "an upgraded account is enabled")
+		require.Equal(t, store.DefaultTenant, accounts[i].Tenant)
 	}
+	for _, other := range []string{"acme"} {
+		none, err := s.AccountList(t.Context(), other, uuid.Nil, 10)
+		require.NoError(t, err)
+		require.Empty(t, none)
+	}
+	tenants, err := s.TenantList(t.Context(), "", 10)
+	require.NoError(t, err)
+	require.Equal(t, []store.TenantSummary{{ID: store.DefaultTenant, AccountCount: len(u.accounts)}}, tenants)
 	for _, want := range u.keys {
 		c, err := s.KeyByHash(t.Context(), want.Hash)
 		require.NoError(t, err)
@@ -128,9 +159,13 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 		require.Empty(t, got.Name, "an upgraded key has no name")
 		require.Nil(t, got.DisabledAt, "an upgraded key is enabled")
 		require.Nil(t, got.ReplacedBy)
+		require.Equal(t, store.DefaultTenant, c.Account.Tenant)
+		keys, err := s.KeyList(t.Context(), store.DefaultTenant, want.AccountID)
+		require.NoError(t, err)
+		require.Contains(t, keyIDsOf(keys), want.ID)
 	}
 	for _, a := range u.accounts {
-		perms, err := s.PermissionList(t.Context(), a.ID)
+		perms, err := s.PermissionList(t.Context(), store.DefaultTenant, a.ID)
 		require.NoError(t, err)
 		var ids []uuid.UUID
 		for _, p := range perms {
@@ -147,28 +182,64 @@ func (u upgradeData) requireIntact(t *testing.T, s *sqlstore.Store) {
 	// The upgraded rows obey the new rules: the grant keys were filled in.
 	dup := u.perms[1]
 	dup.ID = newID(t)
-	require.ErrorIs(t, storetest.Autocommit{Store: s}.PermissionCreate(t.Context(), dup), store.ErrConflict)
-	// The audit log works on the upgraded database, and starts empty.
-	events, err := s.AuditList(t.Context(), store.AuditListParams{Limit: 10})
+	require.ErrorIs(t, storetest.Autocommit{Store: s}.PermissionCreate(t.Context(), store.DefaultTenant, dup), store.ErrConflict)
+	// The audit log works on the upgraded database: version 2's event is
+	// in the default tenant, and a new one joins it.
+	events, err := s.AuditList(t.Context(), store.AuditListParams{Tenant: store.DefaultTenant, Limit: 10})
 	require.NoError(t, err)
-	require.Empty(t, events)
+	var before int64
+	if u.v2 != nil {
+		require.Len(t, events, 1)
+		require.Equal(t, u.v2.event.ID, events[0].ID)
+		require.Equal(t, store.DefaultTenant, events[0].Tenant)
+		require.Equal(t, *u.v2.event.Actor, *events[0].Actor)
+		require.JSONEq(t, string(u.v2.event.Details), string(events[0].Details))
+		before = 1
+	} else {
+		require.Empty(t, events)
+	}
 	e := serviceaccount.AuditEvent{ID: newID(t), OccurredAt: base, Action: store.ActionAccountUpdate,
 		ServiceAccountID: u.accounts[0].ID, Details: []byte(`{"before":null,"after":null}`)}
-	require.NoError(t, storetest.Autocommit{Store: s}.AuditAppend(t.Context(), e))
-	events, err = s.AuditList(t.Context(), store.AuditListParams{ServiceAccountID: u.accounts[0].ID, Limit: 10})
+	require.NoError(t, storetest.Autocommit{Store: s}.AuditAppend(t.Context(), store.DefaultTenant, e))
+	events, err = s.AuditList(t.Context(), store.AuditListParams{Tenant: store.DefaultTenant, ServiceAccountID: u.accounts[0].ID, Limit: 10})
 	require.NoError(t, err)
-	require.Len(t, events, 1)
-	// So does the change log, from id 1.
+	require.Len(t, events, 1+int(before))
+	events, err = s.AuditList(t.Context(), store.AuditListParams{Tenant: "acme", Limit: 10})
+	require.NoError(t, err)
+	require.Empty(t, events)
+	// So does the change log, after version 2's row (an account change
+	// in the default tenant), or from id 1.
 	head, err := s.ChangeHead(t.Context())
 	require.NoError(t, err)
-	require.Zero(t, head)
+	require.Equal(t, before, head)
 	require.NoError(t, s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
-		return tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: u.accounts[0].ID, RecordedAt: base})
+		return tx.ChangeRecord(ctx, store.DefaultTenant, store.ChangeRecordParams{AccountID: u.accounts[0].ID, RecordedAt: base})
 	}))
 	page, err := s.ChangeList(t.Context(), store.ChangeListParams{Limit: 10})
 	require.NoError(t, err)
-	require.Len(t, page.Changes, 1)
-	require.EqualValues(t, 1, page.Changes[0].ID)
+	require.Len(t, page.Changes, 1+int(before))
+	if u.v2 != nil {
+		c := page.Changes[0]
+		require.Equal(t, store.RecordedChange{ID: 1, Kind: store.ChangeAccount, Tenant: store.DefaultTenant, AccountID: u.v2.change.AccountID},
+			store.RecordedChange{ID: c.ID, Kind: c.Kind, Tenant: c.Tenant, AccountID: c.AccountID})
+	}
+	require.EqualValues(t, 1+before, page.Changes[len(page.Changes)-1].ID)
+	// And the policy tables start empty.
+	require.NoError(t, s.InTx(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.PolicyDefaultGet(ctx)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		_, err = tx.PolicyGet(ctx, store.DefaultTenant)
+		require.ErrorIs(t, err, store.ErrNotFound)
+		return nil
+	}))
+}
+
+func keyIDsOf(keys []apikey.Key) []uuid.UUID {
+	ids := make([]uuid.UUID, len(keys))
+	for i, k := range keys {
+		ids[i] = k.ID
+	}
+	return ids
 }
 
 func requireSameTime(t *testing.T, want, got *time.Time) {

@@ -16,7 +16,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"CreateThenGetReturnsTheAccount": func(t *testing.T, f *fixture) {
 			a := f.account("pipeline")
-			got, err := f.s.AccountGet(f.ctx, a.ID)
+			got, err := f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requireAccount(t, a, got)
 		},
@@ -24,28 +24,28 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			a := f.account("first")
 			dup := a
 			dup.Label = "second"
-			require.ErrorIs(t, f.w.AccountCreate(f.ctx, dup), store.ErrConflict)
-			got, err := f.s.AccountGet(f.ctx, a.ID)
+			require.ErrorIs(t, f.w.AccountCreate(f.ctx, store.DefaultTenant, dup), store.ErrConflict)
+			got, err := f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, "first", got.Label, "the original is unchanged")
 		},
 		"GetReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
-			_, err := f.s.AccountGet(f.ctx, newID(t))
+			_, err := f.s.AccountGet(f.ctx, store.DefaultTenant, newID(t))
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"UpdateChangesLabelDescriptionAndUpdatedAtButNotCreatedAt": func(t *testing.T, f *fixture) {
 			a := f.account("old")
 			later := base.Add(time.Hour)
-			got, err := f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: a.ID, Label: "new", Description: "", UpdatedAt: later})
+			got, err := f.w.AccountUpdate(f.ctx, store.DefaultTenant, store.AccountUpdateParams{ID: a.ID, Label: "new", Description: "", UpdatedAt: later})
 			require.NoError(t, err)
 			want := store.Account{ID: a.ID, Label: "new", Description: "", CreatedAt: base, UpdatedAt: later}
 			requireAccount(t, want, got)
-			stored, err := f.s.AccountGet(f.ctx, a.ID)
+			stored, err := f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requireAccount(t, want, stored)
 		},
 		"UpdateReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
-			_, err := f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: newID(t), Label: "x", UpdatedAt: base})
+			_, err := f.w.AccountUpdate(f.ctx, store.DefaultTenant, store.AccountUpdateParams{ID: newID(t), Label: "x", UpdatedAt: base})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"DeleteRemovesTheAccountWithItsKeysAndPermissions": func(t *testing.T, f *fixture) {
@@ -54,21 +54,21 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			k2, _ := f.key(a.ID, ptr(base.Add(time.Hour)))
 			p := f.permission(a.ID, "study", "s1", "get-responses", `[{"surveyKey":"q1"}]`)
 
-			require.NoError(t, f.w.AccountDelete(f.ctx, a.ID))
+			require.NoError(t, f.w.AccountDelete(f.ctx, store.DefaultTenant, a.ID))
 
-			_, err := f.s.AccountGet(f.ctx, a.ID)
+			_, err := f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
 			for _, k := range []uuid.UUID{k1.ID, k2.ID} {
-				require.ErrorIs(t, f.w.KeyDelete(f.ctx, a.ID, k), store.ErrNotFound, "key is gone")
+				require.ErrorIs(t, f.w.KeyDelete(f.ctx, store.DefaultTenant, a.ID, k), store.ErrNotFound, "key is gone")
 			}
 			_, err = f.s.KeyByHash(f.ctx, k1.Hash)
 			require.ErrorIs(t, err, store.ErrNotFound)
 			_, err = f.s.KeyByHash(f.ctx, k2.Hash)
 			require.ErrorIs(t, err, store.ErrNotFound)
-			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, a.ID, p.ID), store.ErrNotFound, "permission is gone")
-			_, err = f.s.KeyList(f.ctx, a.ID)
+			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, store.DefaultTenant, a.ID, p.ID), store.ErrNotFound, "permission is gone")
+			_, err = f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
-			_, err = f.s.PermissionList(f.ctx, a.ID)
+			_, err = f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"DeleteLeavesOtherAccountsAlone": func(t *testing.T, f *fixture) {
@@ -79,7 +79,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			k, _ := f.key(kept.ID, nil)
 			p := f.permission(kept.ID, "users", "*", "delete-users", "")
 
-			require.NoError(t, f.w.AccountDelete(f.ctx, doomed.ID))
+			require.NoError(t, f.w.AccountDelete(f.ctx, store.DefaultTenant, doomed.ID))
 
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err)
@@ -87,15 +87,15 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			require.Equal(t, []uuid.UUID{p.ID}, permissionIDs(c.Permissions))
 		},
 		"DeleteReturnsErrNotFoundForAnUnknownID": func(t *testing.T, f *fixture) {
-			require.ErrorIs(t, f.w.AccountDelete(f.ctx, newID(t)), store.ErrNotFound)
+			require.ErrorIs(t, f.w.AccountDelete(f.ctx, store.DefaultTenant, newID(t)), store.ErrNotFound)
 		},
 		"DeleteTwiceReturnsErrNotFoundTheSecondTime": func(t *testing.T, f *fixture) {
 			a := f.account("once")
-			require.NoError(t, f.w.AccountDelete(f.ctx, a.ID))
-			require.ErrorIs(t, f.w.AccountDelete(f.ctx, a.ID), store.ErrNotFound)
+			require.NoError(t, f.w.AccountDelete(f.ctx, store.DefaultTenant, a.ID))
+			require.ErrorIs(t, f.w.AccountDelete(f.ctx, store.DefaultTenant, a.ID), store.ErrNotFound)
 		},
 		"ListIsEmptyOnAnEmptyStore": func(t *testing.T, f *fixture) {
-			got, err := f.s.AccountList(f.ctx, uuid.Nil, 10)
+			got, err := f.s.AccountList(f.ctx, store.DefaultTenant, uuid.Nil, 10)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -108,7 +108,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			after := uuid.Nil
 			pages := 0
 			for {
-				page, err := f.s.AccountList(f.ctx, after, 3)
+				page, err := f.s.AccountList(f.ctx, store.DefaultTenant, after, 3)
 				require.NoError(t, err)
 				require.LessOrEqual(t, len(page), 3)
 				if len(page) == 0 {
@@ -123,7 +123,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 		},
 		"ListReturnsFullAccounts": func(t *testing.T, f *fixture) {
 			a := f.account("full")
-			got, err := f.s.AccountList(f.ctx, uuid.Nil, 1)
+			got, err := f.s.AccountList(f.ctx, store.DefaultTenant, uuid.Nil, 1)
 			require.NoError(t, err)
 			require.Len(t, got, 1)
 			requireAccount(t, a, got[0])
@@ -132,25 +132,25 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			b := f.account("b")
 			c := f.account("c")
-			require.NoError(t, f.w.AccountDelete(f.ctx, b.ID))
-			got, err := f.s.AccountList(f.ctx, b.ID, 10)
+			require.NoError(t, f.w.AccountDelete(f.ctx, store.DefaultTenant, b.ID))
+			got, err := f.s.AccountList(f.ctx, store.DefaultTenant, b.ID, 10)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
-			got, err = f.s.AccountList(f.ctx, a.ID, 10)
+			got, err = f.s.AccountList(f.ctx, store.DefaultTenant, a.ID, 10)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{c.ID}, accountIDs(got))
 		},
 		"ListWithANonPositiveLimitIsAnError": func(t *testing.T, f *fixture) {
 			f.account("a")
 			for _, limit := range []int{0, -1} {
-				_, err := f.s.AccountList(f.ctx, uuid.Nil, limit)
+				_, err := f.s.AccountList(f.ctx, store.DefaultTenant, uuid.Nil, limit)
 				require.Error(t, err, "limit %d", limit)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}
 		},
 		"ListPastTheEndIsEmpty": func(t *testing.T, f *fixture) {
 			a := f.account("last")
-			got, err := f.s.AccountList(f.ctx, a.ID, 5)
+			got, err := f.s.AccountList(f.ctx, store.DefaultTenant, a.ID, 5)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -162,8 +162,8 @@ func runAccounts(t *testing.T, newStore NewStore) {
 				{"𝔘𝔫𝔦𝔠𝔬𝔡𝔢 עברית العربية", ""},
 			} {
 				a := store.Account{ID: newID(t), Label: tc.label, Description: tc.description, CreatedAt: base, UpdatedAt: base}
-				require.NoError(t, f.w.AccountCreate(f.ctx, a))
-				got, err := f.s.AccountGet(f.ctx, a.ID)
+				require.NoError(t, f.w.AccountCreate(f.ctx, store.DefaultTenant, a))
+				got, err := f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 				require.NoError(t, err)
 				require.Equal(t, tc.label, got.Label)
 				require.Equal(t, tc.description, got.Description)
@@ -172,8 +172,8 @@ func runAccounts(t *testing.T, newStore NewStore) {
 		"TimesKeepMicrosecondsAndComeBackInUTC": func(t *testing.T, f *fixture) {
 			at := time.Date(2030, 1, 2, 3, 4, 5, 999999000, time.UTC)
 			a := store.Account{ID: newID(t), Label: "µs", CreatedAt: at, UpdatedAt: at}
-			require.NoError(t, f.w.AccountCreate(f.ctx, a))
-			got, err := f.s.AccountGet(f.ctx, a.ID)
+			require.NoError(t, f.w.AccountCreate(f.ctx, store.DefaultTenant, a))
+			got, err := f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, time.UTC, got.CreatedAt.Location())
 			require.True(t, at.Equal(got.CreatedAt), "want %s, got %s", at, got.CreatedAt)
@@ -182,7 +182,7 @@ func runAccounts(t *testing.T, newStore NewStore) {
 			a := f.account("ctx")
 			ctx, cancel := context.WithCancel(f.ctx)
 			cancel()
-			_, err := f.s.AccountGet(ctx, a.ID)
+			_, err := f.s.AccountGet(ctx, store.DefaultTenant, a.ID)
 			require.Error(t, err)
 			require.NotErrorIs(t, err, store.ErrNotFound)
 			_, err = f.s.KeyByHash(ctx, [32]byte{1})

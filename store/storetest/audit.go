@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"testing"
@@ -43,7 +44,7 @@ func runAudit(t *testing.T, newStore NewStore) {
 			e := f.event(newID(t), store.ActionAccountCreate, base, "a")
 			dup := e
 			dup.Action = store.ActionAccountDelete
-			require.ErrorIs(t, f.w.AuditAppend(f.ctx, dup), store.ErrConflict)
+			require.ErrorIs(t, f.w.AuditAppend(f.ctx, store.DefaultTenant, dup), store.ErrConflict)
 			got := f.listEvents(store.AuditListParams{Limit: 10})
 			require.Len(t, got, 1)
 			require.Equal(t, store.ActionAccountCreate, got[0].Action, "the original is unchanged")
@@ -108,7 +109,7 @@ func runAudit(t *testing.T, newStore NewStore) {
 			kept, gone := f.account("kept"), f.account("gone")
 			e1 := f.event(kept.ID, store.ActionAccountCreate, base, "a")
 			e2 := f.event(gone.ID, store.ActionAccountCreate, base.Add(time.Second), "a")
-			require.NoError(t, f.w.AccountDelete(f.ctx, gone.ID))
+			require.NoError(t, f.w.AccountDelete(f.ctx, store.DefaultTenant, gone.ID))
 			e3 := f.event(gone.ID, store.ActionAccountDelete, base.Add(2*time.Second), "a")
 			ids := func(account uuid.UUID) []uuid.UUID {
 				return eventIDs(f.listEvents(store.AuditListParams{ServiceAccountID: account, Limit: 100}))
@@ -173,10 +174,10 @@ func runAudit(t *testing.T, newStore NewStore) {
 			}
 			k, _ := f.keyRecord(newID(t)) // of an account that does not exist
 			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-				if err := tx.AuditAppend(ctx, e); err != nil {
+				if err := tx.AuditAppend(ctx, store.DefaultTenant, e); err != nil {
 					return err
 				}
-				return tx.KeyCreate(ctx, k) // the change fails after its event was handed over
+				return tx.KeyCreate(ctx, store.DefaultTenant, k) // the change fails after its event was handed over
 			})
 			require.ErrorIs(t, err, store.ErrNotFound)
 			require.Empty(t, f.listEvents(store.AuditListParams{Limit: 10}), "the event went with the change")
@@ -185,13 +186,13 @@ func runAudit(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			appendThen := func(end func() error) error {
 				return f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-					if err := tx.AuditAppend(ctx, store.AuditEvent{
+					if err := tx.AuditAppend(ctx, store.DefaultTenant, store.AuditEvent{
 						ID: newID(t), OccurredAt: base, Action: store.ActionAccountUpdate,
 						ServiceAccountID: a.ID, Details: []byte(`{}`),
 					}); err != nil {
 						return err
 					}
-					if _, err := tx.AccountUpdate(ctx, store.AccountUpdateParams{ID: a.ID, Label: "changed", UpdatedAt: base}); err != nil {
+					if _, err := tx.AccountUpdate(ctx, store.DefaultTenant, store.AccountUpdateParams{ID: a.ID, Label: "changed", UpdatedAt: base}); err != nil {
 						return err
 					}
 					return end()
@@ -200,7 +201,7 @@ func runAudit(t *testing.T, newStore NewStore) {
 			require.ErrorIs(t, appendThen(func() error { return errInjected }), errInjected)
 			require.Panics(t, func() { _ = appendThen(func() error { panic(errInjected) }) })
 			require.Empty(t, f.listEvents(store.AuditListParams{Limit: 10}))
-			got, err := f.s.AccountGet(f.ctx, a.ID)
+			got, err := f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, "a", got.Label)
 
@@ -213,7 +214,7 @@ func runAudit(t *testing.T, newStore NewStore) {
 			e1 := f.event(a.ID, store.ActionAccountCreate, base, "a")
 			e2 := f.eventFor(a.ID, &k.ID, store.ActionKeyCreate, base.Add(time.Second))
 
-			require.NoError(t, f.w.AccountDelete(f.ctx, a.ID))
+			require.NoError(t, f.w.AccountDelete(f.ctx, store.DefaultTenant, a.ID))
 			e3 := f.event(a.ID, store.ActionAccountDelete, base.Add(2*time.Second), "a")
 
 			got := f.listEvents(store.AuditListParams{ServiceAccountID: a.ID, Limit: 10})
@@ -226,7 +227,7 @@ func runAudit(t *testing.T, newStore NewStore) {
 // appendEvent stores e in a transaction of its own.
 func (f *fixture) appendEvent(e store.AuditEvent) {
 	f.t.Helper()
-	require.NoError(f.t, f.w.AuditAppend(f.ctx, e))
+	require.NoError(f.t, f.w.AuditAppend(f.ctx, store.DefaultTenant, e))
 }
 
 // event appends an account event by actorID ("" for none).
@@ -256,6 +257,9 @@ func (f *fixture) eventFor(accountID uuid.UUID, target *uuid.UUID, action store.
 
 func (f *fixture) listEvents(p store.AuditListParams) []store.AuditEvent {
 	f.t.Helper()
+	if p.Tenant == "" {
+		p.Tenant = store.DefaultTenant
+	}
 	got, err := f.s.AuditList(f.ctx, p)
 	require.NoError(f.t, err)
 	return got
@@ -264,6 +268,7 @@ func (f *fixture) listEvents(p store.AuditListParams) []store.AuditEvent {
 func requireEvent(t *testing.T, want, got store.AuditEvent) {
 	t.Helper()
 	require.Equal(t, want.ID, got.ID)
+	require.Equal(t, cmp.Or(want.Tenant, store.DefaultTenant), got.Tenant)
 	requireTime(t, want.OccurredAt, got.OccurredAt)
 	require.Equal(t, want.Actor, got.Actor)
 	require.Equal(t, want.Action, got.Action)

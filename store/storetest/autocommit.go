@@ -33,44 +33,44 @@ func (a Autocommit) run(ctx context.Context, fn func(ctx context.Context, tx sto
 	return a.Store.InTx(ctx, fn)
 }
 
-func (a Autocommit) AccountCreate(ctx context.Context, acc store.Account) error {
-	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountCreate(ctx, acc) })
+func (a Autocommit) AccountCreate(ctx context.Context, tenant string, acc store.Account) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountCreate(ctx, tenant, acc) })
 }
 
-func (a Autocommit) AccountUpdate(ctx context.Context, p store.AccountUpdateParams) (store.Account, error) {
+func (a Autocommit) AccountUpdate(ctx context.Context, tenant string, p store.AccountUpdateParams) (store.Account, error) {
 	return inTx(ctx, a.Store, func(ctx context.Context, tx store.Tx) (store.Account, error) {
-		return tx.AccountUpdate(ctx, p)
+		return tx.AccountUpdate(ctx, tenant, p)
 	})
 }
 
-func (a Autocommit) AccountDelete(ctx context.Context, id uuid.UUID) error {
-	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountDelete(ctx, id) })
+func (a Autocommit) AccountDelete(ctx context.Context, tenant string, id uuid.UUID) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountDelete(ctx, tenant, id) })
 }
 
-func (a Autocommit) KeyCreate(ctx context.Context, k apikey.Key) error {
-	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.KeyCreate(ctx, k) })
+func (a Autocommit) KeyCreate(ctx context.Context, tenant string, k apikey.Key) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.KeyCreate(ctx, tenant, k) })
 }
 
-func (a Autocommit) KeyDelete(ctx context.Context, accountID, keyID uuid.UUID) error {
-	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.KeyDelete(ctx, accountID, keyID) })
+func (a Autocommit) KeyDelete(ctx context.Context, tenant string, accountID, keyID uuid.UUID) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.KeyDelete(ctx, tenant, accountID, keyID) })
 }
 
-func (a Autocommit) PermissionCreate(ctx context.Context, p permission.Permission) error {
-	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PermissionCreate(ctx, p) })
+func (a Autocommit) PermissionCreate(ctx context.Context, tenant string, p permission.Permission) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.PermissionCreate(ctx, tenant, p) })
 }
 
-func (a Autocommit) PermissionUpdateLimiter(ctx context.Context, p store.PermissionUpdateLimiterParams) (permission.Permission, error) {
+func (a Autocommit) PermissionUpdateLimiter(ctx context.Context, tenant string, p store.PermissionUpdateLimiterParams) (permission.Permission, error) {
 	return inTx(ctx, a.Store, func(ctx context.Context, tx store.Tx) (permission.Permission, error) {
-		return tx.PermissionUpdateLimiter(ctx, p)
+		return tx.PermissionUpdateLimiter(ctx, tenant, p)
 	})
 }
 
-func (a Autocommit) PermissionDelete(ctx context.Context, accountID, permissionID uuid.UUID) error {
+func (a Autocommit) PermissionDelete(ctx context.Context, tenant string, accountID, permissionID uuid.UUID) error {
 	return a.run(ctx, func(ctx context.Context, tx store.Tx) error {
-		return tx.PermissionDelete(ctx, accountID, permissionID)
+		return tx.PermissionDelete(ctx, tenant, accountID, permissionID)
 	})
 }
 
-func (a Autocommit) AuditAppend(ctx context.Context, e store.AuditEvent) error {
-	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AuditAppend(ctx, e) })
+func (a Autocommit) AuditAppend(ctx context.Context, tenant string, e store.AuditEvent) error {
+	return a.run(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AuditAppend(ctx, tenant, e) })
 }

@@ -16,7 +16,7 @@ import (
 func (f *fixture) recordChange(account uuid.UUID, at time.Time) {
 	f.t.Helper()
 	require.NoError(f.t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-		return tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: account, RecordedAt: at})
+		return tx.ChangeRecord(ctx, store.DefaultTenant, store.ChangeRecordParams{AccountID: account, RecordedAt: at})
 	}))
 }
 
@@ -63,10 +63,10 @@ func runChanges(t *testing.T, newStore NewStore) {
 		"AChangeCommitsWithItsTransactionOrNotAtAll": func(t *testing.T, f *fixture) {
 			a := store.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base}
 			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-				if err := tx.AccountCreate(ctx, a); err != nil {
+				if err := tx.AccountCreate(ctx, store.DefaultTenant, a); err != nil {
 					return err
 				}
-				if err := tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: a.ID, RecordedAt: base}); err != nil {
+				if err := tx.ChangeRecord(ctx, store.DefaultTenant, store.ChangeRecordParams{AccountID: a.ID, RecordedAt: base}); err != nil {
 					return err
 				}
 				return errInjected
@@ -129,7 +129,7 @@ func runChanges(t *testing.T, newStore NewStore) {
 						id, err := uuid.NewV7()
 						if err == nil {
 							err = f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-								return tx.ChangeRecord(ctx, store.ChangeRecordParams{AccountID: id, RecordedAt: base})
+								return tx.ChangeRecord(ctx, store.DefaultTenant, store.ChangeRecordParams{AccountID: id, RecordedAt: base})
 							})
 						}
 						if err != nil {

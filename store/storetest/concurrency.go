@@ -33,10 +33,10 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 					for i := range perWriter {
 						k, err := newKey(a.ID)
 						if err == nil {
-							err = f.w.KeyCreate(f.ctx, k)
+							err = f.w.KeyCreate(f.ctx, store.DefaultTenant, k)
 						}
 						if err == nil {
-							err = f.w.PermissionCreate(f.ctx, grantOf(a.ID, fmt.Sprintf("s%d", i), ""))
+							err = f.w.PermissionCreate(f.ctx, store.DefaultTenant, grantOf(a.ID, fmt.Sprintf("s%d", i), ""))
 						}
 						if err != nil {
 							errs <- err
@@ -51,10 +51,10 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 				require.NoError(t, err)
 			}
 			for _, a := range accounts {
-				keys, err := f.s.KeyList(f.ctx, a.ID)
+				keys, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 				require.NoError(t, err)
 				require.Len(t, keys, perWriter)
-				perms, err := f.s.PermissionList(f.ctx, a.ID)
+				perms, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 				require.NoError(t, err)
 				require.Len(t, perms, perWriter)
 			}
@@ -75,7 +75,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 			for err := range errs {
 				require.NoError(t, err)
 			}
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requireTimePtr(t, ptr(base.Add((flushers-1)*time.Minute)), got[0].LastUsedAt)
 		},
@@ -94,7 +94,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 					for range 10 {
 						k, err := newKey(a.ID)
 						if err == nil {
-							err = f.w.KeyCreate(f.ctx, k)
+							err = f.w.KeyCreate(f.ctx, store.DefaultTenant, k)
 						}
 						if errors.Is(err, store.ErrNotFound) {
 							return // the account is gone: the contract's answer
@@ -107,7 +107,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 					}
 				})
 			}
-			wg.Go(func() { errs <- f.w.AccountDelete(f.ctx, a.ID) })
+			wg.Go(func() { errs <- f.w.AccountDelete(f.ctx, store.DefaultTenant, a.ID) })
 			wg.Wait()
 			close(created)
 			close(errs)
@@ -118,8 +118,8 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 				_, err := f.s.KeyByHash(f.ctx, k.Hash)
 				require.ErrorIs(t, err, store.ErrNotFound, "a key of a deleted account must not authenticate")
 			}
-			require.NoError(t, f.w.AccountCreate(f.ctx, a), "the id is free again")
-			orphans, err := f.s.KeyList(f.ctx, a.ID)
+			require.NoError(t, f.w.AccountCreate(f.ctx, store.DefaultTenant, a), "the id is free again")
+			orphans, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Empty(t, orphans, "no key row outlived its account")
 		},
@@ -131,7 +131,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 			for n := range adders {
 				wg.Go(func() {
 					for i := range 10 {
-						err := f.w.PermissionCreate(f.ctx, grantOf(a.ID, fmt.Sprintf("s%d-%d", n, i), ""))
+						err := f.w.PermissionCreate(f.ctx, store.DefaultTenant, grantOf(a.ID, fmt.Sprintf("s%d-%d", n, i), ""))
 						if errors.Is(err, store.ErrNotFound) {
 							return
 						}
@@ -142,14 +142,14 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 					}
 				})
 			}
-			wg.Go(func() { errs <- f.w.AccountDelete(f.ctx, a.ID) })
+			wg.Go(func() { errs <- f.w.AccountDelete(f.ctx, store.DefaultTenant, a.ID) })
 			wg.Wait()
 			close(errs)
 			for err := range errs {
 				require.NoError(t, err)
 			}
-			require.NoError(t, f.w.AccountCreate(f.ctx, a), "the id is free again")
-			orphans, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, f.w.AccountCreate(f.ctx, store.DefaultTenant, a), "the id is free again")
+			orphans, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Empty(t, orphans, "no permission row outlived its account")
 		},
@@ -165,7 +165,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 					if i%2 == 1 {
 						lim = `[{"reportKey":["r1"]}]`
 					}
-					errs <- f.w.PermissionCreate(f.ctx, grantOf(a.ID, "s1", lim))
+					errs <- f.w.PermissionCreate(f.ctx, store.DefaultTenant, grantOf(a.ID, "s1", lim))
 				})
 			}
 			wg.Wait()
@@ -179,7 +179,7 @@ func runConcurrency(t *testing.T, newStore NewStore) {
 				require.ErrorIs(t, err, store.ErrConflict)
 			}
 			require.Equal(t, 1, succeeded)
-			perms, err := f.s.PermissionList(f.ctx, a.ID)
+			perms, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Len(t, perms, 1)
 		},

@@ -16,7 +16,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 		"CreateThenListReturnsTheKey": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, ptr(base.Add(24*time.Hour)))
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Len(t, got, 1)
 			requireKey(t, k, got[0])
@@ -25,7 +25,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			plaintext, err := apikey.Generate(apikey.DefaultPrefix)
 			require.NoError(t, err)
 			k := apikey.Key{ID: newID(t), AccountID: newID(t), Hash: apikey.HashKey(plaintext), Hint: apikey.Hint(plaintext), CreatedAt: base}
-			require.ErrorIs(t, f.w.KeyCreate(f.ctx, k), store.ErrNotFound)
+			require.ErrorIs(t, f.w.KeyCreate(f.ctx, store.DefaultTenant, k), store.ErrNotFound)
 			_, err = f.s.KeyByHash(f.ctx, k.Hash)
 			require.ErrorIs(t, err, store.ErrNotFound, "nothing was written")
 		},
@@ -34,8 +34,8 @@ func runKeys(t *testing.T, newStore NewStore) {
 			k, _ := f.key(a.ID, nil)
 			dup := k
 			dup.ID = newID(t)
-			require.ErrorIs(t, f.w.KeyCreate(f.ctx, dup), store.ErrConflict)
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			require.ErrorIs(t, f.w.KeyCreate(f.ctx, store.DefaultTenant, dup), store.ErrConflict)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k.ID}, keyIDs(got))
 		},
@@ -46,7 +46,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			dup := k
 			dup.ID = newID(t)
 			dup.AccountID = b.ID
-			require.ErrorIs(t, f.w.KeyCreate(f.ctx, dup), store.ErrConflict)
+			require.ErrorIs(t, f.w.KeyCreate(f.ctx, store.DefaultTenant, dup), store.ErrConflict)
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err)
 			require.Equal(t, a.ID, c.Account.ID, "the hash still belongs to the first account")
@@ -58,15 +58,15 @@ func runKeys(t *testing.T, newStore NewStore) {
 			require.NoError(t, err)
 			dup := k
 			dup.Hash = apikey.HashKey(plaintext)
-			require.ErrorIs(t, f.w.KeyCreate(f.ctx, dup), store.ErrConflict)
+			require.ErrorIs(t, f.w.KeyCreate(f.ctx, store.DefaultTenant, dup), store.ErrConflict)
 		},
 		"ListReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
-			_, err := f.s.KeyList(f.ctx, newID(t))
+			_, err := f.s.KeyList(f.ctx, store.DefaultTenant, newID(t))
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"ListIsEmptyForAnAccountWithoutKeys": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -79,7 +79,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 				want = append(want, k.ID)
 				f.key(b.ID, nil)
 			}
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, keyIDs(got))
 		},
@@ -124,10 +124,10 @@ func runKeys(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			k, _ := f.key(a.ID, nil)
 			kept, _ := f.key(a.ID, nil)
-			require.NoError(t, f.w.KeyDelete(f.ctx, a.ID, k.ID))
+			require.NoError(t, f.w.KeyDelete(f.ctx, store.DefaultTenant, a.ID, k.ID))
 			_, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.ErrorIs(t, err, store.ErrNotFound)
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{kept.ID}, keyIDs(got))
 		},
@@ -135,14 +135,14 @@ func runKeys(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			k, _ := f.key(owner.ID, nil)
-			require.ErrorIs(t, f.w.KeyDelete(f.ctx, intruder.ID, k.ID), store.ErrNotFound)
+			require.ErrorIs(t, f.w.KeyDelete(f.ctx, store.DefaultTenant, intruder.ID, k.ID), store.ErrNotFound)
 			_, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err, "the key survived")
 		},
 		"DeleteReturnsErrNotFoundForAnUnknownKey": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			require.ErrorIs(t, f.w.KeyDelete(f.ctx, a.ID, newID(t)), store.ErrNotFound)
-			require.ErrorIs(t, f.w.KeyDelete(f.ctx, newID(t), newID(t)), store.ErrNotFound)
+			require.ErrorIs(t, f.w.KeyDelete(f.ctx, store.DefaultTenant, a.ID, newID(t)), store.ErrNotFound)
+			require.ErrorIs(t, f.w.KeyDelete(f.ctx, store.DefaultTenant, newID(t), newID(t)), store.ErrNotFound)
 		},
 		"TouchSetsLastUsedAt": func(t *testing.T, f *fixture) {
 			a := f.account("a")
@@ -159,7 +159,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			late, early := base.Add(time.Hour), base.Add(time.Minute)
 			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: k.ID, UsedAt: late}}))
 			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: k.ID, UsedAt: early}}))
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requireTimePtr(t, &late, got[0].LastUsedAt)
 		},
@@ -172,7 +172,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 				{KeyID: k.ID, UsedAt: latest},
 				{KeyID: k.ID, UsedAt: base.Add(2 * time.Minute)},
 			}))
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requireTimePtr(t, &latest, got[0].LastUsedAt)
 		},
@@ -184,7 +184,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 				{KeyID: newID(t), UsedAt: used},
 				{KeyID: k.ID, UsedAt: used},
 			}))
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requireTimePtr(t, &used, got[0].LastUsedAt)
 		},
@@ -192,7 +192,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			f.key(a.ID, nil)
 			require.NoError(t, f.s.KeysTouch(f.ctx, nil))
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Nil(t, got[0].LastUsedAt)
 		},
@@ -204,7 +204,7 @@ func runKeys(t *testing.T, newStore NewStore) {
 				touches = append(touches, store.KeyTouch{KeyID: k.ID, UsedAt: base.Add(time.Duration(i) * time.Second)})
 			}
 			require.NoError(t, f.s.KeysTouch(f.ctx, touches))
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Len(t, got, len(touches))
 			for i, k := range got {
@@ -216,10 +216,10 @@ func runKeys(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			exp := base.Add(time.Hour)
 			k, _ := f.key(a.ID, &exp)
-			got, err := f.s.KeyList(f.ctx, a.ID)
+			got, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			*got[0].ExpiresAt = base.Add(-time.Hour)
-			again, err := f.s.KeyList(f.ctx, a.ID)
+			again, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requireTimePtr(t, k.ExpiresAt, again[0].ExpiresAt)
 		},

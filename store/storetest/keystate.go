@@ -14,13 +14,15 @@ import (
 
 // keyUpdate runs KeyUpdate in a transaction of its own.
 func (f *fixture) keyUpdate(p store.KeyUpdateParams) (apikey.Key, error) {
-	return inTx(f.ctx, f.s, func(ctx context.Context, tx store.Tx) (apikey.Key, error) { return tx.KeyUpdate(ctx, p) })
+	return inTx(f.ctx, f.s, func(ctx context.Context, tx store.Tx) (apikey.Key, error) {
+		return tx.KeyUpdate(ctx, store.DefaultTenant, p)
+	})
 }
 
 // keyGet runs KeyGet in a transaction of its own.
 func (f *fixture) keyGet(accountID, keyID uuid.UUID) (apikey.Key, error) {
 	return inTx(f.ctx, f.s, func(ctx context.Context, tx store.Tx) (apikey.Key, error) {
-		return tx.KeyGet(ctx, accountID, keyID)
+		return tx.KeyGet(ctx, store.DefaultTenant, accountID, keyID)
 	})
 }
 
@@ -32,8 +34,8 @@ func runKeyState(t *testing.T, newStore NewStore) {
 			k.Name = "GitHub Actions deploy 😀 – ü"
 			k.DisabledAt = ptr(base.Add(time.Minute))
 			k.ReplacedBy = ptr(newID(t))
-			require.NoError(t, f.w.KeyCreate(f.ctx, k))
-			list, err := f.s.KeyList(f.ctx, a.ID)
+			require.NoError(t, f.w.KeyCreate(f.ctx, store.DefaultTenant, k))
+			list, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requireKey(t, k, list[0])
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
@@ -42,7 +44,7 @@ func runKeyState(t *testing.T, newStore NewStore) {
 			got, err := f.keyGet(a.ID, k.ID)
 			require.NoError(t, err)
 			requireKey(t, k, got)
-			all, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{})
+			all, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, uuid.Nil, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			requireKey(t, k, all[0])
 		},
@@ -72,7 +74,7 @@ func runKeyState(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			k, _ := f.keyRecord(a.ID)
 			k.ExpiresAt, k.DisabledAt, k.ReplacedBy = ptr(base.Add(time.Hour)), ptr(base), ptr(newID(t))
-			require.NoError(t, f.w.KeyCreate(f.ctx, k))
+			require.NoError(t, f.w.KeyCreate(f.ctx, store.DefaultTenant, k))
 			got, err := f.keyUpdate(store.KeyUpdateParams{AccountID: a.ID, KeyID: k.ID, Name: "x"})
 			require.NoError(t, err)
 			require.Nil(t, got.ExpiresAt)
@@ -98,14 +100,14 @@ func runKeyState(t *testing.T, newStore NewStore) {
 		},
 		"AccountDisabledAtIsCreatedUpdatedAndClearedAndReachesKeyByHash": func(t *testing.T, f *fixture) {
 			a := store.Account{ID: newID(t), Label: "a", CreatedAt: base, UpdatedAt: base, DisabledAt: ptr(base)}
-			require.NoError(t, f.w.AccountCreate(f.ctx, a))
+			require.NoError(t, f.w.AccountCreate(f.ctx, store.DefaultTenant, a))
 			k, _ := f.key(a.ID, nil)
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err)
 			requireAccount(t, a, c.Account)
 
 			a.DisabledAt, a.UpdatedAt = nil, base.Add(time.Minute)
-			got, err := f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: a.ID, Label: a.Label, UpdatedAt: a.UpdatedAt})
+			got, err := f.w.AccountUpdate(f.ctx, store.DefaultTenant, store.AccountUpdateParams{ID: a.ID, Label: a.Label, UpdatedAt: a.UpdatedAt})
 			require.NoError(t, err)
 			requireAccount(t, a, got)
 			c, err = f.s.KeyByHash(f.ctx, k.Hash)
@@ -113,9 +115,9 @@ func runKeyState(t *testing.T, newStore NewStore) {
 			requireAccount(t, a, c.Account)
 
 			a.DisabledAt = ptr(base.Add(2 * time.Minute))
-			_, err = f.w.AccountUpdate(f.ctx, store.AccountUpdateParams{ID: a.ID, Label: a.Label, DisabledAt: a.DisabledAt, UpdatedAt: a.UpdatedAt})
+			_, err = f.w.AccountUpdate(f.ctx, store.DefaultTenant, store.AccountUpdateParams{ID: a.ID, Label: a.Label, DisabledAt: a.DisabledAt, UpdatedAt: a.UpdatedAt})
 			require.NoError(t, err)
-			list, err := f.s.AccountList(f.ctx, uuid.Nil, 1)
+			list, err := f.s.AccountList(f.ctx, store.DefaultTenant, uuid.Nil, 1)
 			require.NoError(t, err)
 			requireAccount(t, a, list[0])
 		},
@@ -124,14 +126,14 @@ func runKeyState(t *testing.T, newStore NewStore) {
 			old, _ := f.key(a.ID, ptr(base.Add(30*24*time.Hour)))
 			next, _ := f.keyRecord(a.ID)
 			rotate := func(ctx context.Context, tx store.Tx) error {
-				current, err := tx.KeyGet(ctx, a.ID, old.ID)
+				current, err := tx.KeyGet(ctx, store.DefaultTenant, a.ID, old.ID)
 				if err != nil {
 					return err
 				}
-				if err := tx.KeyCreate(ctx, next); err != nil {
+				if err := tx.KeyCreate(ctx, store.DefaultTenant, next); err != nil {
 					return err
 				}
-				_, err = tx.KeyUpdate(ctx, store.KeyUpdateParams{AccountID: a.ID, KeyID: old.ID, Name: current.Name,
+				_, err = tx.KeyUpdate(ctx, store.DefaultTenant, store.KeyUpdateParams{AccountID: a.ID, KeyID: old.ID, Name: current.Name,
 					ExpiresAt: ptr(base.Add(time.Hour)), ReplacedBy: &next.ID})
 				return err
 			}
@@ -142,13 +144,13 @@ func runKeyState(t *testing.T, newStore NewStore) {
 				return errInjected // a crash after both writes
 			})
 			require.ErrorIs(t, err, errInjected)
-			keys, err := f.s.KeyList(f.ctx, a.ID)
+			keys, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Len(t, keys, 1, "no new key")
 			requireKey(t, old, keys[0])
 
 			require.NoError(t, f.s.InTx(f.ctx, rotate))
-			keys, err = f.s.KeyList(f.ctx, a.ID)
+			keys, err = f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{old.ID, next.ID}, keyIDs(keys))
 			require.Equal(t, &next.ID, keys[0].ReplacedBy)
@@ -160,7 +162,7 @@ func runKeyState(t *testing.T, newStore NewStore) {
 func runListAllKeys(t *testing.T, newStore NewStore) {
 	subtests(t, newStore, map[string]func(t *testing.T, f *fixture){
 		"ListAllIsEmptyOnAnEmptyStore": func(t *testing.T, f *fixture) {
-			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{})
+			got, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, uuid.Nil, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -176,7 +178,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			var got []uuid.UUID
 			after, pages := uuid.Nil, 0
 			for {
-				page, err := f.s.KeyListAll(f.ctx, after, 3, store.KeyFilter{})
+				page, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, after, 3, store.KeyFilter{})
 				require.NoError(t, err)
 				if len(page) == 0 {
 					break
@@ -194,11 +196,11 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			k1, _ := f.key(a.ID, nil)
 			k2, _ := f.key(a.ID, nil)
 			k3, _ := f.key(a.ID, nil)
-			require.NoError(t, f.w.KeyDelete(f.ctx, a.ID, k2.ID))
-			got, err := f.s.KeyListAll(f.ctx, k2.ID, 10, store.KeyFilter{})
+			require.NoError(t, f.w.KeyDelete(f.ctx, store.DefaultTenant, a.ID, k2.ID))
+			got, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, k2.ID, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k3.ID}, keyIDs(got))
-			got, err = f.s.KeyListAll(f.ctx, k1.ID, 10, store.KeyFilter{})
+			got, err = f.s.KeyListAll(f.ctx, store.DefaultTenant, k1.ID, 10, store.KeyFilter{})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{k3.ID}, keyIDs(got))
 		},
@@ -211,7 +213,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			soon, _ := f.key(a.ID, ptr(now.Add(time.Second)))     // in the window
 			edge, _ := f.key(a.ID, ptr(now.Add(7*24*time.Hour)))  // the window's last instant
 			f.key(a.ID, ptr(now.Add(7*24*time.Hour+time.Second))) // after it
-			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(7 * 24 * time.Hour))})
+			got, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, uuid.Nil, 10, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(7 * 24 * time.Hour))})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{soon.ID, edge.ID}, keyIDs(got))
 		},
@@ -224,13 +226,13 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			neverUsedOld, _ := f.key(a.ID, nil) // created at base, before the cut
 			neverUsedNew, _ := f.keyRecord(a.ID)
 			neverUsedNew.CreatedAt = cut.Add(time.Minute)
-			require.NoError(t, f.w.KeyCreate(f.ctx, neverUsedNew))
+			require.NoError(t, f.w.KeyCreate(f.ctx, store.DefaultTenant, neverUsedNew))
 			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{
 				{KeyID: usedBefore.ID, UsedAt: cut.Add(-time.Second)},
 				{KeyID: usedAfter.ID, UsedAt: cut.Add(time.Second)},
 				{KeyID: usedAtCut.ID, UsedAt: cut},
 			}))
-			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{UnusedSince: &cut})
+			got, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, uuid.Nil, 10, store.KeyFilter{UnusedSince: &cut})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{usedBefore.ID, neverUsedOld.ID}, keyIDs(got))
 		},
@@ -241,7 +243,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			used, _ := f.key(a.ID, ptr(now.Add(time.Hour))) // expiring but used recently
 			f.key(a.ID, nil)                                // unused, but never expires
 			require.NoError(t, f.s.KeysTouch(f.ctx, []store.KeyTouch{{KeyID: used.ID, UsedAt: now}}))
-			got, err := f.s.KeyListAll(f.ctx, uuid.Nil, 10, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour)), UnusedSince: ptr(now.Add(-24 * time.Hour))})
+			got, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, uuid.Nil, 10, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour)), UnusedSince: ptr(now.Add(-24 * time.Hour))})
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{both.ID}, keyIDs(got))
 		},
@@ -260,7 +262,7 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 			var got []uuid.UUID
 			after := uuid.Nil
 			for {
-				page, err := f.s.KeyListAll(f.ctx, after, 2, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour))})
+				page, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, after, 2, store.KeyFilter{ExpiresAfter: &now, ExpiresBy: ptr(now.Add(24 * time.Hour))})
 				require.NoError(t, err)
 				if len(page) == 0 {
 					break
@@ -272,14 +274,14 @@ func runListAllKeys(t *testing.T, newStore NewStore) {
 		},
 		"ListAllRefusesHalfAnExpiryWindow": func(t *testing.T, f *fixture) {
 			for _, p := range []store.KeyFilter{{ExpiresAfter: &base}, {ExpiresBy: &base}} {
-				_, err := f.s.KeyListAll(f.ctx, uuid.Nil, 1, p)
+				_, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, uuid.Nil, 1, p)
 				require.Error(t, err)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}
 		},
 		"ListAllWithANonPositiveLimitIsAnError": func(t *testing.T, f *fixture) {
 			for _, limit := range []int{0, -1} {
-				_, err := f.s.KeyListAll(f.ctx, uuid.Nil, limit, store.KeyFilter{})
+				_, err := f.s.KeyListAll(f.ctx, store.DefaultTenant, uuid.Nil, limit, store.KeyFilter{})
 				require.Error(t, err)
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}

@@ -18,7 +18,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		"CreateThenListReturnsThePermissionWithItsLimiter": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "tekenradar", "get-responses", `[{"surveyKey":["intake","weekly"]},{"surveyKey":"exit"}]`)
-			got, err := f.s.PermissionList(f.ctx, a.ID)
+			got, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Len(t, got, 1)
 			requirePermission(t, p, got[0])
@@ -26,14 +26,14 @@ func runPermissions(t *testing.T, newStore NewStore) {
 		"CreateKeepsAMissingLimiterAsNil": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			f.permission(a.ID, "users", "*", "*", "")
-			got, err := f.s.PermissionList(f.ctx, a.ID)
+			got, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Nil(t, got[0].Limiter)
 		},
 		"LimiterWithUnicodeAndLongValuesRoundTripsUnchanged": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "研究-ü", "get-reports", `[{"reportKey":["報告 ☃","a\"quote","back\\slash","`+strings.Repeat("v", 200)+`"]}]`)
-			got, err := f.s.PermissionList(f.ctx, a.ID)
+			got, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requirePermission(t, p, got[0])
 		},
@@ -59,28 +59,28 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			require.False(t, allows("intake"), "what the override shows is not what it holds")
 
 			// It can be replaced and deleted.
-			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{
 				AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"surveyKey":"intake"}]`),
 			})
 			require.NoError(t, err)
-			require.NoError(t, f.w.PermissionDelete(f.ctx, a.ID, p.ID))
+			require.NoError(t, f.w.PermissionDelete(f.ctx, store.DefaultTenant, a.ID, p.ID))
 		},
 		"CreateReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
 			p := permission.Permission{ID: newID(t), AccountID: newID(t), ResourceType: "users", ResourceKey: "*", Action: "*", CreatedAt: base}
-			require.ErrorIs(t, f.w.PermissionCreate(f.ctx, p), store.ErrNotFound)
+			require.ErrorIs(t, f.w.PermissionCreate(f.ctx, store.DefaultTenant, p), store.ErrNotFound)
 		},
 		"CreateReturnsErrConflictForADuplicateID": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "users", "*", "*", "")
-			require.ErrorIs(t, f.w.PermissionCreate(f.ctx, p), store.ErrConflict)
+			require.ErrorIs(t, f.w.PermissionCreate(f.ctx, store.DefaultTenant, p), store.ErrConflict)
 		},
 		"CreateReturnsErrConflictForTheSameGrantWrittenAnotherWay": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":["r1","r2"]},{"reportKey":"r3"}]`)
 			for _, lim := range []string{`[{"reportKey":["r1","r2"]},{"reportKey":"r3"}]`, `[{"reportKey":["r3"]},{"reportKey":["r2","r1"]}]`} {
-				require.ErrorIs(t, f.w.PermissionCreate(f.ctx, grantOf(a.ID, "s1", lim)), store.ErrConflict, lim)
+				require.ErrorIs(t, f.w.PermissionCreate(f.ctx, store.DefaultTenant, grantOf(a.ID, "s1", lim)), store.ErrConflict, lim)
 			}
-			list, err := f.s.PermissionList(f.ctx, a.ID)
+			list, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{p.ID}, permissionIDs(list))
 		},
@@ -102,37 +102,37 @@ func runPermissions(t *testing.T, newStore NewStore) {
 				}
 				perm := grantOf(id, p.key, p.lim)
 				perm.Action = p.action
-				require.NoError(t, f.w.PermissionCreate(f.ctx, perm), "%+v", p)
+				require.NoError(t, f.w.PermissionCreate(f.ctx, store.DefaultTenant, perm), "%+v", p)
 			}
 		},
 		"DeletingAGrantFreesItForANewOne": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "users", "*", "*", "")
-			require.NoError(t, f.w.PermissionDelete(f.ctx, a.ID, p.ID))
+			require.NoError(t, f.w.PermissionDelete(f.ctx, store.DefaultTenant, a.ID, p.ID))
 			f.permission(a.ID, "users", "*", "*", "")
 		},
 		"UpdateLimiterReturnsErrConflictWhenItWouldDuplicateAGrant": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r2"}]`)
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":["r1"]}]`)})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":["r1"]}]`)})
 			require.ErrorIs(t, err, store.ErrConflict)
-			list, err := f.s.PermissionList(f.ctx, a.ID)
+			list, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requirePermission(t, p, list[1])
 			// The freed form can be taken by the other permission's change.
-			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
 			require.NoError(t, err)
-			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
+			_, err = f.w.PermissionUpdateLimiter(f.ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: limiter.MustParse(`[{"reportKey":"r3"}]`)})
 			require.NoError(t, err, "setting the limiter a permission already has is no conflict")
 		},
 		"ListReturnsErrNotFoundForAnUnknownAccount": func(t *testing.T, f *fixture) {
-			_, err := f.s.PermissionList(f.ctx, newID(t))
+			_, err := f.s.PermissionList(f.ctx, store.DefaultTenant, newID(t))
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"ListIsEmptyForAnAccountWithoutPermissions": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			got, err := f.s.PermissionList(f.ctx, a.ID)
+			got, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Empty(t, got)
 		},
@@ -144,7 +144,7 @@ func runPermissions(t *testing.T, newStore NewStore) {
 				want = append(want, f.permission(a.ID, "study", "s1", action, "").ID)
 				f.permission(b.ID, "study", "s1", action, "")
 			}
-			got, err := f.s.PermissionList(f.ctx, a.ID)
+			got, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, want, permissionIDs(got))
 		},
@@ -152,20 +152,20 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
 			p.Limiter = limiter.MustParse(`[{"reportKey":["r2","r3"]}]`)
-			got, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
+			got, err := f.w.PermissionUpdateLimiter(f.ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID, Limiter: p.Limiter})
 			require.NoError(t, err)
 			requirePermission(t, p, got)
-			list, err := f.s.PermissionList(f.ctx, a.ID)
+			list, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			requirePermission(t, p, list[0])
 		},
 		"UpdateLimiterWithNilRemovesTheLimiter": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
-			got, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
+			got, err := f.w.PermissionUpdateLimiter(f.ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: p.ID})
 			require.NoError(t, err)
 			require.Nil(t, got.Limiter)
-			list, err := f.s.PermissionList(f.ctx, a.ID)
+			list, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Nil(t, list[0].Limiter)
 		},
@@ -173,23 +173,23 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			p := f.permission(owner.ID, "study", "s1", "get-reports", `[{"reportKey":"r1"}]`)
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: intruder.ID, PermissionID: p.ID})
 			require.ErrorIs(t, err, store.ErrNotFound)
-			list, err := f.s.PermissionList(f.ctx, owner.ID)
+			list, err := f.s.PermissionList(f.ctx, store.DefaultTenant, owner.ID)
 			require.NoError(t, err)
 			requirePermission(t, p, list[0])
 		},
 		"UpdateLimiterReturnsErrNotFoundForAnUnknownPermission": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
+			_, err := f.w.PermissionUpdateLimiter(f.ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: a.ID, PermissionID: newID(t)})
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"DeleteRemovesThePermission": func(t *testing.T, f *fixture) {
 			a := f.account("a")
 			p := f.permission(a.ID, "users", "*", "*", "")
 			kept := f.permission(a.ID, "users", "*", "delete-users", "")
-			require.NoError(t, f.w.PermissionDelete(f.ctx, a.ID, p.ID))
-			list, err := f.s.PermissionList(f.ctx, a.ID)
+			require.NoError(t, f.w.PermissionDelete(f.ctx, store.DefaultTenant, a.ID, p.ID))
+			list, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, []uuid.UUID{kept.ID}, permissionIDs(list))
 		},
@@ -197,14 +197,14 @@ func runPermissions(t *testing.T, newStore NewStore) {
 			owner := f.account("owner")
 			intruder := f.account("intruder")
 			p := f.permission(owner.ID, "users", "*", "*", "")
-			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, intruder.ID, p.ID), store.ErrNotFound)
-			list, err := f.s.PermissionList(f.ctx, owner.ID)
+			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, store.DefaultTenant, intruder.ID, p.ID), store.ErrNotFound)
+			list, err := f.s.PermissionList(f.ctx, store.DefaultTenant, owner.ID)
 			require.NoError(t, err)
 			require.Len(t, list, 1, "the permission survived")
 		},
 		"DeleteReturnsErrNotFoundForAnUnknownPermission": func(t *testing.T, f *fixture) {
 			a := f.account("a")
-			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, a.ID, newID(t)), store.ErrNotFound)
+			require.ErrorIs(t, f.w.PermissionDelete(f.ctx, store.DefaultTenant, a.ID, newID(t)), store.ErrNotFound)
 		},
 	})
 }

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("ListAllKeys", func(t *testing.T) { t.Parallel(); runListAllKeys(t, newStore) })
 	t.Run("Changes", func(t *testing.T) { t.Parallel(); runChanges(t, newStore) })
 	t.Run("Webhooks", func(t *testing.T) { t.Parallel(); runWebhooks(t, newStore) })
+	t.Run("Tenants", func(t *testing.T) { t.Parallel(); runTenants(t, newStore) })
 }
 
 // subtests runs each case in parallel on a fresh fixture.
@@ -69,7 +70,7 @@ func (f *fixture) account(label string) store.Account {
 		ID: newID(f.t), Label: label, Description: "about " + label,
 		CreatedAt: base, UpdatedAt: base,
 	}
-	require.NoError(f.t, f.w.AccountCreate(f.ctx, a))
+	require.NoError(f.t, f.w.AccountCreate(f.ctx, store.DefaultTenant, a))
 	return a
 }
 
@@ -105,7 +106,7 @@ func (f *fixture) key(accountID uuid.UUID, expiresAt *time.Time) (apikey.Key, st
 	f.t.Helper()
 	k, plaintext := f.keyRecord(accountID)
 	k.ExpiresAt = expiresAt
-	require.NoError(f.t, f.w.KeyCreate(f.ctx, k))
+	require.NoError(f.t, f.w.KeyCreate(f.ctx, store.DefaultTenant, k))
 	return k, plaintext
 }
 
@@ -119,7 +120,7 @@ func (f *fixture) permission(accountID uuid.UUID, resourceType, resourceKey, act
 	if limiterJSON != "" {
 		p.Limiter = limiter.MustParse(limiterJSON)
 	}
-	require.NoError(f.t, f.w.PermissionCreate(f.ctx, p))
+	require.NoError(f.t, f.w.PermissionCreate(f.ctx, store.DefaultTenant, p))
 	return p
 }
 

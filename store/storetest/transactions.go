@@ -24,14 +24,14 @@ type snapshot struct {
 
 func (f *fixture) snapshot() snapshot {
 	f.t.Helper()
-	accounts, err := f.s.AccountList(f.ctx, uuid.Nil, 1000)
+	accounts, err := f.s.AccountList(f.ctx, store.DefaultTenant, uuid.Nil, 1000)
 	require.NoError(f.t, err)
 	snap := snapshot{accounts: accounts, keys: map[uuid.UUID][]uuid.UUID{}, perms: map[uuid.UUID][]string{}}
 	for _, a := range accounts {
-		keys, err := f.s.KeyList(f.ctx, a.ID)
+		keys, err := f.s.KeyList(f.ctx, store.DefaultTenant, a.ID)
 		require.NoError(f.t, err)
 		snap.keys[a.ID] = keyIDs(keys)
-		perms, err := f.s.PermissionList(f.ctx, a.ID)
+		perms, err := f.s.PermissionList(f.ctx, store.DefaultTenant, a.ID)
 		require.NoError(f.t, err)
 		for _, p := range perms {
 			snap.perms[a.ID] = append(snap.perms[a.ID], p.ID.String()+" "+p.Limiter.String())
@@ -47,13 +47,13 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			k, _ := f.keyRecord(a.ID)
 			p := grantOf(a.ID, "s1", `[{"reportKey":"r1"}]`)
 			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-				if err := tx.AccountCreate(ctx, a); err != nil {
+				if err := tx.AccountCreate(ctx, store.DefaultTenant, a); err != nil {
 					return err
 				}
-				if err := tx.KeyCreate(ctx, k); err != nil {
+				if err := tx.KeyCreate(ctx, store.DefaultTenant, k); err != nil {
 					return err
 				}
-				return tx.PermissionCreate(ctx, p)
+				return tx.PermissionCreate(ctx, store.DefaultTenant, p)
 			}))
 			c, err := f.s.KeyByHash(f.ctx, k.Hash)
 			require.NoError(t, err)
@@ -66,22 +66,22 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			k, _ := f.keyRecord(a.ID)
 			p := grantOf(a.ID, "s1", "")
 			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-				require.NoError(t, tx.AccountCreate(ctx, a))
-				require.NoError(t, tx.KeyCreate(ctx, k))
-				require.NoError(t, tx.PermissionCreate(ctx, p))
-				got, err := tx.AccountGet(ctx, a.ID)
+				require.NoError(t, tx.AccountCreate(ctx, store.DefaultTenant, a))
+				require.NoError(t, tx.KeyCreate(ctx, store.DefaultTenant, k))
+				require.NoError(t, tx.PermissionCreate(ctx, store.DefaultTenant, p))
+				got, err := tx.AccountGet(ctx, store.DefaultTenant, a.ID)
 				require.NoError(t, err)
 				requireAccount(t, a, got)
-				gotKey, err := tx.KeyGet(ctx, a.ID, k.ID)
+				gotKey, err := tx.KeyGet(ctx, store.DefaultTenant, a.ID, k.ID)
 				require.NoError(t, err)
 				requireKey(t, k, gotKey)
-				keys, err := tx.KeyList(ctx, a.ID)
+				keys, err := tx.KeyList(ctx, store.DefaultTenant, a.ID)
 				require.NoError(t, err)
 				require.Equal(t, []uuid.UUID{k.ID}, keyIDs(keys))
-				gotPerm, err := tx.PermissionGet(ctx, a.ID, p.ID)
+				gotPerm, err := tx.PermissionGet(ctx, store.DefaultTenant, a.ID, p.ID)
 				require.NoError(t, err)
 				requirePermission(t, p, gotPerm)
-				perms, err := tx.PermissionList(ctx, a.ID)
+				perms, err := tx.PermissionList(ctx, store.DefaultTenant, a.ID)
 				require.NoError(t, err)
 				require.Equal(t, []uuid.UUID{p.ID}, permissionIDs(perms))
 				return nil
@@ -99,15 +99,15 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			fresh := store.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
 			freshKey, _ := f.keyRecord(fresh.ID)
 			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-				require.NoError(t, tx.AccountCreate(ctx, fresh))
-				require.NoError(t, tx.KeyCreate(ctx, freshKey))
-				require.NoError(t, tx.PermissionCreate(ctx, grantOf(fresh.ID, "s9", "")))
-				_, err := tx.AccountUpdate(ctx, store.AccountUpdateParams{ID: kept.ID, Label: "changed", UpdatedAt: base})
+				require.NoError(t, tx.AccountCreate(ctx, store.DefaultTenant, fresh))
+				require.NoError(t, tx.KeyCreate(ctx, store.DefaultTenant, freshKey))
+				require.NoError(t, tx.PermissionCreate(ctx, store.DefaultTenant, grantOf(fresh.ID, "s9", "")))
+				_, err := tx.AccountUpdate(ctx, store.DefaultTenant, store.AccountUpdateParams{ID: kept.ID, Label: "changed", UpdatedAt: base})
 				require.NoError(t, err)
-				require.NoError(t, tx.KeyDelete(ctx, kept.ID, keptKey.ID))
-				_, err = tx.PermissionUpdateLimiter(ctx, store.PermissionUpdateLimiterParams{AccountID: kept.ID, PermissionID: keptPerm.ID})
+				require.NoError(t, tx.KeyDelete(ctx, store.DefaultTenant, kept.ID, keptKey.ID))
+				_, err = tx.PermissionUpdateLimiter(ctx, store.DefaultTenant, store.PermissionUpdateLimiterParams{AccountID: kept.ID, PermissionID: keptPerm.ID})
 				require.NoError(t, err)
-				require.NoError(t, tx.AccountDelete(ctx, doomed.ID))
+				require.NoError(t, tx.AccountDelete(ctx, store.DefaultTenant, doomed.ID))
 				return errInjected
 			})
 			require.ErrorIs(t, err, errInjected, "fn's error comes back")
@@ -125,7 +125,7 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			fresh := store.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
 			require.PanicsWithValue(t, "boom", func() {
 				_ = f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-					if err := tx.AccountCreate(ctx, fresh); err != nil {
+					if err := tx.AccountCreate(ctx, store.DefaultTenant, fresh); err != nil {
 						return err
 					}
 					panic("boom")
@@ -141,11 +141,11 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			before := f.snapshot()
 			fresh := store.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
 			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-				if err := tx.AccountCreate(ctx, fresh); err != nil {
+				if err := tx.AccountCreate(ctx, store.DefaultTenant, fresh); err != nil {
 					return err
 				}
 				// The same grant written the other way: the store refuses it.
-				return tx.PermissionCreate(ctx, grantOf(a.ID, "s1", `[{"reportKey":["r1"]}]`))
+				return tx.PermissionCreate(ctx, store.DefaultTenant, grantOf(a.ID, "s1", `[{"reportKey":["r1"]}]`))
 			})
 			require.ErrorIs(t, err, store.ErrConflict)
 			require.Equal(t, before, f.snapshot())
@@ -154,13 +154,13 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			fresh := store.Account{ID: newID(t), Label: "fresh", CreatedAt: base, UpdatedAt: base}
 			read := make(chan error, 1)
 			err := f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-				if err := tx.AccountCreate(ctx, fresh); err != nil {
+				if err := tx.AccountCreate(ctx, store.DefaultTenant, fresh); err != nil {
 					return err
 				}
 				// A reader outside the transaction, while it is open (a
 				// memory store makes it wait for the end instead).
 				go func() {
-					_, err := f.s.AccountGet(f.ctx, fresh.ID)
+					_, err := f.s.AccountGet(f.ctx, store.DefaultTenant, fresh.ID)
 					read <- err
 				}()
 				return errInjected
@@ -175,20 +175,20 @@ func runTransactions(t *testing.T, newStore NewStore) {
 				return nil
 			}))
 			a := store.Account{ID: newID(t), Label: "late", CreatedAt: base, UpdatedAt: base}
-			err := kept.AccountCreate(f.ctx, a)
+			err := kept.AccountCreate(f.ctx, store.DefaultTenant, a)
 			require.Error(t, err)
 			require.NotErrorIs(t, err, store.ErrNotFound)
-			_, err = f.s.AccountGet(f.ctx, a.ID)
+			_, err = f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 			require.ErrorIs(t, err, store.ErrNotFound, "nothing was written")
 		},
 		"ACanceledContextFailsInTxWithoutRunningAWrite": func(t *testing.T, f *fixture) {
 			ctx, cancel := context.WithCancel(f.ctx)
 			cancel()
 			a := store.Account{ID: newID(t), Label: "x", CreatedAt: base, UpdatedAt: base}
-			err := f.s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountCreate(ctx, a) })
+			err := f.s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.AccountCreate(ctx, store.DefaultTenant, a) })
 			require.Error(t, err)
 			require.NotErrorIs(t, err, store.ErrNotFound)
-			_, err = f.s.AccountGet(f.ctx, a.ID)
+			_, err = f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 			require.ErrorIs(t, err, store.ErrNotFound)
 		},
 		"AContextCanceledDuringFnCommitsNothing": func(t *testing.T, f *fixture) {
@@ -199,18 +199,18 @@ func runTransactions(t *testing.T, newStore NewStore) {
 				ctx, cancel := context.WithCancel(f.ctx)
 				a := store.Account{ID: newID(t), Label: "x", CreatedAt: base, UpdatedAt: base}
 				err := f.s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-					if err := tx.AccountCreate(ctx, a); err != nil {
+					if err := tx.AccountCreate(ctx, store.DefaultTenant, a); err != nil {
 						return err
 					}
 					cancel()
 					if writeAgain {
-						return tx.PermissionCreate(ctx, grantOf(a.ID, "s1", ""))
+						return tx.PermissionCreate(ctx, store.DefaultTenant, grantOf(a.ID, "s1", ""))
 					}
 					return nil
 				})
 				require.Error(t, err, "writeAgain=%v", writeAgain)
 				require.NotErrorIs(t, err, store.ErrNotFound)
-				_, err = f.s.AccountGet(f.ctx, a.ID)
+				_, err = f.s.AccountGet(f.ctx, store.DefaultTenant, a.ID)
 				require.ErrorIs(t, err, store.ErrNotFound, "writeAgain=%v", writeAgain)
 			}
 			f.account("after")
@@ -221,13 +221,13 @@ func runTransactions(t *testing.T, newStore NewStore) {
 			k, _ := f.key(owner.ID, nil)
 			p := f.permission(owner.ID, "users", "*", "*", "")
 			require.NoError(t, f.s.InTx(f.ctx, func(ctx context.Context, tx store.Tx) error {
-				_, err := tx.KeyGet(ctx, intruder.ID, k.ID)
+				_, err := tx.KeyGet(ctx, store.DefaultTenant, intruder.ID, k.ID)
 				require.ErrorIs(t, err, store.ErrNotFound)
-				_, err = tx.KeyGet(ctx, owner.ID, newID(t))
+				_, err = tx.KeyGet(ctx, store.DefaultTenant, owner.ID, newID(t))
 				require.ErrorIs(t, err, store.ErrNotFound)
-				_, err = tx.PermissionGet(ctx, intruder.ID, p.ID)
+				_, err = tx.PermissionGet(ctx, store.DefaultTenant, intruder.ID, p.ID)
 				require.ErrorIs(t, err, store.ErrNotFound)
-				_, err = tx.AccountGet(ctx, newID(t))
+				_, err = tx.AccountGet(ctx, store.DefaultTenant, newID(t))
 				require.ErrorIs(t, err, store.ErrNotFound)
 				return nil
 			}))

@@ -1,0 +1,19 @@
+DROP TABLE IF EXISTS {{.Prefix}}service_account_policy_defaults;
+--bun:split
+DROP TABLE IF EXISTS {{.Prefix}}service_account_policies;
+--bun:split
+ALTER TABLE {{.Prefix}}service_account_changes DROP COLUMN kind;
+--bun:split
+ALTER TABLE {{.Prefix}}service_account_changes DROP COLUMN tenant;
+--bun:split
+ALTER TABLE {{.Prefix}}service_account_audit_events DROP KEY tenant_actor_idx;
+--bun:split
+ALTER TABLE {{.Prefix}}service_account_audit_events DROP KEY tenant_action_idx;
+--bun:split
+ALTER TABLE {{.Prefix}}service_account_audit_events DROP KEY tenant_time_idx;
+--bun:split
+ALTER TABLE {{.Prefix}}service_account_audit_events DROP COLUMN tenant;
+--bun:split
+ALTER TABLE {{.Prefix}}service_accounts DROP KEY tenant_idx;
+--bun:split
+ALTER TABLE {{.Prefix}}service_accounts DROP COLUMN tenant;
