@@ -73,17 +73,17 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int, cursor string, open bool, form accountForm, notice string) error {
 	base := h.base(r)
-	page, err := h.m.ListAccounts(r.Context(), serviceaccount.ListAccountsParams{Cursor: cursor})
+	page, err := h.mgr(r).ListAccounts(r.Context(), serviceaccount.ListAccountsParams{Cursor: cursor})
 	var verr *serviceaccount.ValidationError
 	if errors.As(err, &verr) {
 		// A cursor that is not ours: show the first page rather than an error.
-		page, err = h.m.ListAccounts(r.Context(), serviceaccount.ListAccountsParams{})
+		page, err = h.mgr(r).ListAccounts(r.Context(), serviceaccount.ListAccountsParams{})
 	}
 	if err != nil {
 		return err
 	}
 	data := listData{
-		layout:     h.layout(base, "Service Accounts", notice),
+		layout:     h.layout(r, base, "Service Accounts", notice),
 		CreateOpen: open,
 		Create:     form,
 	}
@@ -219,15 +219,15 @@ func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, st accountState) error {
 	ctx := r.Context()
-	a, err := h.m.Account(ctx, id)
+	a, err := h.mgr(r).Account(ctx, id)
 	if err != nil {
 		return err
 	}
-	keys, err := h.m.Keys(ctx, id)
+	keys, err := h.mgr(r).Keys(ctx, id)
 	if err != nil {
 		return err
 	}
-	perms, err := h.m.Permissions(ctx, id)
+	perms, err := h.mgr(r).Permissions(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	now := h.m.Clock().Now()
 	av := newAccountView(base, a, now, h.opts.Location)
 	data := accountData{
-		layout:  h.layout(base, a.Label, st.notice),
+		layout:  h.layout(r, base, a.Label, st.notice),
 		Account: av,
 		Info:    accountForm{Label: a.Label, Description: a.Description},
 		Catalog: h.catalog,

@@ -74,7 +74,7 @@ type errorData struct {
 func (h *handler) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
 	base := h.base(r)
 	h.render(w, r, status, "error", errorData{
-		layout:  h.layout(base, http.StatusText(status), ""),
+		layout:  h.layout(nil, base, http.StatusText(status), ""),
 		Status:  status,
 		Heading: http.StatusText(status),
 		Message: message,
