@@ -49,8 +49,12 @@ func readForm(w http.ResponseWriter, r *http.Request, names ...string) (url.Valu
 		return nil, &badFormError{"The form is not correctly encoded."}
 	}
 	allowed := map[string]bool{}
+	many := map[string]bool{} // fields a form may send more than once (checkboxes): "name*"
 	for _, n := range names {
-		name, optional := strings.CutSuffix(n, "?")
+		name, repeated := strings.CutSuffix(n, "*")
+		many[name] = repeated
+		name, optional := strings.CutSuffix(name, "?")
+		optional = optional || repeated // no box ticked sends no field
 		allowed[name] = true
 		if !optional && !values.Has(name) {
 			return nil, &badFormError{fmt.Sprintf("The form is missing the field %q. Reload the page and try again.", name)}
@@ -60,7 +64,7 @@ func readForm(w http.ResponseWriter, r *http.Request, names ...string) (url.Valu
 		if !allowed[name] {
 			return nil, &badFormError{fmt.Sprintf("The form has an unexpected field %q. Reload the page and try again.", truncate(name, 40))}
 		}
-		if len(vs) > 1 {
+		if len(vs) > 1 && !many[name] {
 			return nil, &badFormError{fmt.Sprintf("The form has the field %q more than once.", name)}
 		}
 	}

@@ -137,6 +137,10 @@ func (h *handler) routes() {
 	h.handle("POST /accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
 	h.handle("POST /accounts/{id}/permissions/{permissionId}/delete", h.deleteChild("permissionId", (*serviceaccount.Manager).DeletePermission, "permission-deleted"))
 	h.handle("GET /accounts/{id}/activity", h.activityPage)
+	h.handle("GET /webhooks", h.webhooksPage)
+	h.handle("POST /webhooks", h.createWebhook)
+	h.handle("GET /webhooks/{webhookId}", h.webhookPage)
+	h.handle("POST /webhooks/{webhookId}/delete", h.deleteWebhook)
 	h.handle("GET /assets/{name}", h.asset)
 }
 

@@ -30,6 +30,7 @@ var notices = map[string]string{
 	"key-disabled":       "API key disabled.",
 	"key-enabled":        "API key enabled.",
 	"key-renamed":        "API key name saved.",
+	"webhook-deleted":    "Webhook deleted.",
 }
 
 // Dialog names, used as element ids, in ?dialog= links that open a dialog

@@ -21,7 +21,7 @@ var assetFS embed.FS
 // mistake in them must fail every test rather than one request.
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"list", "account", "hygiene", "error"} {
+	for _, name := range []string{"list", "account", "hygiene", "error", "webhooks", "webhook"} {
 		out[name] = template.Must(template.New(name).ParseFS(templateFS,
 			"templates/layout.html", "templates/icons.html", "templates/"+name+".html"))
 	}
