@@ -141,6 +141,8 @@ func (h *handler) routes() {
 	h.handle("POST /webhooks", h.createWebhook)
 	h.handle("GET /webhooks/{webhookId}", h.webhookPage)
 	h.handle("POST /webhooks/{webhookId}/delete", h.deleteWebhook)
+	h.handle("GET /policy", h.policyPage)
+	h.handle("POST /policy", h.savePolicy)
 	h.handle("GET /assets/{name}", h.asset)
 }
 

@@ -31,6 +31,7 @@ var notices = map[string]string{
 	"key-enabled":        "API key enabled.",
 	"key-renamed":        "API key name saved.",
 	"webhook-deleted":    "Webhook deleted.",
+	"policy-saved":       "Policy saved.",
 }
 
 // Dialog names, used as element ids, in ?dialog= links that open a dialog
