@@ -188,7 +188,11 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := keyFormFrom(v)
 	in := serviceaccount.CreateKeyInput{Name: form.Name}
-	at, field, msg := h.resolveExpiry(&form)
+	pol, err := h.keyPolicyOf(r)
+	if err != nil {
+		return err
+	}
+	at, field, msg := h.resolveExpiry(pol, &form)
 	if msg != "" {
 		form.Errors = fieldErrors{field: msg}
 		return h.renderAccount(w, r, http.StatusBadRequest, id, accountState{open: dialogCreateKey, key: form})

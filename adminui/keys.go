@@ -50,8 +50,7 @@ type policyView struct {
 	Grace          []graceOption
 }
 
-func (h *handler) newPolicyView(keys []apikey.Key, now time.Time) policyView {
-	p := h.m.Policy()
+func (h *handler) newPolicyView(p keyPolicy, keys []apikey.Key, now time.Time) policyView {
 	var v policyView
 	if p.MaxKeysPerAccount > 0 {
 		active := 0
@@ -64,7 +63,7 @@ func (h *handler) newPolicyView(keys []apikey.Key, now time.Time) policyView {
 		v.AtLimit = active >= p.MaxKeysPerAccount
 	}
 	if p.MaxKeyLifetime > 0 {
-		v.MaxDate = h.maxDate(now)
+		v.MaxDate = h.maxDate(p, now)
 		v.ExpiryRequired = p.DefaultKeyLifetime == 0
 		v.Note = fmt.Sprintf("Keys must expire within %s (by the end of %s).", days(p.MaxKeyLifetime), v.MaxDate)
 	}
@@ -195,7 +194,11 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 		return fail(http.StatusBadRequest)
 	}
 	in.GracePeriodSeconds = &grace
-	at, field, msg := h.expiryOf(form.Expiry, form.ExpiresOn)
+	pol, err := h.keyPolicyOf(r)
+	if err != nil {
+		return err
+	}
+	at, field, msg := h.expiryOf(pol, form.Expiry, form.ExpiresOn)
 	if msg != "" {
 		form.Errors = fieldErrors{field: msg}
 		return fail(http.StatusBadRequest)

@@ -233,6 +233,10 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
+	pol, err := h.keyPolicyOf(r)
+	if err != nil {
+		return err
+	}
 	base := h.base(r)
 	now := h.m.Clock().Now()
 	av := newAccountView(base, a, now, h.opts.Location)
@@ -250,9 +254,9 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if st.info != nil {
 		data.Info = *st.info
 	}
-	data.Policy = h.newPolicyView(keys, now)
-	data.Expiries = h.expiryChoices(now, data.KeyForm.Expiry)
-	data.NeverWarning = h.m.Policy().DefaultKeyLifetime == 0 && data.Expiries[0].Value == expiryNever
+	data.Policy = h.newPolicyView(pol, keys, now)
+	data.Expiries = h.expiryChoices(pol, now, data.KeyForm.Expiry)
+	data.NeverWarning = pol.DefaultKeyLifetime == 0 && data.Expiries[0].Value == expiryNever
 	data.Rotate = rotateForm{Grace: "86400"}
 	for _, k := range keys {
 		kv := newKeyView(av.URL, k, now, h.opts.Location)
@@ -275,7 +279,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey || data.Open == dialogDeleteKey) && data.Rotate.Key.ID == "" {
 		data.Open = "" // the key is gone (or never was)
 	}
-	data.Rotate.Choices = h.rotationExpiryChoices(now, data.Rotate.Expiry)
+	data.Rotate.Choices = h.rotationExpiryChoices(pol, now, data.Rotate.Expiry)
 	for i := range data.Policy.Grace {
 		g := &data.Policy.Grace[i]
 		g.Selected = strconv.FormatInt(g.Seconds, 10) == data.Rotate.Grace

@@ -163,3 +163,14 @@ func duration(errs fieldErrors, name, s string, unit time.Duration, unitName str
 	}
 	return time.Duration(math.Round(f*float64(unit)/float64(time.Second))) * time.Second
 }
+
+// keyPolicy is the policy the key dialogs follow: the tenant's effective
+// one, stored in the database, which the Manager enforces, so the
+// choices offered are the ones it accepts.
+type keyPolicy = serviceaccount.TenantPolicy
+
+// keyPolicyOf reads the effective policy of the request's tenant.
+func (h *handler) keyPolicyOf(r *http.Request) (keyPolicy, error) {
+	p, _, err := h.mgr(r).EffectivePolicy(r.Context())
+	return p, err
+}

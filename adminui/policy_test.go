@@ -90,3 +90,20 @@ func TestPolicyBelongsToTheURLsTenant(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, stored, "the default tenant is untouched")
 }
+
+func TestKeyDialogsFollowTheTenantsStoredPolicy(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, pageConfig{prefix: "/admin/ui"})
+	id := p.createAccount("Follows the policy", "")
+	res := p.get("/accounts/" + id.String())
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, res.body, `value="90"`, "no limit yet: 90 days is offered")
+
+	res = p.post("/policy", policyValues("3", "30", "0", "1", "disable", "90"))
+	p.seeOther(res, "/policy", "policy-saved")
+	res = p.get("/accounts/" + id.String())
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.NotContains(t, res.body, `<option value="90"`, "the stored 30-day limit rules out 90 days")
+	assert.Contains(t, res.body, "0 of 3 keys in use")
+	assert.Contains(t, res.body, "Keys must expire within 30 days")
+}
