@@ -19,7 +19,7 @@ import (
 )
 
 // migrationFiles is the number of migrations embedded per dialect.
-const migrationFiles = 5
+const migrationFiles = 6
 
 func appliedMigrations(t *testing.T, s testStore) int {
 	t.Helper()
