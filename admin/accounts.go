@@ -29,7 +29,7 @@ func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
 		return err
 	}
-	page, err := h.m.ListAccounts(r.Context(), p)
+	page, err := h.mgr(r).ListAccounts(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func pageQuery(q url.Values) (limit int, cursor string, err error) {
 }
 
 func accountFields(in *serviceaccount.AccountInput) []field {
-	return []field{stringField("label", &in.Label), stringField("description", &in.Description)}
+	return []field{stringField("label", &in.Label), stringField("description", &in.Description), metadataField("metadata", &in.Metadata)}
 }
 
 func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
@@ -65,7 +65,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readBody(w, r, false, accountFields(&in)...); err != nil {
 		return err
 	}
-	a, err := h.m.CreateAccount(r.Context(), in)
+	a, err := h.mgr(r).CreateAccount(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.m.Account(r.Context(), id)
+	a, err := h.mgr(r).Account(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,8 @@ func (h *handler) getAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // updateAccount replaces both fields, as PUT does: an omitted description
-// clears it.
+// clears it. Metadata is the exception: omitted keeps it, null clears it,
+// so that a client unaware of metadata cannot erase it.
 func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -97,7 +98,7 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readBody(w, r, false, accountFields(&in)...); err != nil {
 		return err
 	}
-	a, err := h.m.UpdateAccount(r.Context(), id, in)
+	a, err := h.mgr(r).UpdateAccount(r.Context(), id, in)
 	if err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.m.DeleteAccount(r.Context(), id); err != nil {
+	if err := h.mgr(r).DeleteAccount(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -118,7 +119,7 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 // patchAccount changes the members the body has (label, description,
-// disabled); a body with none of them is 400, so that {} never passes for
+// disabled, metadata); a body with none of them is 400, so that {} never passes for
 // a change.
 func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
@@ -130,14 +131,15 @@ func (h *handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		optionalStringField("label", &p.Label, false),
 		optionalStringField("description", &p.Description, false),
 		boolField("disabled", &p.Disabled),
+		metadataField("metadata", &p.Metadata),
 	}
 	if _, err := readBody(w, r, false, fields...); err != nil {
 		return err
 	}
-	if p.Label == nil && p.Description == nil && p.Disabled == nil {
+	if p.Label == nil && p.Description == nil && p.Disabled == nil && p.Metadata == nil {
 		return emptyPatch(fields)
 	}
-	a, err := h.m.PatchAccount(r.Context(), id, p)
+	a, err := h.mgr(r).PatchAccount(r.Context(), id, p)
 	if err != nil {
 		return err
 	}

@@ -31,9 +31,9 @@ const startJSON = "2026-11-25T09:00:00.123456Z"
 
 // Exact member sets of each representation.
 var (
-	accountKeys    = []string{"createdAt", "description", "disabledAt", "id", "label", "updatedAt"}
-	keyKeys        = []string{"createdAt", "disabledAt", "expiresAt", "hint", "id", "lastUsedAt", "name", "replacedBy", "serviceAccountId"}
-	createdKeyKeys = []string{"createdAt", "disabledAt", "expiresAt", "hint", "id", "key", "lastUsedAt", "name", "replacedBy", "serviceAccountId"}
+	accountKeys    = []string{"createdAt", "description", "disabledAt", "id", "label", "metadata", "tenant", "updatedAt"}
+	keyKeys        = []string{"allowedCidrs", "createdAt", "disabledAt", "expiresAt", "hint", "id", "lastUsedAt", "metadata", "name", "rateLimit", "replacedBy", "scopes", "serviceAccountId", "tenant"}
+	createdKeyKeys = []string{"allowedCidrs", "createdAt", "disabledAt", "expiresAt", "hint", "id", "key", "lastUsedAt", "metadata", "name", "rateLimit", "replacedBy", "scopes", "serviceAccountId", "tenant"}
 	permissionKeys = []string{"action", "createdAt", "id", "limiter", "resourceKey", "resourceType", "serviceAccountId"}
 	problemKeys    = []string{"code", "detail", "status", "title", "type"}
 	invalidKeys    = []string{"code", "detail", "errors", "status", "title", "type"}

@@ -90,11 +90,11 @@ func (h *handler) listAuditEvents(w http.ResponseWriter, r *http.Request) error 
 	if len(errs) > 0 {
 		return invalidFields(errs)
 	}
-	page, err := h.m.ListAuditEvents(r.Context(), p)
+	page, err := h.mgr(r).ListAuditEvents(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, apijson.NewAuditPage(page))
+	return writeJSON(w, http.StatusOK, apijson.NewAuditPage(tenantOf(r), page))
 }
 
 // parseUUID accepts only the canonical 36-character form, as pathID does.

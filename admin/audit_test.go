@@ -18,7 +18,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 )
 
-var auditEventKeys = []string{"action", "actor", "details", "id", "occurredAt", "serviceAccountId", "targetId"}
+var auditEventKeys = []string{"action", "actor", "details", "id", "occurredAt", "serviceAccountId", "targetId", "tenant"}
 
 func newAuditEnv(t *testing.T) *env {
 	return newEnvWithStore(t, memstore.New(), admin.Config{Actor: admin.RequestActor("admin-token")})

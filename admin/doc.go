@@ -59,10 +59,40 @@
 //	DELETE /service-accounts/{id}/permissions/{permissionId}          204
 //	GET    /catalog                                  200 {"resourceTypes":[…]}
 //	GET    /policy                                   200 {"maxKeysPerAccount","maxKeyLifetimeSeconds",
-//	                                                      "defaultKeyLifetimeSeconds","maxRotationGraceSeconds"} (0 = none)
+//	                                                      "defaultKeyLifetimeSeconds","maxRotationGraceSeconds",
+//	                                                      "leakedKeyAction","unusedKeyDays","stored"} (0 = none)
+//	PUT    /policy                                   200 the tenant's own policy, as stored
+//	GET    /policy/defaults                          200 the database-wide default policy
+//	PUT    /policy/defaults                          200 the default policy, as stored
+//	GET    /tenants?limit=&cursor=                   200 {"items":[{"id","accountCount"}…],"nextCursor"}
 //	GET    /audit-events?serviceAccountId=&action=&actorId=&since=&until=&limit=&cursor=
 //	                                                 200 {"items":[event…],"nextCursor":string|null}
 //	GET    /openapi.json                             200 the OpenAPI 3.1 document of these routes
+//
+// # Tenants
+//
+// Every route above but /catalog, /openapi.json, /tenants and
+// /policy/defaults acts in one tenant, and is served twice: at its path,
+// in the tenant Config.Tenant resolves (by default [PathTenant]: the
+// default tenant), and under /tenants/{tenant}/, in that tenant
+// (/tenants/acme/service-accounts). A malformed tenant id is 400 with
+// code invalid_tenant. Config.TenantAllowed says which tenants the
+// request's administrator may see: another is 404, as an id that names
+// nothing, and GET /tenants leaves it out. Through a tenant, an id of
+// another tenant's record is not found and lists hold that tenant's
+// records only. Accounts, keys and audit events carry a read-only
+// "tenant"; a body naming it is refused like any unknown member.
+//
+// The key policy is stored in the database, per tenant: GET /policy is
+// the tenant's own (stored true) or, for want of one, the database-wide
+// default (stored false); PUT /policy stores the tenant's own. Its body
+// requires the four limits (0 = none) and accepts leakedKeyAction
+// ("disable", the default, or "delete") and unusedKeyDays (default 90;
+// 0 = no key.unused notices). PUT /policy/defaults changes the default
+// of every tenant without its own, and only an administrator allowed in
+// the default tenant may. Every change is audited (policy.update), and
+// every instance and the command-line tool enforce it from their next
+// key.
 //
 // GET of an account, key or permission answers with an ETag, a strong
 // validator of the record's revision (serviceaccount.AccountRevision and
@@ -92,8 +122,8 @@
 // "resourceKey","action","limiter"}; a limiter change {"limiter": array or
 // null}, where the member is required and null removes the limiter.
 //
-// Responses: account {"id","label","description","createdAt","updatedAt",
-// "disabledAt"}; key {"id","serviceAccountId","name","hint","createdAt",
+// Responses: account {"id","tenant","label","description","createdAt","updatedAt",
+// "disabledAt"}; key {"id","tenant","serviceAccountId","name","hint","createdAt",
 // "lastUsedAt","expiresAt","disabledAt","replacedBy"}, never the key or
 // its hash except "key" in the create and rotate responses, which are
 // sent with Cache-Control: no-store; permission {"id","serviceAccountId",
@@ -103,7 +133,7 @@
 // (2026-01-31T09:00:00.000000Z): the stores keep microseconds, and a fixed
 // width sorts as text.
 //
-// An audit event is {"id","occurredAt","actor","action","serviceAccountId",
+// An audit event is {"id","tenant","occurredAt","actor","action","serviceAccountId",
 // "targetId","details"}: actor is {"id","address","userAgent"} or null,
 // targetId the key or permission changed (null for account events), and
 // details {"before":…,"after":…} as serviceaccount.AuditDetails describes.

@@ -248,7 +248,8 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 		{"POST", f.accountPath + "/permissions/" + f.permA, "DELETE, GET, HEAD"},
 		{"GET", f.accountPath + "/api-keys/" + f.keyA + "/rotate", "POST"},
 		{"POST", "/admin/api-keys", "GET, HEAD"},
-		{"PUT", "/admin/policy", "GET, HEAD"},
+		{"POST", "/admin/policy", "GET, HEAD, PUT"},
+		{"POST", "/admin/tenants", "GET, HEAD"},
 		{"GET", f.accountPath + "/permissions/" + f.permA + "/limiter", "PUT"},
 		{"POST", "/admin/catalog", "GET, HEAD"},
 	}

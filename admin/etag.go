@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -45,7 +46,9 @@ func withIfMatch(r *http.Request) *http.Request {
 }
 
 func (h *handler) getKey(w http.ResponseWriter, r *http.Request) error {
-	return getRecord(h, w, r, "keyId", (*serviceaccount.Manager).Key, serviceaccount.KeyRevision, apijson.NewAPIKey)
+	return getRecord(h, w, r, "keyId", (*serviceaccount.Manager).Key, serviceaccount.KeyRevision, func(k apikey.Key) apijson.APIKey {
+		return apijson.NewAPIKey(tenantOf(r), k)
+	})
 }
 
 func (h *handler) getPermission(w http.ResponseWriter, r *http.Request) error {

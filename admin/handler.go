@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path"
 	"reflect"
+	"strings"
 
 	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/mount"
@@ -31,6 +32,22 @@ type Config struct {
 	// serviceaccount.Actor) makes the change a 400 naming the actor's
 	// field, and nothing is written. RequestActor is a ready-made one.
 	Actor func(r *http.Request) (serviceaccount.Actor, bool)
+
+	// Tenant says which tenant a request acts in, from the application's
+	// own authentication (an administrator bound to one tenant) or from
+	// the path. nil means PathTenant: the {tenant} of the
+	// /tenants/{tenant}/… routes, and store.DefaultTenant for the others.
+	// A malformed id is answered 400 with code invalid_tenant.
+	Tenant func(r *http.Request) string
+
+	// TenantAllowed says whether the request's administrator may see and
+	// act in tenant; nil allows every tenant. A refused tenant is answered
+	// 404 (not_found), like an id that names nothing, so that an
+	// administrator cannot learn which tenants exist; GET /tenants lists
+	// only the allowed ones. The database-wide default policy (PUT
+	// /policy/defaults), which every tenant without its own uses, may be
+	// changed only by an administrator allowed in store.DefaultTenant.
+	TenantAllowed func(r *http.Request, tenant string) bool
 }
 
 // Handler is the management API: an http.Handler whose routes are
@@ -48,7 +65,10 @@ func New(m *serviceaccount.Manager, cfg Config) (*Handler, error) {
 	if m == nil {
 		return nil, errors.New("admin: New needs a non-nil *serviceaccount.Manager")
 	}
-	h := &handler{m: m, logger: cfg.Logger, actor: cfg.Actor, mux: http.NewServeMux()}
+	h := &handler{m: m, logger: cfg.Logger, actor: cfg.Actor, tenant: cfg.Tenant, allowed: cfg.TenantAllowed, mux: http.NewServeMux()}
+	if h.tenant == nil {
+		h.tenant = PathTenant
+	}
 	h.routes()
 	return &Handler{contractHook(h)}, nil
 }
@@ -57,37 +77,58 @@ type handler struct {
 	m      *serviceaccount.Manager
 	logger *slog.Logger
 	actor  func(*http.Request) (serviceaccount.Actor, bool) // nil: none
-	mux    *http.ServeMux
+	// tenant is Config.Tenant, PathTenant when nil; allowed is
+	// Config.TenantAllowed, nil for every tenant.
+	tenant  func(*http.Request) string
+	allowed func(*http.Request, string) bool
+	mux     *http.ServeMux
 }
 
+// routes registers every route of a tenant twice, at its path (the
+// default tenant, unless Config.Tenant says otherwise) and under
+// /tenants/{tenant}, and the routes that are not a tenant's once.
 func (h *handler) routes() {
-	h.handle("GET /service-accounts", h.listAccounts)
-	h.handle("POST /service-accounts", h.createAccount)
-	h.handle("GET /service-accounts/{id}", h.getAccount)
-	h.handle("PUT /service-accounts/{id}", h.updateAccount)
-	h.handle("PATCH /service-accounts/{id}", h.patchAccount)
-	h.handle("DELETE /service-accounts/{id}", h.deleteAccount)
-	h.handle("GET /service-accounts/{id}/api-keys", h.listKeys)
-	h.handle("POST /service-accounts/{id}/api-keys", h.createKey)
-	h.handle("GET /service-accounts/{id}/api-keys/{keyId}", h.getKey)
-	h.handle("PATCH /service-accounts/{id}/api-keys/{keyId}", h.patchKey)
-	h.handle("POST /service-accounts/{id}/api-keys/{keyId}/rotate", h.rotateKey)
-	h.handle("DELETE /service-accounts/{id}/api-keys/{keyId}", h.deleteKey)
-	h.handle("GET /api-keys", h.listAllKeys)
-	h.handle("GET /policy", h.policy)
-	h.handle("GET /service-accounts/{id}/permissions", h.listPermissions)
-	h.handle("POST /service-accounts/{id}/permissions", h.addPermission)
-	h.handle("PUT /service-accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
-	h.handle("GET /service-accounts/{id}/permissions/{permissionId}", h.getPermission)
-	h.handle("DELETE /service-accounts/{id}/permissions/{permissionId}", h.deletePermission)
+	h.tenantRoutes("")
+	h.tenantRoutes("/tenants/{tenant}")
+	h.handle("GET /tenants", h.listTenants)
+	h.handle("GET /policy/defaults", h.defaultPolicy)
+	h.handle("PUT /policy/defaults", h.setDefaultPolicy)
 	h.handle("GET /catalog", h.catalog)
-	h.handle("GET /audit-events", h.listAuditEvents)
 	h.handle("GET /openapi.json", h.openAPI)
-	h.handle("POST /webhooks", h.createWebhook)
-	h.handle("GET /webhooks", h.listWebhooks)
-	h.handle("GET /webhooks/{id}", h.getWebhook)
-	h.handle("DELETE /webhooks/{id}", h.deleteWebhook)
-	h.handle("GET /webhooks/{id}/deliveries", h.listDeliveries)
+}
+
+// tenantRoutes registers the routes that act in one tenant, under prefix.
+func (h *handler) tenantRoutes(prefix string) {
+	handle := func(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
+		method, path, _ := strings.Cut(pattern, " ")
+		h.handle(method+" "+prefix+path, h.inTenant(fn))
+	}
+	handle("GET /service-accounts", h.listAccounts)
+	handle("POST /service-accounts", h.createAccount)
+	handle("GET /service-accounts/{id}", h.getAccount)
+	handle("PUT /service-accounts/{id}", h.updateAccount)
+	handle("PATCH /service-accounts/{id}", h.patchAccount)
+	handle("DELETE /service-accounts/{id}", h.deleteAccount)
+	handle("GET /service-accounts/{id}/api-keys", h.listKeys)
+	handle("POST /service-accounts/{id}/api-keys", h.createKey)
+	handle("GET /service-accounts/{id}/api-keys/{keyId}", h.getKey)
+	handle("PATCH /service-accounts/{id}/api-keys/{keyId}", h.patchKey)
+	handle("POST /service-accounts/{id}/api-keys/{keyId}/rotate", h.rotateKey)
+	handle("DELETE /service-accounts/{id}/api-keys/{keyId}", h.deleteKey)
+	handle("GET /api-keys", h.listAllKeys)
+	handle("GET /policy", h.policy)
+	handle("PUT /policy", h.setPolicy)
+	handle("GET /service-accounts/{id}/permissions", h.listPermissions)
+	handle("POST /service-accounts/{id}/permissions", h.addPermission)
+	handle("PUT /service-accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
+	handle("GET /service-accounts/{id}/permissions/{permissionId}", h.getPermission)
+	handle("DELETE /service-accounts/{id}/permissions/{permissionId}", h.deletePermission)
+	handle("GET /audit-events", h.listAuditEvents)
+	handle("POST /webhooks", h.createWebhook)
+	handle("GET /webhooks", h.listWebhooks)
+	handle("GET /webhooks/{id}", h.getWebhook)
+	handle("DELETE /webhooks/{id}", h.deleteWebhook)
+	handle("GET /webhooks/{id}/deliveries", h.listDeliveries)
 }
 
 // handle registers fn, whose returned error becomes a problem response.

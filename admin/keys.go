@@ -11,7 +11,9 @@ import (
 )
 
 func (h *handler) listKeys(w http.ResponseWriter, r *http.Request) error {
-	return listRecords(h, w, r, (*serviceaccount.Manager).ListKeys, apijson.NewKeyPage)
+	return listRecords(h, w, r, (*serviceaccount.Manager).ListKeys, func(p serviceaccount.KeyPage) apijson.KeyPage {
+		return apijson.NewKeyPage(tenantOf(r), p)
+	})
 }
 
 // createKey answers with the plaintext key, the only time it is ever
@@ -22,66 +24,72 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in serviceaccount.CreateKeyInput
-	if _, err := readBody(w, r, true, stringField("name", &in.Name), timeField("expiresAt", &in.ExpiresAt)); err != nil {
+	var p serviceaccount.KeyPatch // the restrictions, absent or null: none
+	fields := append([]field{stringField("name", &in.Name), timeField("expiresAt", &in.ExpiresAt)}, restrictionFields(&p)...)
+	if _, err := readBody(w, r, true, fields...); err != nil {
 		return err
 	}
-	created, err := h.m.CreateKey(r.Context(), accountID, in)
+	in.Scopes, in.AllowedCIDRs, in.RateLimit, in.Metadata = deref(p.Scopes), deref(p.AllowedCIDRs), deref(p.RateLimit), deref(p.Metadata)
+	created, err := h.mgr(r).CreateKey(r.Context(), accountID, in)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, apijson.NewCreatedKey(created))
+	return writeJSON(w, http.StatusCreated, apijson.NewCreatedKey(tenantOf(r), created))
 }
 
 func (h *handler) deleteKey(w http.ResponseWriter, r *http.Request) error {
 	return deleteRecord(h, w, r, "keyId", (*serviceaccount.Manager).DeleteKey)
 }
 
-// patchKey changes the members the body has (name, disabled), at least
-// one.
+// patchKey changes the members the body has (name, disabled, and the
+// restrictions, each replaced whole; null removes one), at least one.
 func (h *handler) patchKey(w http.ResponseWriter, r *http.Request) error {
 	accountID, keyID, err := recordPathIDs(r, "keyId")
 	if err != nil {
 		return err
 	}
 	var p serviceaccount.KeyPatch
-	fields := []field{optionalStringField("name", &p.Name, false), boolField("disabled", &p.Disabled)}
+	fields := append([]field{optionalStringField("name", &p.Name, false), boolField("disabled", &p.Disabled)}, restrictionFields(&p)...)
 	if _, err := readBody(w, r, false, fields...); err != nil {
 		return err
 	}
-	if p.Name == nil && p.Disabled == nil {
+	if p.Name == nil && p.Disabled == nil && p.Scopes == nil && p.AllowedCIDRs == nil && p.RateLimit == nil && p.Metadata == nil {
 		return emptyPatch(fields)
 	}
-	k, err := h.m.PatchKey(r.Context(), accountID, keyID, p)
+	k, err := h.mgr(r).PatchKey(r.Context(), accountID, keyID, p)
 	if err != nil {
 		return err
 	}
 	setETag(w, serviceaccount.KeyRevision(k))
-	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(k))
+	return writeJSON(w, http.StatusOK, apijson.NewAPIKey(tenantOf(r), k))
 }
 
 // rotateKey answers 201 with the new key (its plaintext, this once) and
 // the old key as now stored. The body is optional; null for name or
-// expiresAt means the default, as an absent member does.
+// expiresAt means the default, as an absent member does. An absent
+// restriction is copied from the old key; null gives the new key none.
 func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	accountID, keyID, err := recordPathIDs(r, "keyId")
 	if err != nil {
 		return err
 	}
 	var in serviceaccount.RotateKeyInput
-	if _, err := readBody(w, r, true,
+	var p serviceaccount.KeyPatch
+	if _, err := readBody(w, r, true, append([]field{
 		optionalStringField("name", &in.Name, true),
 		timeField("expiresAt", &in.ExpiresAt),
 		integerField("gracePeriodSeconds", &in.GracePeriodSeconds),
-	); err != nil {
+	}, restrictionFields(&p)...)...); err != nil {
 		return err
 	}
-	rotated, err := h.m.RotateKey(r.Context(), accountID, keyID, in)
+	in.Scopes, in.AllowedCIDRs, in.RateLimit, in.Metadata = p.Scopes, p.AllowedCIDRs, p.RateLimit, p.Metadata
+	rotated, err := h.mgr(r).RotateKey(r.Context(), accountID, keyID, in)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, http.StatusCreated, apijson.NewRotatedKey(rotated))
+	return writeJSON(w, http.StatusCreated, apijson.NewRotatedKey(tenantOf(r), rotated))
 }
 
 // listAllKeys is the hygiene list: keys of all accounts, by id, filtered.
@@ -109,11 +117,11 @@ func (h *handler) listAllKeys(w http.ResponseWriter, r *http.Request) error {
 	if p.Limit, p.Cursor, err = pageQuery(q); err != nil {
 		return err
 	}
-	page, err := h.m.ListAllKeys(r.Context(), p)
+	page, err := h.mgr(r).ListAllKeys(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, apijson.NewKeyPage(page))
+	return writeJSON(w, http.StatusOK, apijson.NewKeyPage(tenantOf(r), page))
 }
 
 func daysParam(q map[string][]string, name string) (*int, error) {

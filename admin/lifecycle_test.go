@@ -85,12 +85,14 @@ func TestPolicyRoute(t *testing.T) {
 	e := newEnv(t)
 	got := e.expect(e.do("GET", "/admin/policy", ""), http.StatusOK)
 	assert.Equal(t, map[string]any{"maxKeysPerAccount": float64(10), "maxKeyLifetimeSeconds": float64(0),
-		"defaultKeyLifetimeSeconds": float64(0), "maxRotationGraceSeconds": float64(604800)}, got)
+		"defaultKeyLifetimeSeconds": float64(0), "maxRotationGraceSeconds": float64(604800),
+		"leakedKeyAction": "disable", "unusedKeyDays": float64(90), "stored": false}, got)
 
 	e = newEnvWith(t, memstore.New(), serviceaccount.Policy{MaxKeysPerAccount: serviceaccount.NoKeyLimit, MaxKeyLifetime: 90 * 24 * time.Hour, DefaultKeyLifetime: time.Hour, MaxRotationGrace: time.Minute})
 	got = e.expect(e.do("GET", "/admin/policy", ""), http.StatusOK)
 	assert.Equal(t, map[string]any{"maxKeysPerAccount": float64(0), "maxKeyLifetimeSeconds": float64(7776000),
-		"defaultKeyLifetimeSeconds": float64(3600), "maxRotationGraceSeconds": float64(60)}, got)
+		"defaultKeyLifetimeSeconds": float64(3600), "maxRotationGraceSeconds": float64(60),
+		"leakedKeyAction": "disable", "unusedKeyDays": float64(90), "stored": false}, got)
 }
 
 func TestPolicyViolationsAnswerAndWriteNothing(t *testing.T) {

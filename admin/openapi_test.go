@@ -33,8 +33,13 @@ func TestOpenAPIDocumentValidatesAsOpenAPI31(t *testing.T) {
 	assert.Equal(t, "bearer", scheme.Scheme)
 }
 
-// handlePattern finds the routes registered in handler.go's routes().
-var handlePattern = regexp.MustCompile(`h\.handle\("([A-Z]+) ([^"]+)"`)
+// handlePattern finds the routes registered in handler.go's routes();
+// tenantPattern those of tenantRoutes, each served at its path and under
+// /tenants/{tenant}.
+var (
+	handlePattern = regexp.MustCompile(`\th\.handle\("([A-Z]+) ([^"]+)"`)
+	tenantPattern = regexp.MustCompile(`\thandle\("([A-Z]+) ([^"]+)"`)
+)
 
 // The document has an operation for every route the handler serves, and
 // none that it does not serve.
@@ -44,6 +49,9 @@ func TestOpenAPIDocumentHasEveryRoute(t *testing.T) {
 	var served []string
 	for _, m := range handlePattern.FindAllStringSubmatch(string(src), -1) {
 		served = append(served, m[1]+" "+m[2])
+	}
+	for _, m := range tenantPattern.FindAllStringSubmatch(string(src), -1) {
+		served = append(served, m[1]+" "+m[2], m[1]+" /tenants/{tenant}"+m[2])
 	}
 	require.NotEmpty(t, served)
 
@@ -70,7 +78,7 @@ func TestOpenAPIDocumentListsEveryAuditActionAndProblemCode(t *testing.T) {
 	assert.ElementsMatch(t, actions, c.doc.Components.Schemas["AuditAction"].Value.Enum)
 
 	codes := []any{codeInvalidInput, codeMalformedJSON, codeNoCredentials, codeInvalidToken,
-		codeAmbiguousCredentials, codeAmbiguousHeader, "too_many_attempts"}
+		codeAmbiguousCredentials, codeAmbiguousHeader, "too_many_attempts", codeInvalidTenant}
 	for _, code := range statusCodes {
 		if !slices.Contains(codes, any(code)) {
 			codes = append(codes, code)
@@ -114,8 +122,8 @@ func TestContractCheckCatchesDepartures(t *testing.T) {
 	problemHeader := http.Header{"Content-Type": {"application/problem+json"}}
 	account := func(label any) []byte {
 		b, err := json.Marshal(map[string]any{
-			"id": id, "label": label, "description": "", "createdAt": "2026-11-25T09:00:00.123456Z",
-			"updatedAt": "2026-11-25T09:00:00.123456Z", "disabledAt": nil,
+			"id": id, "tenant": "default", "label": label, "description": "", "createdAt": "2026-11-25T09:00:00.123456Z",
+			"updatedAt": "2026-11-25T09:00:00.123456Z", "disabledAt": nil, "metadata": nil,
 		})
 		require.NoError(t, err)
 		return b

@@ -26,7 +26,7 @@ func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
 	); err != nil {
 		return err
 	}
-	p, err := h.m.AddPermission(r.Context(), accountID, in)
+	p, err := h.mgr(r).AddPermission(r.Context(), accountID, in)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
 	if raw == nil {
 		return invalidField("limiter", "is required: an array of objects, or null to remove the limiter")
 	}
-	p, err := h.m.SetLimiter(r.Context(), accountID, permissionID, raw)
+	p, err := h.mgr(r).SetLimiter(r.Context(), accountID, permissionID, raw)
 	if err != nil {
 		return err
 	}

@@ -148,6 +148,8 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, serviceaccount.ErrPreconditionFailed):
 		p = newProblem(http.StatusPreconditionFailed,
 			"The record was changed since the ETag given in If-Match was read; read it again and retry.")
+	case errors.Is(err, store.ErrInvalidTenant):
+		p = invalidTenant(err)
 	case errors.Is(err, store.ErrNotFound):
 		p = newProblem(http.StatusNotFound, notFoundDetail(r))
 	case errors.Is(err, store.ErrConflict):

@@ -40,7 +40,7 @@ func listRecords[P, D any](h *handler, w http.ResponseWriter, r *http.Request,
 	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
 		return err
 	}
-	page, err := list(h.m, r.Context(), accountID, p)
+	page, err := list(h.mgr(r), r.Context(), accountID, p)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func getRecord[T, D any](h *handler, w http.ResponseWriter, r *http.Request, idN
 	if err != nil {
 		return err
 	}
-	rec, err := get(h.m, r.Context(), accountID, id)
+	rec, err := get(h.mgr(r), r.Context(), accountID, id)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func deleteRecord(h *handler, w http.ResponseWriter, r *http.Request, idName str
 	if err != nil {
 		return err
 	}
-	if err := remove(h.m, r.Context(), accountID, id); err != nil {
+	if err := remove(h.mgr(r), r.Context(), accountID, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -28,8 +28,8 @@ func TestAccountRoutes(t *testing.T) {
 	id := requireUUID(t, created["id"])
 	assert.Equal(t, "/admin/service-accounts/"+id, res.header.Get("Location"))
 	assert.Equal(t, map[string]any{
-		"id": id, "label": "nightly export", "description": "to the warehouse",
-		"createdAt": startJSON, "updatedAt": startJSON, "disabledAt": nil,
+		"id": id, "tenant": "default", "label": "nightly export", "description": "to the warehouse",
+		"createdAt": startJSON, "updatedAt": startJSON, "disabledAt": nil, "metadata": nil,
 	}, created)
 
 	got := e.expect(e.do("GET", res.header.Get("Location"), ""), http.StatusOK)
@@ -38,8 +38,8 @@ func TestAccountRoutes(t *testing.T) {
 	e.clock.Advance(90 * time.Second)
 	updated := e.expect(e.do("PUT", "/admin/service-accounts/"+id, `{"label":"export"}`), http.StatusOK)
 	assert.Equal(t, map[string]any{
-		"id": id, "label": "export", "description": "",
-		"createdAt": startJSON, "updatedAt": "2026-11-25T09:01:30.123456Z", "disabledAt": nil,
+		"id": id, "tenant": "default", "label": "export", "description": "",
+		"createdAt": startJSON, "updatedAt": "2026-11-25T09:01:30.123456Z", "disabledAt": nil, "metadata": nil,
 	}, updated, "PUT replaces both fields")
 
 	list := e.expect(e.do("GET", "/admin/service-accounts", ""), http.StatusOK)
@@ -122,8 +122,9 @@ func TestKeyRoutes(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"id": keyID, "serviceAccountId": accountID, "key": plaintext,
 		"hint": created["hint"], "createdAt": startJSON, "lastUsedAt": nil,
-		"name": "", "disabledAt": nil, "replacedBy": nil,
+		"name": "", "tenant": "default", "disabledAt": nil, "replacedBy": nil,
 		"expiresAt": "2027-01-31T09:00:00.500000Z",
+		"scopes":    nil, "allowedCidrs": nil, "rateLimit": nil, "metadata": nil,
 	}, created)
 	assert.NotContains(t, created["hint"], plaintext[3:20])
 

@@ -30,7 +30,7 @@ func (h *handler) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		stringField("url", &in.URL), stringsField("events", &in.Events), stringField("description", &in.Description)); err != nil {
 		return err
 	}
-	created, err := h.m.CreateWebhook(r.Context(), in)
+	created, err := h.mgr(r).CreateWebhook(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (h *handler) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
 		return err
 	}
-	page, err := h.m.ListWebhooks(r.Context(), p)
+	page, err := h.mgr(r).ListWebhooks(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (h *handler) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hook, err := h.m.Webhook(r.Context(), id)
+	hook, err := h.mgr(r).Webhook(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (h *handler) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.m.DeleteWebhook(r.Context(), id); err != nil {
+	if err := h.mgr(r).DeleteWebhook(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -86,7 +86,7 @@ func (h *handler) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
 		return err
 	}
-	page, err := h.m.ListDeliveries(r.Context(), id, p)
+	page, err := h.mgr(r).ListDeliveries(r.Context(), id, p)
 	if err != nil {
 		return err
 	}

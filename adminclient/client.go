@@ -52,6 +52,9 @@ func tokenText(token string) string {
 // use.
 type Client struct {
 	base *url.URL
+	// tenant is the tenant of a view made by Tenant: "" for the routes
+	// at their own path (the handler's default tenant).
+	tenant string
 	// auth holds the token behind a pointer, so that even a copy of the
 	// struct printed by reflection (fmt does not call String on
 	// unexported fields) shows an address, not the token.
@@ -148,7 +151,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	// an escaped "/" in an id stays one segment and "%" is not escaped
 	// twice.
 	u := *c.base
-	u.RawPath = c.base.EscapedPath() + path
+	u.RawPath = c.base.EscapedPath() + c.tenantPrefix(path) + path
 	unescaped, err := url.PathUnescape(u.RawPath)
 	if err != nil {
 		return response{}, fmt.Errorf("adminclient: %s %s: %w", method, path, err)

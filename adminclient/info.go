@@ -15,10 +15,11 @@ func (c *Client) Catalog(ctx context.Context) (Catalog, error) {
 	return out, err
 }
 
-// Policy returns the effective key policy, so that a caller can tell a
-// refusal before it asks.
-func (c *Client) Policy(ctx context.Context) (Policy, error) {
-	var out Policy
+// Policy returns the key policy that governs the client's tenant (see
+// Tenant): its own (Stored) or the database-wide default, so that a
+// caller can tell a refusal before it asks.
+func (c *Client) Policy(ctx context.Context) (StoredPolicy, error) {
+	var out StoredPolicy
 	_, err := c.do(ctx, http.MethodGet, "/policy", nil, nil, &out, nil)
 	return out, err
 }

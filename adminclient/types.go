@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 )
 
@@ -18,12 +19,17 @@ import (
 
 // Account is a service account.
 type Account struct {
-	ID          string     `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant the account belongs to, fixed at creation.
+	Tenant      string     `json:"tenant"`
 	Label       string     `json:"label"`
 	Description string     `json:"description"`
 	CreatedAt   time.Time  `json:"createdAt"`
 	UpdatedAt   time.Time  `json:"updatedAt"`
 	DisabledAt  *time.Time `json:"disabledAt"`
+	// Metadata is the application's own data about the account; nil when
+	// it has none.
+	Metadata metadata.Map `json:"metadata"`
 }
 
 // AccountPage is one page of ListAccounts; NextCursor is nil on the last.
@@ -35,7 +41,9 @@ type AccountPage struct {
 // Key is an API key, without its plaintext (or hash, which the API never
 // shows). Hint is the key's end, to recognise it.
 type Key struct {
-	ID               string     `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant of the key's account.
+	Tenant           string     `json:"tenant"`
 	ServiceAccountID string     `json:"serviceAccountId"`
 	Name             string     `json:"name"`
 	Hint             string     `json:"hint"`
@@ -45,6 +53,27 @@ type Key struct {
 	DisabledAt       *time.Time `json:"disabledAt"`
 	// ReplacedBy is the id of the key that replaced this one by rotation.
 	ReplacedBy *string `json:"replacedBy"`
+	// The key's restrictions, each nil when it has none: the key works
+	// only within one of its Scopes, from its AllowedCIDRs, and within
+	// its RateLimit. Metadata is the application's own data about it.
+	Scopes       []Scope      `json:"scopes"`
+	AllowedCIDRs []string     `json:"allowedCidrs"`
+	RateLimit    *RateLimit   `json:"rateLimit"`
+	Metadata     metadata.Map `json:"metadata"`
+}
+
+// Scope is one of a key's scopes: a resource type, key and action, each
+// possibly "*" where the catalog allows it.
+type Scope struct {
+	ResourceType string `json:"resourceType"`
+	ResourceKey  string `json:"resourceKey"`
+	Action       string `json:"action"`
+}
+
+// RateLimit allows Limit requests per PeriodSeconds.
+type RateLimit struct {
+	Limit         int   `json:"limit"`
+	PeriodSeconds int64 `json:"periodSeconds"`
 }
 
 // CreatedKey is a new key with its plaintext, which the API shows this
@@ -93,12 +122,16 @@ type Catalog struct {
 	ResourceTypes []permission.ResourceType `json:"resourceTypes"`
 }
 
-// Policy is the effective key policy; 0 means none.
+// Policy is a key policy stored in the database, durations in seconds;
+// 0 means none (no limit, no default lifetime, no grace allowed, no
+// key.unused notices). LeakedKeyAction is "disable" or "delete".
 type Policy struct {
-	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
-	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
-	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
-	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
+	MaxKeysPerAccount         int    `json:"maxKeysPerAccount"`
+	MaxKeyLifetimeSeconds     int64  `json:"maxKeyLifetimeSeconds"`
+	DefaultKeyLifetimeSeconds int64  `json:"defaultKeyLifetimeSeconds"`
+	MaxRotationGraceSeconds   int64  `json:"maxRotationGraceSeconds"`
+	LeakedKeyAction           string `json:"leakedKeyAction"`
+	UnusedKeyDays             int    `json:"unusedKeyDays"`
 }
 
 // AuditActor is who made an audited change, as the application's
@@ -112,7 +145,9 @@ type AuditActor struct {
 // AuditEvent is one change recorded in the audit log. Details are the
 // action's own JSON (what changed), null when there are none.
 type AuditEvent struct {
-	ID               string          `json:"id"`
+	ID string `json:"id"`
+	// Tenant is the tenant whose audit log holds the event.
+	Tenant           string          `json:"tenant"`
 	OccurredAt       time.Time       `json:"occurredAt"`
 	Actor            *AuditActor     `json:"actor"`
 	Action           string          `json:"action"`
@@ -128,10 +163,14 @@ type AuditPage struct {
 }
 
 // AccountInput is the body of CreateAccount and UpdateAccount (PUT, which
-// replaces both fields: an empty description clears it).
+// replaces both fields: an empty description clears it). Metadata nil
+// sends none: CreateAccount creates the account without, UpdateAccount
+// keeps what it has; a pointer to nil (sent as null) makes UpdateAccount
+// remove it.
 type AccountInput struct {
-	Label       string `json:"label"`
-	Description string `json:"description"`
+	Label       string        `json:"label"`
+	Description string        `json:"description"`
+	Metadata    *metadata.Map `json:"metadata,omitempty"`
 }
 
 // AccountPatch changes the fields that are not nil; at least one must be
@@ -141,6 +180,9 @@ type AccountPatch struct {
 	Label       *string `json:"label,omitempty"`
 	Description *string `json:"description,omitempty"`
 	Disabled    *bool   `json:"disabled,omitempty"`
+	// Metadata, when not nil, replaces the account's metadata whole; a
+	// pointer to nil (sent as null) removes it.
+	Metadata *metadata.Map `json:"metadata,omitempty"`
 }
 
 // KeyInput is the body of CreateKey. A nil ExpiresAt means the policy's
@@ -148,12 +190,30 @@ type AccountPatch struct {
 type KeyInput struct {
 	Name      string     `json:"name,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// The key's restrictions; nil: none. AllowedCIDRs holds CIDRs or
+	// single addresses.
+	Scopes       []Scope      `json:"scopes,omitempty"`
+	AllowedCIDRs []string     `json:"allowedCidrs,omitempty"`
+	RateLimit    *RateLimit   `json:"rateLimit,omitempty"`
+	Metadata     metadata.Map `json:"metadata,omitempty"`
+}
+
+// Restrictions change a key's restrictions in KeyPatch and RotateInput:
+// a nil field leaves (or, in a rotation, copies) the key's own; a
+// pointer to nil removes it (encoding/json sends it as null, which
+// omitempty keeps); anything else replaces it whole.
+type Restrictions struct {
+	Scopes       *[]Scope      `json:"scopes,omitempty"`
+	AllowedCIDRs *[]string     `json:"allowedCidrs,omitempty"`
+	RateLimit    **RateLimit   `json:"rateLimit,omitempty"`
+	Metadata     *metadata.Map `json:"metadata,omitempty"`
 }
 
 // KeyPatch changes the fields that are not nil; at least one must be set.
 type KeyPatch struct {
 	Name     *string `json:"name,omitempty"`
 	Disabled *bool   `json:"disabled,omitempty"`
+	Restrictions
 }
 
 // RotateInput is the body of RotateKey, every field optional: nil Name
@@ -163,6 +223,8 @@ type RotateInput struct {
 	Name               *string    `json:"name,omitempty"`
 	ExpiresAt          *time.Time `json:"expiresAt,omitempty"`
 	GracePeriodSeconds *int64     `json:"gracePeriodSeconds,omitempty"`
+	// Restrictions of the new key; nil fields copy the old key's.
+	Restrictions
 }
 
 // PermissionInput is the body of GrantPermission. Limiter nil grants
@@ -252,4 +314,16 @@ type Delivery struct {
 type DeliveryPage struct {
 	Items      []Delivery `json:"items"`
 	NextCursor *string    `json:"nextCursor"`
+}
+
+// TenantSummary is one tenant of ListTenants.
+type TenantSummary struct {
+	ID           string `json:"id"`
+	AccountCount int    `json:"accountCount"`
+}
+
+// TenantPage is one page of ListTenants; NextCursor is nil on the last.
+type TenantPage struct {
+	Items      []TenantSummary `json:"items"`
+	NextCursor *string         `json:"nextCursor"`
 }

@@ -57,3 +57,28 @@ func FuzzTrustedProxies(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRemoteAddr checks that RemoteAddr reads any RemoteAddr as netip's
+// parsers do (its IPv4 fast path included).
+func FuzzRemoteAddr(f *testing.F) {
+	for _, s := range []string{"192.0.2.1:1234", "10.0.0.1:0", "255.255.255.255:65535", "256.0.0.1:1", "01.2.3.4:5",
+		"1.2.3.4:65536", "1.2.3.4:", "1.2.3.4:00080", "1.2.3.4", "[::1]:80", "::ffff:1.2.3.4", "1.2.3.4:1x", "1.2.3.4.5:1", "0.0.0.0:1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := netip.Addr{}
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			want = ap.Addr()
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			want = a
+		}
+		if want.Zone() != "" {
+			want = netip.Addr{}
+		}
+		want = want.Unmap()
+		r := request(s, "", "")
+		if got := clientaddr.RemoteAddr(r); got != want {
+			t.Fatalf("RemoteAddr(%q) = %v, want %v", s, got, want)
+		}
+	})
+}

@@ -9,7 +9,9 @@ import (
 // Authorize decides, outside HTTP, whether p (from Verify) may act on a
 // resource, as Require decides for a route: nil, or a *ForbiddenError
 // (errors.Is(err, ErrForbidden)) naming the permission that was missing
-// and saying whether a limiter refused it. The resource type and action
+// and saying whether a limiter refused it, or ErrOutsideKeyScope when the
+// account's permissions allow it and none of the key's scopes covers it.
+// The resource type and action
 // are not checked against the catalog here (a route's are, when it is
 // declared): an unknown one is simply held by no permission, and denied.
 //
@@ -27,6 +29,9 @@ func (m *Middleware) Authorize(p Principal, resourceType, resourceKey, action st
 func authorizePrincipal(p *Principal, resourceType, key, action string, attrs limiter.Attributes) error {
 	present, missing := presentAttributes(attrs)
 	if key != "" && p.Permissions.Allows(resourceType, key, action, present) {
+		if p.restrict != nil {
+			return p.restrict.inScope(resourceType, key, action)
+		}
 		return nil
 	}
 	return newForbidden(p, resourceType, key, action, missing)

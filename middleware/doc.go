@@ -95,6 +95,15 @@
 //	     header, or both with different keys
 //	403  forbidden: authenticated, but no permission grants the request;
 //	     the detail names the permission, and says when a limiter refused it
+//	400  invalid_tenant: Config.TenantFrom read a malformed tenant id
+//	403  wrong_tenant: the request names another tenant than the key's
+//	     (checked right after authentication, before any permission)
+//	403  ip_not_allowed: the key has allowed networks and the client
+//	     address (Config.ClientAddr) is in none of them
+//	403  outside_key_scope: the account allows the request, the key's
+//	     scopes do not
+//	429  rate_limited: the key's rate limit is used up (with Retry-After,
+//	     RateLimit-Policy and RateLimit); see Config.RateLimiter
 //	413  body_too_large: Require read a JSON body longer than
 //	     Config.MaxBodyBytes
 //	400  unreadable_body: Require could not read the body; ambiguous_body:
@@ -218,7 +227,10 @@
 //	serviceaccounts.authorizations           counter {request}  code: ok (allowed), forbidden (denied),
 //	                                                            body_too_large, unreadable_body,
 //	                                                            ambiguous_body, malformed_query,
-//	                                                            ambiguous_header, internal
+//	                                                            ambiguous_header, invalid_tenant,
+//	                                                            wrong_tenant, ip_not_allowed,
+//	                                                            outside_key_scope, rate_limited,
+//	                                                            unavailable, internal
 //	serviceaccounts.cache.lookups            counter {lookup}   result: hit, negative_hit, miss
 //	serviceaccounts.store.lookup.duration    histogram s        outcome: found, not_found, error
 //	serviceaccounts.lastused.flushes         counter {batch}    batches of last uses written

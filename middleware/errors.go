@@ -14,6 +14,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/internal/lograte"
+	"github.com/seed-c7fc2061/serviceaccounts/ratelimit"
 )
 
 // The errors Authenticate and Require hand to the ErrorHandler. Test for
@@ -77,6 +78,26 @@ var (
 	// *TooManyAttemptsError, which says when to retry; the middleware sets
 	// Retry-After before the ErrorHandler runs.
 	ErrTooManyAttempts error = newSentinel("middleware: too many unknown API keys from this client")
+	// ErrInvalidTenant: Config.TenantFrom read a tenant id that is not
+	// well formed (see store.CheckTenant) (400).
+	ErrInvalidTenant error = newSentinel("middleware: malformed tenant id in the request")
+	// ErrWrongTenant: the request names another tenant than the one the
+	// key belongs to (403). Keys are global; the check keeps a key of one
+	// tenant from acting in another.
+	ErrWrongTenant error = newSentinel("middleware: the API key belongs to another tenant")
+	// ErrIPNotAllowed: the key has allowed networks (AllowedCIDRs) and the
+	// request's client address, as Config.ClientAddr reads it, is in none
+	// of them, or could not be read (403).
+	ErrIPNotAllowed error = newSentinel("middleware: the API key may not be used from this network address")
+	// ErrOutsideKeyScope: the account's permissions allow the request but
+	// none of the key's scopes covers it (403). A scope only narrows what
+	// the account may do.
+	ErrOutsideKeyScope error = newSentinel("middleware: the request is outside the API key's scopes")
+	// ErrRateLimited: the key has a rate limit and its budget is used up
+	// (429). The error is a *RateLimitedError, which holds the limiter's
+	// decision; the middleware sets Retry-After, RateLimit-Policy and
+	// RateLimit before the ErrorHandler runs.
+	ErrRateLimited error = newSentinel("middleware: the API key's rate limit is exceeded")
 	// ErrNotAuthenticated: a request reached Require without passing through
 	// Authenticate. It is a wiring mistake of the application, answered 500
 	// and logged, never a silent allow.
@@ -207,8 +228,9 @@ func (e *ForbiddenError) Error() string {
 }
 
 // StatusOf is the HTTP status the default ErrorHandler answers err with:
-// 401 for the credential errors, 403 for *ForbiddenError, 429 for
-// ErrTooManyAttempts, 413 for
+// 401 for the credential errors, 403 for *ForbiddenError, ErrWrongTenant,
+// ErrIPNotAllowed and ErrOutsideKeyScope, 400 for ErrInvalidTenant, 429
+// for ErrTooManyAttempts and ErrRateLimited, 413 for
 // ErrBodyTooLarge, 400 for ErrUnreadableBody, ErrAmbiguousBody,
 // ErrAmbiguousCredentials, ErrMalformedQuery and ErrAmbiguousHeader, 503
 // for ErrStoreUnavailable and ErrClosed, and 500 for anything else.
@@ -252,6 +274,11 @@ var outcomes = []struct {
 	{ErrMalformedQuery, outcome{http.StatusBadRequest, "malformed_query"}},
 	{ErrAmbiguousHeader, outcome{http.StatusBadRequest, "ambiguous_header"}},
 	{ErrTooManyAttempts, outcome{http.StatusTooManyRequests, codeTooManyAttempts}},
+	{ErrInvalidTenant, outcome{http.StatusBadRequest, "invalid_tenant"}},
+	{ErrWrongTenant, outcome{http.StatusForbidden, "wrong_tenant"}},
+	{ErrIPNotAllowed, outcome{http.StatusForbidden, "ip_not_allowed"}},
+	{ErrOutsideKeyScope, outcome{http.StatusForbidden, "outside_key_scope"}},
+	{ErrRateLimited, outcome{http.StatusTooManyRequests, "rate_limited"}},
 }
 
 // codeTooManyAttempts is ErrTooManyAttempts' code, the same as the admin
@@ -333,8 +360,18 @@ func problemDetail(err error, status int) string {
 		return "ambiguous JSON body: a key appears more than once in one object"
 	case errors.Is(err, ErrClosed):
 		return "the service is shutting down; try again later"
+	case errors.Is(err, ErrInvalidTenant):
+		return "the request's tenant id is malformed: 1 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"
+	case errors.Is(err, ErrWrongTenant):
+		return "the API key belongs to another tenant than the one the request names"
 	case errors.Is(err, ErrTooManyAttempts):
 		return "too many unknown API keys were sent from this client; retry after the time in Retry-After"
+	case errors.Is(err, ErrIPNotAllowed):
+		return "the API key may not be used from this network address"
+	case errors.Is(err, ErrOutsideKeyScope):
+		return "the request is outside the API key's scopes"
+	case errors.Is(err, ErrRateLimited):
+		return "the API key's rate limit is exceeded; retry after the time in Retry-After"
 	}
 	return http.StatusText(status)
 }
@@ -378,6 +415,7 @@ func init() {
 		ErrNoCredentials, ErrMalformedKey, ErrUnknownKey, ErrExpiredKey,
 		ErrDisabledKey, ErrDisabledAccount, ErrNotAuthenticated, ErrClosed,
 		ErrAmbiguousCredentials, ErrMalformedQuery, ErrAmbiguousHeader, ErrTooManyAttempts,
+		ErrInvalidTenant, ErrWrongTenant, ErrIPNotAllowed, ErrOutsideKeyScope, ErrRateLimited,
 	} {
 		err.(*sentinel).problem = encodeProblem(err)
 	}
@@ -392,6 +430,9 @@ func staticProblem(err error) (problemResponse, bool) {
 	}
 	if _, ok := err.(*TooManyAttemptsError); ok {
 		return ErrTooManyAttempts.(*sentinel).problem, true
+	}
+	if _, ok := err.(*RateLimitedError); ok {
+		return ErrRateLimited.(*sentinel).problem, true
 	}
 	return problemResponse{}, false
 }
@@ -441,6 +482,9 @@ func (m *Middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
 	// other refusals free of errors.As.
 	if tm, ok := err.(*TooManyAttemptsError); ok {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(tm.RetryAfter/time.Second), 10))
+	}
+	if rl, ok := err.(*RateLimitedError); ok {
+		ratelimit.WriteHeaders(w, rl.Decision)
 	}
 	m.onError(w, r, err)
 }

@@ -47,6 +47,9 @@ type countingStore struct {
 	failLookups atomic.Bool
 	// onLookup, when set, runs at the start of every KeyByHash.
 	onLookup func()
+	// decorate, when set, changes every credential KeyByHash finds: how
+	// the tests give keys restrictions that the Manager does not set yet.
+	decorate func(*serviceaccount.Credential)
 	// When holdLookups is set, KeyByHash reads the store, then reports on
 	// lookupHeld and waits for release before returning what it read.
 	holdLookups atomic.Bool
@@ -81,6 +84,9 @@ func (s *countingStore) KeyByHash(ctx context.Context, h apikey.Hash) (serviceac
 		return serviceaccount.Credential{}, errStoreDown
 	}
 	c, err := s.Store.KeyByHash(ctx, h)
+	if err == nil && s.decorate != nil {
+		s.decorate(&c)
+	}
 	if s.holdLookups.Load() {
 		s.lookupHeld <- struct{}{}
 		<-s.release

@@ -37,14 +37,15 @@ const codeOK = "ok"
 // authCodes are the values of the code attribute of
 // serviceaccounts.authentications: "ok" and every code Authenticate can
 // answer with. authzCodes are those of serviceaccounts.authorizations:
-// "ok" and every code Require can answer with. Both are reported from the
+// "ok" and every code Require can answer with, and the tenant check's
+// refusals (Config.TenantFrom), which come after authentication. Both are reported from the
 // first collection on, at 0 until they happen, so that a rate over them
 // needs no series to appear first.
 var (
 	authCodes = []string{codeOK, "no_credentials", "malformed_key", "ambiguous_credentials",
 		"unknown_key", "expired_key", "disabled_key", "disabled_account", codeTooManyAttempts, "unavailable", "internal"}
 	authzCodes = []string{codeOK, "forbidden", "body_too_large", "unreadable_body", "ambiguous_body",
-		"malformed_query", "ambiguous_header", "internal"}
+		"malformed_query", "ambiguous_header", "invalid_tenant", "wrong_tenant", "ip_not_allowed", "outside_key_scope", "rate_limited", "unavailable", "internal"}
 )
 
 // cacheResult is what the cache did for one authentication.

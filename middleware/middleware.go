@@ -20,6 +20,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
+	"github.com/seed-c7fc2061/serviceaccounts/ratelimit"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -88,10 +89,20 @@ type Config struct {
 	// section Unknown keys.
 	UnknownKeyLimit UnknownKeyLimit
 	// ClientAddr says which client a request comes from, for
-	// UnknownKeyLimit; nil means the connection's address
+	// UnknownKeyLimit and for the allowed networks of keys that have them
+	// (an address it cannot read, the zero Addr, is outside every
+	// network); nil means the connection's address
 	// (clientaddr.RemoteAddr). Behind a reverse proxy, pass a
 	// clientaddr.TrustedProxies' ClientAddr.
 	ClientAddr clientaddr.Func
+
+	// RateLimiter enforces the rate limits of keys that have one, by key
+	// id (a new key, a rotation's included, starts with a full budget).
+	// nil means an in-process ratelimit.Local with its default bounds:
+	// limits then hold per process. A shared limiter
+	// (ratelimit/redisrate) makes them hold across instances. Keys
+	// without a rate limit never reach it.
+	RateLimiter ratelimit.Limiter
 
 	// PathValue reads a route's path variable for the PathValue sources of
 	// Require and Need, for routers that do not fill r.PathValue
@@ -102,6 +113,16 @@ type Config struct {
 	// such route, and the first such denial is logged with a pointer to
 	// this field.
 	PathValue func(r *http.Request, name string) string
+
+	// TenantFrom, when set, reads the tenant a request is for (see
+	// TenantHeader), and every request through Authenticate or Protect
+	// is checked right after authentication, before any permission: a
+	// malformed id is answered 400 (ErrInvalidTenant), a tenant other
+	// than the key's 403 (ErrWrongTenant). ok false (the request names no
+	// tenant) means no check: keys are global, and the principal carries
+	// the key's tenant for the handler to act in. nil means no request is
+	// checked, at the cost of one comparison per request.
+	TenantFrom func(r *http.Request) (tenant string, ok bool)
 
 	// MeterProvider receives the middleware's metrics (see the package
 	// documentation, section Metrics). nil means the global provider,
@@ -156,6 +177,13 @@ type Middleware struct {
 	closing atomic.Bool
 
 	unknownKeys *unknownKeyLimiter // nil: UnknownKeyLimit is off
+
+	// tenantFrom is Config.TenantFrom: nil for no tenant check.
+	tenantFrom func(r *http.Request) (string, bool)
+	// clientAddr is Config.ClientAddr, or clientaddr.RemoteAddr.
+	clientAddr clientaddr.Func
+	// rateLimiter is Config.RateLimiter, or an in-process one.
+	rateLimiter ratelimit.Limiter
 
 	// pathValue is Config.PathValue: nil for r.PathValue.
 	pathValue func(r *http.Request, name string) string
@@ -228,10 +256,24 @@ func New(cfg Config) (*Middleware, error) {
 		maxBodyBytes:   cfg.MaxBodyBytes,
 		onError:        cfg.ErrorHandler,
 		pathValue:      cfg.PathValue,
+		tenantFrom:     cfg.TenantFrom,
 		log:            cfg.Logger,
 		stop:           make(chan struct{}),
 		stopped:        make(chan struct{}),
 		sweeperStopped: make(chan struct{}),
+	}
+	if m.clientAddr = cfg.ClientAddr; m.clientAddr == nil {
+		m.clientAddr = clientaddr.RemoteAddr
+	}
+	if m.rateLimiter = cfg.RateLimiter; m.rateLimiter == nil {
+		// Its shards' maps are empty until a key with a rate limit
+		// arrives.
+		local, err := ratelimit.NewLocal(ratelimit.LocalConfig{})
+		if err != nil {
+			mt.close()
+			return nil, fmt.Errorf("middleware: rate limiter: %w", err)
+		}
+		m.rateLimiter = local
 	}
 	if cfg.UnknownKeyLimit.Lookups > 0 {
 		m.unknownKeys = newUnknownKeyLimiter(cfg.UnknownKeyLimit, cfg.ClientAddr, m.clock)
@@ -306,14 +348,35 @@ func (cfg *Config) validate() error {
 // "Authorization: Bearer <key>" or "X-API-Key: <key>", checks its format,
 // looks its hash up (cache first), rejects unknown, deleted and expired
 // keys with 401, a store failure with 503, records the use, and calls next
-// with the principal in the request context (see FromContext). Once Close
+// with the principal in the request context (see FromContext). With
+// Config.TenantFrom set, a request naming a malformed tenant or another
+// tenant than the key's is refused before next runs. Once Close
 // has begun it answers every request 503 (ErrClosed).
+//
+// A key with restrictions is then checked for its allowed networks (403
+// ErrIPNotAllowed). Its rate limit is charged last, after every other
+// check of the route: by the Require that next is (write
+// mw.Authenticate(mw.Require(…)(h)) per route, or use Protect), after the
+// permission and the scopes; when next is anything else (a handler, or a
+// mux whose routes may hold Requires), here, after the network check, so
+// that a request a Require behind a mux then refuses has been counted.
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
+	_, required := next.(*requireHandler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, at, cr, err := m.authenticate(r)
 		m.metrics.authenticated(cr, err)
 		if err != nil {
 			m.fail(w, r, err)
+			return
+		}
+		if m.tenantFrom != nil {
+			if err := m.checkTenant(r, e); err != nil {
+				m.refuse(w, r, err)
+				return
+			}
+		}
+		if e.principal.restrict != nil {
+			m.authenticateRestricted(w, r, e, at, required, next)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, mono: at.mono}))

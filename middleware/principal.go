@@ -14,6 +14,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // Principal is the authenticated caller: a service account acting through
@@ -37,16 +38,30 @@ type Principal struct {
 	// them, never modify them.
 	Metadata        metadata.Map
 	AccountMetadata metadata.Map
+
+	// restrict is the key's restrictions, compiled; nil when it has none.
+	// Allows and Middleware.Authorize apply its scopes.
+	restrict *restrictions
 }
 
 // Allows reports whether the principal may act on the resource with the
 // given attributes, for handlers that check more than their route's
-// Require does.
+// Require does: the account's permissions must allow it and, when the key
+// has scopes, one of them must cover it.
 func (p *Principal) Allows(resourceType, resourceKey, action string, attrs limiter.Attributes) bool {
-	return p.Permissions.Allows(resourceType, resourceKey, action, attrs)
+	return p.Permissions.Allows(resourceType, resourceKey, action, attrs) &&
+		(p.restrict == nil || p.restrict.inScope(resourceType, resourceKey, action) == nil)
 }
 
+// Restricted reports whether the key has any restriction (allowed
+// networks, scopes or a rate limit).
+func (p *Principal) Restricted() bool { return p.restrict != nil }
+
 type ctxKey struct{}
+
+// authContextKey finds the *authContext itself in a context derived from
+// it (see chargeLater).
+type authContextKey struct{}
 
 // authContext is the context Authenticate hands on: the request's context,
 // the entry of its key and the monotonic clock reading that judged the
@@ -59,11 +74,18 @@ type authContext struct {
 	context.Context
 	e    *entry
 	mono time.Duration
+	// chargeLater is set when the key has a rate limit to charge and a
+	// Require directly behind Authenticate charges it, after its own
+	// checks.
+	chargeLater bool
 }
 
 func (c *authContext) Value(key any) any {
-	if key == (ctxKey{}) {
+	switch key {
+	case ctxKey{}:
 		return c.e
+	case authContextKey{}:
+		return c
 	}
 	return c.Context.Value(key)
 }
@@ -156,11 +178,17 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 		keyDisabled:     c.Key.Disabled(),
 		accountDisabled: c.Account.Disabled(),
 		principal: Principal{
-			AccountID:   c.Account.ID,
-			KeyID:       c.Key.ID,
-			Label:       c.Account.Label,
-			KeyHint:     c.Key.Hint,
-			Permissions: permission.NewSet(c.Permissions),
+			// A store that predates tenants leaves the tenant empty:
+			// all its accounts are in the default tenant.
+			Tenant:          cmp.Or(c.Account.Tenant, store.DefaultTenant),
+			AccountID:       c.Account.ID,
+			KeyID:           c.Key.ID,
+			Label:           c.Account.Label,
+			KeyHint:         c.Key.Hint,
+			Permissions:     permission.NewSet(c.Permissions),
+			Metadata:        c.Key.Metadata,
+			AccountMetadata: c.Account.Metadata,
+			restrict:        compileRestrictions(&c.Key),
 		},
 	}
 	if c.Key.ExpiresAt != nil {

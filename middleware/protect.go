@@ -40,7 +40,11 @@ func Need(resourceType string, resourceKey Source, action string, attrs ...Attri
 // resource type or action, a Fixed key the catalog does not allow, or an
 // attribute no limiter of the action may test panics, so that the mistake
 // fails at start-up. Refusals are answered, counted and logged as
-// Authenticate and Require answer them. h receives a copy of the
+// Authenticate and Require answer them. A key with restrictions is checked
+// in this order: its allowed networks (ErrIPNotAllowed), the account's
+// permission (ErrForbidden), its scopes (ErrOutsideKeyScope), and its rate
+// limit last (ErrRateLimited), so that only requests otherwise served are
+// counted against it. h receives a copy of the
 // principal: it cannot change what later requests of the key see.
 func (m *Middleware) Protect(req Requirement, h func(w http.ResponseWriter, r *http.Request, p Principal)) http.Handler {
 	rq := req.rq
@@ -60,7 +64,17 @@ func (m *Middleware) Protect(req Requirement, h func(w http.ResponseWriter, r *h
 			m.fail(w, r, err)
 			return
 		}
-		if err := rq.authorize(e, at.mono, r); err != nil {
+		if m.tenantFrom != nil {
+			if err := m.checkTenant(r, e); err != nil {
+				m.refuse(w, r, err)
+				return
+			}
+		}
+		if e.principal.restrict != nil {
+			m.protectRestricted(w, r, e, at, &rq, h)
+			return
+		}
+		if _, err := rq.authorize(e, at.mono, r); err != nil {
 			m.refuse(w, r, err)
 			return
 		}

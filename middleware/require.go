@@ -48,10 +48,20 @@ func Require(resourceType string, resourceKey Source, action string, attrs ...At
 		panic(fmt.Sprintf("middleware.Require(%q, %s, %q): %v", resourceType, resourceKey, action, err))
 	}
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rq.serve(w, r, next)
-		})
+		return &requireHandler{rq: &rq, next: next}
 	}
+}
+
+// requireHandler is a route wrapped by Require. A named type, so that an
+// Authenticate directly in front knows that a Require follows and leaves
+// the rate limit to it (see Authenticate).
+type requireHandler struct {
+	rq   *requirement
+	next http.Handler
+}
+
+func (h *requireHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.rq.serve(w, r, h.next)
 }
 
 func (rq *requirement) check() error {
@@ -144,9 +154,16 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		WriteProblem(w, r, ErrNotAuthenticated)
 		return
 	}
-	if err := rq.authorize(e, mono, r); err != nil {
+	key, err := rq.authorize(e, mono, r)
+	if err != nil {
 		e.mw.refuse(w, r, err)
 		return
+	}
+	if s := e.principal.restrict; s != nil {
+		if err := e.mw.scoped(r, rq, s, key, chargeLater(r)); err != nil {
+			e.mw.refuse(w, r, err)
+			return
+		}
 	}
 	e.mw.metrics.authorized(nil)
 	next.ServeHTTP(w, r)
@@ -154,24 +171,27 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 
 // authorize decides whether e's principal may make request r: nil, or why
 // not (a malformed query, an ambiguous header, an unreadable body, or a
-// *ForbiddenError). mono is the clock reading that judged the key.
-func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) error {
+// *ForbiddenError). mono is the clock reading that judged the key. It
+// returns the resource key it read, which the key's scopes, if any, judge
+// next (see scoped): not here, so that a key without restrictions pays
+// nothing for them.
+func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) (string, error) {
 	var queryBuf [attrBufSize]string
 	var query []string
 	if len(rq.queryNames) > 0 {
 		var err error
 		if query, err = rq.readQuery(r, e.mw.smallQueryLimit(mono), queryBuf[:]); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if err := rq.unambiguousHeaders(r); err != nil {
-		return err
+		return "", err
 	}
 	in := sourceInput{pathValue: e.mw.pathValue}
 	if rq.needsBody {
 		var err error
 		if in.body, err = readBody(r, e.mw.maxBodyBytes); err != nil {
-			return err
+			return "", err
 		}
 	}
 	key, ok := rq.resourceKey.value(r, query, &in)
@@ -183,9 +203,9 @@ func (rq *requirement) authorize(e *entry, mono time.Duration, r *http.Request) 
 		}
 	}
 	if ok && e.principal.Permissions.Allows(rq.resourceType, key, rq.action, attrs) {
-		return nil
+		return key, nil
 	}
-	return rq.forbidden(e.mw, &e.principal, key, attrs)
+	return key, rq.forbidden(e.mw, &e.principal, key, attrs)
 }
 
 // refuse answers a request Require refused, and counts the refusal.

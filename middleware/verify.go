@@ -39,13 +39,35 @@ func (m *Middleware) Verify(ctx context.Context, key string) (Principal, error) 
 // by which Config.UnknownKeyLimit counts the lookups of unknown keys.
 // The zero Addr is one client of its own, shared by every caller that
 // gives it.
+//
+// A key with restrictions is then checked as a route without a permission
+// checks it: its allowed networks against client (the zero Addr is outside
+// every network, so a key with allowed networks needs VerifyFrom:
+// ErrIPNotAllowed), and one request charged to its rate limit
+// (ErrRateLimited, a *RateLimitedError). Its scopes apply in Authorize and
+// Principal.Allows.
 func (m *Middleware) VerifyFrom(ctx context.Context, key string, client netip.Addr) (Principal, error) {
 	e, cr, err := m.verifyCall(ctx, key, client)
 	m.metrics.authenticated(cr, err)
 	if err != nil {
 		return Principal{}, err
 	}
+	if s := e.principal.restrict; s != nil {
+		if err := m.verifyRestricted(ctx, s, client); err != nil {
+			m.metrics.authorized(err)
+			return Principal{}, err
+		}
+	}
 	return e.principal, nil
+}
+
+// verifyRestricted is VerifyFrom's check of a key's restrictions: the
+// network, then the rate limit.
+func (m *Middleware) verifyRestricted(ctx context.Context, s *restrictions, client netip.Addr) error {
+	if !s.allowsFrom(client) {
+		return ErrIPNotAllowed
+	}
+	return m.charge(ctx, s)
 }
 
 func (m *Middleware) verifyCall(ctx context.Context, key string, client netip.Addr) (*entry, cacheResult, error) {

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // DefaultMaxKeys is how many budgets a [Local] tracks when its
-// configuration names no number. An entry costs 35 to 70 bytes, depending
-// on how full the map is (35 measured with 100,000 keys), so the default
-// table stays under 7 MB.
+// configuration names no number. An entry costs about 45 to 80 bytes (a
+// map slot of 35 to 70, depending on how full the map is, and the 8-byte
+// budget it points to), so the default table stays under 8 MB.
 const DefaultMaxKeys = 100_000
 
 // maxMaxKeys bounds LocalConfig.MaxKeys against typing errors.
@@ -54,11 +55,14 @@ type Local struct {
 }
 
 // localShard is one locked part of the table: a key's TAT in Unix
-// nanoseconds. A map of values (not pointers) so that charging a tracked
-// key writes in place and allocates nothing.
+// nanoseconds. The map holds pointers, so that charging a tracked key
+// takes the lock only to read (one lookup) and moves the TAT with a
+// compare-and-swap, allocating nothing; only a new key takes the lock to
+// write. A charge racing the eviction of its key may land on the evicted
+// budget and be lost, which is what eviction does to that key anyway.
 type localShard struct {
-	mu  sync.Mutex
-	tat map[Key]int64
+	mu  sync.RWMutex
+	tat map[Key]*atomic.Int64
 	_   [40]byte // keeps neighbouring shards' locks off one cache line
 }
 
@@ -80,7 +84,7 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	}
 	l := &Local{seed: maphash.MakeSeed(), shards: make([]localShard, n), shardCap: maxKeys / n}
 	for i := range l.shards {
-		l.shards[i].tat = make(map[Key]int64)
+		l.shards[i].tat = make(map[Key]*atomic.Int64)
 	}
 	return l, nil
 }
@@ -101,20 +105,46 @@ func (l *Local) charge(key Key, limit Limit, now int64) (bool, time.Duration) {
 	interval := int64(limit.Interval())
 	capacity := int64(limit.capacity())
 	s := l.shard(key)
+	s.mu.RLock()
+	p := s.tat[key]
+	s.mu.RUnlock()
+	if p == nil {
+		return l.chargeNew(s, key, interval, capacity, now)
+	}
+	for {
+		old := p.Load()
+		tat := max(old, now)
+		next := tat + interval
+		if next-now > capacity {
+			return false, time.Duration(tat - now)
+		}
+		if p.CompareAndSwap(old, next) {
+			return true, time.Duration(next - now)
+		}
+	}
+}
+
+// chargeNew is charge for a key the shard does not track yet: it makes
+// room if the shard is full and adds the key's budget. Another request
+// may have added it meanwhile, which is then charged.
+func (l *Local) chargeNew(s *localShard, key Key, interval, capacity, now int64) (bool, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tat, tracked := s.tat[key]
-	if tat < now {
-		tat = now
+	p := s.tat[key]
+	if p == nil {
+		if len(s.tat) >= l.shardCap {
+			s.makeRoom(now)
+		}
+		p = new(atomic.Int64)
+		s.tat[key] = p
 	}
+	// Under the write lock no other charge of this shard runs.
+	tat := max(p.Load(), now)
 	next := tat + interval
 	if next-now > capacity {
 		return false, time.Duration(tat - now)
 	}
-	if !tracked && len(s.tat) >= l.shardCap {
-		s.makeRoom(now)
-	}
-	s.tat[key] = next
+	p.Store(next)
 	return true, time.Duration(next - now)
 }
 
@@ -124,8 +154,8 @@ func (s *localShard) makeRoom(now int64) {
 	var oldest Key
 	var oldestTAT int64
 	found, dropped := false, false
-	for k, tat := range s.tat {
-		if tat <= now {
+	for k, p := range s.tat {
+		if tat := p.Load(); tat <= now {
 			delete(s.tat, k)
 			dropped = true
 		} else if !found || tat < oldestTAT {
@@ -150,9 +180,9 @@ func (l *Local) Len() int {
 	n := 0
 	for i := range l.shards {
 		s := &l.shards[i]
-		s.mu.Lock()
+		s.mu.RLock()
 		n += len(s.tat)
-		s.mu.Unlock()
+		s.mu.RUnlock()
 	}
 	return n
 }

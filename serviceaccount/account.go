@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -21,6 +22,21 @@ import (
 type AccountInput struct {
 	Label       string `json:"label" validate:"required,max=100,singleline,visible"`
 	Description string `json:"description" validate:"max=1000,multiline"`
+	// Metadata is the application's own data about the account (see
+	// package metadata). CreateAccount: nil, or a pointer to nil, is
+	// none. UpdateAccount: nil keeps the account's, a pointer to nil
+	// removes it.
+	Metadata *metadata.Map `json:"metadata"`
+}
+
+// checkedMetadata validates the metadata a pointer gives: set reports
+// whether it gives any (a pointer to nil gives "none").
+func checkedMetadata(p *metadata.Map) (m metadata.Map, set bool, err error) {
+	if p == nil {
+		return nil, false, nil
+	}
+	m, err = checkMetadata("metadata", *p)
+	return m, true, err
 }
 
 func (in *AccountInput) normalize() {
@@ -34,9 +50,13 @@ func (m *Manager) CreateAccount(ctx context.Context, in AccountInput) (Account, 
 	if err := validateStruct(m.validate, in); err != nil {
 		return Account{}, err
 	}
+	meta, _, err := checkedMetadata(in.Metadata)
+	if err != nil {
+		return Account{}, err
+	}
 	now := m.now()
-	a := Account{ID: newID(), Tenant: m.tenant, Label: in.Label, Description: in.Description, CreatedAt: now, UpdatedAt: now}
-	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+	a := Account{ID: newID(), Tenant: m.tenant, Label: in.Label, Description: in.Description, CreatedAt: now, UpdatedAt: now, Metadata: meta}
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
 		if err := u.AccountCreate(ctx, m.tenant, a); err != nil {
 			return err
 		}
@@ -59,15 +79,20 @@ func (m *Manager) Account(ctx context.Context, id uuid.UUID) (Account, error) {
 	return a, nil
 }
 
-// UpdateAccount replaces the label and description of account id; whether
-// it is disabled stays as it is (PatchAccount changes that).
+// UpdateAccount replaces the label and description of account id, and
+// its metadata when in gives it; whether it is disabled stays as it is
+// (PatchAccount changes that).
 func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInput) (Account, error) {
 	in.normalize()
 	if err := validateStruct(m.validate, in); err != nil {
 		return Account{}, err
 	}
+	meta, setMeta, err := checkedMetadata(in.Metadata)
+	if err != nil {
+		return Account{}, err
+	}
 	var a Account
-	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
 		before, err := u.AccountGet(ctx, m.tenant, id)
 		if err != nil {
 			return err
@@ -75,7 +100,10 @@ func (m *Manager) UpdateAccount(ctx context.Context, id uuid.UUID, in AccountInp
 		if err := checkRevision(ctx, AccountRevision(before)); err != nil {
 			return err
 		}
-		a, err = u.AccountUpdate(ctx, m.tenant, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: before.DisabledAt, UpdatedAt: m.now()})
+		if !setMeta {
+			meta = before.Metadata
+		}
+		a, err = u.AccountUpdate(ctx, m.tenant, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: before.DisabledAt, UpdatedAt: m.now(), Metadata: meta})
 		if err != nil {
 			return err
 		}
@@ -155,6 +183,9 @@ type AccountPatch struct {
 	// until it is enabled); false enables it. Disabling a disabled
 	// account keeps the time it was first disabled.
 	Disabled *bool `json:"disabled"`
+	// Metadata replaces the account's metadata whole; a pointer to nil
+	// removes it.
+	Metadata *metadata.Map `json:"metadata"`
 }
 
 // PatchAccount changes the fields p sets, in one transaction, and returns
@@ -163,11 +194,15 @@ type AccountPatch struct {
 // announced to subscribers, so the middleware refuses the account's keys
 // from the next request on.
 func (m *Manager) PatchAccount(ctx context.Context, id uuid.UUID, p AccountPatch) (Account, error) {
-	if p.Label == nil && p.Description == nil && p.Disabled == nil {
-		return Account{}, invalid("", "set at least one of label, description, disabled")
+	if p.Label == nil && p.Description == nil && p.Disabled == nil && p.Metadata == nil {
+		return Account{}, invalid("", "set at least one of label, description, disabled, metadata")
+	}
+	meta, setMeta, err := checkedMetadata(p.Metadata)
+	if err != nil {
+		return Account{}, err
 	}
 	var a Account
-	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
 		current, err := u.AccountGet(ctx, m.tenant, id)
 		if err != nil {
 			return err
@@ -188,12 +223,15 @@ func (m *Manager) PatchAccount(ctx context.Context, id uuid.UUID, p AccountPatch
 		}
 		now := m.now()
 		disabledAt, kind := toggle(current.DisabledAt, p.Disabled, now, AccountDisabled, AccountEnabled)
-		relabeled := in.Label != current.Label || in.Description != current.Description
+		if !setMeta {
+			meta = current.Metadata
+		}
+		relabeled := in.Label != current.Label || in.Description != current.Description || !metadata.Equal(meta, current.Metadata)
 		if !relabeled && kind == 0 {
 			a = current
 			return nil
 		}
-		a, err = u.AccountUpdate(ctx, m.tenant, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: disabledAt, UpdatedAt: now})
+		a, err = u.AccountUpdate(ctx, m.tenant, store.AccountUpdateParams{ID: id, Label: in.Label, Description: in.Description, DisabledAt: disabledAt, UpdatedAt: now, Metadata: meta})
 		if err != nil {
 			return err
 		}

@@ -28,8 +28,10 @@ const auditTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 // a delete's after). Each side holds every audited field of the record,
 // not only the changed ones, so one event reads on its own:
 //
-//   - account: label, description, disabledAt;
-//   - key: id, hint, name, expiresAt, disabledAt, replacedBy (the
+//   - account: label, description, disabledAt, and metadata when it
+//     has any;
+//   - key: id, hint, name, expiresAt, disabledAt, replacedBy, and those
+//     of scopes, allowedCidrs, rateLimit and metadata that it has (the
 //     plaintext and the hash never appear);
 //   - permission: id, resourceType, resourceKey, action, limiter.
 //
@@ -54,7 +56,9 @@ type AuditDetails struct {
 }
 
 func auditAccount(a Account) map[string]any {
-	return map[string]any{"label": a.Label, "description": a.Description, "disabledAt": auditTime(a.DisabledAt)}
+	out := map[string]any{"label": a.Label, "description": a.Description, "disabledAt": auditTime(a.DisabledAt)}
+	auditMetadata(a.Metadata, out)
+	return out
 }
 
 // auditKey shows a key by its hint only. Keep it that way: the hint is
@@ -64,10 +68,12 @@ func auditKey(k apikey.Key) map[string]any {
 	if k.ReplacedBy != nil {
 		replacedBy = k.ReplacedBy.String()
 	}
-	return map[string]any{
+	out := map[string]any{
 		"id": k.ID.String(), "hint": k.Hint, "name": k.Name,
 		"expiresAt": auditTime(k.ExpiresAt), "disabledAt": auditTime(k.DisabledAt), "replacedBy": replacedBy,
 	}
+	auditRestrictions(k, out)
+	return out
 }
 
 // toggleAction names a change that may disable or enable a record as well

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -21,16 +22,32 @@ type KeyPatch struct {
 	// Disabled true disables the key (it stops authenticating and still
 	// counts as a key of the account); false enables it again.
 	Disabled *bool `json:"disabled"`
+
+	// The restrictions, validated as in CreateKeyInput, each replaced
+	// whole: nil leaves it as it is, a pointer to nil removes it.
+	Scopes       *[]apikey.Scope    `json:"scopes"`
+	AllowedCIDRs *[]string          `json:"allowedCidrs"`
+	RateLimit    **apikey.RateLimit `json:"rateLimit"`
+	Metadata     *metadata.Map      `json:"metadata"`
+}
+
+func (p KeyPatch) restrictions() restrictionChanges {
+	return restrictionChanges{scopes: p.Scopes, cidrs: p.AllowedCIDRs, rateLimit: p.RateLimit, metadata: p.Metadata}
 }
 
 // PatchKey changes the fields p sets on key keyID of account accountID
 // (store.ErrNotFound if the key belongs to another account), in one
 // transaction, and returns the key as stored. A patch that changes
-// nothing writes and announces nothing. Disabling is announced, so the
-// middleware refuses the key from the next request on.
+// nothing writes and announces nothing. Disabling is announced, and so is
+// a change of restrictions, so the middleware applies it from the next
+// request on.
 func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p KeyPatch) (apikey.Key, error) {
-	if p.Name == nil && p.Disabled == nil {
-		return apikey.Key{}, invalid("", "set at least one of name, disabled")
+	if p.Name == nil && p.Disabled == nil && !p.restrictions().any() {
+		return apikey.Key{}, invalid("", "set at least one of name, disabled, scopes, allowedCidrs, rateLimit, metadata")
+	}
+	changes, err := m.checkChanges(p.restrictions())
+	if err != nil {
+		return apikey.Key{}, err
 	}
 	if p.Name != nil {
 		name := strings.TrimSpace(*p.Name)
@@ -40,7 +57,7 @@ func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p Ke
 		p.Name = &name
 	}
 	var k apikey.Key
-	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
 		current, err := u.KeyGet(ctx, m.tenant, accountID, keyID)
 		if err != nil {
 			return err
@@ -53,18 +70,20 @@ func (m *Manager) PatchKey(ctx context.Context, accountID, keyID uuid.UUID, p Ke
 			name = *p.Name
 		}
 		disabledAt, kind := toggle(current.DisabledAt, p.Disabled, m.now(), KeyDisabled, KeyEnabled)
-		renamed := name != current.Name
-		if !renamed && kind == 0 {
+		restrictions := changes.apply(current)
+		edited := name != current.Name || !restrictions.equal(current)
+		if !edited && kind == 0 {
 			k = current
 			return nil
 		}
 		k, err = u.KeyUpdate(ctx, m.tenant, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: name,
-			ExpiresAt: current.ExpiresAt, DisabledAt: disabledAt, ReplacedBy: current.ReplacedBy})
+			ExpiresAt: current.ExpiresAt, DisabledAt: disabledAt, ReplacedBy: current.ReplacedBy,
+			Scopes: restrictions.scopes, AllowedCIDRs: restrictions.cidrs, RateLimit: restrictions.rateLimit, Metadata: restrictions.metadata})
 		if err != nil {
 			return err
 		}
 		action := store.ActionKeyUpdate
-		if renamed {
+		if edited {
 			u.changed(Change{Kind: KeyUpdated, AccountID: accountID, KeyID: keyID})
 		}
 		if kind != 0 {
@@ -94,6 +113,14 @@ type RotateKeyInput struct {
 	// DefaultRotationGrace (24 h). The old key's expiry only ever moves
 	// earlier: it becomes min(its expiry, now + grace).
 	GracePeriodSeconds *int64 `json:"gracePeriodSeconds"`
+
+	// The new key's restrictions: nil copies the old key's, a pointer to
+	// nil gives the new key none, anything else replaces it (validated as
+	// in CreateKeyInput). The new key's rate budget starts full.
+	Scopes       *[]apikey.Scope    `json:"scopes"`
+	AllowedCIDRs *[]string          `json:"allowedCidrs"`
+	RateLimit    **apikey.RateLimit `json:"rateLimit"`
+	Metadata     *metadata.Map      `json:"metadata"`
 }
 
 // RotatedKey is the result of a rotation: the new key with its plaintext
@@ -136,9 +163,13 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		}
 		given = &t
 	}
+	changes, err := m.checkChanges(restrictionChanges{scopes: in.Scopes, cidrs: in.AllowedCIDRs, rateLimit: in.RateLimit, metadata: in.Metadata})
+	if err != nil {
+		return RotatedKey{}, err
+	}
 
 	var out RotatedKey
-	err := m.write(ctx, func(ctx context.Context, u *unit) error {
+	err = m.write(ctx, func(ctx context.Context, u *unit) error {
 		// The account first, as CreateKey and DeleteAccount lock it, so
 		// that the key count below cannot race a creation or another
 		// rotation; then the key: one rotation of it at a time.
@@ -204,11 +235,13 @@ func (m *Manager) RotateKey(ctx context.Context, accountID, keyID uuid.UUID, in 
 		if err != nil {
 			return err
 		}
+		changes.apply(old).set(&created.Key)
 		if err := u.KeyCreate(ctx, m.tenant, created.Key); err != nil {
 			return err
 		}
 		previous, err := u.KeyUpdate(ctx, m.tenant, store.KeyUpdateParams{AccountID: accountID, KeyID: keyID, Name: old.Name,
-			ExpiresAt: &oldExpiry, DisabledAt: old.DisabledAt, ReplacedBy: &created.Key.ID})
+			ExpiresAt: &oldExpiry, DisabledAt: old.DisabledAt, ReplacedBy: &created.Key.ID,
+			Scopes: old.Scopes, AllowedCIDRs: old.AllowedCIDRs, RateLimit: old.RateLimit, Metadata: old.Metadata})
 		if err != nil {
 			return err
 		}
@@ -316,7 +349,7 @@ func checkDays(field string, days int) (time.Duration, error) {
 	return time.Duration(days) * 24 * time.Hour, nil
 }
 
-// CreateKeyInput describes a new API key. Both fields are optional.
+// CreateKeyInput describes a new API key. Every field is optional.
 type CreateKeyInput struct {
 	// Name says which integration uses the key; trimmed, at most 100
 	// characters (MaxKeyNameLength), one line.
@@ -325,6 +358,20 @@ type CreateKeyInput struct {
 	// within MinTime and MaxTime, and within the policy's MaxKeyLifetime.
 	// When nil, the policy's DefaultKeyLifetime applies (none by default).
 	ExpiresAt *time.Time `json:"expiresAt"`
+
+	// The restrictions, each nil for none (see apikey.Key). Scopes: 1 to
+	// apikey.MaxScopes patterns the catalog accepts, with the
+	// permissions' wildcard rules; an empty slice is refused.
+	// AllowedCIDRs: 1 to apikey.MaxAllowedCIDRs CIDRs or bare addresses
+	// (a single host), without host bits set; an empty slice is refused.
+	// RateLimit: 1 to apikey.MaxRateLimit requests per 1 s to
+	// apikey.MaxRateLimitPeriod, in whole seconds. Metadata: see package
+	// metadata. Errors name the JSON field at fault (scopes[2].action,
+	// allowedCidrs[0], rateLimit.periodSeconds, metadata.environment).
+	Scopes       []apikey.Scope    `json:"scopes"`
+	AllowedCIDRs []string          `json:"allowedCidrs"`
+	RateLimit    *apikey.RateLimit `json:"rateLimit"`
+	Metadata     metadata.Map      `json:"metadata"`
 }
 
 // CreatedKey is a new key with its plaintext. The plaintext is never
@@ -341,7 +388,12 @@ type CreatedKey struct {
 // A disabled account may be given keys; they work once it is enabled.
 func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateKeyInput) (CreatedKey, error) {
 	in.Name = strings.TrimSpace(in.Name)
-	if err := validateStruct(m.validate, in); err != nil {
+	if err := validateStruct(m.validate, CreateKeyInput{Name: in.Name}); err != nil {
+		return CreatedKey{}, err
+	}
+	// Every restriction is set: nil ones set "none".
+	changes, err := m.checkChanges(restrictionChanges{scopes: &in.Scopes, cidrs: &in.AllowedCIDRs, rateLimit: &in.RateLimit, metadata: &in.Metadata})
+	if err != nil {
 		return CreatedKey{}, err
 	}
 	now := m.now()
@@ -354,6 +406,7 @@ func (m *Manager) CreateKey(ctx context.Context, accountID uuid.UUID, in CreateK
 	if err != nil {
 		return CreatedKey{}, fmt.Errorf("create key for account %s: %w", accountID, err)
 	}
+	changes.keyRestrictions.set(&created.Key)
 	err = m.write(ctx, func(ctx context.Context, u *unit) error {
 		if _, err := u.AccountGet(ctx, m.tenant, accountID); err != nil { // locks the account for the count
 			return err

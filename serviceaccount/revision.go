@@ -30,7 +30,7 @@ var ErrPreconditionFailed = errors.New("serviceaccount: the record was changed s
 // client that read that state sees it again.
 
 // AccountRevision is the revision of a: its label, description,
-// disabledAt and updatedAt.
+// disabledAt, metadata and updatedAt.
 func AccountRevision(a Account) string {
 	fields := auditAccount(a)
 	fields["id"] = a.ID.String()
@@ -39,7 +39,8 @@ func AccountRevision(a Account) string {
 }
 
 // KeyRevision is the revision of k: what a key's audit event shows (its
-// name, expiry, disabledAt, replacement), never its last use.
+// name, expiry, disabledAt, replacement, restrictions and metadata),
+// never its last use.
 func KeyRevision(k apikey.Key) string {
 	return revisionOf(auditKey(k))
 }

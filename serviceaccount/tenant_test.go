@@ -285,3 +285,26 @@ func TestAPolicyChangeReachesAnotherInstancesFeedAsAPolicyRow(t *testing.T) {
 	assert.Equal(t, store.ChangePolicy, c.Kind)
 	assert.Equal(t, "acme", c.Tenant)
 }
+
+func TestALeakReportFollowsTheKeysTenantsStoredPolicy(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	acme := tenantView(t, f.m, "acme")
+	_, err := acme.SetPolicy(ctx, serviceaccount.TenantPolicy{LeakedKeyAction: store.LeakedKeyDelete})
+	require.NoError(t, err)
+	a, err := acme.CreateAccount(ctx, serviceaccount.AccountInput{Label: "a"})
+	require.NoError(t, err)
+	k, err := acme.CreateKey(ctx, a.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+	d := f.account(t)
+	dk, err := f.m.CreateKey(ctx, d.ID, serviceaccount.CreateKeyInput{})
+	require.NoError(t, err)
+
+	out, err := f.m.ReportLeakedKey(ctx, k.Plaintext, serviceaccount.LeakReport{URL: "https://example.com/x", Source: "content"})
+	require.NoError(t, err)
+	assert.Equal(t, serviceaccount.LeakedKeyDelete, out.Taken, "acme's policy")
+	assert.Equal(t, "acme", out.Tenant)
+	out, err = f.m.ReportLeakedKey(ctx, dk.Plaintext, serviceaccount.LeakReport{URL: "https://example.com/y", Source: "content"})
+	require.NoError(t, err)
+	assert.Equal(t, serviceaccount.LeakedKeyDisable, out.Taken, "the default policy")
+}

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 )
 
@@ -153,9 +155,9 @@ type AccountWriter interface {
 	// account with a.ID exists, in any tenant.
 	AccountCreate(ctx context.Context, tenant string, a Account) error
 
-	// AccountUpdate sets the label, description, DisabledAt and UpdatedAt
-	// of the account p.ID (all of them: read the account first to keep
-	// one) and returns the account as stored. ErrNotFound if it does not
+	// AccountUpdate sets the label, description, DisabledAt, Metadata and
+	// UpdatedAt of the account p.ID (all of them: read the account first
+	// to keep one) and returns the account as stored. ErrNotFound if it does not
 	// exist. CreatedAt is never changed.
 	AccountUpdate(ctx context.Context, tenant string, p AccountUpdateParams) (Account, error)
 
@@ -193,11 +195,12 @@ type KeyReader interface {
 
 // KeyWriter changes API keys, inside a [Tx].
 type KeyWriter interface {
-	// KeyCreate inserts k. ErrNotFound if k.AccountID does not exist;
+	// KeyCreate inserts k, restrictions included. ErrNotFound if k.AccountID does not exist;
 	// ErrConflict if k.ID or k.Hash exists already.
 	KeyCreate(ctx context.Context, tenant string, k apikey.Key) error
 
-	// KeyUpdate sets the name, ExpiresAt, DisabledAt and ReplacedBy of key
+	// KeyUpdate sets the name, ExpiresAt, DisabledAt, ReplacedBy and the
+	// restrictions (Scopes, AllowedCIDRs, RateLimit, Metadata) of key
 	// p.KeyID of account p.AccountID (all of them: read the key first to
 	// keep one) and returns the key as stored. ErrNotFound if there is no
 	// such key or it belongs to another account. The id, hash, hint,
@@ -249,6 +252,7 @@ type AccountUpdateParams struct {
 	Description string
 	DisabledAt  *time.Time // nil: enabled
 	UpdatedAt   time.Time
+	Metadata    metadata.Map // nil: none
 }
 
 // KeyUpdateParams are the inputs of KeyUpdate: the key's mutable fields,
@@ -260,6 +264,11 @@ type KeyUpdateParams struct {
 	ExpiresAt  *time.Time
 	DisabledAt *time.Time
 	ReplacedBy *uuid.UUID
+	// The restrictions, as apikey.Key documents them; nil removes one.
+	Scopes       []apikey.Scope
+	AllowedCIDRs []netip.Prefix
+	RateLimit    *apikey.RateLimit
+	Metadata     metadata.Map
 }
 
 // KeyFilter selects keys by time for KeyListAll. The filters are optional

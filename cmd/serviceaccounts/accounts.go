@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seed-c7fc2061/serviceaccounts/internal/apijson"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
 
@@ -129,14 +130,20 @@ func (a *app) printAccount(acc serviceaccount.Account) error {
 	case formatPlain:
 		return a.printLines(acc.ID.String())
 	}
-	return a.fields(
+	pairs := []string{
 		"ID", acc.ID.String(),
 		"Label", acc.Label,
 		"Description", orDash(acc.Description),
 		"Created at", timeCell(acc.CreatedAt),
 		"Updated at", timeCell(acc.UpdatedAt),
 		"Disabled at", optionalTimeCell(acc.DisabledAt, "-"),
-	)
+	}
+	if acc.Metadata != nil { // only when set: the output of others is as before
+		if b, err := metadata.Encode(acc.Metadata); err == nil {
+			pairs = append(pairs, "Metadata", string(b))
+		}
+	}
+	return a.fields(pairs...)
 }
 
 func accountStatus(acc serviceaccount.Account) string {
@@ -148,8 +155,9 @@ func accountStatus(acc serviceaccount.Account) string {
 
 func (a *app) accountsCreateCommand() *cobra.Command {
 	var in serviceaccount.AccountInput
+	var meta []string
 	cmd := &cobra.Command{
-		Use:   "create --label LABEL [--description TEXT]",
+		Use:   "create --label LABEL [--description TEXT] [--metadata NAME=VALUE…]",
 		Short: "Create a service account",
 		Long: `Create a service account. The label is required (1 to 100 characters, one
 line); the description is optional (up to 1,000 characters). -o plain prints
@@ -159,6 +167,13 @@ the new id alone, for scripts.`,
   ACCOUNT=$(serviceaccounts accounts create --label "CI deploy" -o plain)`,
 		Args: args(),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+			if len(meta) > 0 {
+				m, ferr := metadataFlags(meta)
+				if ferr != nil {
+					return &failure{err: invalidInput([]serviceaccount.FieldError{*ferr})}
+				}
+				in.Metadata = &m
+			}
 			mgr, err := a.backend(ctx)
 			if err != nil {
 				return err
@@ -172,26 +187,40 @@ the new id alone, for scripts.`,
 	}
 	cmd.Flags().StringVar(&in.Label, "label", "", "what the account is for, 1 to 100 characters")
 	cmd.Flags().StringVar(&in.Description, "description", "", "more about the account, up to 1,000 characters")
+	cmd.Flags().StringArrayVar(&meta, "metadata", nil, "the application's NAME=VALUE (a string) on the account; repeatable")
 	return cmd
 }
 
 func (a *app) accountsUpdateCommand() *cobra.Command {
 	var label, description string
+	var meta []string
+	var noMeta bool
 	cmd := &cobra.Command{
-		Use:   "update ACCOUNT_ID [--label LABEL] [--description TEXT]",
+		Use:   "update ACCOUNT_ID [--label LABEL] [--description TEXT] [--metadata NAME=VALUE… | --no-metadata]",
 		Short: "Change the label or description of a service account",
 		Long: `Change the label, the description or both. A flag left out keeps its
-value; --description "" clears the description.`,
+value; --description "" clears the description. --metadata replaces the
+account's metadata whole; --no-metadata removes it.`,
 		Example: `  serviceaccounts accounts update "$ACCOUNT" --label "CI deploy (production)"
   serviceaccounts accounts update "$ACCOUNT" --description "" -o json`,
 		Args:              args("ACCOUNT_ID"),
 		ValidArgsFunction: a.completeIDs(completeAccount),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			changeLabel, changeDescription := cmd.Flags().Changed("label"), cmd.Flags().Changed("description")
-			if !changeLabel && !changeDescription {
-				return usagef("%s needs --label, --description or both", cmd.CommandPath())
+			if !changeLabel && !changeDescription && len(meta) == 0 && !noMeta {
+				return usagef("%s needs --label, --description, --metadata or --no-metadata", cmd.CommandPath())
 			}
 			var patch serviceaccount.AccountPatch
+			switch {
+			case len(meta) > 0:
+				m, ferr := metadataFlags(meta)
+				if ferr != nil {
+					return &failure{err: invalidInput([]serviceaccount.FieldError{*ferr})}
+				}
+				patch.Metadata = &m
+			case noMeta:
+				patch.Metadata = new(metadata.Map)
+			}
 			if changeLabel {
 				patch.Label = &label
 			}
@@ -203,6 +232,9 @@ value; --description "" clears the description.`,
 	}
 	cmd.Flags().StringVar(&label, "label", "", "new label, 1 to 100 characters")
 	cmd.Flags().StringVar(&description, "description", "", "new description, up to 1,000 characters")
+	cmd.Flags().StringArrayVar(&meta, "metadata", nil, "replace the account's metadata with NAME=VALUE (a string); repeatable")
+	cmd.Flags().BoolVar(&noMeta, "no-metadata", false, "remove the account's metadata")
+	cmd.MarkFlagsMutuallyExclusive("metadata", "no-metadata")
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +16,11 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/mysql"    // mysql:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/postgres" // postgres:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite"   // sqlite: URLs
 )
 
 // Output formats.
@@ -29,6 +34,7 @@ const (
 const (
 	envDB          = "SA_DB"
 	envTablePrefix = "SA_TABLE_PREFIX"
+	envTenant      = "SA_TENANT"
 )
 
 // app is one run of the tool: its flags, its output and the database it
@@ -40,8 +46,10 @@ type app struct {
 
 	db          string
 	tablePrefix string
-	output      string
-	timeout     time.Duration
+	// tenant is --tenant (or SA_TENANT): every command acts in it.
+	tenant  string
+	output  string
+	timeout time.Duration
 	// The key policy the application runs with; set by the keys commands'
 	// flags, the library's defaults otherwise.
 	maxKeys        int
@@ -146,6 +154,7 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 	f.StringVar(&a.server, "server", "", "root URL of a running server whose admin API (under /admin) to call instead of a database, such as https://sa.example.com; the token comes from $"+envAdminToken+" or standard input (default $"+envServer+")")
 	f.BoolVar(&a.tokenStdin, "token-stdin", false, "with --server, read the admin token from the first line of standard input (the default when $"+envAdminToken+" is unset and standard input is not a terminal)")
 	f.StringVar(&a.tablePrefix, "table-prefix", "", "prefix of the store's tables, as given to sqlstore.WithTablePrefix (default $"+envTablePrefix+")")
+	f.StringVar(&a.tenant, "tenant", "", "the tenant every command acts in: 1 to 63 characters of a-z, 0-9 and '-' (default $"+envTenant+", or \""+store.DefaultTenant+"\")")
 	f.StringVarP(&a.output, "output", "o", formatTable, "output format: table, json (the management API's JSON) or plain (ids, or a new key alone)")
 	f.DurationVar(&a.timeout, "timeout", time.Minute, "give up on the database, or the server, after this long")
 	f.StringVar(&a.catalogPath, "catalog", "", "JSON permission catalog of the application, as \"catalog -o json\" prints, instead of the library's default (default $"+envCatalog+")")
@@ -160,6 +169,8 @@ Exit status: 0 success, 1 failure (one line on standard error), 2 usage.`,
 		a.permissionsCommand(),
 		a.auditCommand(),
 		a.catalogCommand(),
+		a.tenantsCommand(),
+		a.policyCommand(),
 	)
 	return root
 }
@@ -177,6 +188,14 @@ func (a *app) complete() error {
 	}
 	if a.tablePrefix == "" {
 		a.tablePrefix = a.getenv(envTablePrefix)
+	}
+	if a.tenant == "" {
+		a.tenant = cmp.Or(a.getenv(envTenant), store.DefaultTenant)
+	}
+	// Checked before the database is opened: a malformed tenant writes
+	// nothing anywhere.
+	if err := store.CheckTenant(a.tenant); err != nil {
+		return fmt.Errorf("invalid --tenant (or %s): %w", envTenant, err)
 	}
 	switch a.output {
 	case formatTable, formatJSON, formatPlain:
@@ -244,7 +263,7 @@ func (a *app) storeOptions() []sqlstore.Option {
 }
 
 // manager opens the database, checks that its schema is up to date and
-// returns a Manager on it.
+// returns a Manager on it, the view of --tenant.
 func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
 	policy, err := a.policy()
 	if err != nil {
@@ -272,6 +291,9 @@ func (a *app) manager(ctx context.Context) (*serviceaccount.Manager, error) {
 	}
 	mgr, err := serviceaccount.NewManager(serviceaccount.Config{Store: st, Policy: policy, Catalog: catalog})
 	if err != nil {
+		return nil, failf("%v", err)
+	}
+	if mgr, err = mgr.Tenant(a.tenant); err != nil {
 		return nil, failf("%v", err)
 	}
 	return mgr, nil

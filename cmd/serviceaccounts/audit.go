@@ -95,7 +95,7 @@ RFC 3339. The details say what changed, before and after; never a key.`,
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(apijson.NewAuditPage(page))
+				return a.printJSON(apijson.NewAuditPage(a.tenant, page))
 			case formatPlain:
 				return printIDs(a, page.Items, func(e serviceaccount.AuditEvent) uuid.UUID { return e.ID })
 			}

@@ -14,6 +14,7 @@ import (
 
 type auditEventOut struct {
 	ID         string `json:"id"`
+	Tenant     string `json:"tenant"`
 	OccurredAt string `json:"occurredAt"`
 	Actor      *struct {
 		ID        string `json:"id"`

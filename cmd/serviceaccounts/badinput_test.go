@@ -31,7 +31,7 @@ func TestCommandLinesThatAreNotUnderstoodExit2WithUsage(t *testing.T) {
 		{[]string{"accounts", "get"}, "needs ACCOUNT_ID"},
 		{[]string{"accounts", "get", id, id}, "takes ACCOUNT_ID, not"},
 		{[]string{"keys", "delete", id}, "missing KEY_ID"},
-		{[]string{"accounts", "update", id}, "needs --label, --description or both"},
+		{[]string{"accounts", "update", id}, "needs --label, --description, --metadata or --no-metadata"},
 		{[]string{"permissions", "set-limiter", id, id}, `required flag(s) "limiter" not set`},
 		{[]string{"keys", "create", id, "--expires-at", "2099-01-01T00:00:00Z", "--expires-in", "1h"}, "none of the others can be"},
 		{[]string{"accounts", "list", "-o", "yaml"}, `invalid --output "yaml": want table, json or plain`},

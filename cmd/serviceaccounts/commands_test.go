@@ -21,12 +21,14 @@ import (
 // decoder refuses unknown fields, so these list every field printed.
 type (
 	accountOut struct {
-		ID          string  `json:"id"`
-		Label       string  `json:"label"`
-		Description string  `json:"description"`
-		CreatedAt   string  `json:"createdAt"`
-		UpdatedAt   string  `json:"updatedAt"`
-		DisabledAt  *string `json:"disabledAt"`
+		ID          string         `json:"id"`
+		Tenant      string         `json:"tenant"`
+		Label       string         `json:"label"`
+		Description string         `json:"description"`
+		CreatedAt   string         `json:"createdAt"`
+		UpdatedAt   string         `json:"updatedAt"`
+		DisabledAt  *string        `json:"disabledAt"`
+		Metadata    map[string]any `json:"metadata"`
 	}
 	accountPageOut struct {
 		Items      []accountOut `json:"items"`
@@ -34,6 +36,7 @@ type (
 	}
 	keyOut struct {
 		ID               string  `json:"id"`
+		Tenant           string  `json:"tenant"`
 		ServiceAccountID string  `json:"serviceAccountId"`
 		Name             string  `json:"name"`
 		Hint             string  `json:"hint"`
@@ -42,7 +45,18 @@ type (
 		ExpiresAt        *string `json:"expiresAt"`
 		DisabledAt       *string `json:"disabledAt"`
 		ReplacedBy       *string `json:"replacedBy"`
-		Key              string  `json:"key"` // only when created
+		Scopes           []struct {
+			ResourceType string `json:"resourceType"`
+			ResourceKey  string `json:"resourceKey"`
+			Action       string `json:"action"`
+		} `json:"scopes"`
+		AllowedCIDRs []string `json:"allowedCidrs"`
+		RateLimit    *struct {
+			Limit         int   `json:"limit"`
+			PeriodSeconds int64 `json:"periodSeconds"`
+		} `json:"rateLimit"`
+		Metadata map[string]any `json:"metadata"`
+		Key      string         `json:"key"` // only when created
 	}
 	// The CLI prints a whole list as the API's one page of it.
 	keyListOut struct {
@@ -284,6 +298,6 @@ func everyCommand(t *testing.T, c *tool) {
 	c.fail(1, "keys", "list", acc.ID)
 	c.fail(1, "permissions", "list", acc.ID)
 	c.json(&page, "accounts", "list")
-	require.Equal(t, []accountOut{{ID: second, Label: "Tekenradar export", CreatedAt: page.Items[0].CreatedAt, UpdatedAt: page.Items[0].UpdatedAt}}, page.Items)
+	require.Equal(t, []accountOut{{ID: second, Tenant: "default", Label: "Tekenradar export", CreatedAt: page.Items[0].CreatedAt, UpdatedAt: page.Items[0].UpdatedAt}}, page.Items)
 	assert.Equal(t, "", c.ok("accounts", "delete", second, "-y", "-o", "plain"))
 }

@@ -91,6 +91,10 @@ var fieldFlags = map[string]string{
 	"cursor":             "--cursor",
 	"expiresWithinDays":  "--expires-within-days",
 	"unusedForDays":      "--unused-for-days",
+	"scopes":             "--scope",
+	"allowedCidrs":       "--allow-cidr",
+	"rateLimit":          "--rate-limit",
+	"metadata":           "--metadata",
 }
 
 // flagName names field as a flag; a limiter's inner path is kept:

@@ -28,7 +28,7 @@ func TestEveryCommandHasHelpWithExamples(t *testing.T) {
 		}
 	}
 	walk(a.rootCommand())
-	require.Len(t, paths, 1+1+8+9+5+2+1, "root, migrate, accounts and 7, keys and 8, permissions and 4, audit and 1, catalog")
+	require.Len(t, paths, 1+1+8+9+5+2+1+2+3, "root, migrate, accounts and 7, keys and 8, permissions and 4, audit and 1, catalog, tenants and 1, policy and 2")
 	for _, path := range paths {
 		r := runTool(t, nil, append(path, "--help")...)
 		require.Equal(t, 0, r.code, "%v", path)

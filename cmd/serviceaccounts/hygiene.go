@@ -70,7 +70,7 @@ are the keys to rotate or to remove.`,
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(apijson.NewKeyPage(page))
+				return a.printJSON(apijson.NewKeyPage(a.tenant, page))
 			case formatPlain:
 				return printIDs(a, page.Items, func(k apikey.Key) uuid.UUID { return k.ID })
 			}

@@ -17,10 +17,11 @@ func (a *app) keysCommand() *cobra.Command {
 	cmd := groupCommand(&cobra.Command{
 		Use:     "keys",
 		Aliases: []string{"key"},
-		Short:   "List, create, rotate, rename, disable and delete API keys",
-		Long: `List, create, rotate, rename, disable and delete the API keys of a service
-account, and list the keys of all accounts that are due for rotation or
-removal (hygiene). A new key's plaintext is printed once, when it is created; only its SHA-256
+		Short:   "List, create, update, rotate, disable and delete API keys",
+		Long: `List, create, update (name and restrictions), rotate, disable and delete
+the API keys of a service account, and list the keys of all accounts that
+are due for rotation or removal (hygiene). A new key's plaintext is printed
+once, when it is created; only its SHA-256
 hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 		Example: `  KEY=$(serviceaccounts keys create "$ACCOUNT" -o plain)
   serviceaccounts keys list "$ACCOUNT"
@@ -45,7 +46,7 @@ hash is stored, and lists show a hint (sa_AbCd…wxyz).`,
 func (a *app) keysListCommand() *cobra.Command {
 	return listCommand(a, keyRecord, "List the API keys of a service account (never the keys themselves)", recordList[apikey.Key]{
 		list:   backend.Keys,
-		page:   func(keys []apikey.Key) any { return apijson.NewKeyList(keys) },
+		page:   func(keys []apikey.Key) any { return apijson.NewKeyList(a.tenant, keys) },
 		id:     func(k apikey.Key) uuid.UUID { return k.ID },
 		header: []string{"ID", "NAME", "HINT", "CREATED", "LAST USED", "EXPIRES", "STATUS"},
 		row: func(k apikey.Key, now time.Time) []string {
@@ -106,6 +107,7 @@ func (e *expiryFlags) value(now time.Time) (*time.Time, error) {
 
 func (a *app) keysCreateCommand() *cobra.Command {
 	var expiry expiryFlags
+	var restrictions restrictionFlags
 	var name string
 	cmd := &cobra.Command{
 		Use:   "create ACCOUNT_ID [--name NAME] [--expires-at TIME | --expires-in DURATION]",
@@ -128,7 +130,12 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 			if err != nil {
 				return &failure{err: err}
 			}
-			created, err := mgr.CreateKey(ctx, id, serviceaccount.CreateKeyInput{Name: name, ExpiresAt: expiresAt})
+			r, err := restrictions.patch()
+			if err != nil {
+				return &failure{err: err}
+			}
+			created, err := mgr.CreateKey(ctx, id, serviceaccount.CreateKeyInput{Name: name, ExpiresAt: expiresAt,
+				Scopes: deref(r.Scopes), AllowedCIDRs: deref(r.AllowedCIDRs), RateLimit: deref(r.RateLimit), Metadata: deref(r.Metadata)})
 			if err != nil {
 				return accountNotFound(err, id)
 			}
@@ -137,6 +144,7 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 	}
 	cmd.Flags().StringVar(&name, "name", "", "which integration uses the key, up to 100 characters")
 	expiry.register(cmd, "default never")
+	restrictions.register(cmd, false)
 	return cmd
 }
 
@@ -145,7 +153,7 @@ the key is printed alone, so that KEY=$(…) captures it; with -o json it is the
 func (a *app) printCreatedKey(cmd *cobra.Command, created serviceaccount.CreatedKey) error {
 	switch a.output {
 	case formatJSON:
-		return a.printJSON(apijson.NewCreatedKey(created))
+		return a.printJSON(apijson.NewCreatedKey(a.tenant, created))
 	case formatPlain:
 		return a.printLines(created.Plaintext)
 	}
@@ -173,6 +181,7 @@ func (a *app) printKey(firstName, firstValue string, k apikey.Key) error {
 		"Disabled at", optionalTimeCell(k.DisabledAt, "-"),
 		"Replaced by", replacedBy,
 	}
+	pairs = append(pairs, restrictionCells(k)...)
 	if firstName != "" {
 		pairs = append([]string{firstName, firstValue}, pairs...)
 	}
@@ -227,7 +236,7 @@ expired or already rotated key cannot be rotated.`,
 			}
 			switch a.output {
 			case formatJSON:
-				return a.printJSON(apijson.NewRotatedKey(rotated))
+				return a.printJSON(apijson.NewRotatedKey(a.tenant, rotated))
 			case formatPlain:
 				return a.printLines(rotated.Created.Plaintext)
 			}
@@ -280,31 +289,11 @@ func (a *app) patchKey(ctx context.Context, args []string, patch serviceaccount.
 	}
 	switch a.output {
 	case formatJSON:
-		return a.printJSON(apijson.NewAPIKey(k))
+		return a.printJSON(apijson.NewAPIKey(a.tenant, k))
 	case formatPlain:
 		return a.printLines(k.ID.String())
 	}
 	return a.printKey("", "", k)
-}
-
-func (a *app) keysUpdateCommand() *cobra.Command {
-	var name string
-	cmd := &cobra.Command{
-		Use:   "update ACCOUNT_ID KEY_ID --name NAME",
-		Short: "Rename an API key",
-		Long: `Change the name of an API key, which says which integration uses it (up to
-100 characters); --name "" clears it. The key itself does not change.`,
-		Example: `  serviceaccounts keys update "$ACCOUNT" "$KEY_ID" --name "GitHub Actions deploy"
-  serviceaccounts keys update "$ACCOUNT" "$KEY_ID" --name "" -o json`,
-		Args:              args("ACCOUNT_ID", "KEY_ID"),
-		ValidArgsFunction: a.completeIDs(completeAccount, completeKey),
-		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
-			return a.patchKey(ctx, args, serviceaccount.KeyPatch{Name: &name})
-		}),
-	}
-	cmd.Flags().StringVar(&name, "name", "", "new name of the key, up to 100 characters (\"\" clears it)")
-	_ = cmd.MarkFlagRequired("name")
-	return cmd
 }
 
 func (a *app) keysDisableCommand() *cobra.Command {

@@ -128,8 +128,22 @@ func TestKeyPolicyFlags(t *testing.T) {
 	require.Contains(t, msg, "refused, nothing was written: ")
 	require.Contains(t, msg, "2")
 	require.Equal(t, 2, strings.Count(c.ok("keys", "list", account, "-o", "plain"), "\n"), "nothing was written")
-	msg = c.fail(1, "keys", "create", account, "--max-keys", "0")
-	require.Contains(t, msg, "MaxKeysPerAccount is 2", "a later run's flags do not lift the stored policy")
+	// The flags seeded the database-wide default, which now governs every
+	// run and every server on the database: they no longer lift it, the
+	// stored policy does.
+	require.Contains(t, c.fail(1, "keys", "create", account, "--max-keys", "0"), "refused, nothing was written: ")
+	c.ok("policy", "set", "--defaults", "--max-keys-per-account", "0", "--max-key-lifetime", "24h",
+		"--default-key-lifetime", "0", "--max-rotation-grace", "168h")
+
+	msg = c.fail(1, "keys", "create", account)
+	require.Contains(t, msg, "--expires-at:")
+	msg = c.fail(1, "keys", "create", account, "--expires-in", "48h")
+	require.Contains(t, msg, "--expires-at:")
+	c.secrets = append(c.secrets, strings.TrimSpace(c.ok("keys", "create", account, "--expires-in", "23h", "-o", "plain")))
+
+	first := strings.Split(c.ok("keys", "list", account, "-o", "plain"), "\n")[0]
+	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "1500ms"), "--grace: must be whole seconds")
+	require.Contains(t, c.fail(1, "keys", "rotate", account, first, "--grace", "200h"), "--grace: must be between 0 and 604800")
 	require.Contains(t, c.fail(2, "keys", "create", account, "--max-keys", "-1"), "invalid --max-keys -1")
 	require.Contains(t, c.fail(2, "keys", "create", account, "--max-key-lifetime", "-1h"), "invalid --max-key-lifetime")
 
@@ -146,7 +160,54 @@ func TestKeyPolicyFlags(t *testing.T) {
 	msg = l.fail(1, "keys", "create", other)
 	require.Contains(t, msg, "--expires-at:", "required by the stored maximum lifetime")
 
-	first := strings.Split(l.ok("keys", "list", other, "-o", "plain"), "\n")[0]
+	first = strings.Split(l.ok("keys", "list", other, "-o", "plain"), "\n")[0]
 	require.Contains(t, l.fail(1, "keys", "rotate", other, first, "--grace", "1500ms"), "--grace: must be whole seconds")
 	require.Contains(t, l.fail(1, "keys", "rotate", other, first, "--grace", "200h"), "--grace: must be between 0 and 604800")
+}
+
+// TestKeyRestrictionFlags sets, shows, replaces and removes a key's
+// restrictions with keys create and keys update.
+func TestKeyRestrictionFlags(t *testing.T) {
+	t.Parallel()
+	c := newTool(t, sqltest.SQLiteURL(t), "")
+	c.ok("migrate")
+	account := strings.TrimSpace(c.ok("accounts", "create", "--label", "CI deploy", "-o", "plain"))
+	var key keyOut
+	c.json(&key, "keys", "create", account, "--scope", "study:tekenradar:get-reports", "--scope", "users:*:*",
+		"--allow-cidr", "10.0.0.0/8", "--allow-cidr", "192.0.2.7", "--rate-limit", "600/1m", "--metadata", "environment=staging")
+	c.secrets = append(c.secrets, key.Key)
+	require.Len(t, key.Scopes, 2)
+	assert.Equal(t, "get-reports", key.Scopes[0].Action)
+	assert.Equal(t, []string{"10.0.0.0/8", "192.0.2.7/32"}, key.AllowedCIDRs)
+	require.NotNil(t, key.RateLimit)
+	assert.Equal(t, 600, key.RateLimit.Limit)
+	assert.EqualValues(t, 60, key.RateLimit.PeriodSeconds)
+	assert.Equal(t, map[string]any{"environment": "staging"}, key.Metadata)
+	assert.Contains(t, c.ok("keys", "update", account, key.ID, "--name", "scoped"), "Allowed CIDRs:")
+
+	var k keyOut
+	c.json(&k, "keys", "update", account, key.ID, "--no-allowed-cidrs", "--metadata", "environment=production")
+	assert.Nil(t, k.AllowedCIDRs)
+	assert.Equal(t, map[string]any{"environment": "production"}, k.Metadata)
+	assert.Len(t, k.Scopes, 2, "kept")
+
+	msg := c.fail(1, "keys", "update", account, key.ID, "--allow-cidr", "10.0.0.1/8")
+	assert.Contains(t, msg, "--allow-cidr [0]")
+	msg = c.fail(1, "keys", "create", account, "--scope", "study:get-reports")
+	assert.Contains(t, msg, "TYPE:KEY:ACTION")
+	msg = c.fail(1, "keys", "create", account, "--rate-limit", "600")
+	assert.Contains(t, msg, "--rate-limit")
+
+	// An account's metadata: set, shown, replaced, removed.
+	var acc accountOut
+	c.json(&acc, "accounts", "create", "--label", "tagged", "--metadata", "environment=staging", "--metadata", "team=payments")
+	assert.Equal(t, map[string]any{"environment": "staging", "team": "payments"}, acc.Metadata)
+	assert.Contains(t, c.ok("accounts", "get", acc.ID), `Metadata:`)
+	var replaced, cleared accountOut // fresh: decoding into a map merges
+	c.json(&replaced, "accounts", "update", acc.ID, "--metadata", "environment=production")
+	assert.Equal(t, map[string]any{"environment": "production"}, replaced.Metadata)
+	c.json(&cleared, "accounts", "update", acc.ID, "--no-metadata")
+	assert.Nil(t, cleared.Metadata)
+	msg = c.fail(1, "accounts", "update", acc.ID, "--metadata", "bad name=x")
+	assert.Contains(t, msg, "--metadata")
 }

@@ -65,7 +65,7 @@ func baseEnv() []string {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case envDB, envTablePrefix, envCatalog, envServer, envAdminToken:
+		case envDB, envTablePrefix, envCatalog, envServer, envAdminToken, envTenant:
 		default:
 			env = append(env, kv)
 		}

@@ -414,13 +414,6 @@ func collect[T, U any](seq iter.Seq2[T, error], f func(T) (U, error)) ([]U, erro
 	return out, nil
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // serverID reads an id the server answered with.
 func serverID(what, s string) (uuid.UUID, error) {
 	id, err := uuid.Parse(s)

@@ -15,6 +15,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite" // sqlite: URLs
 )
 
 // Example embeds the library in an application's own server: accounts in

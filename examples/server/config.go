@@ -13,6 +13,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
 	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
+	"github.com/seed-c7fc2061/serviceaccounts/ratelimit"
 	"github.com/seed-c7fc2061/serviceaccounts/secretscan"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 )
@@ -40,6 +41,11 @@ type config struct {
 	unknownKeyLookups int
 	// gcPercent is -gc-percent: the GC target unless GOGC or GOMEMLIMIT is set.
 	gcPercent int
+	// redis is -redis: the Redis URL of the shared rate limiter ("" keeps
+	// the keys' rate limits in process, per instance). rateLimiter is the
+	// limiter serve builds from it, nil for the middleware's own.
+	redis       string
+	rateLimiter ratelimit.Limiter
 	// serviceName is -service-name: the service.name of the metrics'
 	// resource (target_info on /metrics).
 	serviceName string
@@ -81,13 +87,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.timeouts.shutdown, "shutdown-timeout", 15*time.Second, "how long shutdown waits for requests in flight before closing their connections")
 	fs.DurationVar(&cfg.auditRetention, "audit-retention", 0, "how long audit events are kept, pruned hourly (0 keeps them forever)")
 	fs.DurationVar(&cfg.pollInterval, "poll-interval", changefeed.DefaultPollInterval, "how often the change log is read for changes made by other instances sharing the database")
-	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "`CIDR,…` of the reverse proxies in front: from them, the client address is read from X-Forwarded-For (from the right, skipping these ranges); used by the admin throttle and -unknown-key-limit")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "`CIDR,…` of the reverse proxies in front: from them, the client address is read from X-Forwarded-For (from the right, skipping these ranges); used by the admin throttle, -unknown-key-limit and the keys' allowed networks")
 	fs.IntVar(&cfg.unknownKeyLookups, "unknown-key-limit", 0, "store lookups of unknown API keys one client address may cause per minute; beyond it, 429 with Retry-After (0: no bound)")
 	fs.BoolVar(&cfg.pollOnly, "poll-only", false, "never LISTEN on PostgreSQL, only poll (for PgBouncer in transaction mode)")
 	fs.IntVar(&cfg.gcPercent, "gc-percent", defaultGCPercent, "garbage-collection target, as GOGC (Go's default is 100; a server with a small live heap spends less CPU at 400); ignored when the GOGC or GOMEMLIMIT environment variable is set")
 	fs.StringVar(&cfg.secretScanningKeysFile, "secret-scanning-keys", "", "`FILE` of the public keys that sign leak reports, in GitHub's public_keys JSON shape; with it, POST /secret-scanning disables each reported key")
 	fs.StringVar(&cfg.secretScanningKeysURL, "secret-scanning-keys-url", "", "`URL` to fetch (hourly, and early for an unknown key identifier) the public keys that sign leak reports, such as "+secretscan.GitHubKeysURL+"; the keys of -secret-scanning-keys serve until the first fetch succeeds")
 	fs.BoolVar(&cfg.webhooksAllowPrivate, "webhooks-allow-private", false, "let webhooks point at loopback, private, link-local and CGNAT addresses (refused by default, at creation and at every delivery)")
+	fs.StringVar(&cfg.redis, "redis", "", "`URL` of a Redis (redis://[user:password@]host[:port][/db]) that shares the API keys' rate limits between instances (default: each instance limits on its own)")
 	fs.StringVar(&cfg.serviceName, "service-name", defaultServiceName, "the service.name of the metrics (target_info on /metrics), to tell this deployment's series from others'")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -340,7 +340,8 @@ func TestPolicyFlagsReachTheAPI(t *testing.T) {
 	c := client{t: t, base: srv.url}
 	policy := c.do("GET", "/admin/policy", adminToken, "", http.StatusOK)
 	assert.Equal(t, map[string]any{"maxKeysPerAccount": float64(1), "maxKeyLifetimeSeconds": float64(7776000),
-		"defaultKeyLifetimeSeconds": float64(0), "maxRotationGraceSeconds": float64(604800)}, policy)
+		"defaultKeyLifetimeSeconds": float64(0), "maxRotationGraceSeconds": float64(604800),
+		"leakedKeyAction": "disable", "unusedKeyDays": float64(90), "stored": false}, policy)
 	id := c.do("POST", "/admin/service-accounts", adminToken, `{"label":"capped"}`, http.StatusCreated)["id"].(string)
 	keys := "/admin/service-accounts/" + id + "/api-keys"
 	c.do("POST", keys, adminToken, ``, http.StatusBadRequest) // an expiry is required

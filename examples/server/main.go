@@ -25,6 +25,8 @@
 //	                 reported key (see the README's "Leaked keys")
 //	-secret-scanning-keys-url URL  fetch those keys from URL, cached for an hour
 //	                 (such as https://api.github.com/meta/public_keys/secret_scanning)
+//	-redis           redis://… URL that shares the keys' rate limits between
+//	                 instances (default: each instance limits on its own)
 //
 // The admin API and the page's login each refuse a client address for the
 // rest of the minute once it has sent 10 wrong admin tokens within one

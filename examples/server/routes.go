@@ -90,6 +90,9 @@ func whoami(w http.ResponseWriter, r *http.Request) {
 		"serviceAccountId": p.AccountID,
 		"keyId":            p.KeyID,
 		"label":            p.Label,
+		"tenant":           p.Tenant,
+		"metadata":         p.Metadata,
+		"accountMetadata":  p.AccountMetadata,
 	})
 }
 

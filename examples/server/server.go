@@ -13,11 +13,17 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/seed-c7fc2061/serviceaccounts/changefeed"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
+	"github.com/seed-c7fc2061/serviceaccounts/internal/lograte"
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
+	"github.com/seed-c7fc2061/serviceaccounts/ratelimit/redisrate"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 	"github.com/seed-c7fc2061/serviceaccounts/store/memstore"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/mysql"    // mysql:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/postgres" // postgres:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite"   // sqlite: URLs
 )
 
 // flushTimeout bounds the final last-used flush. It has its own context,
@@ -48,6 +54,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	feed, err := newFeed(cfg, st, mp, log, stdout)
 	if err != nil {
 		return err
+	}
+	if cfg.redis != "" {
+		limiter, err := newRedisLimiter(cfg.redis, log)
+		if err != nil {
+			return err
+		}
+		defer limiter.Close()
+		cfg.rateLimiter = limiter
+		fmt.Fprintf(stdout, "rate limits: shared through Redis %s\n", connstr.Redact(cfg.redis))
 	}
 	a, err := newApp(st, cfg, nil, feed, log, operations{metrics: metricsHandler, ping: ping, meterProvider: mp})
 	if err != nil {
@@ -164,6 +179,12 @@ func newApp(st store.Store, cfg config, clock clockwork.Clock, feed *changefeed.
 		// Off unless -unknown-key-limit is set.
 		UnknownKeyLimit: middleware.UnknownKeyLimit{Lookups: cfg.unknownKeyLookups},
 		ClientAddr:      cfg.clientAddr,
+		// A protected route's X-Tenant header, when present and not
+		// empty, must name the key's tenant (400 invalid_tenant, 403
+		// wrong_tenant).
+		TenantFrom: middleware.TenantHeader("X-Tenant"),
+		// nil (no -redis): each instance limits keys on its own.
+		RateLimiter: cfg.rateLimiter,
 	})
 	if err != nil {
 		return app{}, err
@@ -177,6 +198,29 @@ func newApp(st store.Store, cfg config, clock clockwork.Clock, feed *changefeed.
 		return app{}, err
 	}
 	return app{handler: handler, mw: mw, mgr: mgr}, nil
+}
+
+// redisLogInterval spaces the log lines of Redis failures: during an
+// outage every rate-limited request fails over to the in-process limiter.
+const redisLogInterval = 10 * time.Second
+
+// newRedisLimiter is the shared rate limiter of -redis. Its errors and log
+// lines show the URL with the password masked.
+func newRedisLimiter(url string, log *slog.Logger) (*redisrate.Limiter, error) {
+	var failures lograte.Limiter // safe for concurrent use
+	l, err := redisrate.NewFromURL(url, redisrate.Config{
+		OnError: func(err error) {
+			suppressed, ok := failures.Allow(time.Now(), redisLogInterval)
+			if ok {
+				log.Warn("rate limits: Redis failed; limiting in process until it answers",
+					"redis", connstr.Redact(url), "err", connstr.Hide(err.Error(), url), "similarFailuresNotLogged", suppressed)
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("-redis: %s", connstr.Hide(err.Error(), url))
+	}
+	return l, nil
 }
 
 // app is the server's parts that serve needs after building them.

@@ -7,12 +7,15 @@
 package apijson
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
+	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
 // timeFormat is RFC 3339 in UTC with exactly six fractional digits: the
@@ -37,22 +40,27 @@ func FormatOptionalTime(t *time.Time) *string {
 // Account is the representation of a service account.
 type Account struct {
 	ID          string  `json:"id"`
+	Tenant      string  `json:"tenant"`
 	Label       string  `json:"label"`
 	Description string  `json:"description"`
 	CreatedAt   string  `json:"createdAt"`
 	UpdatedAt   string  `json:"updatedAt"`
 	DisabledAt  *string `json:"disabledAt"`
+	// Metadata is null when the account has none.
+	Metadata metadata.Map `json:"metadata"`
 }
 
 // NewAccount is the representation of an account.
 func NewAccount(a serviceaccount.Account) Account {
 	return Account{
 		ID:          a.ID.String(),
+		Tenant:      cmp.Or(a.Tenant, store.DefaultTenant),
 		Label:       a.Label,
 		Description: a.Description,
 		CreatedAt:   FormatTime(a.CreatedAt),
 		UpdatedAt:   FormatTime(a.UpdatedAt),
 		DisabledAt:  FormatOptionalTime(a.DisabledAt),
+		Metadata:    a.Metadata,
 	}
 }
 
@@ -68,6 +76,7 @@ func NewAccountPage(page serviceaccount.AccountPage) AccountPage {
 // deliberately not one of them.
 type APIKey struct {
 	ID               string  `json:"id"`
+	Tenant           string  `json:"tenant"`
 	ServiceAccountID string  `json:"serviceAccountId"`
 	Name             string  `json:"name"`
 	Hint             string  `json:"hint"`
@@ -76,12 +85,32 @@ type APIKey struct {
 	ExpiresAt        *string `json:"expiresAt"`
 	DisabledAt       *string `json:"disabledAt"`
 	ReplacedBy       *string `json:"replacedBy"`
+	// The restrictions, each null when the key has none.
+	Scopes       []Scope      `json:"scopes"`
+	AllowedCIDRs []string     `json:"allowedCidrs"`
+	RateLimit    *RateLimit   `json:"rateLimit"`
+	Metadata     metadata.Map `json:"metadata"`
 }
 
-// NewAPIKey is the representation of a key, without its plaintext.
-func NewAPIKey(k apikey.Key) APIKey {
+// Scope is one of a key's scopes.
+type Scope struct {
+	ResourceType string `json:"resourceType"`
+	ResourceKey  string `json:"resourceKey"`
+	Action       string `json:"action"`
+}
+
+// RateLimit is a key's rate limit: limit requests per periodSeconds.
+type RateLimit struct {
+	Limit         int   `json:"limit"`
+	PeriodSeconds int64 `json:"periodSeconds"`
+}
+
+// NewAPIKey is the representation of a key of tenant (its account's),
+// without its plaintext.
+func NewAPIKey(tenant string, k apikey.Key) APIKey {
 	out := APIKey{
 		ID:               k.ID.String(),
+		Tenant:           tenant,
 		ServiceAccountID: k.AccountID.String(),
 		Name:             k.Name,
 		Hint:             k.Hint,
@@ -89,10 +118,26 @@ func NewAPIKey(k apikey.Key) APIKey {
 		LastUsedAt:       FormatOptionalTime(k.LastUsedAt),
 		ExpiresAt:        FormatOptionalTime(k.ExpiresAt),
 		DisabledAt:       FormatOptionalTime(k.DisabledAt),
+		Metadata:         k.Metadata,
 	}
 	if k.ReplacedBy != nil {
 		id := k.ReplacedBy.String()
 		out.ReplacedBy = &id
+	}
+	if k.Scopes != nil {
+		out.Scopes = make([]Scope, len(k.Scopes))
+		for i, s := range k.Scopes {
+			out.Scopes[i] = Scope(s)
+		}
+	}
+	if k.AllowedCIDRs != nil {
+		out.AllowedCIDRs = make([]string, len(k.AllowedCIDRs))
+		for i, p := range k.AllowedCIDRs {
+			out.AllowedCIDRs[i] = p.String()
+		}
+	}
+	if k.RateLimit != nil {
+		out.RateLimit = &RateLimit{Limit: k.RateLimit.Limit, PeriodSeconds: int64(k.RateLimit.Period / time.Second)}
 	}
 	return out
 }
@@ -104,8 +149,8 @@ type CreatedKey struct {
 }
 
 // NewCreatedKey is the body of a key's creation.
-func NewCreatedKey(k serviceaccount.CreatedKey) CreatedKey {
-	return CreatedKey{APIKey: NewAPIKey(k.Key), Key: k.Plaintext}
+func NewCreatedKey(tenant string, k serviceaccount.CreatedKey) CreatedKey {
+	return CreatedKey{APIKey: NewAPIKey(tenant, k.Key), Key: k.Plaintext}
 }
 
 // KeyPage is one page of keys: the body of GET /api-keys (the keys of all
@@ -120,40 +165,29 @@ type RotatedKey struct {
 }
 
 // NewRotatedKey represents a rotation.
-func NewRotatedKey(r serviceaccount.RotatedKey) RotatedKey {
-	return RotatedKey{Created: NewCreatedKey(r.Created), Previous: NewAPIKey(r.Previous)}
+func NewRotatedKey(tenant string, r serviceaccount.RotatedKey) RotatedKey {
+	return RotatedKey{Created: NewCreatedKey(tenant, r.Created), Previous: NewAPIKey(tenant, r.Previous)}
 }
 
-// Policy is the effective policy in seconds; 0 means none.
+// Policy is a stored key policy, durations in seconds; 0 means none (no
+// limit, no default lifetime, no grace allowed, no key.unused notices).
 type Policy struct {
-	MaxKeysPerAccount         int   `json:"maxKeysPerAccount"`
-	MaxKeyLifetimeSeconds     int64 `json:"maxKeyLifetimeSeconds"`
-	DefaultKeyLifetimeSeconds int64 `json:"defaultKeyLifetimeSeconds"`
-	MaxRotationGraceSeconds   int64 `json:"maxRotationGraceSeconds"`
-}
-
-// NewPolicy is the body of GET /policy.
-func NewPolicy(p serviceaccount.Policy) Policy {
-	out := Policy{
-		MaxKeysPerAccount:         p.MaxKeysPerAccount,
-		MaxKeyLifetimeSeconds:     int64(p.MaxKeyLifetime / time.Second),
-		DefaultKeyLifetimeSeconds: int64(p.DefaultKeyLifetime / time.Second),
-		MaxRotationGraceSeconds:   int64(p.MaxRotationGrace / time.Second),
-	}
-	if p.MaxKeysPerAccount == serviceaccount.NoKeyLimit {
-		out.MaxKeysPerAccount = 0
-	}
-	return out
+	MaxKeysPerAccount         int    `json:"maxKeysPerAccount"`
+	MaxKeyLifetimeSeconds     int64  `json:"maxKeyLifetimeSeconds"`
+	DefaultKeyLifetimeSeconds int64  `json:"defaultKeyLifetimeSeconds"`
+	MaxRotationGraceSeconds   int64  `json:"maxRotationGraceSeconds"`
+	LeakedKeyAction           string `json:"leakedKeyAction"`
+	UnusedKeyDays             int    `json:"unusedKeyDays"`
 }
 
 // NewKeyList represents keys that all fit one page (nextCursor null).
-func NewKeyList(keys []apikey.Key) KeyPage {
-	return NewKeyPage(serviceaccount.KeyPage{Items: keys})
+func NewKeyList(tenant string, keys []apikey.Key) KeyPage {
+	return NewKeyPage(tenant, serviceaccount.KeyPage{Items: keys})
 }
 
 // NewKeyPage represents one page of keys.
-func NewKeyPage(page serviceaccount.KeyPage) KeyPage {
-	return newPage(page.Items, page.NextCursor, NewAPIKey)
+func NewKeyPage(tenant string, page serviceaccount.KeyPage) KeyPage {
+	return newPage(page.Items, page.NextCursor, func(k apikey.Key) APIKey { return NewAPIKey(tenant, k) })
 }
 
 // Permission is the representation of a permission.

@@ -16,6 +16,7 @@ type Actor struct {
 // AuditEvent is the representation of one audit event.
 type AuditEvent struct {
 	ID               string          `json:"id"`
+	Tenant           string          `json:"tenant"`
 	OccurredAt       string          `json:"occurredAt"`
 	Actor            *Actor          `json:"actor"`
 	Action           string          `json:"action"`
@@ -24,11 +25,13 @@ type AuditEvent struct {
 	Details          json.RawMessage `json:"details"`
 }
 
-// NewAuditEvent represents e; details that are not valid JSON (a row
+// NewAuditEvent represents e, an event of tenant (the tenant whose log
+// was read: the logs are kept per tenant); details that are not valid JSON (a row
 // edited by hand) become null rather than break the page.
-func NewAuditEvent(e serviceaccount.AuditEvent) AuditEvent {
+func NewAuditEvent(tenant string, e serviceaccount.AuditEvent) AuditEvent {
 	out := AuditEvent{
 		ID:               e.ID.String(),
+		Tenant:           tenant,
 		OccurredAt:       FormatTime(e.OccurredAt),
 		Action:           string(e.Action),
 		ServiceAccountID: e.ServiceAccountID.String(),
@@ -52,6 +55,6 @@ func NewAuditEvent(e serviceaccount.AuditEvent) AuditEvent {
 type AuditPage = Page[AuditEvent]
 
 // NewAuditPage represents one page of events.
-func NewAuditPage(page serviceaccount.AuditEventPage) AuditPage {
-	return newPage(page.Items, page.NextCursor, NewAuditEvent)
+func NewAuditPage(tenant string, page serviceaccount.AuditEventPage) AuditPage {
+	return newPage(page.Items, page.NextCursor, func(e serviceaccount.AuditEvent) AuditEvent { return NewAuditEvent(tenant, e) })
 }

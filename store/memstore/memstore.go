@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
@@ -208,6 +209,7 @@ func (t *tx) AccountUpdate(ctx context.Context, tenant string, p store.AccountUp
 	}
 	a.Label, a.Description, a.UpdatedAt = p.Label, p.Description, p.UpdatedAt
 	a.DisabledAt = copyTime(p.DisabledAt)
+	a.Metadata = metadata.Clone(p.Metadata)
 	set(t, t.s.accounts, p.ID, a)
 	return copyAccount(a), nil
 }
@@ -348,6 +350,7 @@ func (t *tx) KeyUpdate(ctx context.Context, tenant string, p store.KeyUpdatePara
 		return apikey.Key{}, store.ErrNotFound
 	}
 	k.Name, k.ExpiresAt, k.DisabledAt, k.ReplacedBy = p.Name, p.ExpiresAt, p.DisabledAt, p.ReplacedBy
+	k.Scopes, k.AllowedCIDRs, k.RateLimit, k.Metadata = p.Scopes, p.AllowedCIDRs, p.RateLimit, p.Metadata
 	k = copyKey(k)
 	set(t, t.s.keys, p.KeyID, k)
 	return copyKey(k), nil
@@ -534,11 +537,19 @@ func copyKey(k apikey.Key) apikey.Key {
 		id := *k.ReplacedBy
 		k.ReplacedBy = &id
 	}
+	k.Scopes = slices.Clone(k.Scopes)
+	k.AllowedCIDRs = slices.Clone(k.AllowedCIDRs)
+	if k.RateLimit != nil {
+		r := *k.RateLimit
+		k.RateLimit = &r
+	}
+	k.Metadata = metadata.Clone(k.Metadata)
 	return k
 }
 
 func copyAccount(a store.Account) store.Account {
 	a.DisabledAt = copyTime(a.DisabledAt)
+	a.Metadata = metadata.Clone(a.Metadata)
 	return a
 }
 

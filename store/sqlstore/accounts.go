@@ -15,8 +15,12 @@ func (t *tx) AccountCreate(ctx context.Context, tenant string, a store.Account) 
 	if err := store.CheckRecordTenant("account", tenant, a.Tenant); err != nil {
 		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, err)
 	}
-	_, err := t.ex.ExecContext(ctx, s.q.accountInsert,
-		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt), tenant)
+	meta, err := metadataArg(a.Metadata)
+	if err != nil {
+		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, err)
+	}
+	_, err = t.ex.ExecContext(ctx, s.q.accountInsert,
+		s.idArg(a.ID), a.Label, a.Description, s.timeArg(a.CreatedAt), s.timeArg(a.UpdatedAt), s.nullTimeArg(a.DisabledAt), tenant, meta)
 	if err != nil {
 		return fmt.Errorf("sqlstore: create account %s: %w", a.ID, mapError(err))
 	}
@@ -48,8 +52,12 @@ func (s *Store) accountGet(ctx context.Context, ex executor, query, tenant strin
 // the update did not change).
 func (t *tx) AccountUpdate(ctx context.Context, tenant string, p store.AccountUpdateParams) (store.Account, error) {
 	s := t.s
+	meta, err := metadataArg(p.Metadata)
+	if err != nil {
+		return store.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, err)
+	}
 	if _, err := t.ex.ExecContext(ctx, s.q.accountUpdate,
-		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.nullTimeArg(p.DisabledAt), s.idArg(p.ID), tenant); err != nil {
+		p.Label, p.Description, s.timeArg(p.UpdatedAt), s.nullTimeArg(p.DisabledAt), meta, s.idArg(p.ID), tenant); err != nil {
 		return store.Account{}, fmt.Errorf("sqlstore: update account %s: %w", p.ID, mapError(err))
 	}
 	a, err := s.scanAccount(t.ex.QueryRowContext(ctx, s.q.accountGet, s.idArg(p.ID), tenant))
@@ -134,10 +142,12 @@ func (s *Store) scanAccount(row scanner) (store.Account, error) {
 		id               idColumn
 		created, updated = s.timeColumn(), s.timeColumn()
 		disabled         = s.timeColumn()
+		meta             metadataColumn
 	)
-	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated, &disabled, &a.Tenant); err != nil {
+	if err := row.Scan(&id, &a.Label, &a.Description, &created, &updated, &disabled, &a.Tenant, &meta); err != nil {
 		return store.Account{}, err
 	}
 	a.ID, a.CreatedAt, a.UpdatedAt, a.DisabledAt = id.ID, created.Time, updated.Time, disabled.ptr()
+	a.Metadata = meta.Map
 	return a, nil
 }

@@ -4,14 +4,11 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/seed-c7fc2061/serviceaccounts/store"
@@ -228,71 +225,14 @@ func (s *Store) changePruneMySQL(ctx context.Context, before time.Time) (int64, 
 }
 
 // ChangeListener returns the store's listener on PostgreSQL through pgx
-// (as OpenDB opens it), and nil otherwise: MySQL and SQLite have nothing
-// to listen to, and only pgx gives this package the connection to wait
-// on.
+// (as OpenDB opens it, with store/sqlstore/postgres imported), and nil
+// otherwise: MySQL and SQLite have nothing to listen to, and only pgx
+// gives the store the connection to wait on.
 func (s *Store) ChangeListener() store.ChangeListener {
 	if s.dialect != dialect.PG {
 		return nil
 	}
-	if _, ok := s.sql.Driver().(*stdlib.Driver); !ok {
-		return nil
-	}
-	return pgListener{s: s}
-}
-
-// pgListener LISTENs on a connection it takes from the store's pool for as
-// long as it listens (one connection fewer for queries), and discards it
-// afterwards instead of returning it in listening state.
-type pgListener struct{ s *Store }
-
-// errNotPgx is returned when the pool hands out a connection that is not
-// pgx's, which ChangeListener rules out for pools opened by OpenDB.
-var errNotPgx = errors.New("sqlstore: listen: the pool's connections are not pgx's")
-
-func (l pgListener) ChangeListen(ctx context.Context, p store.ChangeListenParams) error {
-	conn, err := l.s.sql.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlstore: listen: take a connection: %w", err)
-	}
-	defer conn.Close()
-	channel := l.s.changes.channel
-	var listenErr error
-	_ = conn.Raw(func(driverConn any) error {
-		c, ok := driverConn.(*stdlib.Conn)
-		if !ok {
-			listenErr = errNotPgx
-			return driver.ErrBadConn
-		}
-		pc := c.Conn()
-		// The channel is the changes table's name: lowercase letters,
-		// digits and underscores (the prefix is validated), so quoting it
-		// is enough.
-		if _, err := pc.Exec(ctx, `LISTEN "`+channel+`"`); err != nil {
-			listenErr = fmt.Errorf("sqlstore: listen: %w", err)
-			return driver.ErrBadConn
-		}
-		p.Listening()
-		for {
-			n, err := pc.WaitForNotification(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					listenErr = ctx.Err()
-				} else {
-					listenErr = fmt.Errorf("sqlstore: listen: %w", err)
-				}
-				// Discard the connection: it is listening, or broken.
-				return driver.ErrBadConn
-			}
-			id, err := strconv.ParseInt(n.Payload, 10, 64)
-			if n.Channel != channel || err != nil || id <= 0 {
-				p.Malformed()
-				continue
-			}
-			p.Notify(id)
-		}
-	})
-	return listenErr
+	return listener(s.dialect, s.sql, s.changes.channel)
 }
 
 // ChangeRecord appends a change in the transaction; see

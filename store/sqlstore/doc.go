@@ -3,6 +3,12 @@
 // (go-sql-driver/mysql). It passes the same conformance suite
 // (store/storetest) as the in-memory store on all three.
 //
+// This package imports no driver: each dialect is a package that
+// registers itself with [Register] when imported, as database/sql drivers
+// do, so that an application links only the driver it uses:
+//
+//	import _ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite"
+//
 //	db, err := sqlstore.OpenDB(ctx, "sqlite:serviceaccounts.db")
 //	...
 //	if err := sqlstore.Migrate(ctx, db); err != nil { ... }

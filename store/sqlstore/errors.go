@@ -7,11 +7,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
 
@@ -37,65 +32,12 @@ func mapError(err error) error {
 		return store.ErrNotFound
 	}
 	switch classify(err) {
-	case uniqueViolation:
+	case UniqueViolation:
 		return store.ErrConflict
-	case foreignKeyViolation:
+	case ForeignKeyViolation:
 		return store.ErrNotFound
 	}
 	return err
-}
-
-type errorClass int
-
-const (
-	otherError errorClass = iota
-	uniqueViolation
-	foreignKeyViolation
-	// transientConflict: the statement lost a race (deadlock,
-	// serialization failure, a busy SQLite file) and running it again may
-	// succeed.
-	transientConflict
-)
-
-func classify(err error) errorClass {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505": // unique_violation
-			return uniqueViolation
-		case "23503": // foreign_key_violation
-			return foreignKeyViolation
-		case "40001", "40P01": // serialization_failure, deadlock_detected
-			return transientConflict
-		}
-		return otherError
-	}
-	var myErr *mysql.MySQLError
-	if errors.As(err, &myErr) {
-		switch myErr.Number {
-		case 1062: // ER_DUP_ENTRY
-			return uniqueViolation
-		case 1452: // ER_NO_REFERENCED_ROW_2
-			return foreignKeyViolation
-		case 1213: // ER_LOCK_DEADLOCK
-			return transientConflict
-		}
-		return otherError
-	}
-	var liteErr *sqlite.Error
-	if errors.As(err, &liteErr) {
-		switch code := liteErr.Code(); code {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return uniqueViolation
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return foreignKeyViolation
-		default:
-			if primary := code & 0xff; primary == sqlite3.SQLITE_BUSY || primary == sqlite3.SQLITE_LOCKED {
-				return transientConflict
-			}
-		}
-	}
-	return otherError
 }
 
 // retryAttempts bounds how often a write that lost a race is run again.
@@ -111,7 +53,7 @@ func retry(ctx context.Context, fn func() error) error {
 	var err error
 	for attempt := range retryAttempts {
 		err = fn()
-		if err == nil || classify(err) != transientConflict {
+		if err == nil || classify(err) != TransientConflict {
 			return err
 		}
 		pause := time.Duration(1+rand.IntN(5<<attempt)) * time.Millisecond

@@ -11,12 +11,42 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/schema"
 
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
+
+// fakeDriverError is a driver error whose class the fake dialect reads,
+// standing in for the dialect packages (whose own tests check their
+// drivers' codes), which this package's tests cannot import.
+type fakeDriverError struct {
+	class ErrorClass
+	msg   string
+}
+
+func (e *fakeDriverError) Error() string { return e.msg }
+
+func init() {
+	Register(Dialect{
+		Name:    dialect.Name(-1),
+		Schemes: []string{"fake"},
+		Package: "fake",
+		Open: func(string, bool) (*sql.DB, schema.Dialect, error) {
+			return nil, nil, errors.New("fake dialect opens nothing")
+		},
+		Classify: func(err error) ErrorClass {
+			var f *fakeDriverError
+			if errors.As(err, &f) {
+				return f.class
+			}
+			return OtherError
+		},
+	})
+}
 
 func TestMapError(t *testing.T) {
 	wrap := func(err error) error { return fmt.Errorf("exec: %w", err) }
@@ -27,10 +57,8 @@ func TestMapError(t *testing.T) {
 	}{
 		{"no rows", sql.ErrNoRows, store.ErrNotFound},
 		{"wrapped no rows", wrap(sql.ErrNoRows), store.ErrNotFound},
-		{"postgres unique", &pgconn.PgError{Code: "23505", Detail: "Key (hash)=(\\xdeadbeef) already exists."}, store.ErrConflict},
-		{"postgres foreign key", wrap(&pgconn.PgError{Code: "23503"}), store.ErrNotFound},
-		{"mysql duplicate entry", &mysql.MySQLError{Number: 1062, Message: "Duplicate entry '\xde\xad' for key 'hash_key'"}, store.ErrConflict},
-		{"mysql foreign key", wrap(&mysql.MySQLError{Number: 1452}), store.ErrNotFound},
+		{"unique", &fakeDriverError{UniqueViolation, "Duplicate entry '\xde\xad' for key 'hash_key' (dead)"}, store.ErrConflict},
+		{"foreign key", wrap(&fakeDriverError{ForeignKeyViolation, "fk"}), store.ErrNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := mapError(tc.err)
@@ -51,11 +79,9 @@ func TestMapError(t *testing.T) {
 		{"connection reset", wrap(io.ErrUnexpectedEOF)},
 		{"cancelled", context.Canceled},
 		{"deadline", wrap(context.DeadlineExceeded)},
-		{"postgres admin shutdown", &pgconn.PgError{Code: "57P01"}},
-		{"postgres deadlock", &pgconn.PgError{Code: "40P01"}},
-		{"mysql gone away", &mysql.MySQLError{Number: 2006}},
-		{"mysql deadlock", &mysql.MySQLError{Number: 1213}},
-		{"mysql invalid connection", mysql.ErrInvalidConn},
+		{"other driver error", &fakeDriverError{OtherError, "admin shutdown"}},
+		{"deadlock", &fakeDriverError{TransientConflict, "deadlock"}},
+		{"already exists", &fakeDriverError{AlreadyExists, "duplicate column"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := mapError(tc.err)
@@ -68,38 +94,12 @@ func TestMapError(t *testing.T) {
 	require.NoError(t, mapError(nil))
 }
 
-// TestMapErrorOnSQLiteErrors gets real errors from SQLite, whose error
-// type cannot be built outside its package.
-func TestMapErrorOnSQLiteErrors(t *testing.T) {
-	db, err := OpenDB(t.Context(), "sqlite::memory:")
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	ctx := t.Context()
-	for _, q := range []string{
-		`CREATE TABLE parent (id INTEGER PRIMARY KEY, u TEXT UNIQUE)`,
-		`CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent (id))`,
-		`INSERT INTO parent (id, u) VALUES (1, 'x')`,
-	} {
-		_, err := db.ExecContext(ctx, q)
-		require.NoError(t, err)
-	}
-	_, err = db.DB.ExecContext(ctx, `INSERT INTO parent (id, u) VALUES (1, 'y')`)
-	require.ErrorIs(t, mapError(err), store.ErrConflict, "primary key")
-	_, err = db.DB.ExecContext(ctx, `INSERT INTO parent (id, u) VALUES (2, 'x')`)
-	require.ErrorIs(t, mapError(err), store.ErrConflict, "unique")
-	_, err = db.DB.ExecContext(ctx, `INSERT INTO child (id, parent_id) VALUES (1, 99)`)
-	require.ErrorIs(t, mapError(err), store.ErrNotFound, "foreign key")
-	_, err = db.DB.ExecContext(ctx, `INSERT INTO nowhere VALUES (1)`)
-	require.Error(t, mapError(err))
-	require.NotErrorIs(t, mapError(err), store.ErrNotFound, "other errors stay system errors")
-}
-
 func TestRetryRunsAgainOnlyAfterATransientConflict(t *testing.T) {
 	calls := 0
 	err := retry(t.Context(), func() error {
 		calls++
 		if calls < 3 {
-			return &pgconn.PgError{Code: "40P01"}
+			return &fakeDriverError{TransientConflict, "deadlock"}
 		}
 		return nil
 	})
@@ -107,12 +107,43 @@ func TestRetryRunsAgainOnlyAfterATransientConflict(t *testing.T) {
 	require.Equal(t, 3, calls)
 
 	calls = 0
-	err = retry(t.Context(), func() error { calls++; return &mysql.MySQLError{Number: 1062} })
+	err = retry(t.Context(), func() error { calls++; return &fakeDriverError{UniqueViolation, "dup"} })
 	require.Error(t, err)
 	require.Equal(t, 1, calls, "a conflict is an answer, not a race")
 
 	calls = 0
-	err = retry(t.Context(), func() error { calls++; return &mysql.MySQLError{Number: 1213} })
+	err = retry(t.Context(), func() error { calls++; return &fakeDriverError{TransientConflict, "deadlock"} })
 	require.Error(t, err)
 	require.Equal(t, retryAttempts, calls)
+}
+
+func TestUnregisteredDialectNamesThePackageToImport(t *testing.T) {
+	_, err := OpenDB(t.Context(), "postgres://u:secret@127.0.0.1/db")
+	require.ErrorContains(t, err, `import _ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/postgres"`)
+	require.NotContains(t, err.Error(), "secret")
+	_, err = OpenDB(t.Context(), "sqlite::memory:")
+	require.ErrorContains(t, err, "store/sqlstore/sqlite")
+	_, err = OpenDB(t.Context(), "oracle://x")
+	require.ErrorContains(t, err, `unknown scheme "oracle"`)
+}
+
+func TestRegisterRefusesADuplicate(t *testing.T) {
+	d := *byName[dialect.Name(-1)]
+	require.Panics(t, func() { Register(d) })
+	require.Panics(t, func() { Register(Dialect{Name: dialect.Name(-2)}) }, "incomplete")
+}
+
+// noConnector is a pool that never connects: New does no I/O. (SQLite's
+// bun dialect, because an application on SQLite downloads it anyway: the
+// tests of this package count in its go mod tidy.)
+type noConnector struct{}
+
+func (noConnector) Connect(context.Context) (driver.Conn, error) { return nil, errors.New("no") }
+func (noConnector) Driver() driver.Driver                        { return nil }
+
+func TestNewRefusesAPoolOfAnUnregisteredDialect(t *testing.T) {
+	db := bun.NewDB(sql.OpenDB(noConnector{}), sqlitedialect.New())
+	t.Cleanup(func() { db.Close() })
+	_, err := New(db)
+	require.ErrorContains(t, err, `import _ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite"`)
 }

@@ -23,7 +23,10 @@ import (
 // foreign key's violation on PostgreSQL and MySQL).
 func (t *tx) KeyCreate(ctx context.Context, tenant string, k apikey.Key) error {
 	s := t.s
-	args := s.keyArgs(k)
+	args, err := s.keyArgs(k)
+	if err != nil {
+		return fmt.Errorf("sqlstore: create key %s for account %s: %w", k.ID, k.AccountID, err)
+	}
 	if err := t.insertOfAccount(ctx, s.q.keyInsert, args, tenant, k.AccountID); err != nil {
 		return fmt.Errorf("sqlstore: create key %s for account %s: %w", k.ID, k.AccountID, err)
 	}
@@ -49,12 +52,16 @@ func (t *tx) insertOfAccount(ctx context.Context, query string, args []any, tena
 }
 
 // keyArgs are k's values in the order of keyColumns.
-func (s *Store) keyArgs(k apikey.Key) []any {
-	return []any{
+func (s *Store) keyArgs(k apikey.Key) ([]any, error) {
+	restrictions, err := restrictionArgs(k)
+	if err != nil {
+		return nil, err
+	}
+	return append([]any{
 		s.idArg(k.ID), s.idArg(k.AccountID), hashArg(k.Hash), k.Hint,
 		s.timeArg(k.CreatedAt), s.nullTimeArg(k.LastUsedAt), s.nullTimeArg(k.ExpiresAt),
 		k.Name, s.nullTimeArg(k.DisabledAt), s.nullIDArg(k.ReplacedBy),
-	}
+	}, restrictions...), nil
 }
 
 // keyRow receives the columns of keyColumns, in their order; they are
@@ -65,6 +72,7 @@ type keyRow struct {
 	hint, name                           sql.NullString
 	created, lastUsed, expires, disabled timeColumn
 	replacedBy                           idColumn
+	restrictions                         restrictionColumns
 }
 
 func (s *Store) newKeyRow() *keyRow {
@@ -72,15 +80,18 @@ func (s *Store) newKeyRow() *keyRow {
 }
 
 func (r *keyRow) dest() []any {
-	return []any{&r.id, &r.accountID, &r.hash, &r.hint, &r.created, &r.lastUsed, &r.expires, &r.name, &r.disabled, &r.replacedBy}
+	return append([]any{&r.id, &r.accountID, &r.hash, &r.hint, &r.created, &r.lastUsed, &r.expires, &r.name, &r.disabled, &r.replacedBy},
+		r.restrictions.dest()...)
 }
 
 func (r *keyRow) key() apikey.Key {
-	return apikey.Key{
+	k := apikey.Key{
 		ID: r.id.ID, AccountID: r.accountID.ID, Hash: r.hash.Hash, Hint: r.hint.String,
 		CreatedAt: r.created.Time, LastUsedAt: r.lastUsed.ptr(), ExpiresAt: r.expires.ptr(),
 		Name: r.name.String, DisabledAt: r.disabled.ptr(), ReplacedBy: r.replacedBy.ptr(),
 	}
+	r.restrictions.apply(&k)
+	return k
 }
 
 // KeyGet reads one key of an account and locks it until the transaction
@@ -101,9 +112,12 @@ func (t *tx) keyGet(ctx context.Context, query, tenant string, accountID, keyID 
 // statements, as AccountUpdate.
 func (t *tx) KeyUpdate(ctx context.Context, tenant string, p store.KeyUpdateParams) (apikey.Key, error) {
 	s := t.s
-	_, err := t.ex.ExecContext(ctx, s.q.keyUpdate,
-		p.Name, s.nullTimeArg(p.ExpiresAt), s.nullTimeArg(p.DisabledAt), s.nullIDArg(p.ReplacedBy),
-		s.idArg(p.KeyID), s.idArg(p.AccountID), tenant)
+	restrictions, err := restrictionArgs(apikey.Key{Scopes: p.Scopes, AllowedCIDRs: p.AllowedCIDRs, RateLimit: p.RateLimit, Metadata: p.Metadata})
+	if err != nil {
+		return apikey.Key{}, fmt.Errorf("sqlstore: update key %s of account %s: %w", p.KeyID, p.AccountID, err)
+	}
+	args := append([]any{p.Name, s.nullTimeArg(p.ExpiresAt), s.nullTimeArg(p.DisabledAt), s.nullIDArg(p.ReplacedBy)}, restrictions...)
+	_, err = t.ex.ExecContext(ctx, s.q.keyUpdate, append(args, s.idArg(p.KeyID), s.idArg(p.AccountID), tenant)...)
 	if err != nil {
 		return apikey.Key{}, fmt.Errorf("sqlstore: update key %s of account %s: %w", p.KeyID, p.AccountID, mapError(err))
 	}
@@ -237,13 +251,15 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (store.Credential,
 		accountCreated  = s.timeColumn()
 		accountUpdated  = s.timeColumn()
 		accountDisabled = s.timeColumn()
+		accountMetadata metadataColumn
 		p               = s.newPermissionRow()
 	)
 	// The query selects the key's account_id where the permission row
 	// would have its own: the same value, when there is a permission.
 	dest := append([]any{
 		&k.id, &k.hint, &k.created, &k.lastUsed, &k.expires, &k.name, &k.disabled, &k.replacedBy,
-		&c.Account.Label, &c.Account.Description, &accountCreated, &accountUpdated, &accountDisabled, &c.Account.Tenant,
+		&k.restrictions.scopes, &k.restrictions.cidrs, &k.restrictions.limit, &k.restrictions.periodSecs, &k.restrictions.metadata,
+		&c.Account.Label, &c.Account.Description, &accountCreated, &accountUpdated, &accountDisabled, &c.Account.Tenant, &accountMetadata,
 	}, p.dest()...)
 	c.Permissions = []permission.Permission{}
 	for rows.Next() {
@@ -268,6 +284,7 @@ func (s *Store) keyByHash(ctx context.Context, h apikey.Hash) (store.Credential,
 	c.Key = k.key()
 	c.Account.ID, c.Account.CreatedAt, c.Account.UpdatedAt = p.accountID.ID, accountCreated.Time, accountUpdated.Time
 	c.Account.DisabledAt = accountDisabled.ptr()
+	c.Account.Metadata = accountMetadata.Map
 	return c, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/migrate"
@@ -183,8 +182,7 @@ func resumable(d dialect.Name, sub fs.FS, c config, m *migrate.Migration) error 
 // alreadyDone reports MySQL's answers to adding a column or index that
 // exists.
 func alreadyDone(err error) bool {
-	var myErr *mysql.MySQLError
-	return errors.As(err, &myErr) && (myErr.Number == 1060 || myErr.Number == 1061) // ER_DUP_FIELDNAME, ER_DUP_KEYNAME
+	return classify(err) == AlreadyExists
 }
 
 func stripComments(q string) string {

@@ -5,29 +5,20 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net"
-	"net/url"
-	"os"
 	"regexp"
-	"runtime"
 	"strings"
-	"time"
 
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/mysqldialect"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/schema"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/seed-c7fc2061/serviceaccounts/internal/connstr"
 )
 
-// OpenDB opens and pings the database named by a URL:
+// OpenDB opens and pings the database named by a URL, through the dialect
+// package registered for its scheme (imported for its side effect, as
+// database/sql drivers are: store/sqlstore/sqlite, store/sqlstore/postgres,
+// store/sqlstore/mysql; an unregistered scheme is an error naming the
+// package to import):
 //
 //	sqlite:PATH                      a file, created if missing
 //	sqlite::memory:                  a private in-memory database
@@ -82,150 +73,22 @@ func open(ctx context.Context, rawURL string, create bool) (*bun.DB, error) {
 }
 
 func openDB(rawURL string, create bool) (*sql.DB, schema.Dialect, error) {
-	scheme, rest, ok := strings.Cut(rawURL, ":")
+	scheme, _, ok := strings.Cut(rawURL, ":")
 	if !ok || !urlScheme.MatchString(scheme) {
 		// Not a URL (libpq's key=value, say): quote none of it, it may
 		// hold a password.
 		return nil, nil, errors.New("not a database URL: want sqlite:PATH, postgres://… or mysql://user:pass@host:port/db")
 	}
-	switch strings.ToLower(scheme) {
-	case "sqlite":
-		return openSQLite(rest, create)
-	case "postgres", "postgresql":
-		cfg, err := pgx.ParseConfig(rawURL)
-		if err != nil {
-			return nil, nil, errors.New("invalid PostgreSQL URL") // pgx's message may quote the password
-		}
-		sqldb := stdlib.OpenDB(*cfg)
-		limitPool(sqldb)
-		return sqldb, pgdialect.New(), nil
-	case "mysql":
-		cfg, err := mysqlConfig(rawURL)
-		if err != nil {
-			return nil, nil, err
-		}
-		connector, err := mysql.NewConnector(cfg)
-		if err != nil {
-			return nil, nil, err
-		}
-		sqldb := sql.OpenDB(connector)
-		limitPool(sqldb)
-		// Below MySQL's wait_timeout and any proxy's idle cut-off, as
-		// go-sql-driver recommends.
-		sqldb.SetConnMaxLifetime(3 * time.Minute)
-		return sqldb, mysqldialect.New(), nil
-	default:
-		return nil, nil, fmt.Errorf("unknown scheme %q: want sqlite, postgres, postgresql or mysql", scheme)
+	d, err := dialectForScheme(scheme)
+	if err != nil {
+		return nil, nil, err
 	}
+	return d.Open(rawURL, create)
 }
 
 // urlScheme is what RFC 3986 allows as a scheme, so that an unknown one
 // can be quoted without quoting part of a password.
 var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
-
-func limitPool(db *sql.DB) {
-	db.SetMaxOpenConns(25)
-	db.SetMaxIdleConns(25)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-}
-
-func openSQLite(path string, create bool) (*sql.DB, schema.Dialect, error) {
-	if path == "" {
-		return nil, nil, errors.New("empty SQLite path (want sqlite:PATH or sqlite::memory:)")
-	}
-	memory := path == ":memory:"
-	q := url.Values{}
-	if !memory && !create {
-		// The check gives the clear message; mode=rw makes SQLite itself
-		// refuse to create the file, should it vanish in between.
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("%w: %s", ErrNoDatabaseFile, path)
-		}
-		q.Set("mode", "rw")
-	}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	if !memory {
-		q.Add("_pragma", "journal_mode(WAL)")
-		// In WAL mode NORMAL keeps the database consistent on power loss
-		// and loses at most the last commits; FULL syncs every commit.
-		q.Add("_pragma", "synchronous(NORMAL)")
-	}
-	// Every transaction takes the write lock when it begins, waiting for
-	// it under busy_timeout, instead of failing when a read inside it
-	// would have to become a write while another connection writes.
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	sqldb, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, nil, err
-	}
-	if memory {
-		// Each connection to :memory: is a database of its own, so one
-		// connection it is, kept for ever.
-		sqldb.SetMaxOpenConns(1)
-		sqldb.SetMaxIdleConns(1)
-		sqldb.SetConnMaxLifetime(0)
-		sqldb.SetConnMaxIdleTime(0)
-	} else {
-		// WAL lets readers run beside the one writer; writers queue on
-		// the file lock. Bounded, because every connection carries its
-		// own page cache.
-		n := max(4, runtime.GOMAXPROCS(0))
-		sqldb.SetMaxOpenConns(n)
-		sqldb.SetMaxIdleConns(n)
-	}
-	return sqldb, sqlitedialect.New(), nil
-}
-
-// mysqlConfig turns mysql://user:pass@host:port/db?params into a driver
-// configuration. The user and password are set as fields, not parsed from
-// a DSN string, so any character may appear in them.
-func mysqlConfig(rawURL string) (*mysql.Config, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, errors.New("invalid MySQL URL") // url's message quotes the URL
-	}
-	if u.Host == "" {
-		return nil, errors.New("MySQL URL without a host: want mysql://user:pass@host:port/db")
-	}
-	dbName := strings.TrimPrefix(u.Path, "/")
-	if dbName == "" || strings.Contains(dbName, "/") {
-		return nil, errors.New("MySQL URL without a database name: want mysql://user:pass@host:port/db")
-	}
-	port := u.Port()
-	if port == "" {
-		port = "3306"
-	}
-	dsn := "tcp(" + net.JoinHostPort(u.Hostname(), port) + ")/" + url.PathEscape(dbName)
-	if u.RawQuery != "" {
-		dsn += "?" + u.RawQuery
-	}
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("invalid MySQL parameters: %w", err)
-	}
-	cfg.DBName = dbName
-	if u.User != nil {
-		cfg.User = u.User.Username()
-		cfg.Passwd, _ = u.User.Password()
-	}
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	cfg.InterpolateParams = true
-	// The connection's character set is utf8mb4 whatever the URL says: a
-	// charset=latin1 or utf8 (three bytes at most) would turn emoji into
-	// question marks or refuse them. A utf8mb4 collation the URL names is
-	// kept; any other is replaced by the driver's default.
-	collation := cfg.Collation
-	if !strings.HasPrefix(collation, "utf8mb4_") {
-		collation = "utf8mb4_general_ci"
-	}
-	if err := cfg.Apply(mysql.Charset("utf8mb4", collation)); err != nil {
-		return nil, fmt.Errorf("invalid MySQL parameters: %w", err)
-	}
-	return cfg, nil
-}
 
 // RedactURL returns a connection string fit for messages and logs: the
 // password masked as "xxxxx" in whatever form it is written (a URL's

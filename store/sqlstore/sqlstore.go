@@ -82,7 +82,10 @@ func newConfig(opts []Option) (config, error) {
 }
 
 // New returns a store on db, whose tables Migrate has created (New itself
-// does no I/O). db must use bun's pgdialect, mysqldialect or sqlitedialect.
+// does no I/O). db must use bun's pgdialect, mysqldialect or sqlitedialect,
+// and the matching package (store/sqlstore/postgres, …/mysql, …/sqlite)
+// must be imported: its driver's errors are how the store tells a
+// conflict from a failure, so New refuses a dialect nobody registered.
 func New(db *bun.DB, opts ...Option) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: nil *bun.DB")
@@ -94,6 +97,9 @@ func New(db *bun.DB, opts ...Option) (*Store, error) {
 	name := db.Dialect().Name()
 	if !supported(name) {
 		return nil, fmt.Errorf("sqlstore: unsupported dialect %s (want pg, mysql or sqlite)", name)
+	}
+	if _, err := dialectByName(name); err != nil {
+		return nil, err
 	}
 	return &Store{
 		db:      db,
@@ -184,8 +190,8 @@ type queries struct {
 // Column lists in the order of the scanning code (permissionRow for
 // permissions) and of the insert arguments.
 const (
-	accountColumns    = "id, label, description, created_at, updated_at, disabled_at, tenant"
-	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at, name, disabled_at, replaced_by"
+	accountColumns    = "id, label, description, created_at, updated_at, disabled_at, tenant, metadata"
+	keyColumns        = "id, account_id, hash, hint, created_at, last_used_at, expires_at, name, disabled_at, replaced_by, " + keyRestrictionColumns
 	permissionColumns = "account_id, id, resource_type, resource_key, action, limiter, created_at"
 	// policyColumns are a stored policy's values, in the order of
 	// policyArgs and scanPolicy.
@@ -234,9 +240,9 @@ func buildQueries(d dialect.Name, t tables) queries {
 	// account deleted concurrently (PostgreSQL, MySQL).
 	const accountInTenant = ` WHERE EXISTS (SELECT 1 FROM {accounts} WHERE id = ? AND tenant = ?)`
 	q := queries{
-		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		accountInsert: f(`INSERT INTO {accounts} (` + accountColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		accountGet:    f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE id = ? AND tenant = ?`),
-		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ?, disabled_at = ? WHERE id = ? AND tenant = ?`),
+		accountUpdate: f(`UPDATE {accounts} SET label = ?, description = ?, updated_at = ?, disabled_at = ?, metadata = ? WHERE id = ? AND tenant = ?`),
 		accountDelete: f(`DELETE FROM {accounts} WHERE id = ? AND tenant = ?`),
 		// Through the (tenant, id) index.
 		accountList: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?`),
@@ -247,9 +253,10 @@ func buildQueries(d dialect.Name, t tables) queries {
 		accountLock:         f(`SELECT id FROM {accounts} WHERE id = ? AND tenant = ?`),
 
 		keyInsert: f(`INSERT INTO {keys} (` + keyColumns + `)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?` + accountInTenant),
-		keyGet:    f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?` + inTenant),
-		keyUpdate: f(`UPDATE {keys} SET name = ?, expires_at = ?, disabled_at = ?, replaced_by = ? WHERE id = ? AND account_id = ?` + inTenant),
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?` + accountInTenant),
+		keyGet: f(`SELECT ` + keyColumns + ` FROM {keys} WHERE id = ? AND account_id = ?` + inTenant),
+		keyUpdate: f(`UPDATE {keys} SET name = ?, expires_at = ?, disabled_at = ?, replaced_by = ?,
+scopes = ?, allowed_cidrs = ?, rate_limit = ?, rate_limit_period = ?, metadata = ? WHERE id = ? AND account_id = ?` + inTenant),
 		// One statement answers both "does the account exist" (no row)
 		// and "which keys does it have" (NULL key columns when none).
 		// The LEFT JOIN queries have no ORDER BY: MySQL would sort their
@@ -257,7 +264,7 @@ SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?` + accountInTenant),
 		// which made the lookup seven times slower; the rows are sorted by
 		// id (creation order) in Go instead.
 		keyList: f(`SELECT a.id, k.id, k.account_id, k.hash, k.hint, k.created_at, k.last_used_at, k.expires_at,
-k.name, k.disabled_at, k.replaced_by
+k.name, k.disabled_at, k.replaced_by, k.scopes, k.allowed_cidrs, k.rate_limit, k.rate_limit_period, k.metadata
 FROM {accounts} a LEFT JOIN {keys} k ON k.account_id = a.id
 WHERE a.id = ? AND a.tenant = ?`),
 		// The authentication lookup: one row per permission (one row with
@@ -266,8 +273,8 @@ WHERE a.id = ? AND a.tenant = ?`),
 		// Keys are global: the lookup names no tenant, and returns the
 		// account's.
 		keyByHash: f(`SELECT k.id, k.hint, k.created_at, k.last_used_at, k.expires_at,
-k.name, k.disabled_at, k.replaced_by,
-a.label, a.description, a.created_at, a.updated_at, a.disabled_at, a.tenant,
+k.name, k.disabled_at, k.replaced_by, k.scopes, k.allowed_cidrs, k.rate_limit, k.rate_limit_period, k.metadata,
+a.label, a.description, a.created_at, a.updated_at, a.disabled_at, a.tenant, a.metadata,
 k.account_id, p.id, p.resource_type, p.resource_key, p.action, p.limiter, p.created_at
 FROM {keys} k
 JOIN {accounts} a ON a.id = k.account_id

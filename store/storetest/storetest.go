@@ -10,6 +10,7 @@ import (
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/limiter"
+	"github.com/seed-c7fc2061/serviceaccounts/metadata"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/store"
 )
@@ -31,6 +32,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Changes", func(t *testing.T) { t.Parallel(); runChanges(t, newStore) })
 	t.Run("Webhooks", func(t *testing.T) { t.Parallel(); runWebhooks(t, newStore) })
 	t.Run("Tenants", func(t *testing.T) { t.Parallel(); runTenants(t, newStore) })
+	t.Run("Restrictions", func(t *testing.T) { t.Parallel(); runRestrictions(t, newStore) })
 }
 
 // subtests runs each case in parallel on a fresh fixture.
@@ -148,6 +150,7 @@ func requireAccount(t *testing.T, want, got store.Account) {
 	requireTime(t, want.CreatedAt, got.CreatedAt)
 	requireTime(t, want.UpdatedAt, got.UpdatedAt)
 	requireTimePtr(t, want.DisabledAt, got.DisabledAt)
+	require.Equal(t, metadata.Normalize(want.Metadata), got.Metadata, "metadata")
 }
 
 func requireKey(t *testing.T, want, got apikey.Key) {
@@ -162,6 +165,7 @@ func requireKey(t *testing.T, want, got apikey.Key) {
 	require.Equal(t, want.Name, got.Name)
 	requireTimePtr(t, want.DisabledAt, got.DisabledAt)
 	require.Equal(t, want.ReplacedBy, got.ReplacedBy)
+	requireRestrictions(t, want, got)
 }
 
 func requirePermission(t *testing.T, want, got permission.Permission) {

@@ -2,16 +2,16 @@
 // against, and makes isolated stores in them, for this module's tests (the
 // store's own, and the admin and end-to-end tests of other packages).
 //
-// PostgreSQL and MySQL/MariaDB are found, in this order:
+// PostgreSQL and MySQL/MariaDB are named by SA_TEST_POSTGRES_DSN /
+// SA_TEST_MYSQL_DSN, URLs in the form sqlstore.OpenDB accepts (for MySQL,
+// a go-sql-driver DSN such as root@tcp(127.0.0.1:3306)/test is accepted
+// too). Without one, the test is skipped with a message saying how to
+// enable it, or, with SA_TEST_REQUIRE_DB=1 (as in CI), it fails. There is
+// no testcontainers fallback: it would put testcontainers and the Docker
+// client in the module graph of every application that imports the store.
 //
-//  1. SA_TEST_POSTGRES_DSN / SA_TEST_MYSQL_DSN, URLs in the form
-//     sqlstore.OpenDB accepts (for MySQL, a go-sql-driver DSN such as
-//     root@tcp(127.0.0.1:3306)/test is accepted too);
-//  2. a container started through testcontainers-go, once per test binary,
-//     when a Docker daemon answers (removed by testcontainers' reaper when
-//     the binary exits);
-//  3. otherwise the test is skipped with a message saying how to enable
-//     it, or, with SA_TEST_REQUIRE_DB=1 (as in CI), it fails.
+// It imports all three dialect packages, so a test that uses it can open
+// every database.
 //
 // SQLite needs nothing: SQLiteURL names a file in the test's temporary
 // directory.
@@ -22,7 +22,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -32,12 +31,12 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/testcontainers/testcontainers-go"
-	tcmysql "github.com/testcontainers/testcontainers-go/modules/mysql"
-	tcpostgres "github.com/testcontainers/testcontainers-go/modules/postgres"
 	"github.com/uptrace/bun"
 
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/mysql"    // mysql:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/postgres" // postgres:// URLs
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite"   // sqlite: URLs
 )
 
 // The environment variables read by this package.
@@ -192,51 +191,11 @@ type server struct {
 	name    string // for messages
 	env     string
 	example string
-	start   func(ctx context.Context) (string, error)
-
-	once sync.Once
-	url  string
-	err  error // why there is no container
 }
 
-var postgresServer = server{
-	name: "PostgreSQL", env: EnvPostgresDSN, example: ExamplePostgresDSN,
-	start: func(ctx context.Context) (string, error) {
-		ctr, err := tcpostgres.Run(ctx, "postgres:17-alpine",
-			tcpostgres.WithDatabase("test"),
-			tcpostgres.WithUsername("postgres"),
-			tcpostgres.WithPassword("postgres"),
-			tcpostgres.BasicWaitStrategies(),
-		)
-		if err != nil {
-			return "", err
-		}
-		return ctr.ConnectionString(ctx, "sslmode=disable")
-	},
-}
+var postgresServer = server{name: "PostgreSQL", env: EnvPostgresDSN, example: ExamplePostgresDSN}
 
-var mysqlServer = server{
-	name: "MySQL", env: EnvMySQLDSN, example: ExampleMySQLDSN,
-	start: func(ctx context.Context) (string, error) {
-		ctr, err := tcmysql.Run(ctx, "mysql:8.4",
-			tcmysql.WithDatabase("test"),
-			tcmysql.WithUsername("root"),
-			tcmysql.WithPassword("test"),
-		)
-		if err != nil {
-			return "", err
-		}
-		host, err := ctr.Host(ctx)
-		if err != nil {
-			return "", err
-		}
-		port, err := ctr.MappedPort(ctx, "3306/tcp")
-		if err != nil {
-			return "", err
-		}
-		return "mysql://root:test@" + net.JoinHostPort(host, port.Port()) + "/test", nil
-	},
-}
+var mysqlServer = server{name: "MySQL", env: EnvMySQLDSN, example: ExampleMySQLDSN}
 
 func serverURL(t testing.TB, s *server) string {
 	t.Helper()
@@ -246,45 +205,12 @@ func serverURL(t testing.TB, s *server) string {
 		}
 		return v
 	}
-	s.once.Do(func() {
-		if err := dockerReachable(); err != nil {
-			s.err = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		s.url, s.err = s.start(ctx)
-	})
-	if s.err == nil {
-		return s.url
-	}
-	msg := fmt.Sprintf("%s tests need a database: set %s=%s or run Docker (%v)", s.name, s.env, s.example, s.err)
+	msg := fmt.Sprintf("%s tests need a database: set %s=%s", s.name, s.env, s.example)
 	if RequireDB() {
 		t.Fatalf("%s; %s=1 makes this a failure", msg, EnvRequireDB)
 	}
 	t.Skipf("%s; %s=1 makes this a failure instead of a skip", msg, EnvRequireDB)
 	return ""
-}
-
-// dockerReachable asks the Docker daemon for its info, with a short
-// timeout, so that a machine without one (or with only the client) skips
-// at once instead of waiting on testcontainers.
-func dockerReachable() (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("no Docker daemon found: %v", r)
-		}
-	}()
-	p, err := testcontainers.NewDockerProvider()
-	if err != nil {
-		return fmt.Errorf("no Docker daemon found: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := p.Health(ctx); err != nil {
-		return fmt.Errorf("no Docker daemon answers: %w", err)
-	}
-	return nil
 }
 
 // mysqlURL accepts a mysql:// URL as is, and turns a go-sql-driver DSN

@@ -12,6 +12,7 @@ import (
 	"github.com/seed-c7fc2061/serviceaccounts/middleware"
 	"github.com/seed-c7fc2061/serviceaccounts/serviceaccount"
 	"github.com/seed-c7fc2061/serviceaccounts/store/sqlstore"
+	_ "github.com/seed-c7fc2061/serviceaccounts/store/sqlstore/sqlite" // sqlite: URLs
 )
 
 func main() {
