@@ -18,7 +18,7 @@ func (h *handler) setAccountDisabled(disabled bool, done string) func(http.Respo
 		if _, err := readForm(w, r); err != nil {
 			return err
 		}
-		if _, err := h.m.PatchAccount(h.changeContext(r), id, serviceaccount.AccountPatch{Disabled: &disabled}); err != nil {
+		if _, err := h.mgr(r).PatchAccount(h.changeContext(r), id, serviceaccount.AccountPatch{Disabled: &disabled}); err != nil {
 			return err
 		}
 		redirect(w, r, h.base(r)+"/accounts/"+id.String(), done)

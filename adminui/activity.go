@@ -93,7 +93,7 @@ func eventSubject(raw json.RawMessage) string {
 
 // recentEvents lists the newest events of an account for its page.
 func (h *handler) recentEvents(r *http.Request, id uuid.UUID) ([]eventView, string, error) {
-	page, err := h.m.ListAuditEvents(r.Context(), serviceaccount.ListAuditEventsParams{ServiceAccountID: id, Limit: recentActivity})
+	page, err := h.mgr(r).ListAuditEvents(r.Context(), serviceaccount.ListAuditEventsParams{ServiceAccountID: id, Limit: recentActivity})
 	if err != nil {
 		return nil, "", err
 	}
@@ -122,20 +122,20 @@ func (h *handler) activityPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.m.Account(r.Context(), id)
+	a, err := h.mgr(r).Account(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	page, err := h.m.ListAuditEvents(r.Context(), serviceaccount.ListAuditEventsParams{ServiceAccountID: id, Cursor: r.URL.Query().Get("cursor")})
+	page, err := h.mgr(r).ListAuditEvents(r.Context(), serviceaccount.ListAuditEventsParams{ServiceAccountID: id, Cursor: r.URL.Query().Get("cursor")})
 	if errs, _, _, ok := formFailure(err); ok && len(errs) > 0 {
 		// A cursor that is not ours: the first page.
-		page, err = h.m.ListAuditEvents(r.Context(), serviceaccount.ListAuditEventsParams{ServiceAccountID: id})
+		page, err = h.mgr(r).ListAuditEvents(r.Context(), serviceaccount.ListAuditEventsParams{ServiceAccountID: id})
 	}
 	if err != nil {
 		return err
 	}
 	base := h.base(r)
-	data := activityData{layout: h.layout(base, "Activity of "+a.Label, ""), Account: newAccountView(base, a, h.m.Clock().Now(), h.opts.Location)}
+	data := activityData{layout: h.layout(r, base, "Activity of "+a.Label, ""), Account: newAccountView(base, a, h.m.Clock().Now(), h.opts.Location)}
 	for _, e := range page.Items {
 		data.Events = append(data.Events, h.newEventView(e))
 	}

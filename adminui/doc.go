@@ -67,7 +67,24 @@
 //	POST /accounts/{id}/keys/{keyId}/disable, /enable     disable or enable a key
 //	GET  /accounts/{id}/activity                          the account's audit events, newest first
 //	GET  /keys?expiresWithinDays=&unusedForDays=          the hygiene list across accounts
+//	GET  /webhooks                                        the tenant's webhooks (?dialog=create-webhook, ?dialog=delete-webhook&webhook={id})
+//	POST /webhooks                                        create (url, events repeated, description); 201 page with the secret
+//	GET  /webhooks/{webhookId}                            the webhook's recent deliveries
+//	POST /webhooks/{webhookId}/delete                     delete a webhook
+//	GET  /policy                                          the tenant's key policy
+//	POST /policy                                          store it (maxKeys, maxLifetimeDays, defaultDays, graceHours, leakedKeyAction, unusedKeyDays)
 //	GET  /assets/{name}                                   app.css, app.js, favicon.svg
+//
+// # Tenants
+//
+// Every route above also exists under /tenants/{tenant}, acting on that
+// tenant through Manager.Tenant; without it the page acts on
+// store.DefaultTenant. The tenant lives only in the URL, never in a
+// cookie, so a form always posts to the tenant of the page it came from.
+// Config.TenantAllowed decides which tenants the request's administrator
+// may see (by default only the default tenant): another is answered 404,
+// like a tenant that does not exist, and a malformed id 400. With more
+// than one visible tenant the header shows a switcher.
 //
 // A new key's expiry is chosen as 7, 30 or 90 days from now, a date, or
 // never (with a warning; left out when the policy requires an expiry). A

@@ -30,8 +30,7 @@ type expiryChoice struct {
 
 // expiryChoices lists what the policy allows, selected marks the person's
 // choice, or for a fresh form the policy's default, else 90 days.
-func (h *handler) expiryChoices(now time.Time, selected string) []expiryChoice {
-	p := h.m.Policy()
+func (h *handler) expiryChoices(p keyPolicy, now time.Time, selected string) []expiryChoice {
 	var out []expiryChoice
 	if p.DefaultKeyLifetime > 0 {
 		out = append(out, expiryChoice{Value: expiryNever, Label: "The policy's default: " + days(p.DefaultKeyLifetime)})
@@ -69,9 +68,9 @@ func (h *handler) expiryChoices(now time.Time, selected string) []expiryChoice {
 // lifetime (the default), the presets the policy allows, or a date. No
 // "never": a rotation keeps the old key's lifetime, which is "never" only
 // when the old key never expired.
-func (h *handler) rotationExpiryChoices(now time.Time, selected string) []expiryChoice {
+func (h *handler) rotationExpiryChoices(p keyPolicy, now time.Time, selected string) []expiryChoice {
 	out := []expiryChoice{{Value: expirySame, Label: "As long as the old key was given"}}
-	for _, c := range h.expiryChoices(now, selected) {
+	for _, c := range h.expiryChoices(p, now, selected) {
 		if c.Value != expiryNever {
 			out = append(out, c)
 		}
@@ -89,22 +88,22 @@ func (h *handler) rotationExpiryChoices(now time.Time, selected string) []expiry
 // none chosen, the Manager applies the policy), or a message for the
 // field that is wrong. A filled-in date wins over the choice: without
 // JavaScript both fields show, and a typed date is what was meant.
-func (h *handler) resolveExpiry(f *keyForm) (at *time.Time, field, msg string) {
+func (h *handler) resolveExpiry(p keyPolicy, f *keyForm) (at *time.Time, field, msg string) {
 	if f.SetExpiry || f.ExpiresOn != "" {
 		f.Expiry = expiryDate
 	}
-	return h.expiryOf(f.Expiry, f.ExpiresOn)
+	return h.expiryOf(p, f.Expiry, f.ExpiresOn)
 }
 
 // expiryOf turns an expiry choice and a date into an expiry, as
 // resolveExpiry describes; "same" (the rotation dialog's) and "never"
 // choose none, leaving it to the Manager.
-func (h *handler) expiryOf(choice, expiresOn string) (at *time.Time, field, msg string) {
+func (h *handler) expiryOf(p keyPolicy, choice, expiresOn string) (at *time.Time, field, msg string) {
 	switch choice {
 	case "", expiryNever, expirySame:
 		return nil, "", ""
 	case expiryDate:
-		t, msg := h.parseDate(expiresOn)
+		t, msg := h.parseDate(p, expiresOn)
 		if msg != "" {
 			return nil, "expiresOn", msg
 		}
@@ -122,7 +121,7 @@ func (h *handler) expiryOf(choice, expiresOn string) (at *time.Time, field, msg 
 // parseDate reads an expiry date: the key works until the end of that day
 // in the page's time zone. Today and earlier dates are refused, and so is
 // a date past the policy's maximum lifetime.
-func (h *handler) parseDate(s string) (time.Time, string) {
+func (h *handler) parseDate(p keyPolicy, s string) (time.Time, string) {
 	if s == "" {
 		return time.Time{}, "Choose the expiration date, or choose another expiration above."
 	}
@@ -134,8 +133,8 @@ func (h *handler) parseDate(s string) (time.Time, string) {
 	if s < h.minDate(now) {
 		return time.Time{}, "Choose a date after today."
 	}
-	if last := h.maxDate(now); last != "" && s > last {
-		return time.Time{}, fmt.Sprintf("Choose %s or earlier: the policy lets a key live at most %s.", last, days(h.m.Policy().MaxKeyLifetime))
+	if last := h.maxDate(p, now); last != "" && s > last {
+		return time.Time{}, fmt.Sprintf("Choose %s or earlier: the policy lets a key live at most %s.", last, days(p.MaxKeyLifetime))
 	}
 	return endOfDay(day), ""
 }
@@ -152,8 +151,8 @@ func (h *handler) minDate(now time.Time) string {
 
 // maxDate is the last date whose end lies within the policy's maximum key
 // lifetime, "" without one.
-func (h *handler) maxDate(now time.Time) string {
-	maxLife := h.m.Policy().MaxKeyLifetime
+func (h *handler) maxDate(p keyPolicy, now time.Time) string {
+	maxLife := p.MaxKeyLifetime
 	if maxLife == 0 {
 		return ""
 	}

@@ -49,8 +49,12 @@ func readForm(w http.ResponseWriter, r *http.Request, names ...string) (url.Valu
 		return nil, &badFormError{"The form is not correctly encoded."}
 	}
 	allowed := map[string]bool{}
+	many := map[string]bool{} // fields a form may send more than once (checkboxes): "name*"
 	for _, n := range names {
-		name, optional := strings.CutSuffix(n, "?")
+		name, repeated := strings.CutSuffix(n, "*")
+		many[name] = repeated
+		name, optional := strings.CutSuffix(name, "?")
+		optional = optional || repeated // no box ticked sends no field
 		allowed[name] = true
 		if !optional && !values.Has(name) {
 			return nil, &badFormError{fmt.Sprintf("The form is missing the field %q. Reload the page and try again.", name)}
@@ -60,7 +64,7 @@ func readForm(w http.ResponseWriter, r *http.Request, names ...string) (url.Valu
 		if !allowed[name] {
 			return nil, &badFormError{fmt.Sprintf("The form has an unexpected field %q. Reload the page and try again.", truncate(name, 40))}
 		}
-		if len(vs) > 1 {
+		if len(vs) > 1 && !many[name] {
 			return nil, &badFormError{fmt.Sprintf("The form has the field %q more than once.", name)}
 		}
 	}
@@ -121,7 +125,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.m.CreateAccount(h.changeContext(r), accountInput(v))
+	a, err := h.mgr(r).CreateAccount(h.changeContext(r), accountInput(v))
 	if errs, general, status, ok := formFailure(err); ok {
 		form := accountForm{Label: v.Get("label"), Description: v.Get("description"), Errors: errs, Error: general}
 		return h.renderList(w, r, status, "", true, form, "")
@@ -142,7 +146,7 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.m.UpdateAccount(h.changeContext(r), id, accountInput(v))
+	_, err = h.mgr(r).UpdateAccount(h.changeContext(r), id, accountInput(v))
 	if errs, general, status, ok := formFailure(err); ok {
 		form := &accountForm{Label: v.Get("label"), Description: v.Get("description"), Errors: errs, Error: general}
 		return h.renderAccount(w, r, status, id, accountState{info: form})
@@ -162,7 +166,7 @@ func (h *handler) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	if _, err := readForm(w, r); err != nil {
 		return err
 	}
-	if err := h.m.DeleteAccount(h.changeContext(r), id); err != nil {
+	if err := h.mgr(r).DeleteAccount(h.changeContext(r), id); err != nil {
 		return err
 	}
 	redirect(w, r, h.base(r)+"/", "account-deleted")
@@ -184,13 +188,17 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := keyFormFrom(v)
 	in := serviceaccount.CreateKeyInput{Name: form.Name}
-	at, field, msg := h.resolveExpiry(&form)
+	pol, err := h.keyPolicyOf(r)
+	if err != nil {
+		return err
+	}
+	at, field, msg := h.resolveExpiry(pol, &form)
 	if msg != "" {
 		form.Errors = fieldErrors{field: msg}
 		return h.renderAccount(w, r, http.StatusBadRequest, id, accountState{open: dialogCreateKey, key: form})
 	}
 	in.ExpiresAt = at
-	created, err := h.m.CreateKey(h.changeContext(r), id, in)
+	created, err := h.mgr(r).CreateKey(h.changeContext(r), id, in)
 	if errs, general, status, ok := formFailure(err); ok {
 		expiryField := "expiresOn"
 		if form.Expiry != expiryDate {
@@ -214,7 +222,7 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 // deleteChild deletes a key or permission, named by the path value param
 // under the account {id}, and returns to the account page with done as
 // its notice.
-func (h *handler) deleteChild(param string, del func(ctx context.Context, id, childID uuid.UUID) error, done string) func(http.ResponseWriter, *http.Request) error {
+func (h *handler) deleteChild(param string, del func(m *serviceaccount.Manager, ctx context.Context, id, childID uuid.UUID) error, done string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, childID, err := childPath(r, param)
 		if err != nil {
@@ -223,7 +231,7 @@ func (h *handler) deleteChild(param string, del func(ctx context.Context, id, ch
 		if _, err := readForm(w, r); err != nil {
 			return err
 		}
-		if err := del(h.changeContext(r), id, childID); err != nil {
+		if err := del(h.mgr(r), h.changeContext(r), id, childID); err != nil {
 			return err
 		}
 		redirect(w, r, h.base(r)+"/accounts/"+id.String(), done)
@@ -255,7 +263,7 @@ func (h *handler) addPermission(w http.ResponseWriter, r *http.Request) error {
 		Action:       v.Get("action"),
 		Limiter:      limiterJSON(v.Get("limiter")),
 	}
-	_, err = h.m.AddPermission(h.changeContext(r), id, in)
+	_, err = h.mgr(r).AddPermission(h.changeContext(r), id, in)
 	if errs, general, status, ok := formFailure(err); ok {
 		withLimiterKey(errs, h.catalog.limiterKeys(in.ResourceType, in.Action))
 		form := &permissionForm{ResourceKey: in.ResourceKey, Action: in.Action, Limiter: v.Get("limiter"), Errors: errs, Error: general}
@@ -283,7 +291,7 @@ func (h *handler) setLimiter(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.m.SetLimiter(h.changeContext(r), id, permissionID, limiterJSON(v.Get("limiter")))
+	_, err = h.mgr(r).SetLimiter(h.changeContext(r), id, permissionID, limiterJSON(v.Get("limiter")))
 	if errs, general, status, ok := formFailure(err); ok {
 		form := &limiterForm{Limiter: v.Get("limiter"), Errors: errs, Error: general}
 		return h.renderAccount(w, r, status, id, accountState{open: dialogEditLimiter, limiterFor: permissionID.String(), limiter: form})

@@ -49,6 +49,15 @@ type Config struct {
 	// picked in. nil: UTC.
 	Location *time.Location
 
+	// TenantAllowed says whether the request's administrator may see
+	// tenant (the application's decision, from the request it has
+	// authenticated). The page acts on the tenant its URL names,
+	// <prefix>/tenants/{tenant}/…, and on store.DefaultTenant at
+	// <prefix>/; a tenant not allowed is answered 404, a malformed one 400.
+	// When more than one tenant is allowed, the header shows a switcher.
+	// nil: only store.DefaultTenant. admin.Config has the same hook.
+	TenantAllowed func(r *http.Request, tenant string) bool
+
 	// LogoutURL, when set, puts a "Log out" button in the page's header
 	// that posts to this address (the application's own sign-out, which
 	// is outside the page).
@@ -116,7 +125,7 @@ func (h *handler) routes() {
 	h.handle("POST /accounts/{id}", h.updateAccount)
 	h.handle("POST /accounts/{id}/delete", h.deleteAccount)
 	h.handle("POST /accounts/{id}/keys", h.createKey)
-	h.handle("POST /accounts/{id}/keys/{keyId}/delete", h.deleteChild("keyId", h.m.DeleteKey, "key-deleted"))
+	h.handle("POST /accounts/{id}/keys/{keyId}/delete", h.deleteChild("keyId", (*serviceaccount.Manager).DeleteKey, "key-deleted"))
 	h.handle("POST /accounts/{id}/keys/{keyId}/rotate", h.rotateKey)
 	h.handle("POST /accounts/{id}/keys/{keyId}/name", h.renameKey)
 	h.handle("POST /accounts/{id}/keys/{keyId}/disable", h.setKeyDisabled(true, "key-disabled"))
@@ -126,8 +135,14 @@ func (h *handler) routes() {
 	h.handle("GET /keys", h.hygienePage)
 	h.handle("POST /accounts/{id}/permissions", h.addPermission)
 	h.handle("POST /accounts/{id}/permissions/{permissionId}/limiter", h.setLimiter)
-	h.handle("POST /accounts/{id}/permissions/{permissionId}/delete", h.deleteChild("permissionId", h.m.DeletePermission, "permission-deleted"))
+	h.handle("POST /accounts/{id}/permissions/{permissionId}/delete", h.deleteChild("permissionId", (*serviceaccount.Manager).DeletePermission, "permission-deleted"))
 	h.handle("GET /accounts/{id}/activity", h.activityPage)
+	h.handle("GET /webhooks", h.webhooksPage)
+	h.handle("POST /webhooks", h.createWebhook)
+	h.handle("GET /webhooks/{webhookId}", h.webhookPage)
+	h.handle("POST /webhooks/{webhookId}/delete", h.deleteWebhook)
+	h.handle("GET /policy", h.policyPage)
+	h.handle("POST /policy", h.savePolicy)
 	h.handle("GET /assets/{name}", h.asset)
 }
 
@@ -158,7 +173,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// its leading slash, which mount.Prefix accounts for.
 		p = "/" + p
 	}
-	if path.Clean(p) != p {
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/" // a tenant's root, /tenants/{tenant}/; the mux 404s any other
+	}
+	if clean != p {
 		h.errorPage(w, r, http.StatusNotFound, "There is no page at this address.")
 		return
 	}
@@ -176,6 +195,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	r, ok := h.scopeTenant(w, r, p)
+	if !ok {
+		return
+	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
 		if allow, ok := mount.MethodNotAllowed(h.mux, r); ok {
 			hd.Set("Allow", allow)
@@ -191,6 +214,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // base is the escaped mount prefix without a trailing slash, so that
 // base+"/accounts/…" is always a well-formed absolute path.
 func (h *handler) base(r *http.Request) string {
+	if s, ok := r.Context().Value(tenantKey{}).(*tenantScope); ok {
+		return s.base
+	}
 	prefix := h.opts.Prefix
 	if prefix == "" {
 		prefix = mount.Prefix(r)

@@ -50,8 +50,7 @@ type policyView struct {
 	Grace          []graceOption
 }
 
-func (h *handler) newPolicyView(keys []apikey.Key, now time.Time) policyView {
-	p := h.m.Policy()
+func (h *handler) newPolicyView(p keyPolicy, keys []apikey.Key, now time.Time) policyView {
 	var v policyView
 	if p.MaxKeysPerAccount > 0 {
 		active := 0
@@ -64,7 +63,7 @@ func (h *handler) newPolicyView(keys []apikey.Key, now time.Time) policyView {
 		v.AtLimit = active >= p.MaxKeysPerAccount
 	}
 	if p.MaxKeyLifetime > 0 {
-		v.MaxDate = h.maxDate(now)
+		v.MaxDate = h.maxDate(p, now)
 		v.ExpiryRequired = p.DefaultKeyLifetime == 0
 		v.Note = fmt.Sprintf("Keys must expire within %s (by the end of %s).", days(p.MaxKeyLifetime), v.MaxDate)
 	}
@@ -127,7 +126,7 @@ func (h *handler) setKeyDisabled(disabled bool, done string) func(http.ResponseW
 		if _, err := readForm(w, r); err != nil {
 			return err
 		}
-		if _, err := h.m.PatchKey(h.changeContext(r), id, keyID, serviceaccount.KeyPatch{Disabled: &disabled}); err != nil {
+		if _, err := h.mgr(r).PatchKey(h.changeContext(r), id, keyID, serviceaccount.KeyPatch{Disabled: &disabled}); err != nil {
 			return err
 		}
 		redirect(w, r, h.base(r)+"/accounts/"+id.String(), done)
@@ -156,7 +155,7 @@ func (h *handler) renameKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name := v.Get("name")
-	_, err = h.m.PatchKey(h.changeContext(r), id, keyID, serviceaccount.KeyPatch{Name: &name})
+	_, err = h.mgr(r).PatchKey(h.changeContext(r), id, keyID, serviceaccount.KeyPatch{Name: &name})
 	if errs, general, status, ok := formFailure(err); ok {
 		st := accountState{open: dialogRenameKey, keyFor: keyID.String(), rename: &renameForm{Name: name, Errors: errs, Error: general}}
 		return h.renderAccount(w, r, status, id, st)
@@ -195,13 +194,17 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 		return fail(http.StatusBadRequest)
 	}
 	in.GracePeriodSeconds = &grace
-	at, field, msg := h.expiryOf(form.Expiry, form.ExpiresOn)
+	pol, err := h.keyPolicyOf(r)
+	if err != nil {
+		return err
+	}
+	at, field, msg := h.expiryOf(pol, form.Expiry, form.ExpiresOn)
 	if msg != "" {
 		form.Errors = fieldErrors{field: msg}
 		return fail(http.StatusBadRequest)
 	}
 	in.ExpiresAt = at
-	rotated, err := h.m.RotateKey(h.changeContext(r), id, keyID, in)
+	rotated, err := h.mgr(r).RotateKey(h.changeContext(r), id, keyID, in)
 	if errs, general, status, ok := formFailure(err); ok {
 		if form.Expiry == expiryDate {
 			renameField(errs, "expiresAt", "expiresOn")
@@ -257,7 +260,7 @@ func (h *handler) hygienePage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	base := h.base(r)
 	data := hygieneData{
-		layout:            h.layout(base, "API key hygiene", ""),
+		layout:            h.layout(r, base, "API key hygiene", ""),
 		ExpiresWithinDays: q.Get("expiresWithinDays"),
 		UnusedForDays:     q.Get("unusedForDays"),
 		Errors:            fieldErrors{},
@@ -283,7 +286,7 @@ func (h *handler) hygienePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	status := http.StatusOK
 	if len(data.Errors) == 0 {
-		page, err := h.m.ListAllKeys(r.Context(), p)
+		page, err := h.mgr(r).ListAllKeys(r.Context(), p)
 		if errs, _, st, ok := formFailure(err); ok {
 			data.Errors, status = errs, st
 		} else if err != nil {
@@ -316,7 +319,7 @@ func (h *handler) fillHygiene(r *http.Request, data *hygieneData, keys []apikey.
 	for _, k := range keys {
 		av, ok := accounts[k.AccountID]
 		if !ok {
-			a, err := h.m.Account(r.Context(), k.AccountID)
+			a, err := h.mgr(r).Account(r.Context(), k.AccountID)
 			if err != nil {
 				// Deleted since the list was read: leave the key out.
 				continue

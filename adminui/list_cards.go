@@ -23,7 +23,7 @@ type accountCard struct {
 // query.
 func (h *handler) newAccountCard(r *http.Request, base string, a serviceaccount.Account, now time.Time) (accountCard, error) {
 	card := accountCard{accountView: newAccountView(base, a, now, h.opts.Location)}
-	keys, err := h.m.Keys(r.Context(), a.ID)
+	keys, err := h.mgr(r).Keys(r.Context(), a.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return card, nil // deleted since the page was read
 	}

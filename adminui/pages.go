@@ -30,6 +30,8 @@ var notices = map[string]string{
 	"key-disabled":       "API key disabled.",
 	"key-enabled":        "API key enabled.",
 	"key-renamed":        "API key name saved.",
+	"webhook-deleted":    "Webhook deleted.",
+	"policy-saved":       "Policy saved.",
 }
 
 // Dialog names, used as element ids, in ?dialog= links that open a dialog
@@ -73,17 +75,17 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int, cursor string, open bool, form accountForm, notice string) error {
 	base := h.base(r)
-	page, err := h.m.ListAccounts(r.Context(), serviceaccount.ListAccountsParams{Cursor: cursor})
+	page, err := h.mgr(r).ListAccounts(r.Context(), serviceaccount.ListAccountsParams{Cursor: cursor})
 	var verr *serviceaccount.ValidationError
 	if errors.As(err, &verr) {
 		// A cursor that is not ours: show the first page rather than an error.
-		page, err = h.m.ListAccounts(r.Context(), serviceaccount.ListAccountsParams{})
+		page, err = h.mgr(r).ListAccounts(r.Context(), serviceaccount.ListAccountsParams{})
 	}
 	if err != nil {
 		return err
 	}
 	data := listData{
-		layout:     h.layout(base, "Service Accounts", notice),
+		layout:     h.layout(r, base, "Service Accounts", notice),
 		CreateOpen: open,
 		Create:     form,
 	}
@@ -219,15 +221,19 @@ func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, st accountState) error {
 	ctx := r.Context()
-	a, err := h.m.Account(ctx, id)
+	a, err := h.mgr(r).Account(ctx, id)
 	if err != nil {
 		return err
 	}
-	keys, err := h.m.Keys(ctx, id)
+	keys, err := h.mgr(r).Keys(ctx, id)
 	if err != nil {
 		return err
 	}
-	perms, err := h.m.Permissions(ctx, id)
+	perms, err := h.mgr(r).Permissions(ctx, id)
+	if err != nil {
+		return err
+	}
+	pol, err := h.keyPolicyOf(r)
 	if err != nil {
 		return err
 	}
@@ -235,7 +241,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	now := h.m.Clock().Now()
 	av := newAccountView(base, a, now, h.opts.Location)
 	data := accountData{
-		layout:  h.layout(base, a.Label, st.notice),
+		layout:  h.layout(r, base, a.Label, st.notice),
 		Account: av,
 		Info:    accountForm{Label: a.Label, Description: a.Description},
 		Catalog: h.catalog,
@@ -248,9 +254,9 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if st.info != nil {
 		data.Info = *st.info
 	}
-	data.Policy = h.newPolicyView(keys, now)
-	data.Expiries = h.expiryChoices(now, data.KeyForm.Expiry)
-	data.NeverWarning = h.m.Policy().DefaultKeyLifetime == 0 && data.Expiries[0].Value == expiryNever
+	data.Policy = h.newPolicyView(pol, keys, now)
+	data.Expiries = h.expiryChoices(pol, now, data.KeyForm.Expiry)
+	data.NeverWarning = pol.DefaultKeyLifetime == 0 && data.Expiries[0].Value == expiryNever
 	data.Rotate = rotateForm{Grace: "86400"}
 	for _, k := range keys {
 		kv := newKeyView(av.URL, k, now, h.opts.Location)
@@ -273,7 +279,7 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey || data.Open == dialogDeleteKey) && data.Rotate.Key.ID == "" {
 		data.Open = "" // the key is gone (or never was)
 	}
-	data.Rotate.Choices = h.rotationExpiryChoices(now, data.Rotate.Expiry)
+	data.Rotate.Choices = h.rotationExpiryChoices(pol, now, data.Rotate.Expiry)
 	for i := range data.Policy.Grace {
 		g := &data.Policy.Grace[i]
 		g.Selected = strconv.FormatInt(g.Seconds, 10) == data.Rotate.Grace

@@ -21,8 +21,8 @@ var assetFS embed.FS
 // mistake in them must fail every test rather than one request.
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"list", "account", "hygiene", "error"} {
-		out[name] = template.Must(template.New(name).ParseFS(templateFS,
+	for _, name := range []string{"list", "account", "hygiene", "error", "webhooks", "webhook", "policy"} {
+		out[name] = template.Must(template.New(name).Funcs(templateFuncs).ParseFS(templateFS,
 			"templates/layout.html", "templates/icons.html", "templates/"+name+".html"))
 	}
 	// The activity page shares the account page's event table.
@@ -30,6 +30,14 @@ var pages = func() map[string]*template.Template {
 		"templates/layout.html", "templates/icons.html", "templates/account.html")).ParseFS(templateFS, "templates/activity.html"))
 	return out
 }()
+
+// templateFuncs: policyField bundles one number field of the policy form
+// for its shared template.
+var templateFuncs = template.FuncMap{
+	"policyField": func(id, name, label, value, err, step string) map[string]string {
+		return map[string]string{"ID": id, "Name": name, "Label": label, "Value": value, "Err": err, "Step": step}
+	},
+}
 
 // asset serves one embedded file by its name. Unlike http.FileServer it
 // lists no directory and redirects nothing.
@@ -74,7 +82,7 @@ type errorData struct {
 func (h *handler) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
 	base := h.base(r)
 	h.render(w, r, status, "error", errorData{
-		layout:  h.layout(base, http.StatusText(status), ""),
+		layout:  h.layout(nil, base, http.StatusText(status), ""),
 		Status:  status,
 		Heading: http.StatusText(status),
 		Message: message,

@@ -3,6 +3,7 @@ package adminui
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,10 @@ type layout struct {
 	Notice string // the outcome of the change that redirected here
 	// LogoutURL is Config.LogoutURL: where the header's "Log out" posts.
 	LogoutURL string
+	// Tenant is the tenant the page acts on; Tenants the switcher's
+	// links, empty when the administrator may see only one tenant.
+	Tenant  string
+	Tenants []tenantLink
 }
 
 type accountView struct {
@@ -217,6 +222,19 @@ func (t typeView) limiterActions() []string {
 	return ids
 }
 
-func (h *handler) layout(base, title, notice string) layout {
-	return layout{Base: base, Title: title, Notice: notice, LogoutURL: h.opts.LogoutURL}
+// layout is what every page's header needs. r is nil for an error page,
+// which shows no switcher: listing tenants could be what failed.
+func (h *handler) layout(r *http.Request, base, title, notice string) layout {
+	l := layout{Base: base, Title: title, Notice: notice, LogoutURL: h.opts.LogoutURL}
+	if r == nil {
+		return l
+	}
+	l.Tenant = h.mgr(r).TenantID()
+	links, err := h.tenantLinks(r)
+	if err != nil {
+		// The page still works in its own tenant; only the switcher is missing.
+		h.log().ErrorContext(r.Context(), "adminui: list tenants for the switcher", "error", err.Error())
+	}
+	l.Tenants = links
+	return l
 }

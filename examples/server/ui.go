@@ -44,6 +44,10 @@ func mountUI(mux *http.ServeMux, mgr *serviceaccount.Manager, cfg config, log *s
 		Logger:    log,
 		// The same actor as the JSON API: whoever holds the token.
 		Actor: admin.RequestActor(adminActorID),
+		// The example has one administrator, the token's holder, who may
+		// see every tenant; an application with several would decide here
+		// from the signed-in user.
+		TenantAllowed: func(*http.Request, string) bool { return true },
 	})
 	if err != nil {
 		return err
