@@ -214,6 +214,7 @@ func TestAccountMetadataIsSetKeptAndCleared(t *testing.T) {
 	a, err = f.m.UpdateAccount(t.Context(), a.ID, serviceaccount.AccountInput{Label: "renamed"})
 	require.NoError(t, err)
 	require.Equal(t, metadata.Map{"environment": "staging"}, a.Metadata)
+	require.NotEqual(t, rev, serviceaccount.AccountRevision(a), "the label changed")
 
 	// A patch replaces it, and the revision changes.
 	rev = serviceaccount.AccountRevision(a)

@@ -167,9 +167,7 @@ func changes(t *testing.T, c *tool) string {
 	record := func(args ...string) string {
 		r := c.run(args...)
 		fmt.Fprintf(&out, "$ %s\n[%d]\n%s---\n%s===\n", strings.Join(args, " "), r.code, r.stdout, r.stderr)
-		for _, k := range plaintextKey.FindAllString(r.stdout, -1) {
-			c.secrets = append(c.secrets, k)
-		}
+		c.secrets = append(c.secrets, plaintextKey.FindAllString(r.stdout, -1)...)
 		return r.stdout
 	}
 	id := func(args ...string) string {

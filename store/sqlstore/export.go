@@ -39,7 +39,6 @@ func init() {
 	testexport.MigrateUntil = func(name string) any { return testMigrateUntil(name) }
 	testexport.MigrationNames = testMigrationNames
 	testexport.NoticeQueries = func(s any) (string, string) { return s.(*Store).testNoticeQueries() }
-	testexport.Dialect = func(s any) string { return s.(*Store).dialect.String() }
 	testexport.InsertV2 = func(s any, ctx context.Context, e store.AuditEvent, change store.ChangeRecordParams) error {
 		return s.(*Store).testInsertV2(ctx, e, change)
 	}

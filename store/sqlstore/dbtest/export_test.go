@@ -53,7 +53,6 @@ func migrateUntil(name string) sqlstore.Option {
 
 func migrationNames(db *bun.DB) ([]string, error)  { return testexport.MigrationNames(db) }
 func noticeQueries(s storeOrTest) (string, string) { return testexport.NoticeQueries(unwrap(s)) }
-func dialectOf(s storeOrTest) string               { return testexport.Dialect(unwrap(s)) }
 func insertV2(s storeOrTest, ctx context.Context, e store.AuditEvent, change store.ChangeRecordParams) error {
 	return testexport.InsertV2(unwrap(s), ctx, e, change)
 }

@@ -41,8 +41,6 @@ var (
 	MigrationNames func(db *bun.DB) ([]string, error)
 	// NoticeQueries returns NoticeScan's two statements, for EXPLAIN.
 	NoticeQueries func(s any) (expiring, unused string)
-	// Dialect returns the store's dialect name: pg, mysql or sqlite.
-	Dialect func(s any) string
 	// InsertV2 writes, as version 2 of the store did (before tenants), an
 	// audit event and a change-log row.
 	InsertV2 func(s any, ctx context.Context, e store.AuditEvent, change store.ChangeRecordParams) error
