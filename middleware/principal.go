@@ -188,7 +188,7 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 			Permissions:     permission.NewSet(c.Permissions),
 			Metadata:        c.Key.Metadata,
 			AccountMetadata: c.Account.Metadata,
-			restrict:        compileRestrictions(&c.Key),
+			restrict:        compileRestrictions(&c.Key, m.localLimiter, loadedAt),
 		},
 	}
 	if c.Key.ExpiresAt != nil {

@@ -160,7 +160,7 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		return
 	}
 	if s := e.principal.restrict; s != nil {
-		if err := e.mw.scoped(r, rq, s, key, chargeLater(r)); err != nil {
+		if err := e.mw.scoped(r, rq, s, key, chargeLater(r), mono); err != nil {
 			e.mw.refuse(w, r, err)
 			return
 		}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
+	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
 	"github.com/seed-c7fc2061/serviceaccounts/permission"
 	"github.com/seed-c7fc2061/serviceaccounts/ratelimit"
 )
@@ -35,10 +37,21 @@ type restrictions struct {
 	// key has none.
 	limit  ratelimit.Limit
 	budget ratelimit.Key
+	// cell is the key's budget in the Middleware's in-process limiter,
+	// when that is a *ratelimit.Local and the limit is valid: a request
+	// charges it with one compare-and-swap, at rate, where the Limiter
+	// interface would find it in the limiter's map under a lock and
+	// validate the limit again. It leaves with the entry (see
+	// ratelimit.Local.Budget). nil means m.rateLimiter.Allow.
+	cell *ratelimit.Budget
+	rate ratelimit.Rate
 }
 
 // compileRestrictions returns k's restrictions, or nil when it has none.
-func compileRestrictions(k *apikey.Key) *restrictions {
+// local, when set, is the Middleware's in-process limiter, whose budget
+// of the key the restrictions keep (see restrictions.cell); now is the
+// Manager's clock.
+func compileRestrictions(k *apikey.Key, local *ratelimit.Local, now time.Time) *restrictions {
 	if k.AllowedCIDRs == nil && k.Scopes == nil && k.RateLimit == nil {
 		return nil
 	}
@@ -68,6 +81,11 @@ func compileRestrictions(k *apikey.Key) *restrictions {
 	}
 	if k.RateLimit != nil {
 		s.limit = ratelimit.Limit{Count: k.RateLimit.Limit, Period: k.RateLimit.Period}
+		// An invalid limit keeps cell nil: Allow then refuses every
+		// request with its error (fail closed).
+		if rate, err := s.limit.Rate(); err == nil && local != nil {
+			s.rate, s.cell = rate, local.Budget(s.budget, now)
+		}
 	}
 	return s
 }
@@ -93,6 +111,20 @@ func (s *restrictions) allowsFrom(addr netip.Addr) bool {
 	}
 	for _, p := range s.cidrs6 {
 		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowsFromIPv4 is allowsFrom for an IPv4 address as an integer (the
+// first octet in the high byte).
+func (s *restrictions) allowsFromIPv4(a uint32) bool {
+	if !s.hasCIDRs {
+		return true
+	}
+	for _, c := range s.cidrs4 {
+		if a&c.mask == c.net {
 			return true
 		}
 	}
@@ -133,8 +165,17 @@ func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimit
 // a *RateLimitedError, or, when the limiter fails (a shared limiter's
 // context ended, a limit outside the bounds), ErrStoreUnavailable wrapping
 // why: fail closed.
-func (m *Middleware) charge(ctx context.Context, s *restrictions) error {
+// mono is the request's clock reading (reading.mono), which the
+// in-process budget counts with instead of reading the clock again.
+func (m *Middleware) charge(ctx context.Context, s *restrictions, mono time.Duration) error {
 	if s.limit.Count == 0 {
+		return nil
+	}
+	if s.cell != nil {
+		ok, backlog := s.cell.Charge(s.rate, m.epochNano+int64(mono))
+		if !ok {
+			return &RateLimitedError{Decision: ratelimit.NewDecision(s.limit, false, backlog)}
+		}
 		return nil
 	}
 	d, err := m.rateLimiter.Allow(ctx, s.budget, s.limit, m.clock.Now())
@@ -147,20 +188,31 @@ func (m *Middleware) charge(ctx context.Context, s *restrictions) error {
 	return nil
 }
 
-// clientOf is the request's client address as Config.ClientAddr reads it.
-func (m *Middleware) clientOf(r *http.Request) netip.Addr {
-	return m.clientAddr(r)
+// allowsClient reports whether s lets the key be used from r's client
+// address as Config.ClientAddr reads it. With the default hook, an IPv4
+// peer's address is read as an integer (clientaddr.RemoteIPv4): no
+// netip.Addr to build and take apart again.
+func (m *Middleware) allowsClient(r *http.Request, s *restrictions) bool {
+	if !s.hasCIDRs {
+		return true
+	}
+	if m.remoteAddrClient {
+		if a, ok := clientaddr.RemoteIPv4(r.RemoteAddr); ok {
+			return s.allowsFromIPv4(a)
+		}
+	}
+	return s.allowsFrom(m.clientAddr(r))
 }
 
 // admit checks what a restricted key's request must pass before its
 // permission: the network. When charge is set (no Require follows to
 // charge after its own checks), the rate limit too.
-func (m *Middleware) admit(r *http.Request, s *restrictions, charge bool) error {
-	if !s.allowsFrom(m.clientOf(r)) {
+func (m *Middleware) admit(r *http.Request, s *restrictions, charge bool, mono time.Duration) error {
+	if !m.allowsClient(r, s) {
 		return ErrIPNotAllowed
 	}
 	if charge {
-		return m.charge(r.Context(), s)
+		return m.charge(r.Context(), s, mono)
 	}
 	return nil
 }
@@ -170,7 +222,7 @@ func (m *Middleware) admit(r *http.Request, s *restrictions, charge bool) error 
 // charges it after its own checks (see Authenticate).
 func (m *Middleware) authenticateRestricted(w http.ResponseWriter, r *http.Request, e *entry, at reading, required bool, next http.Handler) {
 	s := e.principal.restrict
-	if err := m.admit(r, s, !required); err != nil {
+	if err := m.admit(r, s, !required, at.mono); err != nil {
 		m.refuse(w, r, err)
 		return
 	}
@@ -181,13 +233,13 @@ func (m *Middleware) authenticateRestricted(w http.ResponseWriter, r *http.Reque
 // the permission and the scopes, then the rate limit.
 func (m *Middleware) protectRestricted(w http.ResponseWriter, r *http.Request, e *entry, at reading, rq *requirement, h func(http.ResponseWriter, *http.Request, Principal)) {
 	s := e.principal.restrict
-	if !s.allowsFrom(m.clientOf(r)) {
+	if !m.allowsClient(r, s) {
 		m.refuse(w, r, ErrIPNotAllowed)
 		return
 	}
 	key, err := rq.authorize(e, at.mono, r)
 	if err == nil {
-		err = m.scoped(r, rq, s, key, true)
+		err = m.scoped(r, rq, s, key, true, at.mono)
 	}
 	if err != nil {
 		m.refuse(w, r, err)
@@ -200,12 +252,12 @@ func (m *Middleware) protectRestricted(w http.ResponseWriter, r *http.Request, e
 // scoped is what a restricted key's request must pass once the account's
 // permission allowed it: the key's scopes on the route's resource key,
 // then, when charge is set, the rate limit.
-func (m *Middleware) scoped(r *http.Request, rq *requirement, s *restrictions, key string, charge bool) error {
+func (m *Middleware) scoped(r *http.Request, rq *requirement, s *restrictions, key string, charge bool, mono time.Duration) error {
 	if err := s.inScope(rq.resourceType, key, rq.action); err != nil {
 		return err
 	}
 	if charge {
-		return m.charge(r.Context(), s)
+		return m.charge(r.Context(), s, mono)
 	}
 	return nil
 }

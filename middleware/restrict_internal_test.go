@@ -3,6 +3,7 @@ package middleware
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 )
@@ -17,11 +18,17 @@ func TestRestrictionsNetworksMatchNetip(t *testing.T) {
 	addrs := []string{"10.1.2.3", "11.0.0.0", "192.0.2.7", "192.0.2.8", "172.31.255.255", "172.32.0.0", "0.0.0.0",
 		"255.255.255.255", "2001:db8::1", "2001:db9::1", "::ffff:10.1.1.1", "::1"}
 	for _, p := range prefixes {
-		s := compileRestrictions(&apikey.Key{AllowedCIDRs: []netip.Prefix{p}})
+		s := compileRestrictions(&apikey.Key{AllowedCIDRs: []netip.Prefix{p}}, nil, time.Time{})
 		for _, a := range addrs {
 			addr := netip.MustParseAddr(a)
 			if got, want := s.allowsFrom(addr), p.Contains(addr.Unmap()); got != want {
 				t.Errorf("%s from %s: got %v, want %v", p, a, got, want)
+			}
+			// The integer path of the default client address agrees.
+			if addr.Is4() {
+				if got, want := s.allowsFromIPv4(ipv4(addr)), p.Contains(addr); got != want {
+					t.Errorf("%s from %s as an integer: got %v, want %v", p, a, got, want)
+				}
 			}
 		}
 		if s.allowsFrom(netip.Addr{}) {
