@@ -380,15 +380,17 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 			m.fail(w, r, err)
 			return
 		}
-		if m.tenantFrom != nil {
-			if err := m.checkTenant(r, e); err != nil {
-				m.refuse(w, r, err)
+		if !e.plain {
+			if m.tenantFrom != nil {
+				if err := m.checkTenant(r, e); err != nil {
+					m.refuse(w, r, err)
+					return
+				}
+			}
+			if e.principal.restrict != nil {
+				m.authenticateRestricted(w, r, e, at, required, next)
 				return
 			}
-		}
-		if e.principal.restrict != nil {
-			m.authenticateRestricted(w, r, e, at, required, next)
-			return
 		}
 		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, mono: at.mono}))
 	})

@@ -3,9 +3,12 @@ package middleware
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/seed-c7fc2061/serviceaccounts/apikey"
 	"github.com/seed-c7fc2061/serviceaccounts/clientaddr"
@@ -28,11 +31,20 @@ type restrictions struct {
 	cidrs4   []cidr4
 	cidrs6   []netip.Prefix
 	hasCIDRs bool
+	// lastPeer remembers the verdict for the last r.RemoteAddr judged
+	// with the default client address (see allowsClient).
+	lastPeer peerMemo
 	// scopes are the key's scopes compiled as permissions without
 	// limiters, when hasScopes: a request must be held by one of them
 	// (permission.Set.Holds applies the permissions' wildcard rules).
 	scopes    *permission.Set
 	hasScopes bool
+	// routeScopes are the same scopes for a route's check (inRouteScope),
+	// each with the seeded hashes of its type and action that
+	// requirement.check computes for the route: a scope of another type
+	// or action is passed over with an integer comparison, and strings
+	// are compared only to confirm the match.
+	routeScopes []routeScope
 	// limit is the key's rate limit, charged to budget; Count 0 when the
 	// key has none.
 	limit  ratelimit.Limit
@@ -78,6 +90,14 @@ func compileRestrictions(k *apikey.Key, local *ratelimit.Local, now time.Time) *
 			perms[i] = permission.Permission{ResourceType: sc.ResourceType, ResourceKey: sc.ResourceKey, Action: sc.Action}
 		}
 		s.scopes, s.hasScopes = permission.NewSet(perms), true
+		s.routeScopes = make([]routeScope, len(k.Scopes))
+		for i, sc := range k.Scopes {
+			s.routeScopes[i] = routeScope{
+				resourceType: sc.ResourceType, resourceKey: sc.ResourceKey, action: sc.Action,
+				typeHash: scopeHash(sc.ResourceType), actionHash: scopeHash(sc.Action),
+				anyKey: sc.ResourceKey == permission.Any, anyAction: sc.Action == permission.Any,
+			}
+		}
 	}
 	if k.RateLimit != nil {
 		s.limit = ratelimit.Limit{Count: k.RateLimit.Limit, Period: k.RateLimit.Period}
@@ -148,6 +168,42 @@ func (s *restrictions) inScope(resourceType, resourceKey, action string) error {
 	return ErrOutsideKeyScope
 }
 
+// routeScope is one of a key's scopes, compiled for inRouteScope.
+type routeScope struct {
+	resourceType, resourceKey, action string
+	typeHash, actionHash              uint64
+	anyKey, anyAction                 bool
+}
+
+// scopeSeed seeds the hashes of routeScope and requirement: one per
+// process, so that the hashes of a route and of a scope compare.
+var scopeSeed = maphash.MakeSeed()
+
+func scopeHash(s string) uint64 { return maphash.String(scopeSeed, s) }
+
+// inRouteScope is inScope for the route rq: it decides as
+// permission.Set.Holds does (a scope's key and action may be Any, its
+// type is exact), nil or ErrOutsideKeyScope.
+func (s *restrictions) inRouteScope(rq *requirement, resourceKey string) error {
+	if !s.hasScopes {
+		return nil
+	}
+	if resourceKey == "" {
+		return ErrOutsideKeyScope
+	}
+	for i := range s.routeScopes {
+		sc := &s.routeScopes[i]
+		if sc.typeHash != rq.typeHash || (!sc.anyAction && sc.actionHash != rq.actionHash) {
+			continue
+		}
+		if (sc.anyKey || sc.resourceKey == resourceKey) && sc.resourceType == rq.resourceType &&
+			(sc.anyAction || sc.action == rq.action) {
+			return nil
+		}
+	}
+	return ErrOutsideKeyScope
+}
+
 // RateLimitedError is the ErrRateLimited of one request: the limiter's
 // decision, which says how long to wait. errors.Is(err, ErrRateLimited)
 // holds for it.
@@ -196,12 +252,67 @@ func (m *Middleware) allowsClient(r *http.Request, s *restrictions) bool {
 	if !s.hasCIDRs {
 		return true
 	}
-	if m.remoteAddrClient {
-		if a, ok := clientaddr.RemoteIPv4(r.RemoteAddr); ok {
-			return s.allowsFromIPv4(a)
-		}
+	if !m.remoteAddrClient {
+		return s.allowsFrom(m.clientAddr(r))
 	}
-	return s.allowsFrom(m.clientAddr(r))
+	peer := r.RemoteAddr
+	if allowed, ok := s.lastPeer.lookup(peer); ok {
+		return allowed
+	}
+	var allowed bool
+	if a, ok := clientaddr.RemoteIPv4(peer); ok {
+		allowed = s.allowsFromIPv4(a)
+	} else {
+		allowed = s.allowsFrom(m.clientAddr(r))
+	}
+	s.lastPeer.store(peer, allowed)
+	return allowed
+}
+
+// peerMemo is the verdict of a key's allowed networks on one
+// r.RemoteAddr string. net/http's server sets r.RemoteAddr once per
+// connection, to the same string for each of its requests, so a key used
+// over a kept-alive connection finds its verdict by comparing that
+// string's pointer and length, where parsing it costs more than the rest
+// of the check. The same pointer and length mean the same bytes: strings
+// are immutable, and the memo holds the pointer, so the memory cannot be
+// reused for another string while it is remembered.
+//
+// It is a sequence lock of atomics, so that it takes no lock and
+// allocates nothing: a reader that sees the sequence odd, or changed
+// across its reads, judges the address itself; a writer that finds
+// another writing skips the update.
+type peerMemo struct {
+	seq     atomic.Uint64
+	data    atomic.Pointer[byte]
+	n       atomic.Int64
+	allowed atomic.Bool
+}
+
+// lookup returns the remembered verdict for peer, if it is peer's.
+func (c *peerMemo) lookup(peer string) (allowed, ok bool) {
+	q := c.seq.Load()
+	if q&1 != 0 || len(peer) == 0 {
+		return false, false
+	}
+	p, n, a := c.data.Load(), c.n.Load(), c.allowed.Load()
+	if c.seq.Load() != q || p != unsafe.StringData(peer) || n != int64(len(peer)) {
+		return false, false
+	}
+	return a, true
+}
+
+// store remembers the verdict for peer, unless another store is under
+// way.
+func (c *peerMemo) store(peer string, allowed bool) {
+	q := c.seq.Load()
+	if q&1 != 0 || len(peer) == 0 || !c.seq.CompareAndSwap(q, q+1) {
+		return
+	}
+	c.data.Store(unsafe.StringData(peer))
+	c.n.Store(int64(len(peer)))
+	c.allowed.Store(allowed)
+	c.seq.Store(q + 2)
 }
 
 // admit checks what a restricted key's request must pass before its
@@ -253,7 +364,7 @@ func (m *Middleware) protectRestricted(w http.ResponseWriter, r *http.Request, e
 // permission allowed it: the key's scopes on the route's resource key,
 // then, when charge is set, the rate limit.
 func (m *Middleware) scoped(r *http.Request, rq *requirement, s *restrictions, key string, charge bool, mono time.Duration) error {
-	if err := s.inScope(rq.resourceType, key, rq.action); err != nil {
+	if err := s.inRouteScope(rq, key); err != nil {
 		return err
 	}
 	if charge {
