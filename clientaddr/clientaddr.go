@@ -41,46 +41,75 @@ func parseRemoteAddr(s string) netip.Addr {
 // which the full parsers then judge. A key with allowed networks reads
 // the address on every request.
 func parseIPv4Port(s string) (netip.Addr, bool) {
-	var ip [4]byte
+	a, ok := RemoteIPv4(s)
+	if !ok {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), true
+}
+
+// RemoteIPv4 is the fast path of RemoteAddr as an integer (the first octet
+// in the high byte), for callers that compare it with networks compiled
+// as integers (the middleware's allowed networks): it reports false for
+// anything but "a.b.c.d:port" in canonical form, which RemoteAddr then
+// judges, and where it reports true RemoteAddr returns the same address.
+func RemoteIPv4(s string) (uint32, bool) {
+	var ip uint32
 	i := 0
-	for field := 0; field < 4; field++ {
-		if field > 0 {
-			if i >= len(s) || s[i] != '.' {
-				return netip.Addr{}, false
+	for field := 0; ; field++ {
+		if i >= len(s) {
+			return 0, false
+		}
+		v := uint32(s[i] - '0')
+		if v > 9 {
+			return 0, false
+		}
+		i++
+		// A field that starts with 0 is "0" alone (no leading zeros).
+		if v != 0 {
+			for n := 1; n < 3 && i < len(s); n++ {
+				d := uint32(s[i] - '0')
+				if d > 9 {
+					break
+				}
+				v = v*10 + d
+				i++
 			}
-			i++
+			if v > 255 {
+				return 0, false
+			}
 		}
-		start, v := i, 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-start < 3 {
-			v = v*10 + int(s[i]-'0')
-			i++
+		ip = ip<<8 | v
+		if i >= len(s) {
+			return 0, false
 		}
-		n := i - start
-		if n == 0 || v > 255 || (n > 1 && s[start] == '0') {
-			return netip.Addr{}, false
+		if field == 3 {
+			break
 		}
-		ip[field] = byte(v)
+		if s[i] != '.' {
+			return 0, false
+		}
+		i++
 	}
-	if i >= len(s) || s[i] != ':' {
-		return netip.Addr{}, false
+	if s[i] != ':' {
+		return 0, false
 	}
-	i++
-	port := s[i:]
+	port := s[i+1:]
 	if len(port) == 0 || len(port) > 5 {
-		return netip.Addr{}, false
+		return 0, false
 	}
-	p := 0
+	p := uint32(0)
 	for j := 0; j < len(port); j++ {
-		c := port[j]
-		if c < '0' || c > '9' {
-			return netip.Addr{}, false
+		d := uint32(port[j] - '0')
+		if d > 9 {
+			return 0, false
 		}
-		p = p*10 + int(c-'0')
+		p = p*10 + d
 	}
 	if p > 65535 {
-		return netip.Addr{}, false
+		return 0, false
 	}
-	return netip.AddrFrom4(ip), true
+	return ip, true
 }
 
 // normal unmaps an IPv4-mapped address, so that ::ffff:10.0.0.1 matches

@@ -30,3 +30,16 @@ func ExampleTrustedProxies_ClientAddr() {
 	// 198.51.100.7
 	// false
 }
+
+// RemoteIPv4 reads the usual IPv4 "host:port" of net/http's server as an
+// integer, for comparison with networks compiled as integers; anything
+// else is left to RemoteAddr.
+func ExampleRemoteIPv4() {
+	a, ok := clientaddr.RemoteIPv4("192.0.2.1:51234")
+	fmt.Printf("%#08x %v\n", a, ok)
+	_, ok = clientaddr.RemoteIPv4("[2001:db8::1]:443")
+	fmt.Println(ok)
+	// Output:
+	// 0xc0000201 true
+	// false
+}

@@ -209,12 +209,22 @@ func (mt *metrics) observe(o metric.Observer, authentications, authorizations, c
 
 // authenticated counts one authentication.
 func (mt *metrics) authenticated(r cacheResult, err error) {
-	mt.authentications[r][codeIndex(authCodes, authIndex, err)].Add(1)
+	// Success (index 0) is tested here, so that the usual request pays
+	// no call of codeIndex.
+	i := 0
+	if err != nil {
+		i = codeIndex(authCodes, authIndex, err)
+	}
+	mt.authentications[r][i].Add(1)
 }
 
 // authorized counts one decision of Require.
 func (mt *metrics) authorized(err error) {
-	mt.authorizations[codeIndex(authzCodes, authzIndex, err)].Add(1)
+	i := 0
+	if err != nil {
+		i = codeIndex(authzCodes, authzIndex, err)
+	}
+	mt.authorizations[i].Add(1)
 }
 
 // lookedUp records the duration of one store lookup.

@@ -184,6 +184,15 @@ type Middleware struct {
 	clientAddr clientaddr.Func
 	// rateLimiter is Config.RateLimiter, or an in-process one.
 	rateLimiter ratelimit.Limiter
+	// localLimiter is rateLimiter when it is a *ratelimit.Local, whose
+	// budgets entries keep (see restrictions.cell); else nil.
+	localLimiter *ratelimit.Local
+	// epochNano is epoch in Unix nanoseconds: with a request's
+	// reading.mono, the time an in-process budget is charged at.
+	epochNano int64
+	// remoteAddrClient is set when clientAddr is clientaddr.RemoteAddr
+	// (Config.ClientAddr nil), whose IPv4 fast path allowsClient takes.
+	remoteAddrClient bool
 
 	// pathValue is Config.PathValue: nil for r.PathValue.
 	pathValue func(r *http.Request, name string) string
@@ -262,8 +271,9 @@ func New(cfg Config) (*Middleware, error) {
 		stopped:        make(chan struct{}),
 		sweeperStopped: make(chan struct{}),
 	}
+	m.epochNano = m.epoch.UnixNano()
 	if m.clientAddr = cfg.ClientAddr; m.clientAddr == nil {
-		m.clientAddr = clientaddr.RemoteAddr
+		m.clientAddr, m.remoteAddrClient = clientaddr.RemoteAddr, true
 	}
 	if m.rateLimiter = cfg.RateLimiter; m.rateLimiter == nil {
 		// Its shards' maps are empty until a key with a rate limit
@@ -275,6 +285,7 @@ func New(cfg Config) (*Middleware, error) {
 		}
 		m.rateLimiter = local
 	}
+	m.localLimiter, _ = m.rateLimiter.(*ratelimit.Local)
 	if cfg.UnknownKeyLimit.Lookups > 0 {
 		m.unknownKeys = newUnknownKeyLimiter(cfg.UnknownKeyLimit, cfg.ClientAddr, m.clock)
 	}
@@ -369,15 +380,17 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 			m.fail(w, r, err)
 			return
 		}
-		if m.tenantFrom != nil {
-			if err := m.checkTenant(r, e); err != nil {
-				m.refuse(w, r, err)
+		if !e.plain {
+			if m.tenantFrom != nil {
+				if err := m.checkTenant(r, e); err != nil {
+					m.refuse(w, r, err)
+					return
+				}
+			}
+			if e.principal.restrict != nil {
+				m.authenticateRestricted(w, r, e, at, required, next)
 				return
 			}
-		}
-		if e.principal.restrict != nil {
-			m.authenticateRestricted(w, r, e, at, required, next)
-			return
 		}
 		next.ServeHTTP(w, r.WithContext(&authContext{Context: r.Context(), e: e, mono: at.mono}))
 	})

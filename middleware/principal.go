@@ -144,6 +144,11 @@ type entry struct {
 	// effect on the next request too.
 	keyDisabled, accountDisabled bool
 	principal                    Principal
+	// plain is set when a request of the key needs neither a tenant check
+	// (the Middleware has no Config.TenantFrom) nor a check of
+	// restrictions (the key has none): Authenticate and Protect then test
+	// this one flag, where they would test both.
+	plain bool
 
 	// cached is false for the per-request entries of DisableCache; their
 	// uses go through the recorder's map instead of the flags below.
@@ -188,9 +193,10 @@ func (m *Middleware) newEntry(generation uint64, loadedAt time.Time, c serviceac
 			Permissions:     permission.NewSet(c.Permissions),
 			Metadata:        c.Key.Metadata,
 			AccountMetadata: c.Account.Metadata,
-			restrict:        compileRestrictions(&c.Key),
+			restrict:        compileRestrictions(&c.Key, m.localLimiter, loadedAt),
 		},
 	}
+	e.plain = m.tenantFrom == nil && e.principal.restrict == nil
 	if c.Key.ExpiresAt != nil {
 		e.principal.ExpiresAt = *c.Key.ExpiresAt
 	}

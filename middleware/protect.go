@@ -64,15 +64,17 @@ func (m *Middleware) Protect(req Requirement, h func(w http.ResponseWriter, r *h
 			m.fail(w, r, err)
 			return
 		}
-		if m.tenantFrom != nil {
-			if err := m.checkTenant(r, e); err != nil {
-				m.refuse(w, r, err)
+		if !e.plain {
+			if m.tenantFrom != nil {
+				if err := m.checkTenant(r, e); err != nil {
+					m.refuse(w, r, err)
+					return
+				}
+			}
+			if e.principal.restrict != nil {
+				m.protectRestricted(w, r, e, at, &rq, h)
 				return
 			}
-		}
-		if e.principal.restrict != nil {
-			m.protectRestricted(w, r, e, at, &rq, h)
-			return
 		}
 		if _, err := rq.authorize(e, at.mono, r); err != nil {
 			m.refuse(w, r, err)

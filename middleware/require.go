@@ -23,6 +23,9 @@ type requirement struct {
 	// at its Source's slot: serve reads them all in one pass.
 	queryNames []string
 	headers    []string // the names of the Header sources
+	// typeHash and actionHash are scopeHash of resourceType and action,
+	// which a restricted key's scopes compare first (see inRouteScope).
+	typeHash, actionHash uint64
 }
 
 // attrBufSize attributes fit in the stack array Require collects them in.
@@ -74,6 +77,7 @@ func (rq *requirement) check() error {
 	if err := rq.resourceKey.check(); err != nil {
 		return fmt.Errorf("resourceKey: %w", err)
 	}
+	rq.typeHash, rq.actionHash = scopeHash(rq.resourceType), scopeHash(rq.action)
 	rq.needsBody = rq.resourceKey.kind == sourceJSONBody
 	if err := rq.note(&rq.resourceKey); err != nil {
 		return err
@@ -160,7 +164,7 @@ func (rq *requirement) serve(w http.ResponseWriter, r *http.Request, next http.H
 		return
 	}
 	if s := e.principal.restrict; s != nil {
-		if err := e.mw.scoped(r, rq, s, key, chargeLater(r)); err != nil {
+		if err := e.mw.scoped(r, rq, s, key, chargeLater(r), mono); err != nil {
 			e.mw.refuse(w, r, err)
 			return
 		}

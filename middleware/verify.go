@@ -67,7 +67,7 @@ func (m *Middleware) verifyRestricted(ctx context.Context, s *restrictions, clie
 	if !s.allowsFrom(client) {
 		return ErrIPNotAllowed
 	}
-	return m.charge(ctx, s)
+	return m.charge(ctx, s, m.sinceEpoch())
 }
 
 func (m *Middleware) verifyCall(ctx context.Context, key string, client netip.Addr) (*entry, cacheResult, error) {

@@ -51,3 +51,30 @@ func ExampleWriteHeaders() {
 	// RateLimit: "default";r=0;t=6
 	// Retry-After: 6
 }
+
+// A caller that charges the same key on every request keeps its budget
+// and the compiled limit: each request is then one compare-and-swap.
+// Charge shares the budget with Allow while the table tracks the key.
+func ExampleLocal_Budget() {
+	l, err := ratelimit.NewLocal(ratelimit.LocalConfig{})
+	if err != nil {
+		panic(err)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	keyID := ratelimit.Key{0x4f, 0x1c}
+	rate, err := ratelimit.Limit{Count: 2, Period: time.Minute}.Rate()
+	if err != nil {
+		panic(err)
+	}
+	b := l.Budget(keyID, now)
+	for range 2 {
+		ok, _ := b.Charge(rate, now.UnixNano())
+		fmt.Println("allowed:", ok)
+	}
+	d, _ := l.Allow(context.Background(), keyID, rate.Limit(), now)
+	fmt.Printf("Allow after two charges: allowed=%v retryAfter=%s\n", d.Allowed, d.RetryAfter)
+	// Output:
+	// allowed: true
+	// allowed: true
+	// Allow after two charges: allowed=false retryAfter=30s
+}

@@ -62,7 +62,7 @@ type Local struct {
 // budget and be lost, which is what eviction does to that key anyway.
 type localShard struct {
 	mu  sync.RWMutex
-	tat map[Key]*atomic.Int64
+	tat map[Key]*Budget
 	_   [40]byte // keeps neighbouring shards' locks off one cache line
 }
 
@@ -84,7 +84,7 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	}
 	l := &Local{seed: maphash.MakeSeed(), shards: make([]localShard, n), shardCap: maxKeys / n}
 	for i := range l.shards {
-		l.shards[i].tat = make(map[Key]*atomic.Int64)
+		l.shards[i].tat = make(map[Key]*Budget)
 	}
 	return l, nil
 }
@@ -102,50 +102,104 @@ func (l *Local) Allow(_ context.Context, key Key, limit Limit, now time.Time) (D
 // charge is GCRA on one key: it returns whether the request passes and how
 // far the TAT is ahead of now afterwards.
 func (l *Local) charge(key Key, limit Limit, now int64) (bool, time.Duration) {
-	interval := int64(limit.Interval())
-	capacity := int64(limit.capacity())
+	r := Rate{limit: limit, interval: int64(limit.Interval()), capacity: int64(limit.capacity())}
 	s := l.shard(key)
 	s.mu.RLock()
-	p := s.tat[key]
+	b := s.tat[key]
 	s.mu.RUnlock()
-	if p == nil {
-		return l.chargeNew(s, key, interval, capacity, now)
+	if b == nil {
+		return l.chargeNew(s, key, r, now)
 	}
-	for {
-		old := p.Load()
-		tat := max(old, now)
-		next := tat + interval
-		if next-now > capacity {
-			return false, time.Duration(tat - now)
-		}
-		if p.CompareAndSwap(old, next) {
-			return true, time.Duration(next - now)
-		}
-	}
+	return b.Charge(r, now)
 }
 
 // chargeNew is charge for a key the shard does not track yet: it makes
 // room if the shard is full and adds the key's budget. Another request
 // may have added it meanwhile, which is then charged.
-func (l *Local) chargeNew(s *localShard, key Key, interval, capacity, now int64) (bool, time.Duration) {
+func (l *Local) chargeNew(s *localShard, key Key, r Rate, now int64) (bool, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.tat[key]
-	if p == nil {
+	// Under the write lock no other charge of this shard's map runs, but a
+	// holder of the Budget (see Local.Budget) may: Charge's CAS is needed.
+	return l.budgetLocked(s, key, now).Charge(r, now)
+}
+
+// budgetLocked returns key's budget, tracking it (and making room for it)
+// if it is new. The caller holds s's write lock.
+func (l *Local) budgetLocked(s *localShard, key Key, now int64) *Budget {
+	b := s.tat[key]
+	if b == nil {
 		if len(s.tat) >= l.shardCap {
 			s.makeRoom(now)
 		}
-		p = new(atomic.Int64)
-		s.tat[key] = p
+		b = new(Budget)
+		s.tat[key] = b
 	}
-	// Under the write lock no other charge of this shard runs.
-	tat := max(p.Load(), now)
-	next := tat + interval
-	if next-now > capacity {
-		return false, time.Duration(tat - now)
+	return b
+}
+
+// Budget returns key's budget, tracking it with a full budget if it is
+// new (now is the caller's clock, as Allow's, should room be made), so that a caller that charges the same key on every request (the
+// middleware, which keeps it in the key's cache entry) charges it with one
+// compare-and-swap: no shard lookup, no lock. The budget stays shared with
+// Allow for as long as the table tracks key. When the table evicts key
+// (see LocalConfig.MaxKeys), a holder keeps charging the evicted budget
+// while Allow starts a full one: the key gets a full budget, which is what
+// eviction does to it anyway. Holders must therefore drop the budget as
+// often as the table's bound requires them to: the middleware drops it
+// with the cache entry (at the cache's TTL at the latest).
+func (l *Local) Budget(key Key, now time.Time) *Budget {
+	s := l.shard(key)
+	s.mu.RLock()
+	b := s.tat[key]
+	s.mu.RUnlock()
+	if b != nil {
+		return b
 	}
-	p.Store(next)
-	return true, time.Duration(next - now)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return l.budgetLocked(s, key, now.UnixNano())
+}
+
+// Budget is one key's GCRA state in a [Local]: its theoretical arrival time
+// (TAT) in Unix nanoseconds. Its zero value is a full budget.
+type Budget struct{ tat atomic.Int64 }
+
+// Rate is a validated [Limit] with what GCRA derives from it computed
+// once: build it with [Limit.Rate].
+type Rate struct {
+	limit              Limit
+	interval, capacity int64
+}
+
+// Rate validates l (see [Limit.Validate]) and returns it compiled for
+// [Budget.Charge].
+func (l Limit) Rate() (Rate, error) {
+	if err := l.Validate(); err != nil {
+		return Rate{}, err
+	}
+	return Rate{limit: l, interval: int64(l.Interval()), capacity: int64(l.capacity())}, nil
+}
+
+// Limit is the limit r was compiled from.
+func (r Rate) Limit() Limit { return r.limit }
+
+// Charge charges one request at now (Unix nanoseconds) under r: whether it
+// passes, and how far the TAT is ahead of now afterwards (the backlog of
+// [NewDecision], which builds the decision when the caller needs one). A
+// refused request is not charged. It allocates nothing and takes no lock.
+func (b *Budget) Charge(r Rate, now int64) (bool, time.Duration) {
+	for {
+		old := b.tat.Load()
+		tat := max(old, now)
+		next := tat + r.interval
+		if next-now > r.capacity {
+			return false, time.Duration(tat - now)
+		}
+		if b.tat.CompareAndSwap(old, next) {
+			return true, time.Duration(next - now)
+		}
+	}
 }
 
 // makeRoom drops every budget that is full again, or, when there is none,
@@ -155,7 +209,7 @@ func (s *localShard) makeRoom(now int64) {
 	var oldestTAT int64
 	found, dropped := false, false
 	for k, p := range s.tat {
-		if tat := p.Load(); tat <= now {
+		if tat := p.tat.Load(); tat <= now {
 			delete(s.tat, k)
 			dropped = true
 		} else if !found || tat < oldestTAT {
