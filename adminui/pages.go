@@ -18,20 +18,21 @@ import (
 // notices are the outcomes a redirect reports through ?done=; only these
 // fixed texts are ever shown, so the query cannot inject a message.
 var notices = map[string]string{
-	"account-created":    "Service account created.",
-	"account-updated":    "Service account updated.",
-	"account-deleted":    "Service account deleted.",
-	"key-deleted":        "API key deleted.",
-	"permission-added":   "Permission added.",
-	"limiter-saved":      "Limiter saved.",
-	"permission-deleted": "Permission deleted.",
-	"account-disabled":   "Service account disabled: none of its keys authenticates until it is enabled.",
-	"account-enabled":    "Service account enabled.",
-	"key-disabled":       "API key disabled.",
-	"key-enabled":        "API key enabled.",
-	"key-renamed":        "API key name saved.",
-	"webhook-deleted":    "Webhook deleted.",
-	"policy-saved":       "Policy saved.",
+	"account-created":        "Service account created.",
+	"account-updated":        "Service account updated.",
+	"account-deleted":        "Service account deleted.",
+	"key-deleted":            "API key deleted.",
+	"permission-added":       "Permission added.",
+	"limiter-saved":          "Limiter saved.",
+	"permission-deleted":     "Permission deleted.",
+	"account-disabled":       "Service account disabled: none of its keys authenticates until it is enabled.",
+	"account-enabled":        "Service account enabled.",
+	"key-disabled":           "API key disabled.",
+	"key-enabled":            "API key enabled.",
+	"key-renamed":            "API key name saved.",
+	"key-restrictions-saved": "API key restrictions saved; they apply from the next request on.",
+	"webhook-deleted":        "Webhook deleted.",
+	"policy-saved":           "Policy saved.",
 }
 
 // Dialog names, used as element ids, in ?dialog= links that open a dialog
@@ -127,6 +128,11 @@ type accountData struct {
 	Policy       policyView
 	Rotate       rotateForm
 	Rename       renameForm
+	// Restrict is the Edit restrictions dialog's form for the key named
+	// by ?key= (or as typed, with its errors).
+	Restrict      restrictionForm
+	RestrictKey   keyView
+	RestrictError string
 	// DeleteKey and DeletePermission are what the delete confirmations
 	// name when opened without JavaScript.
 	DeleteKey        keyView
@@ -140,6 +146,7 @@ type keyForm struct {
 	Expiry    string // the choice: a number of days, "date" or "never"
 	SetExpiry bool   // the rotation dialog's switch; in the create form, the old name of "date"
 	ExpiresOn string
+	Restrict  restrictionForm
 	Errors    fieldErrors
 	Error     string
 }
@@ -191,6 +198,10 @@ type accountState struct {
 	rotate     *rotateForm
 	rename     *renameForm
 	notice     string
+	// restrict is the Edit restrictions form as typed, with its errors.
+	restrict      *restrictionForm
+	restrictErrs  fieldErrors
+	restrictError string
 }
 
 func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -212,7 +223,7 @@ func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
 	case dialogEditLimiter, dialogDeletePermission:
 		st.open = d
 		st.limiterFor = q.Get("permission")
-	case dialogRotateKey, dialogRenameKey, dialogDeleteKey:
+	case dialogRotateKey, dialogRenameKey, dialogDeleteKey, dialogEditRestrictions:
 		st.open = d
 		st.keyFor = q.Get("key")
 	}
@@ -262,8 +273,10 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		kv := newKeyView(av.URL, k, now, h.opts.Location)
 		data.Keys = append(data.Keys, kv)
 		if kv.ID == st.keyFor {
-			data.Rotate.Key, data.Rename.Key, data.DeleteKey = kv, kv, kv
+			data.Rotate.Key, data.Rename.Key, data.DeleteKey, data.RestrictKey = kv, kv, kv, kv
 			data.Rename.Name = kv.Name
+			data.Rotate.Restrict = kv.Restrict
+			data.Restrict = kv.Restrict
 		}
 	}
 	if st.rotate != nil {
@@ -271,12 +284,19 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		data.Rotate = *st.rotate
 		data.Rotate.Key = key
 	}
+	data.Rotate.Restrict = data.Rotate.Restrict.withPeriods("rotate-", data.Rotate.Errors)
+	data.KeyForm.Restrict = data.KeyForm.Restrict.withPeriods("key-", data.KeyForm.Errors)
+	if st.restrict != nil {
+		data.Restrict = *st.restrict
+	}
+	data.Restrict = data.Restrict.withPeriods("restrict-", st.restrictErrs)
+	data.RestrictError = st.restrictError
 	if st.rename != nil {
 		key := data.Rename.Key
 		data.Rename = *st.rename
 		data.Rename.Key = key
 	}
-	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey || data.Open == dialogDeleteKey) && data.Rotate.Key.ID == "" {
+	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey || data.Open == dialogDeleteKey || data.Open == dialogEditRestrictions) && data.Rotate.Key.ID == "" {
 		data.Open = "" // the key is gone (or never was)
 	}
 	data.Rotate.Choices = h.rotationExpiryChoices(pol, now, data.Rotate.Expiry)
