@@ -3,6 +3,7 @@ package adminui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,8 +51,14 @@ const (
 	dialogDeletePermission = "delete-permission"
 )
 
+// listPageSize is how many accounts a page of the list shows.
+const listPageSize = 50
+
 type listData struct {
 	layout
+	// Query is the label search as typed; QueryError what is wrong with it.
+	Query      string
+	QueryError string
 	Accounts   []accountCard
 	NextURL    string
 	CreateOpen bool
@@ -74,21 +81,37 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) error {
 	return h.renderList(w, r, http.StatusOK, q.Get("cursor"), q.Get("dialog") == dialogCreateAccount, accountForm{}, notices[q.Get("done")])
 }
 
+// renderList shows one page of the accounts, those whose label holds the
+// query ?q= when there is one; the next page's link keeps the query.
 func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int, cursor string, open bool, form accountForm, notice string) error {
 	base := h.base(r)
-	page, err := h.mgr(r).ListAccounts(r.Context(), serviceaccount.ListAccountsParams{Cursor: cursor})
+	query := r.URL.Query().Get("q")
+	data := listData{
+		layout:     h.layout(r, base, "Service Accounts", notice),
+		Query:      query,
+		CreateOpen: open,
+		Create:     form,
+	}
+	params := serviceaccount.ListAccountsParams{Limit: listPageSize, Cursor: cursor, Label: query}
+	page, err := h.mgr(r).ListAccounts(r.Context(), params)
 	var verr *serviceaccount.ValidationError
-	if errors.As(err, &verr) {
+	if errors.As(err, &verr) && params.Cursor != "" {
 		// A cursor that is not ours: show the first page rather than an error.
-		page, err = h.mgr(r).ListAccounts(r.Context(), serviceaccount.ListAccountsParams{})
+		params.Cursor = ""
+		page, err = h.mgr(r).ListAccounts(r.Context(), params)
+	}
+	if errors.As(err, &verr) {
+		// The search itself is refused (too long): say so next to the box,
+		// and list nothing rather than everything.
+		data.QueryError = fmt.Sprintf("Shorten the search to at most %d characters; labels are no longer.", store.MaxLabelLength)
+		if status == http.StatusOK {
+			status = http.StatusBadRequest
+		}
+		h.render(w, r, status, "list", data)
+		return nil
 	}
 	if err != nil {
 		return err
-	}
-	data := listData{
-		layout:     h.layout(r, base, "Service Accounts", notice),
-		CreateOpen: open,
-		Create:     form,
 	}
 	now := h.m.Clock().Now()
 	for _, a := range page.Items {
@@ -99,7 +122,11 @@ func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int,
 		data.Accounts = append(data.Accounts, card)
 	}
 	if page.NextCursor != "" {
-		data.NextURL = base + "/?cursor=" + url.QueryEscape(page.NextCursor)
+		next := url.Values{"cursor": {page.NextCursor}}
+		if strings.TrimSpace(query) != "" {
+			next.Set("q", query)
+		}
+		data.NextURL = base + "/?" + next.Encode()
 	}
 	h.render(w, r, status, "list", data)
 	return nil
