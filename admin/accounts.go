@@ -26,9 +26,15 @@ func pathID(r *http.Request, name string) (uuid.UUID, error) {
 func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	var p serviceaccount.ListAccountsParams
 	var err error
-	if p.Limit, p.Cursor, err = pageQuery(r.URL.Query()); err != nil {
+	q := r.URL.Query()
+	if p.Limit, p.Cursor, err = pageQuery(q); err != nil {
 		return err
 	}
+	// ?label= keeps the accounts whose label holds it, ignoring case.
+	if len(q["label"]) > 1 {
+		return invalidField("label", "must be given at most once")
+	}
+	p.Label = q.Get("label")
 	page, err := h.mgr(r).ListAccounts(r.Context(), p)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,31 @@ func TestListAccountsPaginatesInCreationOrder(t *testing.T) {
 	exact := e.expect(e.do("GET", "/admin/service-accounts?limit=5", ""), http.StatusOK)
 	assert.Len(t, items(t, exact), 5)
 	assert.Nil(t, exact["nextCursor"], "a full last page has no next page")
+}
+
+func TestListAccountsByLabel(t *testing.T) {
+	e := newEnv(t)
+	var want []string
+	for _, label := range []string{"Tekenradar export", "nightly", "old TEKENRADAR", "50% off"} {
+		id := e.createAccount(label)["id"].(string)
+		if strings.Contains(strings.ToLower(label), "tekenradar") {
+			want = append(want, id)
+		}
+		e.clock.Advance(time.Millisecond)
+	}
+	page := e.expect(e.do("GET", "/admin/service-accounts?label="+url.QueryEscape(" tekenRadar "), ""), http.StatusOK)
+	var got []string
+	for _, a := range items(t, page) {
+		got = append(got, a["id"].(string))
+	}
+	assert.Equal(t, want, got)
+	page = e.expect(e.do("GET", "/admin/service-accounts?label=%25", ""), http.StatusOK)
+	assert.Len(t, items(t, page), 1, "% is a literal")
+
+	fields := requireProblem(t, e.do("GET", "/admin/service-accounts?label="+strings.Repeat("x", 101), ""), http.StatusBadRequest)
+	assert.Contains(t, fields, "label")
+	fields = requireProblem(t, e.do("GET", "/admin/service-accounts?label=a&label=b", ""), http.StatusBadRequest)
+	assert.Contains(t, fields, "label")
 }
 
 func TestKeyRoutes(t *testing.T) {

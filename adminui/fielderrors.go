@@ -53,7 +53,12 @@ func newFieldErrors(fields []serviceaccount.FieldError) fieldErrors {
 		if strings.HasPrefix(name, "limiter") {
 			name = "limiter"
 		}
-		msg := fieldAdvice(name, f.Message)
+		var msg string
+		if rname, rmsg := restrictionAdvice(name, f.Message); rname != "" {
+			name, msg = rname, rmsg
+		} else {
+			msg = fieldAdvice(name, f.Message)
+		}
 		if prev, ok := errs[name]; ok {
 			if strings.Contains(prev, msg) {
 				continue

@@ -182,12 +182,18 @@ func (h *handler) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := readForm(w, r, "name?", "expiry?", "setExpiry?", "expiresOn?")
+	v, err := readForm(w, r, append([]string{"name?", "expiry?", "setExpiry?", "expiresOn?"}, restrictionFieldNames...)...)
 	if err != nil {
 		return err
 	}
 	form := keyFormFrom(v)
-	in := serviceaccount.CreateKeyInput{Name: form.Name}
+	restrict, rin, rerrs := restrictionsFrom(v)
+	form.Restrict = restrict
+	if len(rerrs) > 0 {
+		form.Errors = rerrs
+		return h.renderAccount(w, r, http.StatusBadRequest, id, accountState{open: dialogCreateKey, key: form})
+	}
+	in := serviceaccount.CreateKeyInput{Name: form.Name, Scopes: rin.scopes, AllowedCIDRs: rin.cidrs, RateLimit: rin.rateLimit, Metadata: rin.metadata}
 	pol, err := h.keyPolicyOf(r)
 	if err != nil {
 		return err

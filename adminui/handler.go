@@ -128,6 +128,7 @@ func (h *handler) routes() {
 	h.handle("POST /accounts/{id}/keys/{keyId}/delete", h.deleteChild("keyId", (*serviceaccount.Manager).DeleteKey, "key-deleted"))
 	h.handle("POST /accounts/{id}/keys/{keyId}/rotate", h.rotateKey)
 	h.handle("POST /accounts/{id}/keys/{keyId}/name", h.renameKey)
+	h.handle("POST /accounts/{id}/keys/{keyId}/restrictions", h.editRestrictions)
 	h.handle("POST /accounts/{id}/keys/{keyId}/disable", h.setKeyDisabled(true, "key-disabled"))
 	h.handle("POST /accounts/{id}/keys/{keyId}/enable", h.setKeyDisabled(false, "key-enabled"))
 	h.handle("POST /accounts/{id}/disable", h.setAccountDisabled(true, "account-disabled"))

@@ -102,6 +102,7 @@ type rotateForm struct {
 	SetExpiry bool
 	ExpiresOn string
 	Grace     string
+	Restrict  restrictionForm
 	Errors    fieldErrors
 	Error     string
 }
@@ -173,20 +174,31 @@ func (h *handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := readForm(w, r, "name?", "expiry?", "setExpiry?", "expiresOn?", "grace")
+	v, err := readForm(w, r, append([]string{"name?", "expiry?", "setExpiry?", "expiresOn?", "grace"}, restrictionFieldNames...)...)
 	if err != nil {
 		return err
 	}
 	form := rotateForm{Name: v.Get("name"), Expiry: v.Get("expiry"), SetExpiry: v.Has("setExpiry"), ExpiresOn: v.Get("expiresOn"), Grace: v.Get("grace")}
+	restrict, rin, rerrs := restrictionsFrom(v)
+	form.Restrict = restrict
 	if form.SetExpiry || form.ExpiresOn != "" {
 		form.Expiry = expiryDate // a typed date wins, as in the create form
 	}
 	fail := func(status int) error {
 		return h.renderAccount(w, r, status, id, accountState{open: dialogRotateKey, keyFor: keyID.String(), rotate: &form})
 	}
+	if len(rerrs) > 0 {
+		form.Errors = rerrs
+		return fail(http.StatusBadRequest)
+	}
 	var in serviceaccount.RotateKeyInput
 	if v.Has("name") {
 		in.Name = &form.Name
+	}
+	if hasRestrictionFields(v) {
+		// The dialog shows the old key's restrictions: what it sends
+		// replaces them, each whole, on the new key.
+		in.Scopes, in.AllowedCIDRs, in.RateLimit, in.Metadata = &rin.scopes, &rin.cidrs, &rin.rateLimit, &rin.metadata
 	}
 	grace, err := strconv.ParseInt(form.Grace, 10, 64)
 	if err != nil {

@@ -3,6 +3,7 @@ package adminui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,20 +19,21 @@ import (
 // notices are the outcomes a redirect reports through ?done=; only these
 // fixed texts are ever shown, so the query cannot inject a message.
 var notices = map[string]string{
-	"account-created":    "Service account created.",
-	"account-updated":    "Service account updated.",
-	"account-deleted":    "Service account deleted.",
-	"key-deleted":        "API key deleted.",
-	"permission-added":   "Permission added.",
-	"limiter-saved":      "Limiter saved.",
-	"permission-deleted": "Permission deleted.",
-	"account-disabled":   "Service account disabled: none of its keys authenticates until it is enabled.",
-	"account-enabled":    "Service account enabled.",
-	"key-disabled":       "API key disabled.",
-	"key-enabled":        "API key enabled.",
-	"key-renamed":        "API key name saved.",
-	"webhook-deleted":    "Webhook deleted.",
-	"policy-saved":       "Policy saved.",
+	"account-created":        "Service account created.",
+	"account-updated":        "Service account updated.",
+	"account-deleted":        "Service account deleted.",
+	"key-deleted":            "API key deleted.",
+	"permission-added":       "Permission added.",
+	"limiter-saved":          "Limiter saved.",
+	"permission-deleted":     "Permission deleted.",
+	"account-disabled":       "Service account disabled: none of its keys authenticates until it is enabled.",
+	"account-enabled":        "Service account enabled.",
+	"key-disabled":           "API key disabled.",
+	"key-enabled":            "API key enabled.",
+	"key-renamed":            "API key name saved.",
+	"key-restrictions-saved": "API key restrictions saved; they apply from the next request on.",
+	"webhook-deleted":        "Webhook deleted.",
+	"policy-saved":           "Policy saved.",
 }
 
 // Dialog names, used as element ids, in ?dialog= links that open a dialog
@@ -49,8 +51,14 @@ const (
 	dialogDeletePermission = "delete-permission"
 )
 
+// listPageSize is how many accounts a page of the list shows.
+const listPageSize = 50
+
 type listData struct {
 	layout
+	// Query is the label search as typed; QueryError what is wrong with it.
+	Query      string
+	QueryError string
 	Accounts   []accountCard
 	NextURL    string
 	CreateOpen bool
@@ -73,21 +81,37 @@ func (h *handler) listPage(w http.ResponseWriter, r *http.Request) error {
 	return h.renderList(w, r, http.StatusOK, q.Get("cursor"), q.Get("dialog") == dialogCreateAccount, accountForm{}, notices[q.Get("done")])
 }
 
+// renderList shows one page of the accounts, those whose label holds the
+// query ?q= when there is one; the next page's link keeps the query.
 func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int, cursor string, open bool, form accountForm, notice string) error {
 	base := h.base(r)
-	page, err := h.mgr(r).ListAccounts(r.Context(), serviceaccount.ListAccountsParams{Cursor: cursor})
+	query := r.URL.Query().Get("q")
+	data := listData{
+		layout:     h.layout(r, base, "Service Accounts", notice),
+		Query:      query,
+		CreateOpen: open,
+		Create:     form,
+	}
+	params := serviceaccount.ListAccountsParams{Limit: listPageSize, Cursor: cursor, Label: query}
+	page, err := h.mgr(r).ListAccounts(r.Context(), params)
 	var verr *serviceaccount.ValidationError
-	if errors.As(err, &verr) {
+	if errors.As(err, &verr) && params.Cursor != "" {
 		// A cursor that is not ours: show the first page rather than an error.
-		page, err = h.mgr(r).ListAccounts(r.Context(), serviceaccount.ListAccountsParams{})
+		params.Cursor = ""
+		page, err = h.mgr(r).ListAccounts(r.Context(), params)
+	}
+	if errors.As(err, &verr) {
+		// The search itself is refused (too long): say so next to the box,
+		// and list nothing rather than everything.
+		data.QueryError = fmt.Sprintf("Shorten the search to at most %d characters; labels are no longer.", store.MaxLabelLength)
+		if status == http.StatusOK {
+			status = http.StatusBadRequest
+		}
+		h.render(w, r, status, "list", data)
+		return nil
 	}
 	if err != nil {
 		return err
-	}
-	data := listData{
-		layout:     h.layout(r, base, "Service Accounts", notice),
-		CreateOpen: open,
-		Create:     form,
 	}
 	now := h.m.Clock().Now()
 	for _, a := range page.Items {
@@ -98,7 +122,11 @@ func (h *handler) renderList(w http.ResponseWriter, r *http.Request, status int,
 		data.Accounts = append(data.Accounts, card)
 	}
 	if page.NextCursor != "" {
-		data.NextURL = base + "/?cursor=" + url.QueryEscape(page.NextCursor)
+		next := url.Values{"cursor": {page.NextCursor}}
+		if strings.TrimSpace(query) != "" {
+			next.Set("q", query)
+		}
+		data.NextURL = base + "/?" + next.Encode()
 	}
 	h.render(w, r, status, "list", data)
 	return nil
@@ -127,6 +155,11 @@ type accountData struct {
 	Policy       policyView
 	Rotate       rotateForm
 	Rename       renameForm
+	// Restrict is the Edit restrictions dialog's form for the key named
+	// by ?key= (or as typed, with its errors).
+	Restrict      restrictionForm
+	RestrictKey   keyView
+	RestrictError string
 	// DeleteKey and DeletePermission are what the delete confirmations
 	// name when opened without JavaScript.
 	DeleteKey        keyView
@@ -140,6 +173,7 @@ type keyForm struct {
 	Expiry    string // the choice: a number of days, "date" or "never"
 	SetExpiry bool   // the rotation dialog's switch; in the create form, the old name of "date"
 	ExpiresOn string
+	Restrict  restrictionForm
 	Errors    fieldErrors
 	Error     string
 }
@@ -191,6 +225,10 @@ type accountState struct {
 	rotate     *rotateForm
 	rename     *renameForm
 	notice     string
+	// restrict is the Edit restrictions form as typed, with its errors.
+	restrict      *restrictionForm
+	restrictErrs  fieldErrors
+	restrictError string
 }
 
 func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -212,7 +250,7 @@ func (h *handler) accountPage(w http.ResponseWriter, r *http.Request) error {
 	case dialogEditLimiter, dialogDeletePermission:
 		st.open = d
 		st.limiterFor = q.Get("permission")
-	case dialogRotateKey, dialogRenameKey, dialogDeleteKey:
+	case dialogRotateKey, dialogRenameKey, dialogDeleteKey, dialogEditRestrictions:
 		st.open = d
 		st.keyFor = q.Get("key")
 	}
@@ -262,8 +300,10 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		kv := newKeyView(av.URL, k, now, h.opts.Location)
 		data.Keys = append(data.Keys, kv)
 		if kv.ID == st.keyFor {
-			data.Rotate.Key, data.Rename.Key, data.DeleteKey = kv, kv, kv
+			data.Rotate.Key, data.Rename.Key, data.DeleteKey, data.RestrictKey = kv, kv, kv, kv
 			data.Rename.Name = kv.Name
+			data.Rotate.Restrict = kv.Restrict
+			data.Restrict = kv.Restrict
 		}
 	}
 	if st.rotate != nil {
@@ -271,12 +311,19 @@ func (h *handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		data.Rotate = *st.rotate
 		data.Rotate.Key = key
 	}
+	data.Rotate.Restrict = data.Rotate.Restrict.withPeriods("rotate-", data.Rotate.Errors)
+	data.KeyForm.Restrict = data.KeyForm.Restrict.withPeriods("key-", data.KeyForm.Errors)
+	if st.restrict != nil {
+		data.Restrict = *st.restrict
+	}
+	data.Restrict = data.Restrict.withPeriods("restrict-", st.restrictErrs)
+	data.RestrictError = st.restrictError
 	if st.rename != nil {
 		key := data.Rename.Key
 		data.Rename = *st.rename
 		data.Rename.Key = key
 	}
-	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey || data.Open == dialogDeleteKey) && data.Rotate.Key.ID == "" {
+	if (data.Open == dialogRotateKey || data.Open == dialogRenameKey || data.Open == dialogDeleteKey || data.Open == dialogEditRestrictions) && data.Rotate.Key.ID == "" {
 		data.Open = "" // the key is gone (or never was)
 	}
 	data.Rotate.Choices = h.rotationExpiryChoices(pol, now, data.Rotate.Expiry)

@@ -62,6 +62,10 @@ type keyView struct {
 	// Title names the key in a confirmation: its name and hint, or the
 	// hint alone.
 	Title string
+	// Restrictions summarizes the key's restrictions for its row;
+	// Restrict holds them as the dialogs' fields do.
+	Restrictions []string
+	Restrict     restrictionForm
 }
 
 func newKeyView(accountURL string, k apikey.Key, now time.Time, loc *time.Location) keyView {
@@ -78,6 +82,8 @@ func newKeyView(accountURL string, k apikey.Key, now time.Time, loc *time.Locati
 		URL:        accountURL + "/keys/" + k.ID.String(),
 	}
 	v.CanRotate = !v.Expired && !v.Disabled && !v.Replaced
+	v.Restrictions = summarize(k)
+	v.Restrict = restrictionFormOf(k).withPeriods("", nil)
 	v.DeleteURL = v.URL + "/delete"
 	v.Title = k.Hint
 	if k.Name != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -145,6 +146,11 @@ type ListAccountsParams struct {
 	Limit int
 	// Cursor is the NextCursor of the previous page; "" for the first.
 	Cursor string
+	// Label, when not empty after trimming, keeps the accounts whose
+	// label holds it, ignoring case (a substring, wildcards taken
+	// literally); at most MaxLabelLength characters. The store filters,
+	// so every page but the last is full; a cursor belongs to its search.
+	Label string
 }
 
 // AccountPage is one page of accounts in creation order.
@@ -162,9 +168,18 @@ func (m *Manager) ListAccounts(ctx context.Context, p ListAccountsParams) (Accou
 	if err != nil {
 		return AccountPage{}, err
 	}
+	label := strings.TrimSpace(p.Label)
+	if utf8.RuneCountInString(label) > store.MaxLabelLength {
+		return AccountPage{}, invalid("label", fmt.Sprintf("must be at most %d characters", store.MaxLabelLength))
+	}
 	// One extra row tells whether another page follows, so the last page
 	// says so without a further round trip.
-	items, err := m.store.AccountList(ctx, m.tenant, after, limit+1)
+	var items []Account
+	if label == "" {
+		items, err = m.store.AccountList(ctx, m.tenant, after, limit+1)
+	} else {
+		items, err = m.store.AccountSearch(ctx, m.tenant, label, after, limit+1)
+	}
 	if err != nil {
 		return AccountPage{}, fmt.Errorf("list accounts: %w", err)
 	}

@@ -126,3 +126,28 @@ func ExampleManager_ReportLeakedKey() {
 	// false_positive, action taken: ""
 	// 1 event by secret-scanning
 }
+
+// A search by label: a case-insensitive substring, filtered by the store
+// so that each page is full and the cursor walks the search.
+func ExampleManager_ListAccounts_byLabel() {
+	ctx := context.Background()
+	m, err := serviceaccount.NewManager(serviceaccount.Config{Store: memstore.New()})
+	if err != nil {
+		panic(err)
+	}
+	for _, label := range []string{"Tekenradar export", "Nightly backup", "tekenradar reports"} {
+		if _, err := m.CreateAccount(ctx, serviceaccount.AccountInput{Label: label}); err != nil {
+			panic(err)
+		}
+	}
+	page, err := m.ListAccounts(ctx, serviceaccount.ListAccountsParams{Label: "TEKENRADAR"})
+	if err != nil {
+		panic(err)
+	}
+	for _, a := range page.Items {
+		fmt.Println(a.Label)
+	}
+	// Output:
+	// Tekenradar export
+	// tekenradar reports
+}

@@ -183,6 +183,41 @@ func TestListAccountsPages(t *testing.T) {
 	assert.Empty(t, page.NextCursor, "an exactly full last page says it is the last")
 }
 
+func TestListAccountsByLabel(t *testing.T) {
+	f := newFixture(t)
+	var want []uuid.UUID
+	for _, label := range []string{"Tekenradar export", "nightly", "TEKENRADAR import", "50% off", "old tekenradar"} {
+		a, err := f.m.CreateAccount(t.Context(), serviceaccount.AccountInput{Label: label})
+		require.NoError(t, err)
+		if strings.Contains(strings.ToLower(label), "tekenradar") {
+			want = append(want, a.ID)
+		}
+	}
+	var got []uuid.UUID
+	cursor := ""
+	for {
+		page, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{Limit: 2, Cursor: cursor, Label: "  tekenRADAR "})
+		require.NoError(t, err)
+		for _, a := range page.Items {
+			got = append(got, a.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		assert.Len(t, page.Items, 2, "pages are full: the store filters")
+		cursor = page.NextCursor
+	}
+	assert.Equal(t, want, got)
+
+	page, err := f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{Label: "%"})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1, "a wildcard is a literal")
+	assert.Equal(t, "50% off", page.Items[0].Label)
+
+	_, err = f.m.ListAccounts(t.Context(), serviceaccount.ListAccountsParams{Label: strings.Repeat("x", store.MaxLabelLength+1)})
+	requireFields(t, err, "label")
+}
+
 func TestListAccountsRejectsBadParams(t *testing.T) {
 	f := newFixture(t)
 	for _, limit := range []int{-1, 201} {

@@ -148,6 +148,14 @@ type AccountReader interface {
 	// error) past the end. A limit below 1 is an error (a caller's bug),
 	// never an empty page.
 	AccountList(ctx context.Context, tenant string, after uuid.UUID, limit int) ([]Account, error)
+
+	// AccountSearch is AccountList over the accounts whose label holds
+	// label as a substring, ignoring case, so that a page of a search is
+	// as full as a page of the list and the same cursor walks it. label
+	// is matched literally ("%" and "_" are no wildcards) and is not
+	// empty. Case is folded as the backend's lower() does: Unicode in
+	// memory, PostgreSQL and MySQL, ASCII only in SQLite.
+	AccountSearch(ctx context.Context, tenant, label string, after uuid.UUID, limit int) ([]Account, error)
 }
 
 // AccountWriter changes service accounts, inside a [Tx].

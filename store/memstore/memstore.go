@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -261,6 +262,35 @@ func (s *Store) AccountList(ctx context.Context, tenant string, after uuid.UUID,
 	out := make([]store.Account, 0, end-start)
 	for _, id := range ids[start:end] {
 		out = append(out, copyAccount(s.accounts[id]))
+	}
+	return out, nil
+}
+
+// AccountSearch walks the tenant's accounts in id order, keeping those
+// whose label holds label, ignoring case.
+func (s *Store) AccountSearch(ctx context.Context, tenant, label string, after uuid.UUID, limit int) ([]store.Account, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if limit < 1 {
+		return nil, fmt.Errorf("memstore: search accounts: limit %d is not positive", limit)
+	}
+	needle := strings.ToLower(label)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := s.accountIDs[tenant]
+	start, found := slices.BinarySearchFunc(ids, after, compareIDs)
+	if found {
+		start++
+	}
+	var out []store.Account
+	for _, id := range ids[start:] {
+		if len(out) == limit {
+			break
+		}
+		if a := s.accounts[id]; strings.Contains(strings.ToLower(a.Label), needle) {
+			out = append(out, copyAccount(a))
+		}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -131,6 +132,34 @@ func (s *Store) AccountList(ctx context.Context, tenant string, after uuid.UUID,
 	}
 	return out, nil
 }
+
+// AccountSearch reads one page of the accounts whose label holds label,
+// ignoring case: one statement, through the (tenant, id) index.
+func (s *Store) AccountSearch(ctx context.Context, tenant, label string, after uuid.UUID, limit int) ([]store.Account, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("sqlstore: search accounts: limit must be positive, got %d", limit)
+	}
+	rows, err := s.sql.QueryContext(ctx, s.q.accountSearch, tenant, s.idArg(after), "%"+likeEscaper.Replace(strings.ToLower(label))+"%", limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: search accounts: %w", mapError(err))
+	}
+	defer rows.Close()
+	out := make([]store.Account, 0, min(limit, 64))
+	for rows.Next() {
+		a, err := s.scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: search accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: search accounts: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// likeEscaper makes a string match itself in a LIKE pattern with ESCAPE '!'.
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 type scanner interface {
 	Scan(dest ...any) error

@@ -169,6 +169,10 @@ func tableNames(prefix string) tables {
 // text (which pgx prepares once per connection).
 type queries struct {
 	accountInsert, accountGet, accountUpdate, accountLock, accountDelete, accountList string
+	// accountSearch is accountList with a LIKE on the lowered label; the
+	// pattern escapes its wildcards with '!' (a backslash would need
+	// escaping again in MySQL's string literals).
+	accountSearch string
 	// accountGetForUpdate is accountGet locking the row, for Tx.AccountGet.
 	accountGetForUpdate                                                              string
 	keyInsert, keyGet, keyUpdate, keyList, keyByHash, keyDelete, keysDeleteOfAccount string
@@ -248,6 +252,9 @@ func buildQueries(d dialect.Name, t tables) queries {
 		accountDelete: f(`DELETE FROM {accounts} WHERE id = ? AND tenant = ?`),
 		// Through the (tenant, id) index.
 		accountList: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?`),
+		// The (tenant, id) index orders the walk; the label is filtered
+		// row by row (a substring match can use no index).
+		accountSearch: f(`SELECT ` + accountColumns + ` FROM {accounts} WHERE tenant = ? AND id > ? AND LOWER(label) LIKE ? ESCAPE '!' ORDER BY id LIMIT ?`),
 		// SQLite needs no lock: InTx's BEGIN IMMEDIATE already holds the
 		// database's only write lock. The check that the account lies in
 		// the tenant runs before its keys and permissions are deleted.

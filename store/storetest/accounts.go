@@ -148,6 +148,70 @@ func runAccounts(t *testing.T, newStore NewStore) {
 				require.NotErrorIs(t, err, store.ErrNotFound)
 			}
 		},
+		"SearchMatchesLabelSubstringsIgnoringCaseAcrossPages": func(t *testing.T, f *fixture) {
+			var want []uuid.UUID
+			var first store.Account
+			for i, label := range []string{"Tekenradar export", "nightly", "TEKENRADAR import", "tekenradar", "other", "Old tekenRadar 2"} {
+				a := f.account(label)
+				if i == 0 {
+					first = a
+				}
+				if i != 1 && i != 4 {
+					want = append(want, a.ID)
+				}
+			}
+			var got []uuid.UUID
+			after := uuid.Nil
+			pages := 0
+			for {
+				page, err := f.s.AccountSearch(f.ctx, store.DefaultTenant, "kenRAD", after, 2)
+				require.NoError(t, err)
+				require.LessOrEqual(t, len(page), 2)
+				if len(page) == 0 {
+					break
+				}
+				pages++
+				got = append(got, accountIDs(page)...)
+				after = page[len(page)-1].ID
+			}
+			require.Equal(t, want, got, "every match, in creation order, each once")
+			require.Equal(t, 2, pages, "full pages: the filter runs in the store")
+			one, err := f.s.AccountSearch(f.ctx, store.DefaultTenant, "kenRAD", uuid.Nil, 1)
+			require.NoError(t, err)
+			require.Len(t, one, 1)
+			requireAccount(t, first, one[0])
+		},
+		"SearchTakesWildcardsLiterally": func(t *testing.T, f *fixture) {
+			pct := f.account("100% uptime")
+			under := f.account("a_b")
+			bang := f.account("hey!")
+			f.account("100 percent")
+			f.account("axb")
+			f.account("hey")
+			for _, c := range []struct {
+				q    string
+				want []uuid.UUID
+			}{
+				{"%", []uuid.UUID{pct.ID}},
+				{"0% u", []uuid.UUID{pct.ID}},
+				{"_", []uuid.UUID{under.ID}},
+				{"a_b", []uuid.UUID{under.ID}},
+				{"!", []uuid.UUID{bang.ID}},
+				{"nothing", []uuid.UUID{}},
+			} {
+				got, err := f.s.AccountSearch(f.ctx, store.DefaultTenant, c.q, uuid.Nil, 10)
+				require.NoError(t, err, c.q)
+				require.Equal(t, c.want, accountIDs(got), "query %q", c.q)
+			}
+		},
+		"SearchStaysInItsTenantAndRefusesANonPositiveLimit": func(t *testing.T, f *fixture) {
+			f.account("shared name")
+			got, err := f.s.AccountSearch(f.ctx, "another-tenant", "shared", uuid.Nil, 10)
+			require.NoError(t, err)
+			require.Empty(t, got)
+			_, err = f.s.AccountSearch(f.ctx, store.DefaultTenant, "shared", uuid.Nil, 0)
+			require.Error(t, err)
+		},
 		"ListPastTheEndIsEmpty": func(t *testing.T, f *fixture) {
 			a := f.account("last")
 			got, err := f.s.AccountList(f.ctx, store.DefaultTenant, a.ID, 5)
