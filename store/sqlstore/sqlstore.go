@@ -40,6 +40,13 @@ type Store struct {
 	// trip per connection.
 	stmtMu        sync.Mutex
 	keyByHashStmt *sql.Stmt
+
+	// claimMu serializes OutboxClaim on SQLite. A claim reads, then
+	// writes; on a pool whose transactions are not IMMEDIATE, two claims
+	// of one process can both hold the read lock, and SQLite refuses the
+	// upgrade to a write lock at once (SQLITE_BUSY, no busy wait), more
+	// often than the retries absorb. SQLite has one writer anyway.
+	claimMu sync.Mutex
 }
 
 // Option configures New, Migrate and DropTables. Pass the same options to

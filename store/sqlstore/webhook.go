@@ -175,6 +175,10 @@ func (s *Store) OutboxClaim(ctx context.Context, p store.OutboxClaimParams) ([]s
 	if p.Limit < 1 || p.Owner == "" || p.Lease <= 0 {
 		return nil, errors.New("sqlstore: claim deliveries: want an owner, a positive lease and a positive limit")
 	}
+	if s.dialect == dialect.SQLite {
+		s.claimMu.Lock()
+		defer s.claimMu.Unlock()
+	}
 	var out []store.ClaimedDelivery
 	err := retry(ctx, func() error {
 		out = nil
